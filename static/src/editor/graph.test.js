@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { diffDocuments, fromElements, toElements } from "./graph.js";
+import { addComponent, addLink, moveComponents, removeElements, rename, setParent } from "./model.js";
+
+const sample = {
+  format: 1,
+  name: "Two web servers behind a load balancer",
+  components: [
+    { id: "users", kind: "client", label: "Users", x: 0, y: 0, params: { rps: 800 } },
+    { id: "lb", kind: "load_balancer", x: 200, y: 0, params: { algorithm: "round_robin" } },
+    { id: "web", kind: "web_server", parent: "dc-east", x: 400, y: 0, params: { instances: 2 } },
+    { id: "dc-east", kind: "datacenter", x: 400, y: 0, params: { region: "east" }, note: "kept" },
+  ],
+  links: [
+    { from: "users", to: "lb" },
+    { from: "lb", to: "web", params: { latency_ms: 2 } },
+  ],
+};
+
+/** What Cytoscape's `ele.json()` gives back: the definition plus its own bookkeeping. */
+function asCytoscapeReports(elements) {
+  return elements.map((e) => ({ ...structuredClone(e), selected: false, classes: "" }));
+}
+
+test("a document survives the trip to elements and back", () => {
+  const back = fromElements(asCytoscapeReports(toElements(sample)), sample);
+  assert.deepEqual(back.components.map((c) => c.id), ["users", "lb", "web", "dc-east"]);
+  assert.deepEqual(back.components[2], { ...sample.components[2], label: "web" });
+  assert.equal(back.components[3].note, "kept");
+  assert.deepEqual(back.links, sample.links);
+  assert.equal(back.name, sample.name);
+});
+
+test("groups come before their members and edges after all nodes", () => {
+  const elements = toElements(sample);
+  const ids = elements.map((e) => e.data.id);
+  assert.ok(ids.indexOf("dc-east") < ids.indexOf("web"));
+  assert.deepEqual(ids.slice(-2), ["users->lb", "lb->web"]);
+  assert.equal(elements.find((e) => e.data.id === "lb->web").data.label, "2 ms");
+  assert.equal(elements.find((e) => e.data.id === "users").data.label, "Users");
+  assert.equal(elements.find((e) => e.data.id === "lb").data.label, "lb");
+});
+
+test("links to missing components and parents that do not exist are left out", () => {
+  const broken = {
+    ...sample,
+    components: [{ id: "a", kind: "web_server", parent: "nowhere", x: 0, y: 0, params: {} }],
+    links: [{ from: "a", to: "ghost" }],
+  };
+  const elements = toElements(broken);
+  assert.equal(elements.length, 1);
+  assert.equal(elements[0].data.parent, undefined);
+});
+
+test("moves, renames and regrouping read back from the canvas", () => {
+  const reports = asCytoscapeReports(toElements(sample));
+  const web = reports.find((e) => e.data.id === "web");
+  web.position = { x: 512.4, y: 99.6 };
+  delete web.data.parent;
+  reports.find((e) => e.data.id === "lb").data.label = "Front door";
+  const back = fromElements(reports, sample);
+  const backWeb = back.components.find((c) => c.id === "web");
+  assert.deepEqual([backWeb.x, backWeb.y, backWeb.parent], [512, 100, undefined]);
+  assert.equal(back.components.find((c) => c.id === "lb").label, "Front door");
+});
+
+test("the diff of two documents names exactly what changed", () => {
+  const added = addComponent(sample, "cache", { x: 600, y: 100 }, { hit_ratio: 0.9 });
+  const linked = addLink(added.doc, "web", added.id).doc;
+  const moved = moveComponents(linked, { lb: { x: 210, y: 5 } });
+  const renamed = rename(moved, "users", "Visitors");
+  const diff = diffDocuments(sample, renamed);
+  assert.deepEqual(diff.removeIds, []);
+  assert.deepEqual(diff.addElements.map((e) => e.data.id), ["cache-1", "web->cache-1"]);
+  assert.deepEqual(diff.movePositions, { lb: { x: 210, y: 5 } });
+  assert.deepEqual(diff.updateData, [
+    { id: "users", data: { id: "users", kind: "client", label: "Visitors" } },
+  ]);
+});
+
+test("the diff re-adds a regrouped node and the links that touch it", () => {
+  const ungrouped = setParent(sample, ["web"], null);
+  const diff = diffDocuments(sample, ungrouped);
+  assert.deepEqual(diff.removeIds.sort(), ["lb->web", "web"]);
+  assert.deepEqual(diff.addElements.map((e) => e.data.id), ["web", "lb->web"]);
+  assert.equal(diff.addElements[0].data.parent, undefined);
+});
+
+test("the diff of a deletion removes the node and its links only", () => {
+  const diff = diffDocuments(sample, removeElements(sample, ["lb"]));
+  assert.deepEqual(diff.removeIds.sort(), ["lb", "lb->web", "users->lb"]);
+  assert.deepEqual(diff.addElements, []);
+});
+
+test("applying a diff to the elements of the old document gives the new one", () => {
+  const after = removeElements(
+    addLink(addComponent(sample, "cache", { x: 1, y: 2 }).doc, "lb", "users").doc,
+    ["web"],
+  );
+  const diff = diffDocuments(sample, after);
+  let elements = toElements(sample).filter((e) => !diff.removeIds.includes(e.data.id));
+  // Cytoscape drops the edges of a removed node by itself.
+  const nodeIds = new Set(elements.filter((e) => e.group === "nodes").map((e) => e.data.id));
+  elements = elements.filter(
+    (e) => e.group === "nodes" || (nodeIds.has(e.data.source) && nodeIds.has(e.data.target)),
+  );
+  elements = [...elements, ...diff.addElements];
+  for (const { id, data } of diff.updateData) {
+    elements.find((e) => e.data.id === id).data = data;
+  }
+  for (const [id, p] of Object.entries(diff.movePositions)) {
+    elements.find((e) => e.data.id === id).position = p;
+  }
+  const sortById = (els) => [...els].sort((a, b) => a.data.id.localeCompare(b.data.id));
+  assert.deepEqual(sortById(elements), sortById(toElements(after)));
+});

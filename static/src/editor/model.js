@@ -1,0 +1,225 @@
+// Pure operations on a design document (format v1). Every function returns a
+// new document and never mutates its input, so the undo history can keep old
+// documents as they are (unchanged components are shared, not copied).
+
+const ID_PREFIXES = {
+  client: "users",
+  load_balancer: "lb",
+  web_server: "web",
+  database: "db",
+  message_queue: "queue",
+  session_store: "sessions",
+  shard_router: "router",
+  datacenter: "dc",
+};
+
+/** A readable id prefix for a kind: `web` for web_server, else the kind with dashes. */
+export function idPrefix(kind) {
+  return ID_PREFIXES[kind] ?? String(kind).replace(/_/g, "-");
+}
+
+/** The first free id `<prefix>-<n>` (n from 1) not in `taken` (a Set of ids). */
+export function nextId(kind, taken) {
+  const prefix = idPrefix(kind);
+  let n = 1;
+  while (taken.has(`${prefix}-${n}`)) n += 1;
+  return `${prefix}-${n}`;
+}
+
+/** A stable id for the link between two components. */
+export function linkId(from, to) {
+  return `${from}->${to}`;
+}
+
+export function emptyDocument(name = "Untitled design") {
+  return { format: 1, name, components: [], links: [] };
+}
+
+function componentIds(doc) {
+  return new Set(doc.components.map((c) => c.id));
+}
+
+export function findComponent(doc, id) {
+  return doc.components.find((c) => c.id === id) ?? null;
+}
+
+export function findLink(doc, id) {
+  return doc.links.find((l) => linkId(l.from, l.to) === id) ?? null;
+}
+
+/** Add a component of `kind` at `position`; returns `{doc, id}`. */
+export function addComponent(doc, kind, position, params = {}, parent = null) {
+  const id = nextId(kind, componentIds(doc));
+  const component = { id, kind, label: id, x: Math.round(position.x), y: Math.round(position.y) };
+  if (parent) component.parent = parent;
+  component.params = structuredClone(params);
+  return { doc: { ...doc, components: [...doc.components, component] }, id };
+}
+
+/** Remove components (and their links) and links; members of a removed group stay, ungrouped. */
+export function removeElements(doc, componentIdList, linkIdList = []) {
+  const gone = new Set(componentIdList);
+  const goneLinks = new Set(linkIdList);
+  const components = doc.components
+    .filter((c) => !gone.has(c.id))
+    .map((c) => (c.parent && gone.has(c.parent) ? withoutKey(c, "parent") : c));
+  const links = doc.links.filter(
+    (l) => !gone.has(l.from) && !gone.has(l.to) && !goneLinks.has(linkId(l.from, l.to)),
+  );
+  return { ...doc, components, links };
+}
+
+function withoutKey(obj, key) {
+  const copy = { ...obj };
+  delete copy[key];
+  return copy;
+}
+
+/** Add the link from -> to; returns `{doc, id, problem}` (problem set and doc unchanged if refused). */
+export function addLink(doc, from, to, params = {}) {
+  const id = linkId(from, to);
+  if (from === to) return { doc, id, problem: "a component cannot link to itself" };
+  const ids = componentIds(doc);
+  if (!ids.has(from) || !ids.has(to)) return { doc, id, problem: "both ends must exist" };
+  if (findLink(doc, id)) return { doc, id, problem: `${from} already links to ${to}` };
+  const link = { from, to };
+  if (Object.keys(params).length) link.params = structuredClone(params);
+  return { doc: { ...doc, links: [...doc.links, link] }, id, problem: null };
+}
+
+function updateComponent(doc, id, change) {
+  let found = false;
+  const components = doc.components.map((c) => {
+    if (c.id !== id) return c;
+    found = true;
+    return change(c);
+  });
+  return found ? { ...doc, components } : doc;
+}
+
+/** Merge `params` into a component's params. */
+export function setParams(doc, id, params) {
+  return updateComponent(doc, id, (c) => ({ ...c, params: { ...(c.params ?? {}), ...params } }));
+}
+
+/** Merge `params` into a link's params. */
+export function setLinkParams(doc, id, params) {
+  const links = doc.links.map((l) =>
+    linkId(l.from, l.to) === id ? { ...l, params: { ...(l.params ?? {}), ...params } } : l,
+  );
+  return { ...doc, links };
+}
+
+/** Set a component's label (blank labels fall back to the id). */
+export function rename(doc, id, label) {
+  const clean = String(label ?? "").trim();
+  return updateComponent(doc, id, (c) => ({ ...c, label: clean || c.id }));
+}
+
+/** Move components: `positions` maps id -> {x, y} (rounded to whole pixels). */
+export function moveComponents(doc, positions) {
+  let changed = false;
+  const components = doc.components.map((c) => {
+    const p = positions[c.id];
+    if (!p) return c;
+    const x = Math.round(p.x);
+    const y = Math.round(p.y);
+    if (c.x === x && c.y === y) return c;
+    changed = true;
+    return { ...c, x, y };
+  });
+  return changed ? { ...doc, components } : doc;
+}
+
+/** Put components into the group `parent` (null takes them out). Groups never nest. */
+export function setParent(doc, ids, parent) {
+  const groupIds = new Set(doc.components.filter((c) => isGroupKind(c.kind)).map((c) => c.id));
+  let result = doc;
+  for (const id of ids) {
+    if (groupIds.has(id) || id === parent) continue;
+    result = updateComponent(result, id, (c) => {
+      if ((c.parent ?? null) === parent) return c;
+      return parent ? { ...c, parent } : withoutKey(c, "parent");
+    });
+  }
+  return result;
+}
+
+export function isGroupKind(kind) {
+  return kind === "datacenter";
+}
+
+/** Copy components (and the links among them) into a clipboard fragment. */
+export function copyFragment(doc, ids) {
+  const chosen = new Set(ids);
+  for (const c of doc.components) {
+    if (c.parent && chosen.has(c.parent)) chosen.add(c.id);
+  }
+  return {
+    components: structuredClone(doc.components.filter((c) => chosen.has(c.id))),
+    links: structuredClone(doc.links.filter((l) => chosen.has(l.from) && chosen.has(l.to))),
+  };
+}
+
+/** Paste a fragment with fresh ids, shifted by `offset`; returns `{doc, ids}`. */
+export function pasteFragment(doc, fragment, offset = { x: 40, y: 40 }) {
+  const taken = componentIds(doc);
+  const rename = new Map();
+  for (const c of fragment.components) {
+    const id = nextId(c.kind, taken);
+    taken.add(id);
+    rename.set(c.id, id);
+  }
+  const pasted = fragment.components.map((c) => {
+    const id = rename.get(c.id);
+    const copy = { ...structuredClone(c), id };
+    if (c.label === c.id) copy.label = id;
+    copy.x = Math.round((c.x ?? 0) + offset.x);
+    copy.y = Math.round((c.y ?? 0) + offset.y);
+    if (c.parent) {
+      if (rename.has(c.parent)) copy.parent = rename.get(c.parent);
+      else if (!taken.has(c.parent)) delete copy.parent;
+    }
+    return copy;
+  });
+  const links = fragment.links.map((l) => ({
+    ...structuredClone(l),
+    from: rename.get(l.from),
+    to: rename.get(l.to),
+  }));
+  return {
+    doc: { ...doc, components: [...doc.components, ...pasted], links: [...doc.links, ...links] },
+    ids: pasted.map((c) => c.id),
+  };
+}
+
+/** Wrap components in a new data centre placed around them; returns `{doc, id}`. */
+export function groupIntoDatacenter(doc, ids, params = {}) {
+  const members = doc.components.filter((c) => ids.includes(c.id) && !isGroupKind(c.kind));
+  const xs = members.map((c) => c.x ?? 0);
+  const ys = members.map((c) => c.y ?? 0);
+  const center = members.length
+    ? { x: (Math.min(...xs) + Math.max(...xs)) / 2, y: (Math.min(...ys) + Math.max(...ys)) / 2 }
+    : { x: 0, y: 0 };
+  const added = addComponent(doc, "datacenter", center, params);
+  return {
+    doc: setParent(
+      added.doc,
+      members.map((c) => c.id),
+      added.id,
+    ),
+    id: added.id,
+  };
+}
+
+/** Find the id a path like `components[3].params.instances` or `links[0]` points at. */
+export function culpritOfPath(doc, path) {
+  const comp = /^components\[(\d+)\]/.exec(path ?? "");
+  if (comp) return doc.components[Number(comp[1])]?.id ?? null;
+  const link = /^links\[(\d+)\]/.exec(path ?? "");
+  if (link) {
+    const l = doc.links[Number(link[1])];
+    return l ? linkId(l.from, l.to) : null;
+  }
+  return null;
+}

@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  addComponent,
+  addLink,
+  copyFragment,
+  culpritOfPath,
+  emptyDocument,
+  groupIntoDatacenter,
+  nextId,
+  pasteFragment,
+  removeElements,
+  rename,
+  setLinkParams,
+  setParams,
+  setParent,
+} from "./model.js";
+
+function threeTier() {
+  let doc = emptyDocument("t");
+  for (const [kind, x] of [
+    ["client", 0],
+    ["load_balancer", 200],
+    ["web_server", 400],
+    ["web_server", 400],
+  ]) {
+    doc = addComponent(doc, kind, { x, y: 0 }).doc;
+  }
+  doc = addLink(doc, "users-1", "lb-1").doc;
+  doc = addLink(doc, "lb-1", "web-1").doc;
+  return addLink(doc, "lb-1", "web-2").doc;
+}
+
+test("ids are readable and never reused while taken", () => {
+  assert.equal(nextId("web_server", new Set()), "web-1");
+  assert.equal(nextId("web_server", new Set(["web-1", "web-3"])), "web-2");
+  assert.equal(nextId("cdn", new Set(["cdn-1"])), "cdn-2");
+  assert.equal(nextId("shard", new Set()), "shard-1");
+  const doc = threeTier();
+  assert.deepEqual(doc.components.map((c) => c.id), ["users-1", "lb-1", "web-1", "web-2"]);
+});
+
+test("operations never change the document they are given", () => {
+  const doc = threeTier();
+  const frozen = JSON.stringify(doc);
+  setParams(doc, "web-1", { instances: 3 });
+  rename(doc, "web-1", "Web");
+  removeElements(doc, ["lb-1"]);
+  setParent(doc, ["web-1"], "dc-1");
+  groupIntoDatacenter(doc, ["web-1"]);
+  assert.equal(JSON.stringify(doc), frozen);
+});
+
+test("unchanged components are shared between versions", () => {
+  const doc = threeTier();
+  const next = setParams(doc, "web-1", { instances: 3 });
+  assert.equal(next.components[0], doc.components[0]);
+  assert.notEqual(next.components[2], doc.components[2]);
+  assert.deepEqual(next.components[2].params, { instances: 3 });
+});
+
+test("a link is refused to itself, twice, or to a missing component", () => {
+  const doc = threeTier();
+  assert.match(addLink(doc, "lb-1", "lb-1").problem, /itself/);
+  assert.match(addLink(doc, "lb-1", "web-1").problem, /already/);
+  assert.match(addLink(doc, "lb-1", "ghost").problem, /exist/);
+  assert.equal(addLink(doc, "lb-1", "ghost").doc, doc);
+});
+
+test("deleting a component deletes its links; deleting a data centre keeps its members", () => {
+  let doc = threeTier();
+  const dc = groupIntoDatacenter(doc, ["web-1", "web-2"]);
+  doc = dc.doc;
+  assert.deepEqual(
+    doc.components.filter((c) => c.parent === dc.id).map((c) => c.id),
+    ["web-1", "web-2"],
+  );
+  const noDc = removeElements(doc, [dc.id]);
+  assert.deepEqual(noDc.components.map((c) => c.id), ["users-1", "lb-1", "web-1", "web-2"]);
+  assert.ok(noDc.components.every((c) => !("parent" in c)));
+  const noLb = removeElements(doc, ["lb-1"]);
+  assert.deepEqual(noLb.links, []);
+  const oneLink = removeElements(doc, [], ["lb-1->web-2"]);
+  assert.deepEqual(oneLink.links.map((l) => l.to), ["lb-1", "web-1"]);
+});
+
+test("a new data centre sits in the middle of its members and groups never nest", () => {
+  const { doc, id } = groupIntoDatacenter(threeTier(), ["users-1", "web-1"]);
+  const dc = doc.components.find((c) => c.id === id);
+  assert.equal(id, "dc-1");
+  assert.deepEqual([dc.x, dc.y], [200, 0]);
+  const nested = groupIntoDatacenter(doc, [id, "lb-1"]);
+  assert.equal(nested.doc.components.find((c) => c.id === id).parent, undefined);
+});
+
+test("copy and paste give fresh ids, keep inner links and shift positions", () => {
+  const doc = threeTier();
+  const fragment = copyFragment(doc, ["lb-1", "web-1"]);
+  assert.deepEqual(fragment.links, [{ from: "lb-1", to: "web-1" }]);
+  const pasted = pasteFragment(doc, fragment, { x: 10, y: 20 });
+  assert.deepEqual(pasted.ids, ["lb-2", "web-3"]);
+  const lb2 = pasted.doc.components.find((c) => c.id === "lb-2");
+  assert.deepEqual([lb2.label, lb2.x, lb2.y], ["lb-2", 210, 20]);
+  assert.deepEqual(pasted.doc.links.at(-1), { from: "lb-2", to: "web-3" });
+});
+
+test("copying a data centre copies its members too", () => {
+  const grouped = groupIntoDatacenter(threeTier(), ["web-1"]);
+  const fragment = copyFragment(grouped.doc, [grouped.id]);
+  const pasted = pasteFragment(grouped.doc, fragment);
+  const newWeb = pasted.doc.components.find((c) => c.id === "web-3");
+  assert.equal(newWeb.parent, "dc-2");
+});
+
+test("blank labels fall back to the id", () => {
+  const doc = rename(threeTier(), "web-1", "   ");
+  assert.equal(doc.components[2].label, "web-1");
+  assert.equal(rename(doc, "web-1", " Web A ").components[2].label, "Web A");
+});
+
+test("link parameters are merged into the link", () => {
+  const doc = setLinkParams(threeTier(), "lb-1->web-1", { latency_ms: 5 });
+  assert.deepEqual(doc.links[1], { from: "lb-1", to: "web-1", params: { latency_ms: 5 } });
+});
+
+test("a validation path points at its component or link", () => {
+  const doc = threeTier();
+  assert.equal(culpritOfPath(doc, "components[2].params.instances"), "web-1");
+  assert.equal(culpritOfPath(doc, "links[1].to"), "lb-1->web-1");
+  assert.equal(culpritOfPath(doc, "name"), null);
+  assert.equal(culpritOfPath(doc, "components[99]"), null);
+});
