@@ -1,0 +1,1 @@
+"""Views, split by area: pages, accounts, designs, history, sharing, templates, api."""

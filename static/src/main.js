@@ -1,0 +1,4 @@
+// The one front-end entry: shared styles and helpers, then each feature module, which
+// starts only when its root element is on the page.
+import "./app.css";
+import "./dom.js";
