@@ -1,0 +1,50 @@
+"""The JSON-ready component catalog and the rules for which kinds may link."""
+
+from __future__ import annotations
+
+from .components import KINDS, LINK_PARAMS, SIZE_ORDER, SIZE_TIERS
+from .components.base import ALL_CLASSES
+
+GROUPS: tuple[str, ...] = ("traffic", "edge", "compute", "data", "async", "groups")
+
+
+def catalog() -> dict:
+    """Every kind with its label, group, help, parameters and allowed links; plus link params."""
+    return {
+        "format": 1,
+        "groups": list(GROUPS),
+        "kinds": {name: kind.to_json() for name, kind in KINDS.items()},
+        "link_params": [p.to_json() for p in LINK_PARAMS],
+        "sizes": [
+            {
+                "name": name,
+                "capacity_factor": SIZE_TIERS[name][0],
+                "cost_per_hour": SIZE_TIERS[name][1],
+            }
+            for name in SIZE_ORDER
+        ],
+        "classes": list(ALL_CLASSES),
+    }
+
+
+def link_problem(from_kind: str, to_kind: str) -> str | None:
+    """Why a request link from a ``from_kind`` to a ``to_kind`` makes no sense, or None."""
+    if from_kind not in KINDS:
+        return f"unknown kind {from_kind!r}"
+    if to_kind not in KINDS:
+        return f"unknown kind {to_kind!r}"
+    if "datacenter" in (from_kind, to_kind):
+        return (
+            "a datacenter is a group, not a node: put components in it with their "
+            "'parent' field instead of linking it"
+        )
+    if to_kind == "client":
+        return f"a {from_kind} cannot send requests to a client: clients only send requests"
+    allowed = KINDS[from_kind].links_to
+    if to_kind in allowed:
+        return None
+    if not allowed:
+        return f"a {from_kind} sends requests nowhere, so it cannot link to a {to_kind}"
+    return (
+        f"a {from_kind} cannot send requests to a {to_kind} (it may link to: {', '.join(allowed)})"
+    )

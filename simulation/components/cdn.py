@@ -1,0 +1,28 @@
+"""CDN: serves static content at the edge; misses and dynamic requests go to the origin."""
+
+from __future__ import annotations
+
+from .base import Kind
+from .params import Param, serving_params
+
+
+class Cdn(Kind):
+    kind = "cdn"
+    label = "CDN"
+    group = "edge"
+    help = (
+        "Serves static requests from edge caches with a hit ratio; misses and dynamic "
+        "requests go on to the origin it links to."
+    )
+    params = (
+        *serving_params(concurrency=1000, service_ms=5.0, size="small"),
+        Param(
+            "hit_ratio",
+            "float",
+            0.95,
+            "Share of static requests served from the edge.",
+            min=0,
+            max=1,
+        ),
+    )
+    links_to = ("load_balancer", "web_server")

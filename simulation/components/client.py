@@ -1,0 +1,67 @@
+"""Client: users that emit requests at a rate with a mix of classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import Problem
+from .base import CLASSES, Kind, pick, pick_all
+from .params import Param
+
+ENTRY_KINDS = ("dns", "load_balancer", "web_server")
+
+
+class Client(Kind):
+    kind = "client"
+    label = "Clients"
+    group = "traffic"
+    role = "source"
+    help = (
+        "Users sending requests: a rate, a mix of read / write / static / background-job "
+        "requests, and a number of user sessions."
+    )
+    params = (
+        Param(
+            "rps",
+            "float",
+            100.0,
+            "Requests per second the users send.",
+            unit="req/s",
+            min=0,
+            max=10_000_000,
+        ),
+        Param(
+            "mix",
+            "map",
+            {"read": 0.7, "write": 0.2, "static": 0.1, "job": 0.0},
+            "Share of each request class; the shares add up to 1.",
+            min=0,
+            max=1,
+            keys=CLASSES,
+        ),
+        Param(
+            "sessions",
+            "int",
+            10000,
+            "Logged-in user sessions (lost when a stateful server holding them dies).",
+            unit="sessions",
+            min=0,
+            max=1_000_000_000,
+        ),
+    )
+    links_to = ("dns", "cdn", "load_balancer", "web_server")
+
+    @classmethod
+    def check(cls, params: dict[str, Any], path: str, problems: list[Problem]) -> None:
+        total = sum(params["mix"].values())
+        if abs(total - 1.0) > 1e-6:
+            problems.append(
+                Problem(f"{path}.mix", f"shares must add up to 1 (they add up to {total:g})")
+            )
+
+    @classmethod
+    def route(cls, request_class: str, targets: dict[str, list[str]], params: dict) -> list[str]:
+        # Static content goes to a CDN when there is one; everything else to the site's entry.
+        if request_class == "static":
+            return pick(targets, "cdn") or pick_all(targets, *ENTRY_KINDS)
+        return pick_all(targets, *ENTRY_KINDS) or pick(targets, "cdn")

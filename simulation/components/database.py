@@ -1,0 +1,61 @@
+"""Database: a primary taking writes, replicas sharing reads with replication lag."""
+
+from __future__ import annotations
+
+from .base import Kind
+from .params import Param, serving_params
+
+
+class Database(Kind):
+    kind = "database"
+    label = "Database"
+    group = "data"
+    help = (
+        "A primary takes writes (and reads when no replica is up); replicas, linked from "
+        "their primary, share reads and lag behind it more as the write load grows. When "
+        "the primary fails, writes fail until a replica is promoted after the failover "
+        "delay; writes inside the replication lag are lost."
+    )
+    params = (
+        *serving_params(concurrency=8, service_ms=5.0),
+        Param(
+            "role",
+            "choice",
+            "primary",
+            "primary takes writes; a replica copies its primary "
+            "(link primary -> replica) and serves reads.",
+            choices=("primary", "replica"),
+        ),
+        Param(
+            "failover_s",
+            "float",
+            30.0,
+            "Time from a primary's failure to a replica's promotion.",
+            unit="s",
+            min=0,
+            max=86400,
+        ),
+        Param(
+            "replication_lag_ms",
+            "float",
+            10.0,
+            "Replication lag at no write load.",
+            unit="ms",
+            min=0,
+            max=3_600_000,
+        ),
+        Param(
+            "apply_rps",
+            "float",
+            5000.0,
+            "Writes per second a replica can apply; the lag grows without bound above it.",
+            unit="req/s",
+            min=1,
+            max=10_000_000,
+        ),
+    )
+    links_to = ("database",)
+
+    @classmethod
+    def route(cls, request_class: str, targets: dict[str, list[str]], params: dict) -> list[str]:
+        return []  # links between databases carry replication, not requests

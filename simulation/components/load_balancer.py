@@ -1,0 +1,50 @@
+"""Load balancer: splits requests among healthy targets; can itself fail."""
+
+from __future__ import annotations
+
+from .base import Kind
+from .params import Param, serving_params
+
+ALGORITHMS = ("round_robin", "weighted", "least_connections", "ip_hash")
+
+
+class LoadBalancer(Kind):
+    kind = "load_balancer"
+    label = "Load balancer"
+    group = "edge"
+    help = (
+        "Splits requests among the instances of the servers it links to. Health checks "
+        "remove a dead instance after the detection delay; until then its share is lost. "
+        "A single balancer is itself a single point of failure."
+    )
+    params = (
+        *serving_params(concurrency=100, service_ms=1.0),
+        Param(
+            "algorithm",
+            "choice",
+            "round_robin",
+            "round_robin spreads evenly and evens out "
+            "arrivals; weighted uses the weights; least_connections favours idle servers; "
+            "ip_hash keeps each user on one server (sticky sessions).",
+            choices=ALGORITHMS,
+        ),
+        Param(
+            "weights",
+            "map",
+            {},
+            "Weight per linked component id (weighted algorithm); missing ones weigh 1.",
+            min=0,
+            max=1_000_000,
+        ),
+        Param(
+            "health_check_s",
+            "float",
+            10.0,
+            "Time until a dead target is detected and taken "
+            "out of rotation (interval x unhealthy threshold).",
+            unit="s",
+            min=0,
+            max=3600,
+        ),
+    )
+    links_to = ("load_balancer", "web_server")

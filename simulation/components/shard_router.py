@@ -1,0 +1,30 @@
+"""Shard router: splits data by key over the database shards it links to."""
+
+from __future__ import annotations
+
+from .base import Kind
+from .params import Param
+
+
+class ShardRouter(Kind):
+    kind = "shard_router"
+    label = "Shard router"
+    group = "data"
+    role = "router"
+    help = (
+        "Splits requests by key over the shards it links to (each a database with the same "
+        "schema and no overlap). With skewed keys the first shard gets the most (a hot "
+        "shard)."
+    )
+    params = (
+        Param(
+            "skew",
+            "float",
+            0.0,
+            "Key skew: 0 spreads keys evenly; above 0 shard i gets a "
+            "share proportional to 1/i^skew (Zipf), in link order.",
+            min=0,
+            max=4,
+        ),
+    )
+    links_to = ("database",)

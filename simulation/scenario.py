@@ -1,0 +1,307 @@
+"""Scenarios (traffic changes, faults, checks over time) and live controls: validation."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .components import KINDS, SIZE_ORDER
+from .errors import ControlError, DesignError, Problem
+
+ACTIONS = ("fail", "recover", "scale", "set_rate", "set_param", "flush", "link_latency")
+GLOBAL_METRICS = (
+    "offered_rps",
+    "throughput_rps",
+    "error_rate",
+    "availability",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "cost_per_hour",
+)
+NODE_METRICS = ("offered", "served", "dropped", "queued", "util", "lat", "p95")
+OPS = (">", ">=", "<", "<=")
+MAX_DURATION_S = 30 * 86400.0
+SCENARIO_KEYS = {
+    "duration_s", "tick_s", "seed", "warmup_s", "noise", "traffic", "spikes", "waves", "faults",
+    "checks", "name", "description",
+}  # fmt: skip
+
+
+def validate_scenario(scenario: Any, document: dict) -> dict:
+    """Check a scenario against a validated document; return it with defaults filled in.
+
+    Raises DesignError listing every problem with its path (``faults[2].target``).
+    """
+    if scenario is None:
+        scenario = {}
+    if not isinstance(scenario, dict):
+        raise DesignError("", "a scenario must be a JSON object")
+    problems: list[Problem] = []
+    problems.extend(
+        Problem(str(k), f"unknown field; use {', '.join(sorted(SCENARIO_KEYS))}")
+        for k in scenario
+        if k not in SCENARIO_KEYS
+    )
+    ids = {c["id"]: c for c in document["components"]}
+    out: dict[str, Any] = {
+        "duration_s": _num(scenario, "duration_s", 600.0, 0.001, MAX_DURATION_S, "", problems),
+        "tick_s": _num(scenario, "tick_s", 1.0, 0.001, 3600.0, "", problems),
+        "noise": _bool(scenario, "noise", False, "", problems),
+    }
+    for key in ("name", "description"):
+        if key in scenario:
+            if isinstance(scenario[key], str) and len(scenario[key]) <= 20_000:
+                out[key] = scenario[key]
+            else:
+                problems.append(Problem(key, "must be text"))
+    if "seed" in scenario:
+        seed = scenario["seed"]
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+            problems.append(Problem("seed", "must be a whole number from 0 to 2^63-1"))
+        else:
+            out["seed"] = seed
+    if scenario.get("warmup_s") is not None:
+        out["warmup_s"] = _num(scenario, "warmup_s", 0.0, 0.0, MAX_DURATION_S, "", problems)
+    out["traffic"] = [
+        _traffic(item, f"traffic[{i}]", ids, problems)
+        for i, item in enumerate(_items(scenario, "traffic", problems))
+    ]
+    out["spikes"] = [
+        _spike(item, f"spikes[{i}]", ids, problems)
+        for i, item in enumerate(_items(scenario, "spikes", problems))
+    ]
+    out["waves"] = [
+        _wave(item, f"waves[{i}]", ids, problems)
+        for i, item in enumerate(_items(scenario, "waves", problems))
+    ]
+    faults = []
+    for i, item in enumerate(_items(scenario, "faults", problems)):
+        path = f"faults[{i}]"
+        if not isinstance(item, dict):
+            problems.append(Problem(path, "must be an object with at and action"))
+            continue
+        at = _num(item, "at", None, 0.0, MAX_DURATION_S, path, problems)
+        control = {k: v for k, v in item.items() if k != "at"}
+        faults.append({"at": at, **check_control(control, document, path, problems)})
+    out["faults"] = sorted(faults, key=lambda f: f["at"] or 0.0)
+    out["checks"] = [
+        _check(item, f"checks[{i}]", ids, problems)
+        for i, item in enumerate(_items(scenario, "checks", problems))
+    ]
+    if problems:
+        raise DesignError(problems)
+    return out
+
+
+def check_control(control: Any, document: dict, path: str, problems: list[Problem]) -> dict:
+    """Validate one control (``{"action": "fail", "target": "web"}``); record its problems."""
+    at = f"{path}." if path else ""
+    if not isinstance(control, dict):
+        problems.append(Problem(path, "must be an object with an action"))
+        return {}
+    action = control.get("action")
+    if action not in ACTIONS:
+        problems.append(Problem(f"{at}action", f"must be one of: {', '.join(ACTIONS)}"))
+        return dict(control)
+    ids = {c["id"]: c for c in document["components"]}
+    out: dict[str, Any] = {"action": action}
+    if action == "link_latency":
+        pair = (control.get("from"), control.get("to"))
+        if not any((link["from"], link["to"]) == pair for link in document["links"]):
+            problems.append(Problem(f"{at}from", f"no link {pair[0]} -> {pair[1]}"))
+        out.update({"from": pair[0], "to": pair[1]})
+        out["ms"] = _num(control, "ms", None, 0.0, 60000.0, path, problems)
+        return out
+    target = control.get("target")
+    comp = ids.get(target) if isinstance(target, str) else None
+    if comp is None:
+        problems.append(Problem(f"{at}target", f"no component with id {target!r}"))
+        return {**out, "target": target}
+    out["target"] = target
+    kind = comp["kind"]
+    if action in ("fail", "recover"):
+        if kind == "client":
+            problems.append(Problem(f"{at}target", f"{target} is a client; use set_rate"))
+        if control.get("count") is not None:
+            out["count"] = _int(control, "count", 1, 1, 1000, path, problems)
+    elif action == "scale":
+        if "instances" not in comp["params"]:
+            problems.append(Problem(f"{at}target", f"{target} ({kind}) has no instances to scale"))
+        if "instances" not in control and "size" not in control:
+            problems.append(Problem(path, "give instances (scale out) or size (scale up)"))
+        if "instances" in control:
+            out["instances"] = _int(control, "instances", 1, 1, 1000, path, problems)
+        if "size" in control:
+            if control["size"] not in SIZE_ORDER:
+                problems.append(Problem(f"{at}size", f"must be one of: {', '.join(SIZE_ORDER)}"))
+            out["size"] = control["size"]
+    elif action == "set_rate":
+        if kind != "client":
+            problems.append(Problem(f"{at}target", f"{target} is a {kind}, not a client"))
+        out["rps"] = _num(control, "rps", None, 0.0, 10_000_000.0, path, problems)
+    elif action == "set_param":
+        name = control.get("param")
+        params = {p.name: p for p in KINDS[kind].params}
+        if name not in params or name == "role":
+            problems.append(Problem(f"{at}param", f"{kind} has no parameter {name!r} to change"))
+        else:
+            before = len(problems)
+            value = params[name].check(control.get("value"), f"{at}value", problems)
+            if len(problems) == before:
+                merged = {**comp["params"], name: value}
+                KINDS[kind].check(merged, f"{at}value", problems)
+            out.update({"param": name, "value": value})
+    elif action == "flush" and kind not in ("cache", "cdn"):
+        problems.append(
+            Problem(f"{at}target", f"{target} is a {kind}; only a cache or cdn flushes")
+        )
+    return out
+
+
+def control_or_raise(control: Any, document: dict) -> dict:
+    """``check_control`` for a live control: raise ControlError naming what is wrong."""
+    problems: list[Problem] = []
+    out = check_control(control, document, "", problems)
+    if problems:
+        raise ControlError("; ".join(str(p) for p in problems))
+    return out
+
+
+def _items(scenario: dict, key: str, problems: list[Problem]) -> list:
+    value = scenario.get(key, [])
+    if not isinstance(value, list):
+        problems.append(Problem(key, "must be a list"))
+        return []
+    if len(value) > 10_000:
+        problems.append(Problem(key, "has more than 10000 entries"))
+        return []
+    return value
+
+
+def _num(
+    obj: dict,
+    key: str,
+    default: float | None,
+    lo: float,
+    hi: float,
+    path: str,
+    problems: list[Problem],
+) -> float:
+    where = f"{path}.{key}" if path else key
+    value = obj.get(key, default)
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or not lo <= value <= hi:
+        text = "is required: " if value is None else ""
+        problems.append(Problem(where, f"{text}must be a number from {lo:g} to {hi:g}"))
+        return float(default if default is not None else lo)
+    return float(value)
+
+
+def _int(obj: dict, key: str, default: int, lo: int, hi: int, path: str, problems: list) -> int:
+    value = obj.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        problems.append(
+            Problem(f"{path}.{key}" if path else key, f"must be an integer from {lo} to {hi}")
+        )
+        return default
+    return value
+
+
+def _bool(obj: dict, key: str, default: bool, path: str, problems: list[Problem]) -> bool:
+    value = obj.get(key, default)
+    if not isinstance(value, bool):
+        problems.append(Problem(f"{path}.{key}" if path else key, "must be true or false"))
+        return default
+    return value
+
+
+def _source(item: dict, path: str, ids: dict, problems: list[Problem]) -> str:
+    source = item.get("source")
+    if not isinstance(source, str) or source not in ids:
+        problems.append(Problem(f"{path}.source", f"no component with id {source!r}"))
+    elif ids[source]["kind"] != "client":
+        problems.append(
+            Problem(f"{path}.source", f"{source} is a {ids[source]['kind']}, not a client")
+        )
+    return source
+
+
+def _object(item: Any, path: str, problems: list[Problem]) -> bool:
+    if not isinstance(item, dict):
+        problems.append(Problem(path, "must be an object"))
+        return False
+    return True
+
+
+def _traffic(item: Any, path: str, ids: dict, problems: list[Problem]) -> dict:
+    if not _object(item, path, problems):
+        return {}
+    return {
+        "at": _num(item, "at", None, 0.0, MAX_DURATION_S, path, problems),
+        "source": _source(item, path, ids, problems),
+        "rps": _num(item, "rps", None, 0.0, 10_000_000.0, path, problems),
+        "ramp_s": _num(item, "ramp_s", 0.0, 0.0, MAX_DURATION_S, path, problems),
+    }
+
+
+def _spike(item: Any, path: str, ids: dict, problems: list[Problem]) -> dict:
+    if not _object(item, path, problems):
+        return {}
+    return {
+        "at": _num(item, "at", None, 0.0, MAX_DURATION_S, path, problems),
+        "source": _source(item, path, ids, problems),
+        "rps": _num(item, "rps", None, 0.0, 10_000_000.0, path, problems),
+        "duration_s": _num(item, "duration_s", 10.0, 0.001, MAX_DURATION_S, path, problems),
+    }
+
+
+def _wave(item: Any, path: str, ids: dict, problems: list[Problem]) -> dict:
+    if not _object(item, path, problems):
+        return {}
+    period = _num(item, "period_s", 86400.0, 1.0, MAX_DURATION_S, path, problems)
+    return {
+        "source": _source(item, path, ids, problems),
+        "amplitude": _num(item, "amplitude", 0.5, 0.0, 1.0, path, problems),
+        "period_s": period,
+        "peak_s": _num(item, "peak_s", period / 2, 0.0, MAX_DURATION_S, path, problems),
+    }
+
+
+def _check(item: Any, path: str, ids: dict, problems: list[Problem]) -> dict:
+    if not _object(item, path, problems):
+        return {}
+    metric = item.get("metric")
+    component = item.get("component")
+    if component is not None:
+        if component not in ids:
+            problems.append(Problem(f"{path}.component", f"no component with id {component!r}"))
+        if metric not in NODE_METRICS:
+            problems.append(Problem(f"{path}.metric", f"must be one of: {', '.join(NODE_METRICS)}"))
+    elif metric not in GLOBAL_METRICS:
+        problems.append(
+            Problem(
+                f"{path}.metric",
+                f"must be one of: {', '.join(GLOBAL_METRICS)} (or give a component)",
+            )
+        )
+    op = item.get("op", ">")
+    if op not in OPS:
+        problems.append(Problem(f"{path}.op", f"must be one of: {' '.join(OPS)}"))
+    value = _num(item, "value", None, -1e12, 1e12, path, problems)
+    for_s = _num(item, "for_s", 0.0, 0.0, MAX_DURATION_S, path, problems)
+    where = f"{component}." if component else ""
+    name = item.get("name") or f"{where}{metric} {op} {value:g}" + (
+        f" for {for_s:g}s" if for_s else ""
+    )
+    if not isinstance(name, str):
+        problems.append(Problem(f"{path}.name", "must be text"))
+    return {
+        "name": name,
+        "metric": metric,
+        "component": component,
+        "op": op,
+        "value": value,
+        "for_s": for_s,
+        "abort": _bool(item, "abort", False, path, problems),
+    }
