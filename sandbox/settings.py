@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "sandbox",
+    "sandbox.live",
 ]
 
 MIDDLEWARE = [
@@ -192,3 +193,27 @@ SANDBOX_MAX_DESIGNS_PER_USER = env_int("SANDBOX_MAX_DESIGNS_PER_USER", 200, mini
 # room for the JSON envelope around a maximal document.
 DATA_UPLOAD_MAX_MEMORY_SIZE = SANDBOX_MAX_DOCUMENT_BYTES + 64_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = SANDBOX_MAX_DOCUMENT_BYTES + 64_000
+
+# Live runs (sandbox.live). "embedded": runners are tasks in the Daphne process;
+# "workers": runs start on `manage.py runworker live-runner` processes through Redis.
+SIMULATION_RUNNERS = env_str("SIMULATION_RUNNERS", "embedded")
+if SIMULATION_RUNNERS not in ("embedded", "workers"):
+    raise ImproperlyConfigured(
+        f"SIMULATION_RUNNERS={SIMULATION_RUNNERS!r}: expected 'embedded' or 'workers'"
+    )
+if SIMULATION_RUNNERS == "workers" and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "SIMULATION_RUNNERS=workers needs REDIS_URL (a shared channel layer)"
+    )
+LIVE_MAX_RUNS_PER_USER = env_int("LIVE_MAX_RUNS_PER_USER", 3, minimum=1)
+LIVE_MAX_SPEED = env_int("LIVE_MAX_SPEED", 100, minimum=1)  # simulated s per real s
+LIVE_ALLOW_UNPACED = env_bool("LIVE_ALLOW_UNPACED", True)  # speed "max": no pacing at all
+LIVE_VIEWER_MAX_FPS = env_int("LIVE_VIEWER_MAX_FPS", 20, minimum=1)
+LIVE_CONTROL_RATE = env_int("LIVE_CONTROL_RATE", 5, minimum=1)  # controls/s per viewer
+LIVE_CONTROL_BURST = env_int("LIVE_CONTROL_BURST", 10, minimum=1)
+LIVE_IDLE_PAUSE_S = env_int("LIVE_IDLE_PAUSE_S", 30, minimum=1)  # no viewers: pause after
+LIVE_IDLE_STOP_S = env_int("LIVE_IDLE_STOP_S", 600, minimum=1)  # ... and stop after
+LIVE_FLUSH_TICKS = env_int("LIVE_FLUSH_TICKS", 50, minimum=1)  # frames per saved chunk
+LIVE_FLUSH_S = env_int("LIVE_FLUSH_S", 5, minimum=1)  # save (and heartbeat) at least this often
+LIVE_STALE_S = env_int("LIVE_STALE_S", 60, minimum=10)  # no heartbeat: the runner is gone
+LIVE_SYNC_TIMEOUT_S = env_int("LIVE_SYNC_TIMEOUT_S", 2, minimum=1)

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class LiveConfig(AppConfig):
+    name = "sandbox.live"
+    label = "live"
+    verbose_name = "Live runs"
+    default_auto_field = "django.db.models.BigAutoField"

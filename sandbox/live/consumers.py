@@ -1,0 +1,328 @@
+"""The WebSocket of a live run, `/ws/runs/<id>/`: viewers watch, the owner steers.
+
+Thin by design: it checks who is connecting, forwards checked controls to the
+run's runner, and passes the runner's frames on to its viewer, at most
+`LIVE_VIEWER_MAX_FPS` frames a second (a slow viewer gets the newest frame,
+never a backlog). Events are never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.http import Http404
+
+from sandbox.live.access import get_run_for_viewer
+from sandbox.live.models import Run
+from sandbox.live.protocol import ProtocolError, SpeedLimits, TokenBucket, parse_message
+from sandbox.live.runner import runner_group, viewers_group
+from simulation import catalog
+
+# Close codes (4000-4999 are the application's): refused before the socket opened.
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+@database_sync_to_async
+def _load_viewing(user: Any, run_id: Any) -> dict[str, Any] | None:
+    """What a viewer needs about the run, or None if `user` may not watch it."""
+    try:
+        run = get_run_for_viewer(user, run_id)
+    except Http404:
+        return None
+    return {
+        "id": str(run.pk),
+        "is_owner": run.owner_id == user.pk,
+        "active": run.is_active,
+        "owner": run.owner.get_username(),
+        "design": run.revision.document,
+        "design_name": run.revision.design.name,
+        "scenario_name": run.scenario_name,
+        "scenario": run.scenario,
+        "seed": run.seed,
+        "status": run.status,
+        "reason": run.failure_reason,
+        "speed": "max" if run.speed == 0 else run.speed,
+    }
+
+
+@database_sync_to_async
+def _load_recording(run_id: Any, since: int) -> dict[str, Any]:
+    """A run's recording from the database (the run has no live runner)."""
+    run = Run.objects.get(pk=run_id)
+    report = run.report or {}
+    return {
+        "frames": run.recorded_frames(since),
+        "events": run.events,
+        "status": run.status,
+        "reason": run.failure_reason,
+        "summary": report.get("summary"),
+        "checks": report.get("checks", []),
+        "active": run.is_active,
+    }
+
+
+@database_sync_to_async
+def _is_active(run_id: Any) -> bool:
+    return Run.objects.filter(pk=run_id).first().is_active
+
+
+class RunConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.run_id = str(self.scope["url_route"]["kwargs"]["run_id"])
+        viewing = await _load_viewing(user, self.run_id)
+        if viewing is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.viewing = viewing
+        self.username = user.get_username()
+        self.since = _since(self.scope)
+        self.syncing = True
+        self.held: list[dict[str, Any]] = []
+        self.last_tick = self.since
+        self.pending_frame: dict[str, Any] | None = None
+        self.last_sent_at = 0.0
+        self.min_interval = 1.0 / settings.LIVE_VIEWER_MAX_FPS
+        self.flusher: asyncio.Task[None] | None = None
+        self.fallback: asyncio.Task[None] | None = None
+        self.limits = SpeedLimits(settings.LIVE_MAX_SPEED, settings.LIVE_ALLOW_UNPACED)
+        self.bucket = TokenBucket(settings.LIVE_CONTROL_RATE, settings.LIVE_CONTROL_BURST)
+        await self.accept()
+        await self.channel_layer.group_add(viewers_group(self.run_id), self.channel_name)
+        if viewing["active"]:
+            await self._ask_runner("runner.sync", since=self.since)
+            self.fallback = asyncio.create_task(self._hello_from_recording_later())
+        else:
+            await self._hello_from_recording(end=True)
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "viewing"):
+            return
+        for task in (self.flusher, self.fallback):
+            if task is not None:
+                task.cancel()
+        await self.channel_layer.group_discard(viewers_group(self.run_id), self.channel_name)
+        if self.viewing["active"]:
+            await self._ask_runner("runner.leave")
+
+    # -- from the viewer ------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            control = parse_message(text_data, self.limits)
+        except ProtocolError as exc:
+            await self._send({"type": "error", "error": str(exc)})
+            return
+        action = control["action"]
+        if not self.viewing["is_owner"]:
+            await self._send(
+                {"type": "error", "action": action, "error": f"{action}: only the run's owner can"}
+            )
+            return
+        if not self.bucket.allow():
+            await self._send(
+                {
+                    "type": "error",
+                    "action": action,
+                    "error": f"{action}: too many controls; at most "
+                    f"{settings.LIVE_CONTROL_RATE:g} a second",
+                }
+            )
+            return
+        await self._ask_runner("runner.control", control=control, by=self.username)
+
+    # -- from the runner (channel-layer handlers) -------------------------------------
+
+    async def run_sync(self, message: dict[str, Any]) -> None:
+        if not self.syncing:
+            return
+        if self.fallback is not None:
+            self.fallback.cancel()
+        state = message["state"]
+        await self._hello(message["frames"], message["events"], state["status"], state)
+        self.syncing = False
+        for held in self.held:
+            await self._dispatch_held(held)
+        self.held = []
+
+    async def run_frame(self, message: dict[str, Any]) -> None:
+        if self.syncing:
+            self.held.append(message)
+            return
+        frame = message["frame"]
+        if frame["tick"] <= self.last_tick:
+            return
+        self.last_tick = frame["tick"]
+        for event in frame.get("events") or ():
+            await self._send({"type": "event", "event": event})
+        self.pending_frame = {"type": "frame", "frame": frame, "ts": message.get("ts")}
+        wait = self.last_sent_at + self.min_interval - time.monotonic()
+        if wait <= 0:
+            await self._flush_frame()
+        elif self.flusher is None or self.flusher.done():
+            self.flusher = asyncio.create_task(self._flush_frame_later(wait))
+
+    async def run_event(self, message: dict[str, Any]) -> None:
+        if self.syncing:
+            self.held.append(message)
+            return
+        await self._send({"type": "event", "event": message["event"]})
+
+    async def run_status(self, message: dict[str, Any]) -> None:
+        if self.syncing:
+            self.held.append(message)
+            return
+        await self._send(_status_message(message))
+
+    async def run_error(self, message: dict[str, Any]) -> None:
+        await self._send(
+            {"type": "error", "action": message.get("action"), "error": message["error"]}
+        )
+
+    async def run_ended(self, message: dict[str, Any]) -> None:
+        if self.syncing:
+            self.held.append(message)
+            return
+        await self._flush_frame()
+        await self._send(
+            {
+                "type": "ended",
+                "status": message["status"],
+                "reason": message["reason"],
+                "summary": message["summary"],
+                "checks": message["checks"],
+                "tick": message["tick"],
+            }
+        )
+        await self.close(code=1000)
+
+    # -- helpers -------------------------------------------------------------------
+
+    async def _dispatch_held(self, message: dict[str, Any]) -> None:
+        handlers = {
+            "run.frame": self.run_frame,
+            "run.event": self.run_event,
+            "run.status": self.run_status,
+            "run.ended": self.run_ended,
+        }
+        await handlers[message["type"]](message)
+
+    async def _ask_runner(self, kind: str, **fields: Any) -> None:
+        await self.channel_layer.group_send(
+            runner_group(self.run_id), {"type": kind, "reply_to": self.channel_name, **fields}
+        )
+
+    async def _hello(
+        self,
+        frames: list[dict[str, Any]],
+        events: list[dict[str, Any]],
+        status: str,
+        state: dict[str, Any],
+    ) -> None:
+        viewing = self.viewing
+        if frames:
+            self.last_tick = max(self.last_tick, frames[-1]["tick"])
+        await self._send(
+            {
+                "type": "hello",
+                "run": {
+                    "id": viewing["id"],
+                    "owner": viewing["owner"],
+                    "is_owner": viewing["is_owner"],
+                    "design_name": viewing["design_name"],
+                    "scenario_name": viewing["scenario_name"],
+                    "scenario": viewing["scenario"],
+                    "seed": viewing["seed"],
+                    "status": status,
+                    "reason": state.get("reason", ""),
+                    "speed": state.get("speed", viewing["speed"]),
+                    "tick": self.last_tick,
+                },
+                "limits": {
+                    "max_speed": settings.LIVE_MAX_SPEED,
+                    "allow_max": settings.LIVE_ALLOW_UNPACED,
+                    "max_fps": settings.LIVE_VIEWER_MAX_FPS,
+                },
+                "design": viewing["design"],
+                "catalog": catalog(),
+                "frames": frames,
+                "events": events,
+            }
+        )
+
+    async def _hello_from_recording(self, *, end: bool) -> None:
+        recording = await _load_recording(self.run_id, self.since)
+        state = {"status": recording["status"], "reason": recording["reason"]}
+        await self._hello(recording["frames"], recording["events"], recording["status"], state)
+        self.syncing = False
+        if end and not recording["active"]:
+            await self.run_ended(
+                {
+                    "status": recording["status"],
+                    "reason": recording["reason"],
+                    "summary": recording["summary"],
+                    "checks": recording["checks"],
+                    "tick": self.last_tick,
+                }
+            )
+            return
+        for held in self.held:
+            await self._dispatch_held(held)
+        self.held = []
+
+    async def _hello_from_recording_later(self) -> None:
+        """Ask again while the runner starts; if none answers, greet from the database."""
+        for _attempt in range(3):
+            await asyncio.sleep(settings.LIVE_SYNC_TIMEOUT_S)
+            if not self.syncing:
+                return
+            if not await _is_active(self.run_id):
+                break
+            await self._ask_runner("runner.sync", since=self.since)
+        await asyncio.sleep(settings.LIVE_SYNC_TIMEOUT_S)
+        if self.syncing:
+            await self._hello_from_recording(end=True)
+
+    async def _flush_frame(self) -> None:
+        if self.pending_frame is None:
+            return
+        message, self.pending_frame = self.pending_frame, None
+        self.last_sent_at = time.monotonic()
+        await self._send(message)
+
+    async def _flush_frame_later(self, wait: float) -> None:
+        await asyncio.sleep(wait)
+        await self._flush_frame()
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(message, separators=(",", ":")))
+
+
+def _status_message(message: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "status",
+        "status": message["status"],
+        "reason": message["reason"],
+        "speed": message["speed"],
+        "tick": message["tick"],
+    }
+
+
+def _since(scope: dict[str, Any]) -> int:
+    """The last tick a reconnecting viewer already has (`?since=`), else -1."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    try:
+        return max(-1, int(query.get("since", ["-1"])[0]))
+    except ValueError:
+        return -1

@@ -1,0 +1,415 @@
+"""Drives a run's engine in real time and connects it to its viewers.
+
+The runner paces `RunSession.step()` at the run's speed, publishes each frame
+to the channel-layer group `run.<id>`, takes controls and sync requests from
+its own channel (joined to the group `runner.<id>`), records the run in the
+database, and always ends the run with an `ended` message: finished, stopped,
+or failed with the reason. A send to viewers never waits for them: channel
+layers drop messages for a full channel, and consumers rate-limit per viewer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import BaseChannelLayer, get_channel_layer
+from django.conf import settings
+from django.utils import timezone
+
+from sandbox.live.models import Run, RunChunk, RunStatus
+from sandbox.live.session import RunSession, SessionError
+from simulation import Engine
+
+log = logging.getLogger(__name__)
+
+# The channel `manage.py runworker` processes listen on for new runs.
+RUNNER_CHANNEL = "live-runner"
+
+
+def viewers_group(run_id: Any) -> str:
+    return f"run.{run_id}"
+
+
+def runner_group(run_id: Any) -> str:
+    return f"runner.{run_id}"
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    idle_pause_s: float
+    idle_stop_s: float
+    flush_ticks: int
+    flush_s: float
+
+    @classmethod
+    def from_settings(cls) -> RunnerSettings:
+        return cls(
+            idle_pause_s=settings.LIVE_IDLE_PAUSE_S,
+            idle_stop_s=settings.LIVE_IDLE_STOP_S,
+            flush_ticks=settings.LIVE_FLUSH_TICKS,
+            flush_s=settings.LIVE_FLUSH_S,
+        )
+
+
+@dataclass
+class ScheduleStats:
+    """How well paced ticks kept their schedule (seconds)."""
+
+    paced_ticks: int = 0
+    late_ticks: int = 0
+    max_lateness: float = 0.0
+    resyncs: int = 0
+
+
+@database_sync_to_async
+def _load(run_id: Any) -> Run:
+    return Run.objects.select_related("revision").get(pk=run_id)
+
+
+@database_sync_to_async
+def _save_progress(run_id: Any, session: RunSession, first_unsaved: int) -> int:
+    """Append the frames not saved yet as one chunk; return the next unsaved index."""
+    frames = session.frames[first_unsaved:]
+    if frames:
+        RunChunk.objects.create(run_id=run_id, first_tick=frames[0]["tick"], frames=frames)
+    fields: dict[str, Any] = {
+        "status": session.status,
+        "ticks": len(session.frames),
+        "speed": session.speed,
+        "heartbeat_at": timezone.now(),
+    }
+    if session.status == RunStatus.RUNNING:
+        Run.objects.filter(pk=run_id, started_at__isnull=True).update(started_at=timezone.now())
+    Run.objects.filter(pk=run_id).update(**fields)
+    return len(session.frames)
+
+
+@database_sync_to_async
+def _save_end(
+    run_id: Any,
+    session: RunSession | None,
+    status: str,
+    reason: str,
+    report: dict[str, Any] | None,
+) -> None:
+    fields: dict[str, Any] = {
+        "status": status,
+        "failure_reason": reason if status == RunStatus.FAILED else "",
+        "ended_at": timezone.now(),
+        "heartbeat_at": timezone.now(),
+        "report": report,
+    }
+    if session is not None:
+        fields.update(ticks=len(session.frames), series=session.series, events=session.events)
+    Run.objects.filter(pk=run_id).update(**fields)
+
+
+class Runner:
+    """The life of one run, from loading its design to its `ended` message."""
+
+    def __init__(
+        self,
+        run_id: Any,
+        *,
+        layer: BaseChannelLayer | None = None,
+        config: RunnerSettings | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.run_id = str(run_id)
+        self.layer = layer or get_channel_layer()
+        self.config = config or RunnerSettings.from_settings()
+        self.clock = clock
+        self.session: RunSession | None = None
+        self.schedule = ScheduleStats()
+        self.viewers: set[str] = set()
+        self.channel = ""
+        self._inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._reader: asyncio.Task[None] | None = None
+        self._saved = 0
+        self._saved_at = 0.0
+        self._idle_since: float | None = None
+        self._resync = False
+        self._handlers = {
+            "runner.sync": self._on_sync,
+            "runner.leave": self._on_leave,
+            "runner.control": self._on_control,
+        }
+
+    # -- life -------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run to the end; never raises except on cancellation (after recording it)."""
+        try:
+            await self.open()
+        except Exception as exc:
+            log.exception("run %s could not start", self.run_id)
+            await self.finish(RunStatus.FAILED, f"could not start: {type(exc).__name__}: {exc}")
+            return
+        try:
+            await self.loop()
+        except asyncio.CancelledError:
+            await asyncio.shield(self.finish(RunStatus.STOPPED, "the server shut down"))
+            raise
+        except Exception as exc:
+            log.exception("run %s crashed", self.run_id)
+            await self.finish(
+                RunStatus.FAILED, f"the simulation crashed: {type(exc).__name__}: {exc}"
+            )
+            return
+        await self.finish(self.session.status, self.session.reason)
+
+    async def open(self) -> None:
+        """Load the run, build its engine, and start listening for viewers."""
+        run = await _load(self.run_id)
+        scenario = run.scenario or None
+        engine = Engine(run.revision.document, scenario, seed=run.seed)
+        tick_s = float((scenario or {}).get("tick_s", 1.0))
+        self.session = RunSession(engine, tick_s=tick_s, speed=run.speed)
+        self.channel = await self.layer.new_channel()
+        await self.layer.group_add(runner_group(self.run_id), self.channel)
+        self._reader = asyncio.create_task(self._read_inbox())
+        self._idle_since = self.clock()
+        self._saved_at = self.clock()
+
+    async def loop(self) -> None:
+        """Tick at the run's speed until it ends, taking messages between ticks."""
+        session = self.session
+        next_at = self.clock()
+        while not session.ended:
+            await self._check_idle()
+            if session.ended:
+                break
+            if session.ticking:
+                wait = 0.0 if session.speed == 0 else max(0.0, next_at - self.clock())
+            else:
+                wait = 1.0
+            message = await self._next_message(wait)
+            if message is not None:
+                await self.handle(message)
+                if self._resync:
+                    self._resync = False
+                    next_at = self.clock()
+                continue
+            if not session.ticking:
+                await self._save_if_due()
+                continue
+            if session.speed == 0:
+                await self.tick()
+                await asyncio.sleep(0)  # let viewers and other runs in between ticks
+                next_at = self.clock()
+            elif self.clock() >= next_at:
+                next_at = self._keep_schedule(next_at)
+                await self.tick()
+
+    def _keep_schedule(self, due: float) -> float:
+        """Account this tick's lateness; return when the next one is due."""
+        interval = self.session.tick_s / self.session.speed
+        lateness = self.clock() - due
+        self.schedule.paced_ticks += 1
+        self.schedule.max_lateness = max(self.schedule.max_lateness, lateness)
+        if lateness > interval / 2:
+            self.schedule.late_ticks += 1
+        if lateness > interval:
+            # Too slow for this speed: go on from now rather than burst to catch up.
+            self.schedule.resyncs += 1
+            return self.clock() + interval
+        return due + interval
+
+    async def tick(self) -> dict[str, Any]:
+        """One engine step, published and recorded."""
+        frame = self.session.step()
+        await self.layer.group_send(
+            viewers_group(self.run_id), {"type": "run.frame", "frame": frame, "ts": time.time()}
+        )
+        if self.session.status == RunStatus.FINISHED:
+            return frame
+        await self._save_if_due()
+        return frame
+
+    async def finish(self, status: str, reason: str) -> None:
+        """Record the end and tell the viewers; safe to call once whatever happened."""
+        session = self.session
+        report = None
+        if session is not None:
+            if status == RunStatus.FAILED:
+                session.fail(reason)
+            elif session.status != status:
+                session.stop(reason)
+            if self._saved < len(session.frames):
+                try:
+                    await _save_progress(self.run_id, session, self._saved)
+                    self._saved = len(session.frames)
+                except Exception:
+                    log.exception("run %s: could not save its last frames", self.run_id)
+            try:
+                report = session.report()
+            except Exception as exc:
+                log.exception("run %s: the engine gave no report", self.run_id)
+                status, reason = RunStatus.FAILED, f"no report: {type(exc).__name__}: {exc}"
+        try:
+            await _save_end(self.run_id, session, status, reason, report)
+        except Exception:
+            log.exception("run %s: could not record its end", self.run_id)
+        await self.layer.group_send(
+            viewers_group(self.run_id),
+            {
+                "type": "run.ended",
+                "status": str(status),
+                "reason": reason,
+                "summary": (report or {}).get("summary"),
+                "checks": (report or {}).get("checks", []),
+                "tick": session.last_tick if session else -1,
+            },
+        )
+        await self.close()
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            self._reader = None
+        if self.channel:
+            await self.layer.group_discard(runner_group(self.run_id), self.channel)
+
+    # -- messages ---------------------------------------------------------------
+
+    async def _read_inbox(self) -> None:
+        while True:
+            self._inbox.put_nowait(await self.layer.receive(self.channel))
+
+    async def _next_message(self, wait: float) -> dict[str, Any] | None:
+        if wait <= 0:
+            try:
+                return self._inbox.get_nowait()
+            except asyncio.QueueEmpty:
+                return None
+        try:
+            return await asyncio.wait_for(self._inbox.get(), wait)
+        except TimeoutError:
+            return None
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        """Dispatch one message from a consumer through the handler table."""
+        handler = self._handlers.get(message.get("type", ""))
+        if handler is None:
+            log.warning("run %s: ignored message of type %r", self.run_id, message.get("type"))
+            return
+        await handler(message)
+
+    async def _on_sync(self, message: dict[str, Any]) -> None:
+        """A viewer joins: send it what it has not seen yet."""
+        reply_to = message["reply_to"]
+        self.viewers.add(reply_to)
+        self._idle_since = None
+        if self.session.resume_idle():
+            self._resync = True
+            await self._publish_state()
+        since = int(message.get("since", -1))
+        await self.layer.send(
+            reply_to,
+            {
+                "type": "run.sync",
+                "frames": self.session.frames_since(since),
+                "events": self.session.events,
+                "state": self.session.state(),
+            },
+        )
+
+    async def _on_leave(self, message: dict[str, Any]) -> None:
+        self.viewers.discard(message["reply_to"])
+        if not self.viewers and self._idle_since is None:
+            self._idle_since = self.clock()
+
+    async def _on_control(self, message: dict[str, Any]) -> None:
+        control = message["control"]
+        try:
+            outcome = self.session.control(control, by=message.get("by", ""))
+        except SessionError as exc:
+            await self.layer.send(
+                message["reply_to"],
+                {"type": "run.error", "error": str(exc), "action": control.get("action")},
+            )
+            return
+        for event in outcome.events:
+            await self.layer.group_send(
+                viewers_group(self.run_id), {"type": "run.event", "event": event}
+            )
+        if outcome.status_changed:
+            self._resync = True
+            await self._publish_state()
+            await self._save_if_due(force=True)
+
+    async def _publish_state(self) -> None:
+        await self.layer.group_send(
+            viewers_group(self.run_id), {"type": "run.status", **self.session.state()}
+        )
+
+    # -- housekeeping -----------------------------------------------------------
+
+    async def _check_idle(self) -> None:
+        """Pause a run nobody watches, and stop it if nobody comes back."""
+        if self._idle_since is None:
+            return
+        idle = self.clock() - self._idle_since
+        session = self.session
+        if idle >= self.config.idle_stop_s:
+            session.stop("stopped: nobody was watching")
+        elif idle >= self.config.idle_pause_s and session.status == RunStatus.RUNNING:
+            session.pause_idle()
+            await self._publish_state()
+            await self._save_if_due(force=True)
+
+    async def _save_if_due(self, force: bool = False) -> None:
+        unsaved = len(self.session.frames) - self._saved
+        due = self.clock() - self._saved_at >= self.config.flush_s
+        if force or unsaved >= self.config.flush_ticks or due:
+            self._saved = await _save_progress(self.run_id, self.session, self._saved)
+            self._saved_at = self.clock()
+
+
+class RunnerTasks:
+    """The runner tasks of this process, held so they are neither collected nor orphaned."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    def launch(self, run_id: Any) -> asyncio.Task[None]:
+        key = str(run_id)
+        task = asyncio.get_running_loop().create_task(Runner(key).run(), name=f"run {key}")
+        self._tasks[key] = task
+        task.add_done_callback(lambda _t: self._tasks.pop(key, None))
+        return task
+
+    def __contains__(self, run_id: Any) -> bool:
+        return str(run_id) in self._tasks
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+
+# One per process: the Daphne process (embedded mode) or a runworker process.
+runner_tasks = RunnerTasks()
+
+
+async def _launch_here(run_id: str) -> None:
+    runner_tasks.launch(run_id)
+
+
+def launch_run(run_id: Any) -> None:
+    """Start a run's runner: in this server process, or on a worker through the channel layer.
+
+    Called from a view; in the embedded mode the task runs on the server's event
+    loop (the view's thread hands it over through `async_to_sync`).
+    """
+    if settings.SIMULATION_RUNNERS == "workers":
+        async_to_sync(get_channel_layer().send)(
+            RUNNER_CHANNEL, {"type": "run.start", "run_id": str(run_id)}
+        )
+    else:
+        async_to_sync(_launch_here)(str(run_id))

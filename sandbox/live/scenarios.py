@@ -1,0 +1,51 @@
+"""The scenarios a run can start with: steady traffic, a built-in one, or custom JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from simulation import DesignError, list_examples, validate_scenario
+
+STEADY = "steady"
+CUSTOM = "custom"
+
+
+@dataclass(frozen=True)
+class ScenarioChoice:
+    key: str
+    title: str
+    scenario: dict[str, Any] | None
+
+
+def scenario_choices(document: dict[str, Any]) -> list[ScenarioChoice]:
+    """Steady traffic, then every built-in scenario that fits this design."""
+    choices = [ScenarioChoice(STEADY, "Steady traffic (the design's own rates, 10 minutes)", None)]
+    for example in list_examples():
+        if not example.scenario:
+            continue
+        try:
+            validate_scenario(example.scenario, document)
+        except DesignError:
+            continue  # written for another topology: its targets are not in this design
+        choices.append(ScenarioChoice(example.slug, example.title, example.scenario))
+    return choices
+
+
+def resolve_scenario(
+    document: dict[str, Any], key: str, custom_json: str
+) -> tuple[str, dict[str, Any]]:
+    """The validated scenario for a choice; DesignError naming what is wrong."""
+    if key == CUSTOM:
+        try:
+            raw = json.loads(custom_json)
+        except ValueError as exc:
+            raise DesignError(
+                "scenario", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+            ) from exc
+        return CUSTOM, validate_scenario(raw, document)
+    for choice in scenario_choices(document):
+        if choice.key == key:
+            return key, validate_scenario(choice.scenario, document)
+    raise DesignError("scenario", f"unknown scenario {key[:80]!r} for this design")

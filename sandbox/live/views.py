@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from sandbox.live.access import can_read_design, get_run_for_viewer
+from sandbox.live.forms import RunForm
+from sandbox.live.models import SERIES_COLUMNS, Run
+from sandbox.live.runner import launch_run
+from sandbox.live.session import series_from_frames
+from sandbox.models import Design, ShareLink
+
+
+def _design_to_run(request: HttpRequest) -> tuple[Design, str]:
+    """The design named by `design` (pk) or `token` (share link), if the user may run it."""
+    source = request.POST if request.method == "POST" else request.GET
+    token = source.get("token", "")
+    if token:
+        link = get_object_or_404(
+            ShareLink.objects.select_related("design__owner"), token=token, revoked_at__isnull=True
+        )
+        return link.design, token
+    try:
+        pk = int(source.get("design", ""))
+    except ValueError:
+        raise Http404("no such design") from None
+    design = get_object_or_404(Design.objects.select_related("owner"), pk=pk)
+    if not can_read_design(request.user, design):
+        raise Http404("no such design")
+    return design, ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def run_new(request: HttpRequest) -> HttpResponse:
+    design, token = _design_to_run(request)
+    revision = design.latest_revision()
+    if revision is None:
+        raise Http404("the design has no saved revision")
+    initial = {"scenario": design.template_slug or "steady", "speed": "1"}
+    form = RunForm(request.POST or None, document=revision.document, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            active = Run.objects.active().filter(owner=request.user)
+            if active.count() >= settings.LIVE_MAX_RUNS_PER_USER:
+                form.add_error(
+                    None,
+                    f"you already have {settings.LIVE_MAX_RUNS_PER_USER} runs going, the most "
+                    "allowed; stop one of them first",
+                )
+                status = 429
+            else:
+                data = form.cleaned_data
+                run = Run.objects.create(
+                    revision=revision,
+                    owner=request.user,
+                    scenario_name=data["scenario_name"],
+                    scenario=data["validated_scenario"],
+                    seed=data["seed"],
+                    speed=data["speed_value"],
+                )
+                launch_run(run.pk)
+                return redirect(run)
+    context = {
+        "design": design,
+        "revision": revision,
+        "token": token,
+        "form": form,
+        "active_runs": Run.objects.active()
+        .filter(owner=request.user)
+        .select_related("revision__design"),
+    }
+    return render(request, "live/run_new.html", context, status=status)
+
+
+@login_required
+@require_GET
+def run_detail(request: HttpRequest, run_id: Any) -> HttpResponse:
+    run = get_run_for_viewer(request.user, run_id)
+    design = run.revision.design
+    context = {
+        "run": run,
+        "design": design,
+        "is_owner": run.owner_id == request.user.pk,
+        "design_url": design.get_absolute_url() if design.owner_id == request.user.pk else "",
+        "socket_path": f"/ws/runs/{run.pk}/",
+    }
+    return render(request, "live/run_detail.html", context)
+
+
+def _series(run: Run) -> dict[str, list[Any]]:
+    if run.series and run.series.get("t"):
+        return run.series
+    return series_from_frames(run.recorded_frames())
+
+
+@login_required
+@require_GET
+def run_export_csv(request: HttpRequest, run_id: Any) -> HttpResponse:
+    run = get_run_for_viewer(request.user, run_id)
+    series = _series(run)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="run-{run.pk}.csv"'
+    columns = [c for c in SERIES_COLUMNS if any(v is not None for v in series.get(c, ()))]
+    writer = csv.writer(response)
+    writer.writerow(columns)
+    for row in zip(*(series[c] for c in columns), strict=True):
+        writer.writerow(["" if v is None else v for v in row])
+    return response
+
+
+@login_required
+@require_GET
+def run_export_json(request: HttpRequest, run_id: Any) -> HttpResponse:
+    run = get_run_for_viewer(request.user, run_id)
+    body = {
+        "run": {
+            "id": str(run.pk),
+            "design": run.revision.design.name,
+            "revision": run.revision.number,
+            "scenario_name": run.scenario_name,
+            "scenario": run.scenario,
+            "seed": run.seed,
+            "status": run.status,
+            "failure_reason": run.failure_reason,
+            "created_at": run.created_at.isoformat(),
+            "ended_at": run.ended_at.isoformat() if run.ended_at else None,
+            "ticks": run.ticks,
+        },
+        "summary": run.summary(),
+        "checks": (run.report or {}).get("checks", []),
+        "series": _series(run),
+        "events": run.events,
+    }
+    response = HttpResponse(
+        json.dumps(body, indent=1), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="run-{run.pk}.json"'
+    return response
+
+
+@login_required
+@require_GET
+def run_frames(request: HttpRequest, run_id: Any) -> JsonResponse:
+    """The recorded frames after `?since=` (for replay when a viewer missed some)."""
+    run = get_run_for_viewer(request.user, run_id)
+    try:
+        since = int(request.GET.get("since", "-1"))
+    except ValueError:
+        return JsonResponse({"error": "since: must be an integer tick"}, status=400)
+    return JsonResponse({"frames": run.recorded_frames(since), "status": run.status})
+
+
+def panel_context(request: HttpRequest, design: Design, token: str = "") -> dict[str, Any]:
+    """What `live/_run_panel.html` needs on a design page (the owner's or a shared one)."""
+    revision = design.latest_revision()
+    runs = []
+    if request.user.is_authenticated:
+        runs = list(
+            Run.objects.filter(revision__design=design, owner=request.user).select_related(
+                "revision"
+            )[:5]
+        )
+    form = None
+    if revision is not None:
+        initial = {"scenario": design.template_slug or "steady", "speed": "1"}
+        form = RunForm(document=revision.document, initial=initial)
+    return {
+        "run_panel_enabled": True,
+        "run_panel": {
+            "design": design,
+            "token": token,
+            "form": form,
+            "runs": runs,
+            "action": reverse("live:run_new"),
+        },
+    }

@@ -1,0 +1,140 @@
+// The run's charts (uPlot): throughput, error rate, latency percentiles the user
+// picks, and cost per hour; a red line marks the replayed tick on the timeline.
+
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+
+import { PERCENTILES } from "./look.js";
+
+const PERCENTILE_COLORS = {
+  p50_ms: "#2f9e44",
+  p90_ms: "#1971c2",
+  p95_ms: "#7048e8",
+  p99_ms: "#e8590c",
+  p999_ms: "#c2255c",
+};
+
+function markerPlugin(chartSet) {
+  return {
+    hooks: {
+      draw: [
+        (u) => {
+          if (chartSet.marker == null) return;
+          const x = u.valToPos(chartSet.marker, "x", true);
+          const { ctx } = u;
+          ctx.save();
+          ctx.strokeStyle = "#e03131";
+          ctx.lineWidth = 2 * devicePixelRatio;
+          ctx.beginPath();
+          ctx.moveTo(x, u.bbox.top);
+          ctx.lineTo(x, u.bbox.top + u.bbox.height);
+          ctx.stroke();
+          ctx.restore();
+        },
+      ],
+    },
+  };
+}
+
+export class RunCharts {
+  constructor(container, { percentiles = ["p50_ms", "p95_ms", "p99_ms"] } = {}) {
+    this.container = container;
+    this.percentiles = percentiles;
+    this.marker = null;
+    this.series = null;
+    this.charts = {};
+    this.build();
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(container);
+  }
+
+  width() {
+    return Math.max(260, Math.floor(this.container.clientWidth) - 8);
+  }
+
+  specs() {
+    const chosen = PERCENTILES.filter((p) => this.percentiles.includes(p.key));
+    return {
+      throughput: {
+        title: "Throughput (req/s)",
+        lines: [
+          { key: "offered_rps", label: "offered", stroke: "#868e96", dash: [6, 4] },
+          { key: "throughput_rps", label: "served", stroke: "#1971c2", fill: "rgba(25,113,194,0.08)" },
+        ],
+      },
+      errors: {
+        title: "Error rate (%)",
+        scale: 100,
+        lines: [{ key: "error_rate", label: "errors", stroke: "#e03131", fill: "rgba(224,49,49,0.08)" }],
+      },
+      latency: {
+        title: "Latency (ms)",
+        lines: chosen.map((p) => ({ key: p.key, label: p.label, stroke: PERCENTILE_COLORS[p.key] })),
+      },
+      cost: {
+        title: "Cost ($/hour)",
+        lines: [{ key: "cost_per_hour", label: "cost", stroke: "#f08c00" }],
+      },
+    };
+  }
+
+  build() {
+    for (const chart of Object.values(this.charts)) chart.plot.destroy();
+    this.container.replaceChildren();
+    this.charts = {};
+    for (const [name, spec] of Object.entries(this.specs())) {
+      const box = document.createElement("div");
+      box.className = "live-chart";
+      box.dataset.chart = name;
+      this.container.append(box);
+      const opts = {
+        title: spec.title,
+        width: this.width(),
+        height: 150,
+        scales: { x: { time: false } },
+        cursor: { sync: { key: "live-run" } },
+        legend: { live: true },
+        plugins: [markerPlugin(this)],
+        series: [
+          { label: "t (s)" },
+          ...spec.lines.map((l) => ({ label: l.label, stroke: l.stroke, fill: l.fill, dash: l.dash, width: 1.5, spanGaps: true })),
+        ],
+        axes: [{}, { size: 56 }],
+      };
+      const plot = new uPlot(opts, this.dataFor(spec), box);
+      this.charts[name] = { plot, spec };
+    }
+  }
+
+  dataFor(spec) {
+    const s = this.series;
+    if (!s) return [[], ...spec.lines.map(() => [])];
+    return [
+      s.t,
+      ...spec.lines.map((l) => (spec.scale ? s[l.key].map((v) => (v == null ? null : v * spec.scale)) : s[l.key])),
+    ];
+  }
+
+  /** Plot `series` (Recording.series()). */
+  update(series) {
+    this.series = series;
+    for (const { plot, spec } of Object.values(this.charts)) plot.setData(this.dataFor(spec));
+  }
+
+  /** Which latency percentiles to draw (frame keys such as "p99_ms"). */
+  setPercentiles(keys) {
+    this.percentiles = keys;
+    this.build();
+  }
+
+  /** Mark the replayed time (simulated seconds), or null for none. */
+  setMarker(t) {
+    this.marker = t;
+    for (const { plot } of Object.values(this.charts)) plot.redraw(false, false);
+  }
+
+  resize() {
+    const width = this.width();
+    for (const { plot } of Object.values(this.charts)) plot.setSize({ width, height: 150 });
+  }
+}

@@ -1,0 +1,334 @@
+// The live run page: connects the socket, the diagram, the charts, the controls,
+// the event log, the timeline and the end-of-run summary. Starts only when the
+// page has a [data-live-run] element.
+
+import "./live.css";
+import { showMessage } from "../dom.js";
+import { LiveDiagram } from "./diagram.js";
+import { RunCharts } from "./charts.js";
+import { availablePercentiles, eventText, formatMs, formatPercent, formatRate, PERCENTILES } from "./look.js";
+import { Recording } from "./recording.js";
+import { RunSocket } from "./socket.js";
+
+const MAX_LOG_ENTRIES = 500;
+const DEFAULT_PERCENTILES = ["p50_ms", "p95_ms", "p99_ms"];
+
+class LiveRun {
+  constructor(root) {
+    this.root = root;
+    this.isOwner = root.dataset.isOwner === "true";
+    this.recording = new Recording();
+    this.replayTick = null;
+    this.diagram = null;
+    this.charts = null;
+    this.status = "starting";
+    this.ended = false;
+    this.chartsDirty = false;
+    this.started = false;
+    this.percentiles = [...DEFAULT_PERCENTILES];
+    this.el = (role) => root.querySelector(`[data-role="${role}"]`);
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    this.socket = new RunSocket(`${scheme}://${location.host}${root.dataset.socketPath}`, {
+      since: () => this.recording.lastTick,
+      onMessage: (msg) => this.onMessage(msg),
+      onState: (state, detail) => this.onConnection(state, detail),
+    });
+    this.bindControls();
+    this.socket.connect();
+  }
+
+  // -- messages from the server ----------------------------------------------------
+
+  onMessage(msg) {
+    const handler = {
+      hello: () => this.onHello(msg),
+      frame: () => this.onFrame(msg.frame),
+      event: () => this.logEvent(msg.event),
+      status: () => this.setStatus(msg),
+      error: () => this.showError(msg.error),
+      ended: () => this.onEnded(msg),
+    }[msg.type];
+    if (handler) handler();
+  }
+
+  onHello(msg) {
+    if (!this.diagram) {
+      this.diagram = new LiveDiagram(this.el("diagram"), this.el("overlay"), msg.design, {
+        onNodeClick: (id, pos) => this.openNodeMenu(id, pos),
+      });
+      this.charts = new RunCharts(this.el("charts"), { percentiles: this.percentiles });
+      this.fillSpeeds(msg.limits, msg.run.speed);
+      this.fillRateSources(msg.design);
+    }
+    this.el("events").replaceChildren();
+    for (const event of msg.events ?? []) this.logEvent(event);
+    this.recording.add(...(msg.frames ?? []));
+    this.setStatus(msg.run);
+    this.afterFrames();
+    if (this.isOwner && msg.run.status === "starting" && !this.started) {
+      this.started = true;
+      this.socket.send({ action: "start" });
+    }
+  }
+
+  onFrame(frame) {
+    if (this.recording.add(frame)) this.afterFrames();
+  }
+
+  afterFrames() {
+    const latest = this.recording.frames.at(-1);
+    if (!latest) return;
+    if (this.replayTick === null) {
+      this.diagram.render(latest);
+      this.showClock(latest);
+    }
+    this.updatePercentileChoices(latest.global);
+    const timeline = this.el("timeline");
+    timeline.min = String(Math.max(0, this.recording.firstTick));
+    timeline.max = String(this.recording.lastTick);
+    if (this.replayTick === null) timeline.value = String(this.recording.lastTick);
+    if (!this.chartsDirty) {
+      this.chartsDirty = true;
+      requestAnimationFrame(() => {
+        this.chartsDirty = false;
+        this.charts.update(this.recording.series());
+      });
+    }
+  }
+
+  setStatus({ status, reason, speed, tick }) {
+    if (status) this.status = status;
+    const pill = this.el("status");
+    pill.textContent = reason ? `${this.status}: ${reason}` : this.status;
+    pill.dataset.status = this.status;
+    if (speed !== undefined) this.el("speed")?.querySelector(`option[value="${speed === "max" ? "max" : Number(speed)}"]`)?.setAttribute("selected", "");
+    const controls = this.el("controls");
+    if (controls) controls.dataset.status = this.status;
+    this.root.dataset.status = this.status;
+  }
+
+  showClock(frame) {
+    const t = frame.t ?? frame.tick;
+    this.el("clock").textContent = `t = ${Math.round(t * 10) / 10} s · tick ${frame.tick}`;
+  }
+
+  logEvent(event) {
+    const list = this.el("events");
+    const item = document.createElement("li");
+    item.dataset.kind = event.kind ?? "";
+    item.textContent = eventText(event);
+    list.prepend(item);
+    while (list.children.length > MAX_LOG_ENTRIES) list.lastElementChild.remove();
+  }
+
+  showError(text) {
+    const box = this.el("error");
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(this.errorTimer);
+    this.errorTimer = setTimeout(() => (box.hidden = true), 8000);
+  }
+
+  async onEnded(msg) {
+    this.ended = true;
+    this.setStatus({ status: msg.status, reason: msg.reason });
+    this.showSummary(msg);
+    // Frames this viewer skipped (rate limit, reconnects) come from the recording.
+    try {
+      const response = await fetch(this.root.dataset.framesUrl, { credentials: "same-origin" });
+      if (response.ok) {
+        const body = await response.json();
+        if (this.recording.add(...body.frames)) this.afterFrames();
+      }
+    } catch {
+      showMessage("Could not load the whole recording; the timeline shows what arrived live.", "error");
+    }
+  }
+
+  showSummary(msg) {
+    const box = this.el("summary");
+    box.hidden = false;
+    this.el("summary-status").textContent = msg.reason ? `${msg.status}: ${msg.reason}` : `Run ${msg.status}.`;
+    const s = msg.summary;
+    const numbers = this.el("summary-numbers");
+    numbers.replaceChildren();
+    if (s) {
+      const lat = s.latency_ms ?? {};
+      const rows = [
+        ["availability", formatPercent(s.availability, 3)],
+        ["error rate", formatPercent(s.error_rate, 2)],
+        ["offered", `${formatRate(s.offered_rps)} req/s`],
+        ["served", `${formatRate(s.served_rps)} req/s`],
+        ["dropped", `${formatRate(s.dropped_rps)} req/s`],
+        ["latency p50 / p95 / p99", [lat.p50, lat.p95, lat.p99].map(formatMs).join(" / ")],
+        ["cost", `$${(s.cost_per_hour ?? 0).toFixed(2)} per hour`],
+      ];
+      for (const [label, value] of rows) {
+        const dt = document.createElement("dt");
+        dt.textContent = label;
+        const dd = document.createElement("dd");
+        dd.textContent = value;
+        numbers.append(dt, dd);
+      }
+    }
+    const checks = this.el("checks");
+    checks.replaceChildren();
+    for (const check of msg.checks ?? []) {
+      const li = document.createElement("li");
+      li.className = check.passed ? "check check--pass" : "check check--fail";
+      li.textContent = `${check.passed ? "✔" : "✘"} ${check.name}${check.detail ? ` — ${check.detail}` : ""}`;
+      checks.append(li);
+    }
+  }
+
+  onConnection(state, detail) {
+    const text = {
+      connecting: detail.attempt ? "reconnecting…" : "connecting…",
+      open: "live",
+      retrying: `connection lost; retrying in ${Math.ceil(detail.delay / 1000)} s`,
+      closed: this.ended ? "run over" : "disconnected",
+    }[state];
+    const box = this.el("connection");
+    box.textContent = text;
+    box.dataset.state = state;
+  }
+
+  // -- controls ----------------------------------------------------------------------
+
+  send(message) {
+    if (!this.socket.send(message)) this.showError("Not connected: the control was not sent. Reconnecting…");
+  }
+
+  bindControls() {
+    this.root.addEventListener("click", (e) => {
+      const button = e.target.closest("button[data-action]");
+      if (!button || !this.root.contains(button)) return;
+      const action = button.dataset.action;
+      if (["start", "pause", "resume", "stop"].includes(action)) this.send({ action });
+      else if (["fail", "recover"].includes(action)) {
+        this.send({ action, target: this.menuTarget });
+        this.closeNodeMenu();
+      } else if (action === "scale") {
+        const instances = Number.parseInt(this.el("scale-instances").value, 10);
+        this.send({ action: "scale", target: this.menuTarget, instances });
+        this.closeNodeMenu();
+      } else if (action === "close-menu") this.closeNodeMenu();
+    });
+    this.el("speed")?.addEventListener("change", (e) => {
+      const value = e.target.value === "max" ? "max" : Number(e.target.value);
+      this.send({ action: "speed", value });
+    });
+    const rate = this.el("rate");
+    rate?.addEventListener("input", () => (this.el("rate-value").textContent = `${formatRate(Number(rate.value))} req/s`));
+    rate?.addEventListener("change", () => {
+      this.send({ action: "set_rate", target: this.el("rate-source").value, rps: Number(rate.value) });
+    });
+    this.el("rate-source")?.addEventListener("change", () => this.syncRateSlider());
+    const timeline = this.el("timeline");
+    timeline.addEventListener("input", () => this.replay(Number(timeline.value)));
+    this.el("go-live").addEventListener("click", () => this.replay(null));
+    this.el("percentiles").addEventListener("change", () => {
+      this.percentiles = [...this.el("percentiles").querySelectorAll("input:checked")].map((i) => i.value);
+      this.charts?.setPercentiles(this.percentiles);
+      this.charts?.update(this.recording.series());
+    });
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") this.closeNodeMenu();
+    });
+  }
+
+  fillSpeeds(limits, current) {
+    const select = this.el("speed");
+    if (!select) return;
+    select.replaceChildren();
+    const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].filter((s) => s <= limits.max_speed);
+    for (const s of steps) select.append(new Option(`${s}x`, String(s), false, Number(current) === s));
+    if (limits.allow_max) select.append(new Option("max", "max", false, current === "max"));
+  }
+
+  fillRateSources(design) {
+    const select = this.el("rate-source");
+    if (!select) return;
+    this.sources = design.components.filter((c) => c.kind === "client");
+    for (const c of this.sources) select.append(new Option(c.label || c.id, c.id));
+    this.el("rate-box").hidden = this.sources.length === 0;
+    this.syncRateSlider();
+  }
+
+  syncRateSlider() {
+    const rate = this.el("rate");
+    const source = this.sources?.find((c) => c.id === this.el("rate-source").value);
+    if (!rate || !source) return;
+    const rps = Number(source.params?.rps ?? 100);
+    rate.max = String(Math.max(100, Math.ceil((rps * 4) / 100) * 100));
+    rate.step = String(Math.max(1, Math.round(Number(rate.max) / 200)));
+    rate.value = String(rps);
+    this.el("rate-value").textContent = `${formatRate(rps)} req/s`;
+  }
+
+  openNodeMenu(id, pos) {
+    if (!this.isOwner || this.ended) return;
+    this.menuTarget = id;
+    const menu = this.el("node-menu");
+    this.el("menu-title").textContent = id;
+    const node = this.recording.frames.at(-1)?.nodes?.[id];
+    const input = this.el("scale-instances");
+    input.value = String(node?.inst ?? 1);
+    this.el("scale-row").hidden = typeof node?.inst !== "number";
+    menu.style.transform = `translate(${Math.round(pos.x + 20)}px, ${Math.round(pos.y - 20)}px)`;
+    menu.hidden = false;
+  }
+
+  closeNodeMenu() {
+    this.el("node-menu").hidden = true;
+  }
+
+  replay(tick) {
+    const label = this.el("timeline-label");
+    if (tick === null || (!this.ended && tick >= this.recording.lastTick)) {
+      this.replayTick = null;
+      this.root.dataset.replaying = "false";
+      label.textContent = "live";
+      this.charts?.setMarker(null);
+      const latest = this.recording.frames.at(-1);
+      if (latest) {
+        this.diagram.render(latest);
+        this.showClock(latest);
+        this.el("timeline").value = String(latest.tick);
+      }
+      return;
+    }
+    const frame = this.recording.at(tick);
+    if (!frame) return;
+    this.replayTick = tick;
+    this.root.dataset.replaying = "true";
+    label.textContent = `replaying tick ${frame.tick}`;
+    this.diagram.render(frame);
+    this.showClock(frame);
+    this.charts?.setMarker(frame.t ?? frame.tick);
+  }
+
+  updatePercentileChoices(global) {
+    const available = new Set(availablePercentiles(global));
+    const box = this.el("percentiles");
+    if (!box.dataset.filled) {
+      box.dataset.filled = "true";
+      for (const p of PERCENTILES) {
+        const label = document.createElement("label");
+        const input = document.createElement("input");
+        input.type = "checkbox";
+        input.value = p.key;
+        input.checked = this.percentiles.includes(p.key);
+        label.append(input, ` ${p.label}`);
+        box.append(label);
+      }
+    }
+    for (const input of box.querySelectorAll("input")) {
+      input.disabled = !available.has(input.value);
+      input.parentElement.title = input.disabled ? "the engine does not report this percentile" : "";
+    }
+  }
+}
+
+const root = document.querySelector("[data-live-run]");
+if (root) root.liveRun = new LiveRun(root);
