@@ -46,7 +46,7 @@ export function normalizeCatalog(raw) {
       help: spec.help ?? "",
       params: paramList(spec.params),
       linksTo: linkTargets(spec),
-      isGroup: Boolean(spec.is_group ?? spec.compound ?? spec.group === "groups"),
+      isGroup: spec.role === "group" || spec.group === "groups",
     });
   }
   const known = new Set(GROUP_ORDER);
@@ -73,16 +73,30 @@ export function defaultParams(catalog, kind) {
   return params;
 }
 
-/** Why a link from `fromKind` to `toKind` is refused, or null when it is allowed. */
+/** A kind's name as words: `web_server` -> "web server". */
+export function kindWords(kind) {
+  return String(kind).replace(/_/g, " ");
+}
+
+/**
+ * Why a link from `fromKind` to `toKind` is refused, or null when it is allowed.
+ * The same rules as the engine's `link_problem`, so the canvas refuses on the spot
+ * what the server would refuse on save.
+ */
 export function linkRefusal(catalog, fromKind, toKind) {
   const from = catalog.kinds.get(fromKind);
   const to = catalog.kinds.get(toKind);
   if (!from || !to) return `unknown component kind ${from ? toKind : fromKind}`;
   if (from.isGroup || to.isGroup) {
-    return `a ${from.isGroup ? from.label : to.label} is a group: drag components into it instead of linking`;
+    return `a ${kindWords(from.isGroup ? fromKind : toKind)} is a group, not a node: drag components into it instead of linking`;
+  }
+  if (to.kind === "client") {
+    return `a ${kindWords(fromKind)} cannot send requests to a client: clients only send requests`;
   }
   if (from.linksTo === null || from.linksTo.has(toKind)) return null;
-  const allowed = [...from.linksTo].map((k) => catalog.kinds.get(k)?.label ?? k);
-  const hint = allowed.length ? `it may send to: ${allowed.join(", ")}` : "it sends to nothing";
-  return `a ${from.label} cannot send requests to a ${to.label} (${hint})`;
+  if (from.linksTo.size === 0) {
+    return `a ${kindWords(fromKind)} sends requests nowhere, so it cannot link to a ${kindWords(toKind)}`;
+  }
+  const allowed = [...from.linksTo].map(kindWords).join(", ");
+  return `a ${kindWords(fromKind)} cannot send requests to a ${kindWords(toKind)} (it may link to: ${allowed})`;
 }

@@ -1,0 +1,272 @@
+"""The editor's properties panel: a form rendered from the catalog's parameter specs.
+
+GET renders the form for one component (kind + current params) or one link; POST
+checks the typed values as the user types (htmx) and answers with the inline errors
+(out-of-band swaps) and the accepted values (``HX-Trigger: editor:params``), which the
+editor applies to the diagram at once. Nothing is stored here: the document is saved
+by the document API.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from sandbox.http import HtmxHttpRequest
+from simulation import Problem
+from simulation.components import KINDS, LINK_PARAMS, Kind, Param
+
+SECTION_TITLES = {"general": "Settings", "serving": "Serving", "autoscaling": "Autoscaling"}
+NAMES = {
+    "rps": "Request rate",
+    "mix": "Request mix",
+    "hit_ratio": "Hit ratio",
+    "service_ms": "Service time",
+    "timeout_ms": "Timeout",
+    "latency_ms": "Latency",
+    "cross_dc_ms": "Cross-data-centre latency",
+    "target_util": "Target utilisation",
+    "apply_rps": "Replica apply rate",
+    "replication_lag_ms": "Replication lag",
+    "failover_s": "Failover delay",
+    "health_check_s": "Health-check delay",
+    "cooldown_s": "Cooldown",
+    "provision_s": "Start-up time",
+    "warmup_s": "Warm-up time",
+    "autoscale": "Autoscale",
+    "stateful": "Stateful sessions",
+}
+MAX_FIELD = 200
+
+
+@dataclass
+class Field:
+    """One parameter as the form shows it."""
+
+    param: Param
+    value: str = ""
+    checked: bool = False
+    error: str = ""
+    items: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.param.name
+
+    @property
+    def input_name(self) -> str:
+        return f"p.{self.param.name}"
+
+    @property
+    def dom_id(self) -> str:
+        return f"prop-{self.param.name}"
+
+    @property
+    def label(self) -> str:
+        return NAMES.get(self.name, self.name.replace("_", " ").capitalize())
+
+    @property
+    def range_text(self) -> str:
+        p = self.param
+        if p.min is not None and p.max is not None:
+            return f"{_show(p.min)} to {_show(p.max)}"
+        if p.min is not None:
+            return f"at least {_show(p.min)}"
+        return ""
+
+    @property
+    def step(self) -> str:
+        return "1" if self.param.type == "int" else "any"
+
+
+class PanelInputError(ValueError):
+    """The request does not describe a component or link the panel can show."""
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _specs_for(data: Any) -> tuple[type[Kind] | None, tuple[Param, ...]]:
+    if data.get("link") == "1":
+        return None, LINK_PARAMS
+    kind = KINDS.get(data.get("kind", ""))
+    if kind is None:
+        raise PanelInputError(f"unknown component kind {data.get('kind', '')!r}")
+    return kind, kind.params
+
+
+def _current_params(raw: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        params = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise PanelInputError(f"params is not valid JSON ({exc.msg})") from None
+    if not isinstance(params, dict):
+        raise PanelInputError("params must be a JSON object")
+    return params
+
+
+def _fields_from_params(
+    specs: tuple[Param, ...], params: dict[str, Any], targets: list[str]
+) -> list[Field]:
+    fields = []
+    for p in specs:
+        value = params.get(p.name, p.default)
+        f = Field(p)
+        if p.type == "bool":
+            f.checked = bool(value)
+        elif p.type == "map":
+            current = value if isinstance(value, dict) else {}
+            keys = list(p.keys) or list(dict.fromkeys([*current, *targets]))
+            f.items = [{"key": k, "value": _show(current.get(k, ""))} for k in keys]
+        else:
+            f.value = _show(value)
+        fields.append(f)
+    return fields
+
+
+def _number(raw: str, integer: bool) -> Any:
+    """The typed text as a number when it is one, else the text (the checker names the error)."""
+    text = raw.strip()
+    try:
+        return int(text) if integer else float(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _parse(p: Param, post: Any) -> Any:
+    """The value of parameter ``p`` typed in the form, in the document's types."""
+    name = f"p.{p.name}"
+    if p.type == "bool":
+        return name in post
+    if p.type == "map":
+        prefix = f"{name}."
+        out: dict[str, Any] = {}
+        for key in post:
+            if key.startswith(prefix) and post[key].strip():
+                out[key[len(prefix) :]] = _number(post[key][:MAX_FIELD], integer=False)
+        return out
+    raw = post.get(name, "")[:MAX_FIELD]
+    if p.type in ("int", "float"):
+        if not raw.strip():
+            return None
+        return _number(raw, integer=p.type == "int")
+    if p.type == "choice" and not raw and p.nullable:
+        return None
+    return raw
+
+
+def check_values(
+    kind: type[Kind] | None, specs: tuple[Param, ...], post: Any
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Check the typed values with the engine's own rules.
+
+    Returns the accepted values (document types) and the errors by field name
+    (``instances``, ``mix.read``); a rule across fields marks its field too.
+    """
+    accepted: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    everything: dict[str, Any] = {}
+    for p in specs:
+        problems: list[Problem] = []
+        value = p.check(_parse(p, post), p.name, problems)
+        everything[p.name] = value
+        if problems:
+            for problem in problems:
+                errors.setdefault(problem.path, problem.message)
+        else:
+            accepted[p.name] = value
+    if kind is not None and not errors:
+        problems = []
+        kind.check(everything, "params", problems)
+        for problem in problems:
+            name = problem.path.removeprefix("params.")
+            errors.setdefault(name, problem.message)
+            accepted.pop(name.split(".")[0], None)
+    for name in list(errors):
+        accepted.pop(name.split(".")[0], None)
+    return accepted, errors
+
+
+def _panel_context(data: Any, read_only: bool) -> dict[str, Any]:
+    kind, specs = _specs_for(data)
+    target_id = data.get("id", "")[:MAX_FIELD]
+    if not target_id:
+        raise PanelInputError("id is required")
+    targets = [t for t in data.get("targets", "").split(",") if t][:200]
+    fields = _fields_from_params(specs, _current_params(data.get("params", "")), targets)
+    sections: dict[str, list[Field]] = {}
+    for f in fields:
+        sections.setdefault(f.param.section, []).append(f)
+    return {
+        "kind": kind,
+        "kind_name": data.get("kind", ""),
+        "is_link": kind is None,
+        "link_from": data.get("from", "")[:MAX_FIELD],
+        "link_to": data.get("to", "")[:MAX_FIELD],
+        "target_id": target_id,
+        "label": data.get("label", "")[:MAX_FIELD] or target_id,
+        "sections": [
+            {"name": name, "title": SECTION_TITLES.get(name, name.capitalize()), "fields": group}
+            for name, group in sections.items()
+        ],
+        "fields": fields,
+        "read_only": read_only,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def properties(request: HtmxHttpRequest) -> HttpResponse:
+    """GET: the form for a component or link. POST: check the typed values."""
+    if request.method == "POST":
+        return _check(request)
+    return _panel(request)
+
+
+def _panel(request: HtmxHttpRequest) -> HttpResponse:
+    try:
+        context = _panel_context(request.GET, read_only=request.GET.get("read_only") == "1")
+    except PanelInputError as exc:
+        return HttpResponseBadRequest(f"Cannot show the properties: {exc}.")
+    return render(request, "sandbox/_properties.html", context)
+
+
+def _check(request: HtmxHttpRequest) -> HttpResponse:
+    try:
+        kind, specs = _specs_for(request.POST)
+    except PanelInputError as exc:
+        return HttpResponseBadRequest(f"Cannot check the properties: {exc}.")
+    target_id = request.POST.get("id", "")[:MAX_FIELD]
+    if not target_id:
+        return HttpResponseBadRequest("Cannot check the properties: id is required.")
+    accepted, errors = check_values(kind, specs, request.POST)
+    fields = []
+    for p in specs:
+        f = Field(p, error=errors.get(p.name, ""))
+        if p.type == "map":
+            f.items = [
+                {"key": key.split(".", 1)[1], "error": message}
+                for key, message in errors.items()
+                if key.startswith(f"{p.name}.")
+            ]
+            f.error = f.error or "; ".join(f"{item['key']}: {item['error']}" for item in f.items)
+        fields.append(f)
+    response = render(request, "sandbox/_properties.html#errors", {"fields": fields})
+    response["HX-Trigger"] = json.dumps(
+        {"editor:params": {"id": target_id, "params": accepted, "errors": errors}}
+    )
+    return response

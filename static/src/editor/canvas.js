@@ -1,0 +1,195 @@
+// The Cytoscape canvas and the direct manipulation on it: the link handle
+// (edgehandles), dropping nodes into and out of data centres, inline rename.
+
+import cytoscape from "cytoscape";
+import edgehandles from "cytoscape-edgehandles";
+
+import { isGroupKind } from "./model.js";
+import { buildStyle, currentScheme } from "./style.js";
+
+cytoscape.use(edgehandles);
+
+/** A Cytoscape instance in `container` styled for the kinds of `catalog`. */
+export function createCanvas(container, catalog, readOnly) {
+  const cy = cytoscape({
+    container,
+    style: buildStyle(catalog.kinds.keys(), currentScheme()),
+    layout: { name: "preset" },
+    minZoom: 0.1,
+    maxZoom: 3,
+    wheelSensitivity: 0.3,
+    boxSelectionEnabled: !readOnly,
+    autoungrabify: readOnly,
+    selectionType: "single",
+    textureOnViewport: false,
+    hideEdgesOnViewport: false,
+  });
+  const media = globalThis.matchMedia?.("(prefers-color-scheme: dark)");
+  media?.addEventListener("change", () => {
+    cy.style(buildStyle(catalog.kinds.keys(), currentScheme()));
+  });
+  return cy;
+}
+
+/** Model coordinates of a point given in client (page viewport) pixels. */
+export function clientToModel(cy, clientX, clientY) {
+  const rect = cy.container().getBoundingClientRect();
+  const pan = cy.pan();
+  const zoom = cy.zoom();
+  return { x: (clientX - rect.left - pan.x) / zoom, y: (clientY - rect.top - pan.y) / zoom };
+}
+
+/** True when the client point is over the canvas. */
+export function isOverCanvas(cy, clientX, clientY) {
+  const rect = cy.container().getBoundingClientRect();
+  return clientX >= rect.left && clientX <= rect.right && clientY >= rect.top && clientY <= rect.bottom;
+}
+
+/**
+ * The link handle: a dot beside the hovered or selected component; drag it onto
+ * another component to link them. Refused links say why while the pointer is on them.
+ */
+export function installLinkHandle({ cy, editor, handle, onRefused }) {
+  let node = null;
+  let refusedTarget = null;
+  const eh = cy.edgehandles({
+    snap: true,
+    snapThreshold: 24,
+    hoverDelay: 0,
+    canConnect(source, target) {
+      if (source.same(target) || target.isParent()) return false;
+      const problem = editor.linkProblem(source.id(), target.id());
+      if (problem && refusedTarget !== target.id()) {
+        refusedTarget = target.id();
+        onRefused(problem, target.id());
+      }
+      return problem === null;
+    },
+    edgeParams: () => ({ classes: "eh-new" }),
+  });
+
+  function place() {
+    if (!node || node.removed() || isGroupKind(node.data("kind"))) {
+      handle.hidden = true;
+      return;
+    }
+    const box = node.renderedBoundingBox({ includeLabels: false });
+    handle.style.left = `${box.x2 + 4}px`;
+    handle.style.top = `${(box.y1 + box.y2) / 2 - 10}px`;
+    handle.hidden = false;
+    handle.dataset.node = node.id();
+  }
+
+  function showFor(target) {
+    if (eh.active) return;
+    node = target;
+    place();
+  }
+
+  cy.on("mouseover select", "node", (e) => showFor(e.target));
+  cy.on("grab remove", "node", (e) => {
+    if (node && e.target.same(node)) handle.hidden = true;
+  });
+  cy.on("free", "node", (e) => showFor(e.target));
+  cy.on("pan zoom position", () => {
+    if (!handle.hidden) place();
+  });
+  cy.on("tap", (e) => {
+    if (e.target === cy) handle.hidden = true;
+  });
+
+  handle.addEventListener("pointerdown", (e) => {
+    if (!node || e.button > 0) return;
+    e.preventDefault();
+    handle.setPointerCapture(e.pointerId);
+    refusedTarget = null;
+    eh.start(node);
+    eh.update(clientToModel(cy, e.clientX, e.clientY));
+  });
+  handle.addEventListener("pointermove", (e) => {
+    if (eh.active) eh.update(clientToModel(cy, e.clientX, e.clientY));
+  });
+  const stop = () => {
+    if (eh.active) eh.stop();
+    place();
+  };
+  handle.addEventListener("pointerup", stop);
+  handle.addEventListener("pointercancel", stop);
+
+  // Edgehandles draws the edge itself; the editor turns it into a link of the document.
+  cy.on("ehcomplete", (_event, source, target, added) => {
+    added.remove();
+    const problem = editor.connect(source.id(), target.id());
+    if (problem) onRefused(problem, target.id());
+  });
+  return eh;
+}
+
+/**
+ * Drops into and out of data centres: a node dropped inside a data centre's box
+ * (as it was when the drag began) joins it; dropped outside, it leaves.
+ */
+export function installDragTracking({ cy, editor }) {
+  let boxes = [];
+  let dragged = new Set();
+  let pending = null;
+  let hovered = null;
+
+  cy.on("grab", "node", () => {
+    if (!pending) boxes = editor.groupBoxes();
+  });
+  cy.on("drag", "node", (e) => {
+    const p = e.target.position();
+    const over = boxes.find(
+      ({ id, box }) =>
+        id !== e.target.id() && p.x >= box.x1 && p.x <= box.x2 && p.y >= box.y1 && p.y <= box.y2,
+    );
+    const next = over ? over.id : null;
+    if (next !== hovered) {
+      if (hovered) cy.getElementById(hovered).removeClass("drop-target");
+      if (next && !isGroupKind(e.target.data("kind"))) cy.getElementById(next).addClass("drop-target");
+      hovered = next;
+    }
+  });
+  cy.on("dragfree", "node", (e) => {
+    dragged.add(e.target.id());
+    if (pending) return;
+    // Several selected nodes end their drag together: handle them as one change.
+    pending = setTimeout(() => {
+      if (hovered) cy.getElementById(hovered).removeClass("drop-target");
+      hovered = null;
+      const ids = dragged;
+      dragged = new Set();
+      pending = null;
+      editor.finishDrag(ids, boxes);
+    }, 0);
+  });
+}
+
+/** Inline rename: an input over the node; Enter keeps, Escape cancels. */
+export function startRename({ cy, editor, input, id }) {
+  const node = cy.getElementById(id);
+  if (node.empty()) return;
+  const box = node.renderedBoundingBox({ includeLabels: true });
+  input.value = node.data("label");
+  input.style.left = `${Math.max(0, (box.x1 + box.x2) / 2 - 80)}px`;
+  input.style.top = `${Math.max(0, box.y2 - 24)}px`;
+  input.hidden = false;
+  input.focus();
+  input.select();
+  const finish = (keep) => {
+    input.removeEventListener("keydown", onKey);
+    input.removeEventListener("blur", onBlur);
+    input.hidden = true;
+    if (keep) editor.rename(id, input.value);
+    cy.container().focus();
+  };
+  const onKey = (e) => {
+    if (e.key === "Enter") finish(true);
+    else if (e.key === "Escape") finish(false);
+    e.stopPropagation();
+  };
+  const onBlur = () => finish(true);
+  input.addEventListener("keydown", onKey);
+  input.addEventListener("blur", onBlur);
+}

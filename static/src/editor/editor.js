@@ -1,0 +1,325 @@
+// The editor: owns the current document, its undo history and the canvas.
+// Every change goes through `commit()` (or `restore()` for undo/redo), which
+// updates the canvas from the difference between the old and new documents,
+// so the document is always the one source of truth that gets saved.
+
+import { defaultParams, linkRefusal } from "./catalog.js";
+import { diffDocuments, toElements } from "./graph.js";
+import { History } from "./history.js";
+import { flowLayout, needsLayout, snapToGrid } from "./layout.js";
+import * as model from "./model.js";
+
+const GRID = 20;
+
+export class Editor {
+  constructor({ cy, catalog, doc, readOnly, events }) {
+    this.cy = cy;
+    this.catalog = catalog;
+    this.readOnly = readOnly;
+    this.events = events;
+    this.snap = true;
+    this.clipboard = null;
+    this.selectionOrder = [];
+    const start = needsLayout(doc) ? placeUnplaced(doc) : doc;
+    this.doc = start;
+    this.history = new History(start);
+    cy.add(toElements(start));
+  }
+
+  // Changes ----------------------------------------------------------------------------
+
+  /** Make `next` the current document and record it for undo. */
+  commit(next, { select = null, source = "canvas" } = {}) {
+    if (next === this.doc) return false;
+    this.show(next, select);
+    this.history.push(next);
+    this.events.changed({ source });
+    return true;
+  }
+
+  /** Show `next` without recording it (undo, redo). */
+  restore(next) {
+    if (next === null) return;
+    this.show(next, null);
+    this.events.changed({ source: "history" });
+  }
+
+  /** Replace the whole document (load theirs, import, recovery); undo brings the old one back. */
+  replace(next, { record = true } = {}) {
+    const placed = needsLayout(next) ? placeUnplaced(next) : next;
+    if (record) this.commit(placed, { source: "replace" });
+    else {
+      this.show(placed, null);
+      this.history.reset(placed);
+      this.events.changed({ source: "replace" });
+    }
+    this.fit();
+  }
+
+  show(next, select) {
+    const before = this.doc;
+    const keep = select ?? this.cy.$(":selected").map((e) => e.id());
+    const diff = diffDocuments(before, next);
+    const cy = this.cy;
+    cy.batch(() => {
+      for (const id of diff.removeIds) cy.getElementById(id).remove();
+      if (diff.addElements.length) cy.add(diff.addElements);
+      for (const { id, data } of diff.updateData) cy.getElementById(id).data(data);
+      for (const [id, p] of Object.entries(diff.movePositions)) {
+        const node = cy.getElementById(id);
+        // A group's position follows its members; moving it would move them twice.
+        if (node.nonempty() && !node.isParent()) node.position(p);
+      }
+      cy.elements().unselect();
+      for (const id of keep) cy.getElementById(id).select();
+    });
+    this.doc = next;
+  }
+
+  undo() {
+    this.restore(this.history.undo());
+  }
+
+  redo() {
+    this.restore(this.history.redo());
+  }
+
+  // Operations -------------------------------------------------------------------------
+
+  /** Add a component of `kind` centred at `position` (model coordinates). */
+  addComponent(kind, position) {
+    const at = this.snap ? snapToGrid(position, GRID) : position;
+    const parent = model.isGroupKind(kind) ? null : this.groupAt(at);
+    const { doc, id } = model.addComponent(
+      this.doc,
+      kind,
+      at,
+      defaultParams(this.catalog, kind),
+      parent,
+    );
+    this.commit(doc, { select: [id] });
+    return id;
+  }
+
+  /** Add a component where the user is looking, away from the others. */
+  addComponentInView(kind) {
+    const extent = this.cy.extent();
+    let spot = { x: (extent.x1 + extent.x2) / 2, y: (extent.y1 + extent.y2) / 2 };
+    const taken = (p) =>
+      this.doc.components.some((c) => Math.abs(c.x - p.x) < 40 && Math.abs(c.y - p.y) < 40);
+    for (let i = 0; i < 50 && taken(snapToGrid(spot, GRID)); i += 1) {
+      spot = { x: spot.x + 2 * GRID, y: spot.y + (i % 2 ? 3 * GRID : 0) };
+    }
+    return this.addComponent(kind, spot);
+  }
+
+  /** Why source -> target is refused, or null. */
+  linkProblem(sourceId, targetId) {
+    const from = model.findComponent(this.doc, sourceId);
+    const to = model.findComponent(this.doc, targetId);
+    if (!from || !to) return "both ends must be components";
+    if (sourceId === targetId) return "a component cannot link to itself";
+    const rule = linkRefusal(this.catalog, from.kind, to.kind);
+    if (rule) return rule;
+    if (model.findLink(this.doc, model.linkId(sourceId, targetId))) {
+      return `${from.label || from.id} already links to ${to.label || to.id}`;
+    }
+    return null;
+  }
+
+  /** Link source -> target; returns the refusal message or null. */
+  connect(sourceId, targetId) {
+    const problem = this.linkProblem(sourceId, targetId);
+    if (problem) return problem;
+    const params = {};
+    for (const p of this.catalog.linkParams) {
+      if (p.default !== null && p.default !== undefined) params[p.name] = p.default;
+    }
+    const result = model.addLink(this.doc, sourceId, targetId, params);
+    if (result.problem) return result.problem;
+    this.commit(result.doc, { select: [result.id] });
+    return null;
+  }
+
+  /** Link the selected components in the order they were selected (keyboard alternative). */
+  connectSelected() {
+    const ids = this.selectedComponentIds();
+    if (ids.length !== 2) return "select exactly two components: the sender first, then the receiver";
+    const ordered = this.selectionOrder.filter((id) => ids.includes(id));
+    const [from, to] = ordered.length === 2 ? ordered : ids;
+    return this.connect(from, to);
+  }
+
+  deleteSelected() {
+    const selected = this.cy.$(":selected");
+    const components = selected.nodes().map((n) => n.id());
+    const links = selected.edges().map((e) => e.id());
+    if (!components.length && !links.length) return;
+    this.commit(model.removeElements(this.doc, components, links), { select: [] });
+  }
+
+  copySelected() {
+    const ids = this.selectedComponentIds();
+    if (!ids.length) return false;
+    this.clipboard = model.copyFragment(this.doc, ids);
+    this.pasteCount = 0;
+    return true;
+  }
+
+  paste() {
+    if (!this.clipboard) return;
+    this.pasteCount = (this.pasteCount ?? 0) + 1;
+    const shift = 2 * GRID * this.pasteCount;
+    const { doc, ids } = model.pasteFragment(this.doc, this.clipboard, { x: shift, y: shift });
+    this.commit(doc, { select: ids });
+  }
+
+  rename(id, label) {
+    this.commit(model.rename(this.doc, id, label), { select: [id] });
+  }
+
+  setParams(id, params, source) {
+    const next = id.includes("->")
+      ? model.setLinkParams(this.doc, id, params)
+      : model.setParams(this.doc, id, params);
+    if (JSON.stringify(next) === JSON.stringify(this.doc)) return;
+    this.commit(next, { select: [id], source });
+  }
+
+  groupSelected() {
+    const ids = this.selectedComponentIds();
+    if (!ids.length) return null;
+    const { doc, id } = model.groupIntoDatacenter(
+      this.doc,
+      ids,
+      defaultParams(this.catalog, "datacenter"),
+    );
+    this.commit(doc, { select: [id] });
+    return id;
+  }
+
+  ungroupSelected() {
+    const ids = this.selectedComponentIds();
+    const members = this.doc.components
+      .filter((c) => ids.includes(c.id) || (c.parent && ids.includes(c.parent)))
+      .map((c) => c.id);
+    this.commit(model.setParent(this.doc, members, null));
+  }
+
+  autoLayout() {
+    const extent = this.cy.extent();
+    const positions = flowLayout(this.doc, { x: extent.x1 + 100, y: (extent.y1 + extent.y2) / 2 });
+    this.commit(model.moveComponents(this.doc, positions));
+    this.fit();
+  }
+
+  /** Nudge the selected components by (dx, dy) grid steps. */
+  nudgeSelected(dx, dy) {
+    const positions = {};
+    for (const id of this.selectedComponentIds()) {
+      const c = model.findComponent(this.doc, id);
+      if (!c || model.isGroupKind(c.kind)) continue;
+      positions[id] = { x: c.x + dx * GRID, y: c.y + dy * GRID };
+    }
+    for (const c of this.doc.components) {
+      if (c.parent && positions[c.parent] === undefined && this.selectedComponentIds().includes(c.parent)) {
+        positions[c.id] = { x: c.x + dx * GRID, y: c.y + dy * GRID };
+      }
+    }
+    this.commit(model.moveComponents(this.doc, positions));
+  }
+
+  /**
+   * Read the canvas back after a drag: new positions (snapped when asked) for the
+   * dragged nodes, and the group each dropped node now belongs to.
+   */
+  finishDrag(draggedIds, groupBoxes) {
+    const cy = this.cy;
+    const positions = {};
+    for (const node of cy.nodes()) {
+      if (node.isParent()) continue;
+      const p = node.position();
+      const c = model.findComponent(this.doc, node.id());
+      if (!c) continue;
+      const dragged = draggedIds.has(node.id()) || draggedIds.has(c.parent);
+      const at = dragged && this.snap ? snapToGrid(p, GRID) : p;
+      if (Math.round(at.x) !== c.x || Math.round(at.y) !== c.y) positions[node.id()] = at;
+    }
+    let next = model.moveComponents(this.doc, positions);
+    for (const id of draggedIds) {
+      const c = model.findComponent(next, id);
+      if (!c || model.isGroupKind(c.kind) || draggedIds.has(c.parent)) continue;
+      const group = groupContaining(groupBoxes, cy.getElementById(id).position(), id);
+      next = model.setParent(next, [id], group);
+    }
+    // The canvas already shows the moved nodes; snapping moves them the last few pixels.
+    this.commit(next);
+  }
+
+  /** The data centre whose box contains `position` (model coordinates), or null. */
+  groupAt(position) {
+    return groupContaining(this.groupBoxes(), position, null);
+  }
+
+  groupBoxes() {
+    return this.cy
+      .nodes()
+      .filter((n) => model.isGroupKind(n.data("kind")))
+      .map((n) => ({ id: n.id(), box: n.boundingBox({ includeLabels: false }) }));
+  }
+
+  // Selection and view -----------------------------------------------------------------
+
+  selectedComponentIds() {
+    return this.cy.$("node:selected").map((n) => n.id());
+  }
+
+  select(ids) {
+    this.cy.batch(() => {
+      this.cy.elements().unselect();
+      for (const id of ids) this.cy.getElementById(id).select();
+    });
+    const chosen = this.cy.collection(ids.map((id) => this.cy.getElementById(id)));
+    if (chosen.nonempty()) this.cy.animate({ center: { eles: chosen } }, { duration: 200 });
+  }
+
+  fit() {
+    if (this.cy.elements().nonempty()) this.cy.fit(undefined, 40);
+    if (this.cy.zoom() > 1.5) this.cy.zoom({ level: 1.5, renderedPosition: this.center() });
+  }
+
+  zoomBy(factor) {
+    this.cy.zoom({ level: this.cy.zoom() * factor, renderedPosition: this.center() });
+  }
+
+  center() {
+    return { x: this.cy.width() / 2, y: this.cy.height() / 2 };
+  }
+}
+
+function groupContaining(groupBoxes, position, selfId) {
+  let best = null;
+  let bestArea = Number.POSITIVE_INFINITY;
+  for (const { id, box } of groupBoxes) {
+    if (id === selfId) continue;
+    const inside =
+      position.x >= box.x1 && position.x <= box.x2 && position.y >= box.y1 && position.y <= box.y2;
+    const area = box.w * box.h;
+    if (inside && area < bestArea) {
+      best = id;
+      bestArea = area;
+    }
+  }
+  return best;
+}
+
+/** Give components without a position one from the flow layout. */
+function placeUnplaced(doc) {
+  const positions = flowLayout(doc);
+  const components = doc.components.map((c) =>
+    typeof c.x === "number" && typeof c.y === "number"
+      ? c
+      : { ...c, x: positions[c.id]?.x ?? 0, y: positions[c.id]?.y ?? 0 },
+  );
+  return { ...doc, components };
+}

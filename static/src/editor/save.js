@@ -1,0 +1,230 @@
+// Saving: Ctrl+S or the Save button, autosave after a short idle, always on top of
+// the revision the editor started from. A conflict is never resolved silently:
+// the user loads theirs or saves theirs-then-mine. Until the server has a change,
+// a copy lives in localStorage and is offered back on the next visit.
+
+import { request } from "../dom.js";
+
+const AUTOSAVE_MS = 2500;
+const LOCAL_COPY_MS = 200;
+
+export class Saver {
+  constructor({ editor, url, revision, storageKey, status, banner, onSaved }) {
+    this.editor = editor;
+    this.url = url;
+    this.revision = revision;
+    this.storageKey = storageKey;
+    this.status = status;
+    this.banner = banner;
+    this.onSaved = onSaved;
+    this.savedDoc = editor.doc;
+    this.saving = null;
+    this.conflict = false;
+    this.autosaveTimer = null;
+    this.copyTimer = null;
+    this.lastError = null;
+    this.setStatus(`Saved · revision ${revision}`, "saved");
+    window.addEventListener("beforeunload", (e) => {
+      if (!this.dirty) return;
+      this.writeLocalCopy();
+      e.preventDefault();
+      e.returnValue = "";
+    });
+  }
+
+  get dirty() {
+    return this.editor.doc !== this.savedDoc;
+  }
+
+  /** Called after every change of the document. */
+  changed() {
+    if (!this.dirty) {
+      clearTimeout(this.autosaveTimer);
+      this.clearLocalCopy();
+      this.setStatus(`Saved · revision ${this.revision}`, "saved");
+      return;
+    }
+    if (!this.conflict) this.setStatus("Unsaved changes", "dirty");
+    clearTimeout(this.copyTimer);
+    this.copyTimer = setTimeout(() => this.writeLocalCopy(), LOCAL_COPY_MS);
+    clearTimeout(this.autosaveTimer);
+    if (!this.conflict) this.autosaveTimer = setTimeout(() => this.save(), AUTOSAVE_MS);
+  }
+
+  /** Save the current document; `message` goes with the revision. */
+  async save({ message = "", force = false } = {}) {
+    clearTimeout(this.autosaveTimer);
+    if (this.saving) {
+      this.again = { message: message || this.again?.message || "" };
+      return this.saving;
+    }
+    if (!force && !this.dirty && !message) return true;
+    if (this.conflict && !force) {
+      this.setStatus("Not saved: resolve the conflict first", "error");
+      return false;
+    }
+    this.saving = this.send(message);
+    try {
+      return await this.saving;
+    } finally {
+      this.saving = null;
+      const again = this.again;
+      this.again = null;
+      if (again && this.dirty && !this.conflict) this.save(again);
+    }
+  }
+
+  async send(message) {
+    const doc = this.editor.doc;
+    this.setStatus("Saving…", "saving");
+    const body = { base_revision: this.revision, document: doc };
+    if (message) body.message = message;
+    const { ok, status, data } = await request(this.url, { method: "POST", json: body, quiet: true });
+    if (ok) {
+      this.revision = data.revision;
+      this.savedDoc = doc;
+      this.lastError = null;
+      if (this.dirty) {
+        this.setStatus("Unsaved changes", "dirty");
+        this.writeLocalCopy();
+      } else {
+        this.clearLocalCopy();
+        this.setStatus(`Saved · revision ${this.revision}`, "saved");
+      }
+      this.onSaved?.(this.revision, data);
+      return true;
+    }
+    this.writeLocalCopy();
+    if (status === 409) {
+      this.showConflict(data?.current_revision);
+      return false;
+    }
+    if (status === 422) {
+      const count = data?.errors?.length ?? 0;
+      this.lastError = data?.errors ?? [];
+      this.setStatus(
+        `Not saved: the design has ${count} problem${count === 1 ? "" : "s"} (see Problems). Your work is kept in this browser.`,
+        "error",
+      );
+      this.onSaved?.(null, data);
+      return false;
+    }
+    const why = status === 0 ? "the server could not be reached" : `the server answered ${status}`;
+    this.setStatus(`Not saved: ${why}. Your work is kept in this browser.`, "error");
+    return false;
+  }
+
+  showConflict(currentRevision) {
+    this.conflict = true;
+    clearTimeout(this.autosaveTimer);
+    this.setStatus("Not saved: conflict", "error");
+    this.banner.show({
+      tone: "warning",
+      text: `Someone saved revision ${currentRevision} of this design while you were editing. Your changes are not saved yet.`,
+      actions: [
+        { label: "Load theirs", name: "load-theirs", run: () => this.loadTheirs() },
+        {
+          label: "Save mine on top",
+          name: "save-mine",
+          primary: true,
+          run: () => this.saveMineOnTop(currentRevision),
+        },
+      ],
+    });
+  }
+
+  /** Replace the editor's document by the newest saved one (mine stays in undo). */
+  async loadTheirs() {
+    const { ok, data } = await request(this.url, { quiet: false });
+    if (!ok) return;
+    this.conflict = false;
+    this.banner.hide();
+    this.revision = data.revision;
+    this.editor.replace(data.document);
+    this.savedDoc = this.editor.doc;
+    this.changed();
+  }
+
+  async saveMineOnTop(currentRevision) {
+    this.revision = currentRevision;
+    this.conflict = false;
+    this.banner.hide();
+    await this.save({ force: true, message: "Saved on top of a newer revision" });
+  }
+
+  // The local copy ---------------------------------------------------------------------
+
+  writeLocalCopy() {
+    clearTimeout(this.copyTimer);
+    if (!this.dirty) return;
+    try {
+      localStorage.setItem(
+        this.storageKey,
+        JSON.stringify({ base_revision: this.revision, document: this.editor.doc, saved_at: Date.now() }),
+      );
+    } catch {
+      this.setStatus("Unsaved changes (this browser could not keep a copy: storage full?)", "dirty");
+    }
+  }
+
+  clearLocalCopy() {
+    clearTimeout(this.copyTimer);
+    try {
+      localStorage.removeItem(this.storageKey);
+    } catch {
+      // Storage unavailable: nothing was kept, nothing to clear.
+    }
+  }
+
+  /** A stored copy of unsaved work that differs from what the server gave, or null. */
+  readLocalCopy() {
+    let copy;
+    try {
+      copy = JSON.parse(localStorage.getItem(this.storageKey) ?? "null");
+    } catch {
+      return null;
+    }
+    if (!copy?.document || !Array.isArray(copy.document.components)) return null;
+    if (JSON.stringify(copy.document) === JSON.stringify(this.editor.doc)) {
+      this.clearLocalCopy();
+      return null;
+    }
+    return copy;
+  }
+
+  /** Offer the stored copy back; restoring keeps its base revision so conflicts still show. */
+  offerLocalCopy() {
+    const copy = this.readLocalCopy();
+    if (!copy) return;
+    const when = new Date(copy.saved_at).toLocaleString();
+    this.banner.show({
+      tone: "info",
+      text: `This browser kept changes you had not saved (${when}, on top of revision ${copy.base_revision}).`,
+      actions: [
+        {
+          label: "Restore them",
+          name: "restore",
+          primary: true,
+          run: () => {
+            this.banner.hide();
+            this.revision = copy.base_revision;
+            this.editor.replace(copy.document);
+          },
+        },
+        {
+          label: "Discard",
+          name: "discard",
+          run: () => {
+            this.banner.hide();
+            this.clearLocalCopy();
+          },
+        },
+      ],
+    });
+  }
+
+  setStatus(text, state) {
+    this.status.textContent = text;
+    this.status.dataset.state = state;
+  }
+}

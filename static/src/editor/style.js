@@ -1,0 +1,126 @@
+// The Cytoscape stylesheet: one shape and colour per kind, readable labels in
+// light and dark colour schemes, and the states the editor adds as classes.
+
+import { lookOf } from "./looks.js";
+
+const SCHEMES = {
+  light: {
+    text: "#0f172a",
+    textBackground: "#ffffff",
+    edge: "#64748b",
+    group: "#f1f5f9",
+    groupBorder: "#64748b",
+    selected: "#0ea5e9",
+    problem: "#dc2626",
+  },
+  dark: {
+    text: "#e2e8f0",
+    textBackground: "#0f172a",
+    edge: "#94a3b8",
+    group: "#1e293b",
+    groupBorder: "#94a3b8",
+    selected: "#38bdf8",
+    problem: "#f87171",
+  },
+};
+
+/** The stylesheet for the kinds in `kinds` (an iterable of kind names). */
+export function buildStyle(kinds, scheme = "light") {
+  const c = SCHEMES[scheme] ?? SCHEMES.light;
+  const perKind = [...kinds].map((kind) => ({
+    selector: `node[kind = "${kind}"]`,
+    style: { shape: lookOf(kind).shape, "background-color": lookOf(kind).color },
+  }));
+  return [
+    {
+      selector: "node",
+      style: {
+        width: 48,
+        height: 48,
+        label: "data(label)",
+        color: c.text,
+        "font-size": 12,
+        "font-family": "system-ui, sans-serif",
+        "text-valign": "bottom",
+        "text-halign": "center",
+        "text-margin-y": 5,
+        "text-wrap": "ellipsis",
+        "text-max-width": 110,
+        "text-background-color": c.textBackground,
+        "text-background-opacity": 0.85,
+        "text-background-padding": 2,
+        "text-background-shape": "round-rectangle",
+        "border-width": 2,
+        "border-color": c.textBackground,
+        "background-color": "#475569",
+      },
+    },
+    ...perKind,
+    {
+      selector: 'node[kind = "datacenter"], node:parent',
+      style: {
+        shape: "round-rectangle",
+        "background-color": c.group,
+        "background-opacity": 0.6,
+        "border-width": 2,
+        "border-style": "dashed",
+        "border-color": c.groupBorder,
+        "text-valign": "top",
+        "text-halign": "center",
+        "text-margin-y": -4,
+        "font-weight": "bold",
+        padding: 24,
+        width: 120,
+        height: 80,
+      },
+    },
+    {
+      selector: "edge",
+      style: {
+        width: 2,
+        "line-color": c.edge,
+        "target-arrow-color": c.edge,
+        "target-arrow-shape": "triangle",
+        "curve-style": "bezier",
+        label: "data(label)",
+        "font-size": 11,
+        color: c.text,
+        "text-background-color": c.textBackground,
+        "text-background-opacity": 0.85,
+        "text-background-padding": 2,
+        "text-rotation": "autorotate",
+      },
+    },
+    {
+      selector: ".has-problem",
+      style: { "border-width": 4, "border-color": c.problem, "border-style": "solid" },
+    },
+    { selector: "edge.has-problem", style: { "line-color": c.problem, "line-style": "dashed" } },
+    {
+      selector: "node:selected",
+      style: { "border-width": 4, "border-color": c.selected, "border-style": "solid" },
+    },
+    {
+      selector: "edge:selected",
+      style: { width: 4, "line-color": c.selected, "target-arrow-color": c.selected },
+    },
+    { selector: ".drop-target", style: { "border-color": c.selected, "border-width": 4 } },
+    { selector: ".eh-source, .eh-target", style: { "border-width": 4, "border-color": c.selected } },
+    {
+      selector: ".eh-preview, .eh-ghost-edge",
+      style: {
+        "line-color": c.selected,
+        "target-arrow-color": c.selected,
+        "source-arrow-color": c.selected,
+        "line-style": "dashed",
+      },
+    },
+    { selector: ".eh-ghost-edge.eh-preview-active", style: { opacity: 0 } },
+    { selector: ".eh-ghost-node", style: { width: 1, height: 1, opacity: 0, label: "" } },
+  ];
+}
+
+/** The current colour scheme of the page. */
+export function currentScheme() {
+  return globalThis.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+}
