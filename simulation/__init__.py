@@ -7,16 +7,22 @@ from __future__ import annotations
 
 from .catalog import catalog, link_problem
 from .document import validate_document
+from .engine import Engine
 from .errors import ControlError, DesignError, Problem
+from .frame import Frame
 from .limits import Limits
+from .model import compile_design
 from .scenario import validate_scenario
 
 __all__ = [
     "ControlError",
     "DesignError",
+    "Engine",
+    "Frame",
     "Limits",
     "Problem",
     "catalog",
+    "compile_design",
     "link_problem",
     "validate_document",
     "validate_scenario",

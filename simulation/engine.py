@@ -1,0 +1,1089 @@
+"""The tick engine: a fluid model with analytic queueing latency, one tick at a time."""
+
+from __future__ import annotations
+
+import math
+import random
+
+from .components import SIZE_TIERS
+from .document import validate_document
+from .frame import Frame, NodeFrame
+from .metrics import CheckState, Report, mixture_percentile
+from .model import (
+    BACKGROUND,
+    CLIENT,
+    GROUP,
+    JOB,
+    NCLASS,
+    READ,
+    ROUTER,
+    STATIC,
+    WRITE,
+    Model,
+    compile_design,
+)
+from .queueing import gamma_percentile, mmc, mmck, response_percentile
+from .scenario import control_or_raise, validate_scenario
+
+SYNC = 4  # classes 0..3 are user requests; BACKGROUND is work taken from queues
+CLASS_NAMES = ("read", "write", "static", "job")
+WARN_UTIL = 0.7
+CRITICAL_UTIL = 0.9
+EPS = 1e-9
+
+
+class Engine:
+    """Simulates a design tick by tick.
+
+    ``Engine(document, scenario=None, seed=None)`` validates and compiles the
+    design once. ``now`` is simulated seconds, ``tick`` the ticks done;
+    ``step()`` advances one tick and returns its Frame; ``run(until)`` steps
+    until ``now >= until`` (default: the scenario's end or an aborting check).
+    ``seed`` overrides the scenario's seed (default 0).
+    """
+
+    def __init__(self, document: dict, scenario: dict | None = None, seed: int | None = None):
+        self.document = validate_document(document)
+        self.scenario = validate_scenario(scenario, self.document)
+        self.seed = seed if seed is not None else self.scenario.get("seed", 0)
+        self.random = random.Random(self.seed)
+        self.model: Model = compile_design(self.document)
+        self.dt = self.scenario["tick_s"]
+        self.duration = self.scenario["duration_s"]
+        self.warmup_s = self.scenario.get("warmup_s", min(60.0, 0.1 * self.duration))
+        self.now = 0.0
+        self.tick = 0
+        self.aborted = False
+        self.events: list[dict] = []
+        self._pending_events: list[dict] = []
+        self._faults = list(self.scenario["faults"])
+        self._traffic = sorted(self.scenario["traffic"], key=lambda t: t["at"])
+        self.checks = [CheckState(spec) for spec in self.scenario["checks"]]
+        self.report_data = Report(self)
+        self._init_state()
+
+    # --- state ---------------------------------------------------------------------------
+
+    def _init_state(self) -> None:
+        m = self.model
+        n = m.size
+        self.params = m.params  # live parameters (set_param, scale change them)
+        self.inst = [int(p.get("instances", 1)) for p in self.params]
+        self.dead_times: list[list[float]] = [[] for _ in range(n)]
+        self.failed = [False] * n
+        self.failed_at = [0.0] * n
+        self.starting: list[list[float]] = [[] for _ in range(n)]
+        self.backlog = [[0.0] * NCLASS for _ in range(n)]
+        self.warm = [1.0] * n
+        self.rate = [p.get("rps", 0.0) for p in self.params]
+        self.ramps: list[tuple[float, float, float, float] | None] = [None] * n
+        self.link_extra = [0.0] * len(m.links)
+        self.messages = [0.0] * n
+        self.age = [0.0] * n
+        self.side_lat = [(0.0, 0.0)] * n  # (mean, variance) s of the last tick, side calls
+        self.repl_backlog = [0.0] * n
+        self.lag_s = [p.get("replication_lag_ms", 0.0) / 1000.0 for p in self.params]
+        self.lost_writes = [0.0] * n
+        self.sessions_lost = [0.0] * n
+        self.last_scale = [-math.inf] * n
+        self.primary = [cluster[0] for cluster in m.clusters]
+        self.promote_at: list[float | None] = [None] * len(m.clusters)
+        self.cluster_writes = [0.0] * len(m.clusters)
+
+    def _unavailable(self, i: int) -> bool:
+        dc = self.model.dc_of[i]
+        return self.failed[i] or (dc >= 0 and self.failed[dc])
+
+    def _down_since(self, i: int) -> float:
+        dc = self.model.dc_of[i]
+        t = self.failed_at[i] if self.failed[i] else math.inf
+        if dc >= 0 and self.failed[dc]:
+            t = min(t, self.failed_at[dc])
+        return t
+
+    def _alive(self, i: int) -> int:
+        if self._unavailable(i):
+            return 0
+        return max(self.inst[i] - len(self.dead_times[i]), 0)
+
+    def _dead_share(self, j: int, detect_s: float | None) -> tuple[float, float]:
+        """(instances the sender believes up, share of its flow that reaches dead ones).
+
+        ``detect_s`` None: a sender without health checks spreads over all instances.
+        """
+        inst = self.inst[j]
+        if inst <= 0:
+            return 0.0, 0.0
+        if self._unavailable(j):
+            if detect_s is not None and self.now - self._down_since(j) >= detect_s:
+                return 0.0, 0.0
+            return float(inst), 1.0
+        dead = len(self.dead_times[j])
+        if detect_s is None:
+            return float(inst), dead / inst
+        alive = inst - dead
+        undetected = sum(1 for t in self.dead_times[j] if self.now - t < detect_s)
+        believed = alive + undetected
+        return float(believed), (undetected / believed if believed else 0.0)
+
+    # --- public API --------------------------------------------------------------------
+
+    @property
+    def finished(self) -> bool:
+        """True once the scenario's duration is reached or an aborting check failed."""
+        return self.aborted or self.now >= self.duration - EPS
+
+    def run(self, until: float | None = None) -> Frame:
+        """Step until ``now >= until`` (s) or, without ``until``, until finished; last frame."""
+        frame = None
+        while True:
+            if until is None and self.finished:
+                break
+            if until is not None and (self.now >= until - EPS or self.aborted):
+                break
+            frame = self.step()
+        return frame if frame is not None else self.step()
+
+    def apply(self, control: dict) -> list[dict]:
+        """Apply a live control between ticks; return the events it caused.
+
+        Raises ControlError naming what is wrong with a bad control.
+        """
+        control = control_or_raise(control, self.document)
+        before = len(self._pending_events)
+        self._apply(control)
+        return self._pending_events[before:]
+
+    def report(self) -> dict:
+        """The CLI JSON object (DESIGN.md "CLI output"): averages after warm-up, series, checks."""
+        return self.report_data.to_json()
+
+    # --- controls ------------------------------------------------------------------------
+
+    def _event(self, i: int | None, kind: str, text: str) -> None:
+        cid = self.model.ids[i] if i is not None else None
+        t = round(self.now, 6)
+        self._pending_events.append({"t": t, "component": cid, "kind": kind, "text": text})
+
+    def _apply(self, c: dict) -> None:
+        m = self.model
+        action = c["action"]
+        if action == "link_latency":
+            for li, (a, b) in enumerate(m.links):
+                if (m.ids[a], m.ids[b]) == (c["from"], c["to"]):
+                    self.link_extra[li] = c["ms"] / 1000.0 - m.link_base_s[li]
+            self._event(None, "link_latency", f"{c['from']} -> {c['to']} latency {c['ms']:g} ms")
+            return
+        i = m.index[c["target"]]
+        cid = m.ids[i]
+        if action == "fail":
+            self._fail(i, c.get("count"))
+        elif action == "recover":
+            self._recover(i)
+        elif action == "scale":
+            if "size" in c:
+                self.params[i]["size"] = c["size"]
+                self._event(i, "scaled", f"{cid} resized to {c['size']}")
+            if "instances" in c:
+                self._scale_to(i, c["instances"], "scaled")
+        elif action == "set_rate":
+            self.rate[i] = c["rps"]
+            self.ramps[i] = None
+            self._event(i, "rate", f"{cid} rate set to {c['rps']:g} req/s")
+        elif action == "set_param":
+            self.params[i][c["param"]] = c["value"]
+            self._event(i, "param", f"{cid} {c['param']} set to {c['value']}")
+        elif action == "flush":
+            self.warm[i] = 0.0
+            self._event(i, "flushed", f"{cid} flushed: every read goes to the database")
+
+    def _fail(self, i: int, count: int | None) -> None:
+        m = self.model
+        cid = m.ids[i]
+        if m.role[i] == GROUP:
+            self.failed[i], self.failed_at[i] = True, self.now
+            inside = m.members.get(i, [])
+            self._event(i, "failed", f"{cid} failed: {len(inside)} components down")
+            return
+        if count is None:
+            if not self.failed[i]:
+                self.failed[i], self.failed_at[i] = True, self.now
+            self._event(i, "failed", f"{cid} failed")
+            return
+        alive = self.inst[i] - len(self.dead_times[i])
+        k = min(count, alive)
+        self.dead_times[i].extend([self.now] * k)
+        self._event(i, "failed", f"{cid}: {k} of {self.inst[i]} instances failed")
+
+    def _recover(self, i: int) -> None:
+        m = self.model
+        was_down = self._unavailable(i) or self.dead_times[i]
+        self.failed[i] = False
+        self.dead_times[i] = []
+        affected = m.members.get(i, []) if m.role[i] == GROUP else [i]
+        for j in affected:
+            if m.kinds[j] in ("cache", "cdn") and was_down:
+                self.warm[j] = 0.0
+        self._event(
+            i,
+            "recovered",
+            f"{m.ids[i]} recovered" + (" (cold: warming up)" if m.kinds[i] == "cache" else ""),
+        )
+        for ci, cluster in enumerate(m.clusters):
+            for j in cluster:
+                if j in affected and j != self.primary[ci] and m.params[j]["role"] == "primary":
+                    self.params[j]["role"] = "replica"
+                    self._event(
+                        j,
+                        "rejoined",
+                        f"{m.ids[j]} rejoined as a replica of {m.ids[self.primary[ci]]}",
+                    )
+
+    def _scale_to(self, i: int, target: int, why: str) -> None:
+        cid = self.model.ids[i]
+        current = self.inst[i] + len(self.starting[i])
+        delay = self.params[i].get("provision_s", 0.0)
+        if target > current:
+            self.starting[i].extend([self.now + delay] * (target - current))
+            self._event(
+                i,
+                why,
+                f"{cid} scaling {current} -> {target} instances"
+                + (f" (ready in {delay:g} s)" if delay else ""),
+            )
+            if delay == 0:
+                self._ready_instances(i)
+        elif target < current:
+            drop = current - target
+            cut = min(drop, len(self.starting[i]))
+            if cut:
+                del self.starting[i][-cut:]
+            self.inst[i] -= drop - cut
+            self._event(i, why, f"{cid} scaling {current} -> {target} instances")
+        self.params[i]["instances"] = target
+
+    def _ready_instances(self, i: int) -> None:
+        ready = [t for t in self.starting[i] if t <= self.now + EPS]
+        if ready:
+            self.starting[i] = [t for t in self.starting[i] if t > self.now + EPS]
+            self.inst[i] += len(ready)
+
+    # --- one tick ------------------------------------------------------------------------
+
+    def step(self) -> Frame:
+        """Advance one tick of ``tick_s`` seconds and return its Frame."""
+        m = self.model
+        n = m.size
+        dt = self.dt
+        t0 = self.now
+        while self._faults and self._faults[0]["at"] <= t0 + EPS:
+            self._apply(self._faults.pop(0))
+        while self._traffic and self._traffic[0]["at"] <= t0 + EPS:
+            item = self._traffic.pop(0)
+            i = m.index[item["source"]]
+            start = self._client_rate(i, t0)
+            self.ramps[i] = (t0, max(item["ramp_s"], EPS), start, item["rps"])
+            self._event(
+                i,
+                "traffic",
+                f"{item['source']} traffic -> {item['rps']:g} req/s"
+                + (f" over {item['ramp_s']:g} s" if item["ramp_s"] else ""),
+            )
+        for i in range(n):
+            if self.starting[i]:
+                before = self.inst[i]
+                self._ready_instances(i)
+                if self.inst[i] != before:
+                    self._event(i, "ready", f"{m.ids[i]}: {self.inst[i] - before} instances ready")
+        self._update_clusters()
+
+        self.in_r = [[0.0] * NCLASS for _ in range(n)]
+        self.in_m1 = [[0.0] * NCLASS for _ in range(n)]
+        self.in_m2 = [[0.0] * NCLASS for _ in range(n)]
+        self.in_dead = [[0.0] * NCLASS for _ in range(n)]
+        self.in_ca2 = [0.0] * n
+        self.side_in = [0.0] * n
+        self.link_flow = [0.0] * len(m.links)
+        self.exits: list[list[tuple[float, float, float]]] = [[] for _ in range(NCLASS)]
+        self.sync_dropped = 0.0
+        self.offered_total = 0.0
+        nodes: list[NodeFrame | None] = [None] * n
+        for i in m.order:
+            role = m.role[i]
+            if role == CLIENT:
+                nodes[i] = self._client(i, t0)
+            elif role == ROUTER:
+                nodes[i] = self._router(i)
+            else:
+                nodes[i] = self._server(i)
+        for i in range(n):
+            if nodes[i] is None:
+                nodes[i] = self._group_frame(i)
+        self.now = t0 + dt
+        self.tick += 1
+        self._autoscale(nodes)
+        frame = self._frame(nodes)
+        self._run_checks(frame, t0)
+        self.events.extend(self._pending_events)
+        frame.events = self._pending_events
+        self._pending_events = []
+        self.report_data.add(frame)
+        return frame
+
+    def _client_rate(self, i: int, t: float) -> float:
+        ramp = self.ramps[i]
+        if ramp is not None:
+            start_t, length, start, end = ramp
+            frac = min((t - start_t) / length, 1.0)
+            self.rate[i] = start + (end - start) * frac
+            if frac >= 1.0:
+                self.ramps[i] = None
+        rate = self.rate[i]
+        cid = self.model.ids[i]
+        for spike in self.scenario["spikes"]:
+            if (
+                spike["source"] == cid
+                and spike["at"] <= t + EPS < spike["at"] + spike["duration_s"]
+            ):
+                rate += spike["rps"]
+        for wave in self.scenario["waves"]:
+            if wave["source"] == cid:
+                phase = 2.0 * math.pi * (t - wave["peak_s"]) / wave["period_s"]
+                rate *= 1.0 + wave["amplitude"] * math.cos(phase)
+        return max(rate, 0.0)
+
+    def _client(self, i: int, t0: float) -> NodeFrame:
+        rate = self._client_rate(i, t0)
+        if self.scenario["noise"] and rate > 0.0:
+            rate = self._poisson(rate * self.dt) / self.dt
+        mix = self.params[i]["mix"]
+        emitted = [rate * mix[name] for name in CLASS_NAMES]
+        self.offered_total += rate
+        dropped = 0.0
+        for k in range(SYNC):
+            if emitted[k] <= 0.0:
+                continue
+            targets = self.model.routes[i][k]
+            if not targets:
+                dropped += emitted[k]
+                continue
+            share = 1.0 / len(targets)
+            for j, li in targets:
+                dead = self._dead_share(j, None)[1]
+                self._send(j, li, k, emitted[k] * share, 0.0, 0.0, 1.0, dead)
+        self.sync_dropped += dropped
+        health, reason = ("critical", "no target") if dropped > 0 else ("ok", None)
+        return NodeFrame(
+            "up",
+            health,
+            reason,
+            rate,
+            rate - dropped,
+            0.0,
+            dropped,
+            0.0,
+            0.0,
+            0.0,
+            1,
+            1,
+            {"rps": rate},
+        )
+
+    def _poisson(self, mean: float) -> float:
+        if mean < 30.0:
+            limit, k, prod = math.exp(-mean), 0, self.random.random()
+            while prod > limit:
+                k += 1
+                prod *= self.random.random()
+            return float(k)
+        return max(0.0, round(self.random.gauss(mean, math.sqrt(mean))))
+
+    # --- sending ---------------------------------------------------------------------------
+
+    def _send(
+        self, j: int, li: int, k: int, rate: float, m1: float, m2: float, ca2: float, dead: float
+    ) -> None:
+        """Deliver ``rate`` of class ``k`` over link ``li`` to node ``j``.
+
+        ``m1``, ``m2`` are the first two moments (s, s^2) of the latency so far;
+        ``dead`` is the share that reaches dead instances (dropped at ``j``).
+        """
+        if rate <= 0.0:
+            return
+        m = self.model
+        self.link_flow[li] += rate
+        lat = m.link_base_s[li] + m.link_cross_s[li] + self.link_extra[li]
+        if lat > 0.0:
+            m2 = m2 + 2.0 * m1 * lat + lat * lat
+            m1 = m1 + lat
+        cluster = m.cluster_of[j]
+        if cluster >= 0:
+            for r, frac in self._cluster_targets(cluster, k):
+                self._arrive(r, k, rate * frac, m1, m2, ca2, 0.0)
+            return
+        if m.kinds[j] == "cache" and self._alive(j) == 0:
+            # A dead cache is skipped: every read goes on to the database (a stampede).
+            targets = m.routes[j][k]
+            if targets:
+                for b, lb in targets:
+                    self._send(b, lb, k, rate / len(targets), m1, m2, ca2, 0.0)
+                return
+        self._arrive(j, k, rate, m1, m2, ca2, dead)
+
+    def _arrive(
+        self, j: int, k: int, rate: float, m1: float, m2: float, ca2: float, dead: float
+    ) -> None:
+        live = rate * (1.0 - dead)
+        if dead > 0.0:
+            self.in_dead[j][k] += rate * dead
+        if live > 0.0:
+            self.in_r[j][k] += live
+            self.in_m1[j][k] += live * m1
+            self.in_m2[j][k] += live * m2
+            self.in_ca2[j] += live * ca2
+
+    def _update_clusters(self) -> None:
+        m = self.model
+        self.read_targets: list[list[tuple[int, float]]] = []
+        for ci, cluster in enumerate(m.clusters):
+            p = self.primary[ci]
+            if self._alive(p) == 0:
+                if self.promote_at[ci] is None:
+                    self.promote_at[ci] = self._down_since_any(p) + self.params[p]["failover_s"]
+                    best = self._best_replica(ci)
+                    lost = self.cluster_writes[ci] * (self.lag_s[best] if best >= 0 else 0.0)
+                    self.lost_writes[p] += lost
+                    self._event(
+                        p,
+                        "failed",
+                        f"{m.ids[p]} (primary) down: writes fail until a "
+                        f"replica is promoted; ~{lost:.0f} writes inside the replication "
+                        "lag lost",
+                    )
+                if self.now + EPS >= self.promote_at[ci]:
+                    best = self._best_replica(ci)
+                    if best >= 0:
+                        self.primary[ci] = best
+                        self.params[best]["role"] = "primary"
+                        self.promote_at[ci] = None
+                        self.repl_backlog[best] = 0.0
+                        self._event(best, "promoted", f"{m.ids[best]} promoted to primary")
+            else:
+                self.promote_at[ci] = None
+            p = self.primary[ci]
+            replicas = [r for r in cluster if r != p and self._alive(r) > 0
+                        and self.params[r]["role"] == "replica"]  # fmt: skip
+            if replicas:
+                self.read_targets.append([(r, 1.0 / len(replicas)) for r in replicas])
+            else:
+                self.read_targets.append([(p, 1.0)])
+
+    def _down_since_any(self, i: int) -> float:
+        t = self._down_since(i)
+        if t == math.inf and self.dead_times[i]:
+            t = max(self.dead_times[i])
+        return min(t, self.now)
+
+    def _best_replica(self, ci: int) -> int:
+        candidates = [r for r in self.model.clusters[ci] if r != self.primary[ci]
+                      and self._alive(r) > 0]  # fmt: skip
+        return min(candidates, key=lambda r: (self.lag_s[r], r)) if candidates else -1
+
+    def _cluster_targets(self, ci: int, k: int) -> list[tuple[int, float]]:
+        if k == READ:
+            return self.read_targets[ci]
+        return [(self.primary[ci], 1.0)]
+
+    # --- nodes -----------------------------------------------------------------------------
+
+    def _router(self, i: int) -> NodeFrame:
+        m = self.model
+        lam = self.in_r[i]
+        dead_in = self.in_dead[i]
+        offered = sum(lam) + sum(dead_in)
+        ca2_in = self.in_ca2[i] / sum(lam) if sum(lam) > 0 else 1.0
+        dropped = sum(dead_in)
+        self._count_drops(dead_in)
+        is_dns = m.kinds[i] == "dns"
+        p = self.params[i]
+        for k in range(NCLASS):
+            if lam[k] <= 0.0:
+                continue
+            targets = m.routes[i][k]
+            if is_dns:
+                weights = []
+                for j, _ in targets:
+                    w = p["weights"].get(m.ids[j])
+                    if w is None and m.dc_of[j] >= 0:
+                        w = p["weights"].get(m.ids[m.dc_of[j]])
+                    w = 1.0 if w is None else w
+                    gone = (
+                        self._alive(j) == 0
+                        and self.now - self._down_since_any(j) >= p["failover_s"]
+                    )
+                    weights.append(0.0 if (p["failover"] and gone) else w)
+            else:
+                skew = p["skew"]
+                weights = [1.0 / (r + 1) ** skew for r in range(len(targets))]
+            total = sum(weights)
+            if total <= 0.0:
+                dropped += lam[k]
+                if k < SYNC:
+                    self.sync_dropped += lam[k]
+                continue
+            m1 = self.in_m1[i][k] / lam[k]
+            m2 = self.in_m2[i][k] / lam[k]
+            for (j, li), w in zip(targets, weights, strict=True):
+                if w <= 0.0:
+                    continue
+                share = w / total
+                dead = self._dead_share(j, None)[1]
+                self._send(j, li, k, lam[k] * share, m1, m2, share * ca2_in + 1 - share, dead)
+        served = offered - dropped
+        health, reason = ("ok", None)
+        if dropped > EPS:
+            health, reason = "critical", "no healthy target"
+        return NodeFrame(
+            "up", health, reason, offered, served, 0.0, dropped, 0.0, 0.0, 0.0, 1, 1, {}
+        )
+
+    def _count_drops(self, dropped: list[float]) -> None:
+        for k in range(SYNC):
+            self.sync_dropped += dropped[k]
+
+    def _server(self, i: int) -> NodeFrame:
+        m = self.model
+        kind = m.kinds[i]
+        p = self.params[i]
+        dt = self.dt
+        lam = list(self.in_r[i])
+        dropped = list(self.in_dead[i])
+        dead_total = sum(dropped)
+        n = self._alive(i)
+        factor = SIZE_TIERS[p["size"]][0]
+        c = p["concurrency"] * factor
+        mu = 1000.0 / p["service_ms"]
+        cap = n * c * mu
+        lam_total = sum(lam)
+        reason = None
+        if lam_total > 0.0 and n > 0:
+            pre = self._pre_drop(i, kind, p, n)
+            if pre[0] > 0.0:
+                reason = pre[1]
+                for k in range(NCLASS):
+                    if k != STATIC or reason != "session store down":
+                        dropped[k] += lam[k] * pre[0]
+                        lam[k] *= 1.0 - pre[0]
+                lam_total = sum(lam)
+        ca2 = self.in_ca2[i] / sum(self.in_r[i]) if sum(self.in_r[i]) > 0 else 1.0
+        if n > 1 and not m.upstream_balanced[i]:
+            ca2 = ca2 / n + 1.0 - 1.0 / n
+        backlog = self.backlog[i]
+        b_before = sum(backlog)
+        if kind == "message_queue":
+            return self._queue(i, p, lam, dropped, n, c, mu, ca2, b_before)
+        served = [0.0] * NCLASS
+        w = v = p95 = util = 0.0
+        cd2 = 1.0
+        if n == 0:
+            for k in range(NCLASS):
+                dropped[k] += lam[k] + backlog[k] / dt
+                backlog[k] = 0.0
+            if reason is None:
+                reason = "dead"
+        elif kind == "worker":
+            # Workers pull only what they can process: no waiting here (it is in the queue).
+            served = lam
+            w, v = 1.0 / mu, 1.0 / (mu * mu)
+            p95 = gamma_percentile(0.95, w, v)
+            util = min(lam_total / cap, 1.0) if cap > 0 else 0.0
+        elif b_before <= EPS and lam_total < cap:
+            lam_i = lam_total / n
+            limit = p["queue_limit"]
+            st = mmc(lam_i, mu, c, ca2) if limit is None else mmck(lam_i, mu, c, limit)
+            drop_frac = st.block_prob
+            timeout = p["timeout_ms"]
+            if timeout is not None and st.wait_prob > 0.0:
+                drain = (c * mu - lam_i) if limit is None else c * mu
+                tail = st.wait_prob * math.exp(-drain * timeout / 1000.0 * 2.0 / (ca2 + 1.0))
+                drop_frac += (1.0 - drop_frac) * tail
+            for k in range(NCLASS):
+                served[k] = lam[k] * (1.0 - drop_frac)
+                dropped[k] += lam[k] * drop_frac
+            w, v = st.mean_response, st.response_var
+            if limit is None and timeout is None and abs(ca2 - 1.0) < 1e-9:
+                p95 = response_percentile(0.95, lam_i, mu, c)
+            else:
+                p95 = gamma_percentile(0.95, w, v)
+            util = st.rho
+            cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
+        else:
+            arrivals = [lam[k] * dt for k in range(NCLASS)]
+            total = b_before + lam_total * dt
+            done = min(total, cap * dt)
+            frac = done / total if total > 0 else 0.0
+            after = total - done
+            limit = math.inf
+            if p["queue_limit"] is not None:
+                limit = p["queue_limit"] * n
+            if p["timeout_ms"] is not None:
+                limit = min(limit, p["timeout_ms"] / 1000.0 * cap)
+            keep = limit / after if after > limit else 1.0
+            for k in range(NCLASS):
+                have = backlog[k] + arrivals[k]
+                served[k] = have * frac / dt
+                rest = have * (1.0 - frac)
+                backlog[k] = rest * keep
+                dropped[k] += (rest - backlog[k]) / dt
+            b_after = sum(backlog)
+            mean_wait = 0.5 * (b_before + b_after) / cap
+            spread = (b_after - b_before) / cap
+            w = mean_wait + 1.0 / mu
+            v = 1.0 / (mu * mu) + spread * spread / 12.0
+            p95 = gamma_percentile(0.95, w, v)
+            util = done / (cap * dt)
+        served_total = sum(served)
+        self._count_drops(dropped)
+        side = self.model.session_store_of[i]
+        if side >= 0 and not p.get("stateful", False):
+            self.side_in[side] += served_total - served[BACKGROUND]
+            sw, sv = self.side_lat[side]
+            w2 = w + sw
+            v = v + sv
+            w = w2
+        for k, lost in enumerate(self._forward(i, kind, p, lam, served, w, v, cd2)):
+            if lost > 0.0:
+                served[k] -= lost
+                dropped[k] += lost
+                served_total -= lost
+                reason = reason or "no healthy target"
+                if k < SYNC:
+                    self.sync_dropped += lost
+        drop_total = sum(dropped)
+        queued = sum(backlog)
+        x = self._extra(i, kind, p)
+        status, health, reason = self._health(
+            i, n, util, drop_total - dead_total, dead_total, reason, queued
+        )
+        offered = sum(self.in_r[i]) + dead_total
+        return NodeFrame(
+            status,
+            health,
+            reason,
+            offered,
+            served_total,
+            queued,
+            drop_total,
+            util,
+            w * 1000.0,
+            p95 * 1000.0,
+            self.inst[i] + len(self.starting[i]),
+            n,
+            x,
+            b_before,
+            v,
+        )
+
+    def _pre_drop(self, i: int, kind: str, p: dict, n: int) -> tuple[float, str | None]:
+        """Share of arrivals a web tier refuses before queueing, and why."""
+        if kind != "web_server":
+            return 0.0, None
+        side = self.model.session_store_of[i]
+        if not p["stateful"]:
+            if side >= 0 and self._alive(side) == 0:
+                return 1.0, "session store down"
+            return 0.0, None
+        sticky = self._sticky(i)
+        if not sticky and n > 1:
+            return (n - 1) / n, "sessions lost: no sticky routing"
+        detect = self._detect_delay(i)
+        fresh = sum(1 for t in self.dead_times[i]
+                    if self.now - self.dt < t + detect <= self.now + EPS)  # fmt: skip
+        if fresh:
+            lost = (
+                self.params[self._first_client()]["sessions"] * fresh / max(self.inst[i], 1)
+                if self._first_client() >= 0
+                else 0.0
+            )
+            self.sessions_lost[i] += lost
+            self._event(
+                i,
+                "sessions_lost",
+                f"{self.model.ids[i]}: ~{lost:.0f} sessions lost "
+                "with the dead instance; those users must log in again",
+            )
+            return min(fresh / max(n, 1), 1.0), "sessions lost"
+        return 0.0, None
+
+    def _first_client(self) -> int:
+        for i, kind in enumerate(self.model.kinds):
+            if kind == "client":
+                return i
+        return -1
+
+    def _sticky(self, i: int) -> bool:
+        m = self.model
+        feeders = [a for a, b in m.links if b == i]
+        return bool(feeders) and all(
+            m.kinds[a] == "load_balancer" and self.params[a]["algorithm"] == "ip_hash"
+            for a in feeders
+        )
+
+    def _detect_delay(self, i: int) -> float:
+        m = self.model
+        delays = [self.params[a]["health_check_s"] for a, b in m.links
+                  if b == i and m.kinds[a] == "load_balancer"]  # fmt: skip
+        return max(delays) if delays else 0.0
+
+    def _forward(
+        self,
+        i: int,
+        kind: str,
+        p: dict,
+        lam: list[float],
+        served: list[float],
+        w: float,
+        v: float,
+        cd2: float,
+    ) -> list[float]:
+        """Send each class on (or let it complete here); return what could not be placed."""
+        m = self.model
+        total = sum(served)
+        lost = [0.0] * NCLASS
+        for k in range(NCLASS):
+            s = served[k]
+            if s <= 0.0:
+                continue
+            if lam[k] > 0.0:
+                mean_in = self.in_m1[i][k] / self.in_r[i][k]
+                e2_in = self.in_m2[i][k] / self.in_r[i][k]
+            else:
+                mean_in = e2_in = 0.0
+            m1 = mean_in + w
+            m2 = e2_in + 2.0 * mean_in * w + v + w * w
+            targets = m.routes[i][k]
+            done = 0.0
+            if kind == "cdn" and k == STATIC:
+                done = p["hit_ratio"] * self.warm[i]
+            elif kind == "cache" and k == READ:
+                done = p["hit_ratio"] * self.warm[i]
+            if not targets:
+                done = 1.0
+            if done > 0.0:
+                self.exits[k].append((s * done, m1, m2))
+            rest = s * (1.0 - done)
+            if rest <= 0.0:
+                continue
+            share_out = rest / total if total > 0 else 1.0
+            if kind == "load_balancer":
+                lost[k] = self._balance(i, p, k, rest, m1, m2, cd2 * share_out + 1.0 - share_out)
+                continue
+            split = 1.0 / len(targets)
+            ca2 = split * share_out * cd2 + 1.0 - split * share_out
+            for j, li in targets:
+                self._send(j, li, k, rest * split, m1, m2, ca2, self._dead_share(j, None)[1])
+        return lost
+
+    def _balance(
+        self, i: int, p: dict, k: int, rate: float, m1: float, m2: float, ca2: float
+    ) -> float:
+        """Split among targets by the algorithm; return the rate with no healthy target."""
+        m = self.model
+        targets = m.routes[i][k]
+        algorithm = p["algorithm"]
+        detect = p["health_check_s"]
+        weights = []
+        shares = []
+        for j, _ in targets:
+            believed, dead = self._dead_share(j, detect)
+            if algorithm == "weighted":
+                weight = p["weights"].get(m.ids[j], 1.0) * believed
+            elif algorithm == "least_connections":
+                pj = self.params[j]
+                weight = believed * pj["concurrency"] * SIZE_TIERS[pj["size"]][0] / pj["service_ms"]
+            else:
+                weight = believed
+            weights.append(weight)
+            shares.append((believed, dead))
+        total = sum(weights)
+        if total <= 0.0:
+            return rate
+        even = algorithm in ("round_robin", "weighted")
+        for (j, li), weight, (believed, dead) in zip(targets, weights, shares, strict=True):
+            if weight <= 0.0:
+                continue
+            share = weight / total
+            per_instance = share / believed
+            ca2_j = per_instance * ca2 if even else per_instance * ca2 + 1.0 - per_instance
+            self._send(j, li, k, rate * share, m1, m2, ca2_j, dead)
+        return 0.0
+
+    def _queue(
+        self,
+        i: int,
+        p: dict,
+        lam: list[float],
+        dropped: list[float],
+        n: int,
+        c: int,
+        mu: float,
+        ca2: float,
+        b_before: float,
+    ) -> NodeFrame:
+        """A message queue: publishes are acknowledged, stored, and pulled by its workers."""
+        m = self.model
+        dt = self.dt
+        lam_total = sum(lam)
+        dead_total = sum(dropped)
+        stored = stored_before = self.messages[i]
+        accepted = 0.0
+        w = v = p95 = util = 0.0
+        if n > 0 and lam_total > 0.0:
+            cap = n * c * mu
+            accepted = min(lam_total, cap * (1.0 - 1e-6))
+            st = mmc(accepted / n, mu, c, ca2)
+            w, v, util = st.mean_response, st.response_var, st.rho
+            p95 = gamma_percentile(0.95, w, v)
+        refused = lam_total - accepted
+        room = p["max_messages"] - stored
+        overflow = max(0.0, accepted * dt - room) / dt
+        accepted -= overflow
+        frac_ok = accepted / lam_total if lam_total > 0 else 0.0
+        for k in range(NCLASS):
+            dropped[k] += lam[k] * (1.0 - frac_ok)
+            if lam[k] > 0.0 and frac_ok > 0.0:
+                mean_in = self.in_m1[i][k] / self.in_r[i][k]
+                e2_in = self.in_m2[i][k] / self.in_r[i][k]
+                self.exits[k].append(
+                    (lam[k] * frac_ok, mean_in + w, e2_in + 2.0 * mean_in * w + v + w * w)
+                )
+        stored += accepted * dt
+        capacity = 0.0
+        caps = []
+        for wk in m.consumers[i]:
+            if self._alive(wk) == 0:
+                caps.append(0.0)
+                continue
+            pw = self.params[wk]
+            cw = (
+                self._alive(wk)
+                * pw["concurrency"]
+                * SIZE_TIERS[pw["size"]][0]
+                * 1000.0
+                / pw["service_ms"]
+            )
+            cw /= max(len(m.queues_of[wk]), 1)
+            caps.append(cw)
+            capacity += cw
+        pulled = min(stored, capacity * dt) if self._alive(i) > 0 else 0.0
+        stored -= pulled
+        self.messages[i] = stored
+        if pulled > 0.0:
+            self.age[i] = stored / (pulled / dt)
+        elif stored > 0.0:
+            self.age[i] += dt
+        else:
+            self.age[i] = 0.0
+        for (wk, li), cw in zip(
+            [(b, li) for b, li in m.targets[i] if m.kinds[b] == "worker"], caps, strict=True
+        ):
+            if cw > 0.0:
+                self._send(wk, li, BACKGROUND, pulled / dt * cw / capacity, 0.0, 0.0, 1.0, 0.0)
+        self._count_drops(dropped)
+        drop_total = sum(dropped)
+        reason = None
+        full = stored >= p["max_messages"] - EPS
+        if full:
+            reason = "backlog full"
+        elif refused > EPS:
+            reason = "saturated"
+        status, health, reason = self._health(
+            i, n, util, drop_total - dead_total, dead_total, reason, 0.0
+        )
+        if health == "ok" and stored > 0.0 and capacity == 0.0:
+            health, reason = "warning", "no consumers: backlog growing"
+        x = {"messages": stored, "age_s": self.age[i], "max_messages": p["max_messages"]}
+        return NodeFrame(
+            status,
+            health,
+            reason,
+            lam_total + dead_total,
+            pulled / dt,
+            stored,
+            drop_total,
+            util,
+            w * 1000.0,
+            p95 * 1000.0,
+            self.inst[i],
+            n,
+            x,
+            stored_before,
+            v,
+        )
+
+    def _extra(self, i: int, kind: str, p: dict) -> dict:
+        if kind in ("cache", "cdn"):
+            if self.warm[i] < 1.0 and self._alive(i) > 0:
+                self.warm[i] = min(1.0, self.warm[i] + self.dt / max(p.get("warmup_s", 60.0), EPS))
+            return {"hit_ratio": p["hit_ratio"] * self.warm[i], "warm": self.warm[i]}
+        if kind == "database":
+            ci = self.model.cluster_of[i]
+            is_primary = self.primary[ci] == i
+            if is_primary:
+                self.cluster_writes[ci] = sum(self.in_r[i][k] for k in (WRITE, JOB, BACKGROUND))
+                return {"role": "primary", "lost_writes": self.lost_writes[i]}
+            writes = self.cluster_writes[ci]
+            apply = p["apply_rps"]
+            self.repl_backlog[i] = max(0.0, self.repl_backlog[i] + (writes - apply) * self.dt)
+            load = min(writes / apply, 0.95)
+            self.lag_s[i] = p["replication_lag_ms"] / 1000.0 / (1.0 - load) + (
+                self.repl_backlog[i] / apply
+            )
+            return {"role": "replica", "lag_ms": self.lag_s[i] * 1000.0}
+        if kind == "session_store":
+            return {}
+        if kind == "web_server" and p["stateful"]:
+            return {"sessions_lost": self.sessions_lost[i]}
+        return {}
+
+    def _health(
+        self,
+        i: int,
+        n: int,
+        util: float,
+        dropped: float,
+        dead: float,
+        reason: str | None,
+        queued: float,
+    ) -> tuple[str, str, str | None]:
+        total = self.inst[i]
+        if n == 0:
+            if self.starting[i] and not self._unavailable(i) and not self.dead_times[i]:
+                return "starting", "starting", reason or "starting"
+            dc = self.model.dc_of[i]
+            if dc >= 0 and self.failed[dc]:
+                return "down", "down", "datacenter down"
+            return "down", "down", reason or "dead"
+        status = "degraded" if n < total else "up"
+        if dead > EPS:
+            return status, "critical", reason or "traffic to a dead instance"
+        if dropped > EPS:
+            return status, "critical", reason or ("backlog full" if queued > 0 else "saturated")
+        if util >= CRITICAL_UTIL or queued > EPS:
+            return status, "critical", reason or "saturated"
+        if util >= WARN_UTIL:
+            return status, "warning", reason or "near saturation"
+        if status == "degraded":
+            return status, "warning", reason or "instances down"
+        if reason:
+            return status, "warning", reason
+        return status, "ok", None
+
+    def _group_frame(self, i: int) -> NodeFrame:
+        down = self.failed[i]
+        return NodeFrame(
+            "down" if down else "up",
+            "down" if down else "ok",
+            "dead" if down else None,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            1,
+            0 if down else 1,
+            {},
+        )
+
+    # --- after the tick ----------------------------------------------------------------------
+
+    def _autoscale(self, nodes: list[NodeFrame]) -> None:
+        m = self.model
+        for i in m.order:
+            p = self.params[i]
+            if not p.get("autoscale"):
+                continue
+            if self.now - self.last_scale[i] < p["cooldown_s"] - EPS:
+                continue
+            node = nodes[i]
+            alive = node.ready
+            factor = SIZE_TIERS[p["size"]][0]
+            per_instance = p["concurrency"] * factor * 1000.0 / p["service_ms"]
+            demand = node.offered + node.queued / self.dt
+            current = self.inst[i] + len(self.starting[i]) - len(self.dead_times[i])
+            needed = demand / (per_instance * p["target_util"]) if per_instance > 0 else current
+            desired = min(max(math.ceil(needed - 1e-6), p["min_instances"]), p["max_instances"])
+            if alive == 0 and not self.starting[i]:
+                desired = max(desired, current + 1)
+            if desired > current or (desired < current and needed < current * 0.8):
+                self._scale_to(i, desired + len(self.dead_times[i]), "autoscaled")
+                self.last_scale[i] = self.now
+
+    def _frame(self, nodes: list[NodeFrame]) -> Frame:
+        m = self.model
+        n = m.size
+        for s in range(n):
+            if m.kinds[s] == "session_store":
+                node = nodes[s]
+                self.side_lat[s] = (node.lat / 1000.0, max(0.0, (node.p95 / 1000.0) ** 2 / 9.0))
+        parts_all = []
+        classes = {}
+        completed = 0.0
+        weighted_mean = 0.0
+        for k in range(SYNC):
+            parts = [(r, m1, max(m2 - m1 * m1, 0.0)) for r, m1, m2 in self.exits[k] if r > 0]
+            rate = sum(r for r, _, _ in parts)
+            completed += rate
+            mean = sum(r * m1 for r, m1, _ in parts) / rate if rate > 0 else 0.0
+            weighted_mean += rate * mean
+            parts_all.extend(parts)
+            if rate > 0:
+                tp = tuple(parts)
+                classes[CLASS_NAMES[k]] = {
+                    "rps": rate,
+                    "mean_ms": mean * 1000.0,
+                    "p50_ms": mixture_percentile(0.5, tp) * 1000.0,
+                    "p95_ms": mixture_percentile(0.95, tp) * 1000.0,
+                    "p99_ms": mixture_percentile(0.99, tp) * 1000.0,
+                }
+        tp_all = tuple(parts_all)
+        dropped = self.sync_dropped
+        attempts = completed + dropped
+        error_rate = dropped / attempts if attempts > 0 else 0.0
+        cost = 0.0
+        for i in range(n):
+            if "size" in self.params[i]:
+                cost += (self.inst[i] + len(self.starting[i])) * SIZE_TIERS[self.params[i]["size"]][
+                    1
+                ]
+        glob = {
+            "offered_rps": self.offered_total,
+            "throughput_rps": completed,
+            "dropped_rps": dropped,
+            "error_rate": error_rate,
+            "availability": 1.0 - error_rate,
+            "mean_ms": weighted_mean / completed * 1000.0 if completed > 0 else 0.0,
+            "p50_ms": mixture_percentile(0.5, tp_all) * 1000.0,
+            "p95_ms": mixture_percentile(0.95, tp_all) * 1000.0,
+            "p99_ms": mixture_percentile(0.99, tp_all) * 1000.0,
+            "classes": classes,
+            "cost_per_hour": cost,
+        }
+        node_map = {m.ids[i]: nodes[i] for i in range(n)}
+        links = [(m.ids[a], m.ids[b], self.link_flow[li]) for li, (a, b) in enumerate(m.links)]
+        return Frame(self.tick, self.now, self.dt, node_map, links, glob, [])
+
+    def _run_checks(self, frame: Frame, t0: float) -> None:
+        for check in self.checks:
+            spec = check.spec
+            if spec["component"] is not None:
+                value = getattr(frame.nodes[spec["component"]], spec["metric"])
+            else:
+                value = frame.globals[spec["metric"]]
+            if check.update(value, t0, self.now):
+                self._event(None, "check_failed", f"check failed: {spec['name']}")
+                if spec["abort"]:
+                    self.aborted = True
+                    self._event(None, "aborted", f"run aborted by check: {spec['name']}")

@@ -1,0 +1,83 @@
+"""One tick's numbers, as plain data that serialises to compact JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class NodeFrame:
+    """One component in one tick. Rates in req/s, ``queued`` in requests, latencies in ms."""
+
+    status: str  # up, down, degraded, starting
+    health: str  # ok, warning, critical, down, starting
+    reason: str | None
+    offered: float
+    served: float
+    queued: float
+    dropped: float
+    util: float
+    lat: float
+    p95: float
+    inst: int
+    ready: int
+    x: dict = field(default_factory=dict)
+    queued_before: float = 0.0  # backlog carried in from the previous tick
+    var: float = 0.0  # variance of the response time, s^2 (not serialised)
+
+    def to_json(self) -> dict:
+        return {
+            "status": self.status,
+            "health": self.health,
+            "reason": self.reason,
+            "offered": _r(self.offered),
+            "served": _r(self.served),
+            "queued": _r(self.queued),
+            "dropped": _r(self.dropped),
+            "util": round(self.util, 4),
+            "lat": _r(self.lat),
+            "p95": _r(self.p95),
+            "inst": self.inst,
+            "ready": self.ready,
+            "x": {k: _r(v) if isinstance(v, float) else v for k, v in self.x.items()},
+        }
+
+
+@dataclass
+class Frame:
+    """The state after one tick: per node, per link, global numbers and the tick's events."""
+
+    tick: int
+    t: float  # simulated seconds at the end of the tick
+    dt: float
+    nodes: dict[str, NodeFrame]
+    links: list[tuple[str, str, float]]
+    globals: dict
+    events: list[dict]
+
+    def to_json(self) -> dict:
+        """Compact JSON form (architecture.md "Frame JSON"); numbers rounded."""
+        g = self.globals
+        return {
+            "tick": self.tick,
+            "t": round(self.t, 6),
+            "nodes": {cid: node.to_json() for cid, node in self.nodes.items()},
+            "links": [[a, b, _r(flow)] for a, b, flow in self.links],
+            "global": {
+                **{k: _r(v) if isinstance(v, float) else v for k, v in g.items() if k != "classes"},
+                "classes": {
+                    cls: {k: _r(v) for k, v in values.items()}
+                    for cls, values in g["classes"].items()
+                },
+            },
+            "events": list(self.events),
+        }
+
+
+def _r(x: float) -> float:
+    """Round for display: 3 decimals, or 4 significant digits for small numbers."""
+    if x == 0.0:
+        return 0.0
+    if abs(x) >= 1.0:
+        return round(x, 3)
+    return float(f"{x:.4g}")

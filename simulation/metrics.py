@@ -1,0 +1,220 @@
+"""Latency distributions at the exits, scenario checks, and the run report's averages."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from .queueing import _lower_gamma_regularized, gamma_percentile
+
+OPS = {
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+}
+
+
+def mixture_percentile(p: float, parts: tuple[tuple[float, float, float], ...]) -> float:
+    """The ``p`` quantile (s) of a mixture of gammas given as ``(weight, mean, var)`` parts.
+
+    Each exit stream of a request class is fitted with the gamma of its first two
+    moments; the class's latency is their mixture, weighted by rate.
+    """
+    parts = tuple(part for part in parts if part[0] > 0.0)
+    if not parts:
+        return 0.0
+    if len(parts) == 1:
+        _, mean, var = parts[0]
+        return gamma_percentile(p, mean, var) if mean > 0.0 else 0.0
+    return _mixture_percentile(p, _rounded(parts))
+
+
+def _rounded(parts: tuple[tuple[float, float, float], ...]) -> tuple:
+    total = sum(w for w, _, _ in parts)
+    return tuple(
+        (float(f"{w / total:.6g}"), float(f"{m:.6g}"), float(f"{v:.6g}")) for w, m, v in parts
+    )
+
+
+@lru_cache(maxsize=8192)
+def _mixture_percentile(p: float, parts: tuple[tuple[float, float, float], ...]) -> float:
+    # The mixture's quantile lies between the smallest and largest part quantiles.
+    quantiles = [gamma_percentile(p, m, v) if m > 0.0 else 0.0 for _, m, v in parts]
+    lo, hi = min(quantiles), max(quantiles)
+    if hi - lo <= 1e-12 * max(hi, 1e-12):
+        return hi
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if _mixture_cdf(mid, parts) < p:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-9 * hi:
+            break
+    return 0.5 * (lo + hi)
+
+
+def _mixture_cdf(x: float, parts: tuple[tuple[float, float, float], ...]) -> float:
+    total = 0.0
+    for w, mean, var in parts:
+        if mean <= 0.0:
+            total += w
+        elif var <= 0.0:
+            total += w if x >= mean else 0.0
+        else:
+            total += w * _lower_gamma_regularized(mean * mean / var, x * mean / var)
+    return total
+
+
+def mixture_moments(parts: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    """Total weight, mean and variance of a mixture of ``(weight, mean, second_moment)``."""
+    weight = sum(w for w, _, _ in parts)
+    if weight <= 0.0:
+        return 0.0, 0.0, 0.0
+    mean = sum(w * m for w, m, _ in parts) / weight
+    second = sum(w * s for w, _, s in parts) / weight
+    return weight, mean, max(second - mean * mean, 0.0)
+
+
+class CheckState:
+    """A scenario check: fails once its condition holds for ``for_s`` seconds in a row."""
+
+    def __init__(self, spec: dict) -> None:
+        self.spec = spec
+        self.compare = OPS[spec["op"]]
+        self.since: float | None = None
+        self.failed_at: float | None = None
+
+    def update(self, value: float, t_start: float, t_end: float) -> bool:
+        """Record one tick's value; True when the check fails at this tick."""
+        if self.failed_at is not None or not math.isfinite(value):
+            return False
+        if not self.compare(value, self.spec["value"]):
+            self.since = None
+            return False
+        if self.since is None:
+            self.since = t_start
+        if t_end - self.since >= self.spec["for_s"] - 1e-9:
+            self.failed_at = t_end
+            return True
+        return False
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.spec["name"],
+            "passed": self.failed_at is None,
+            "failed_at": self.failed_at,
+            "metric": self.spec["metric"],
+            "component": self.spec["component"],
+            "op": self.spec["op"],
+            "value": self.spec["value"],
+            "for_s": self.spec["for_s"],
+            "abort": self.spec["abort"],
+        }
+
+
+class Report:
+    """Collects frames into the CLI JSON object: averages after warm-up, series, events."""
+
+    def __init__(self, engine: object) -> None:
+        self.engine = engine
+        self.ticks = 0
+        self.kept = 0
+        self.sums: dict[str, float] = {}
+        self.nodes: dict[str, dict[str, float]] = {}
+        self.series: dict[str, list[float]] = {
+            "t": [], "offered_rps": [], "throughput_rps": [], "error_rate": [], "p50_ms": [],
+            "p95_ms": [], "p99_ms": [], "cost_per_hour": [],
+        }  # fmt: skip
+
+    def add(self, frame: object) -> None:
+        g = frame.globals
+        self.ticks += 1
+        for key in self.series:
+            self.series[key].append(round(frame.t if key == "t" else g[key], 6))
+        if frame.t - frame.dt < self.engine.warmup_s - 1e-9:
+            return
+        self.kept += 1
+        sums = self.sums
+        tput = g["throughput_rps"]
+        for key in ("offered_rps", "throughput_rps", "dropped_rps", "cost_per_hour"):
+            sums[key] = sums.get(key, 0.0) + g[key]
+        for key in ("mean_ms", "p50_ms", "p95_ms", "p99_ms"):
+            sums[key] = sums.get(key, 0.0) + g[key] * tput
+        for cid, node in frame.nodes.items():
+            acc = self.nodes.setdefault(cid, {})
+            served = node.served
+            for key, value in (
+                ("offered_rps", node.offered), ("served_rps", served),
+                ("dropped_rps", node.dropped), ("utilization", node.util),
+                ("queue", node.queued), ("lat_w", node.lat / 1000.0 * served),
+                ("e2_w", (node.var + (node.lat / 1000.0) ** 2) * served),
+            ):  # fmt: skip
+                acc[key] = acc.get(key, 0.0) + value
+            acc["status"] = node.status
+
+    def to_json(self) -> dict:
+        engine = self.engine
+        kept = max(self.kept, 1)
+        s = self.sums
+        tput = s.get("throughput_rps", 0.0)
+        dropped = s.get("dropped_rps", 0.0)
+        attempts = tput + dropped
+        error_rate = dropped / attempts if attempts > 0 else 0.0
+
+        def lat(key: str) -> float:
+            return s.get(key, 0.0) / tput if tput > 0 else 0.0
+
+        components = {}
+        for cid, acc in self.nodes.items():
+            served = acc["served_rps"]
+            mean = acc["lat_w"] / served if served > 0 else 0.0
+            var = max(acc["e2_w"] / served - mean * mean, 0.0) if served > 0 else 0.0
+            components[cid] = {
+                "offered_rps": acc["offered_rps"] / kept,
+                "served_rps": served / kept,
+                "dropped_rps": acc["dropped_rps"] / kept,
+                "utilization": acc["utilization"] / kept,
+                "queue": acc["queue"] / kept,
+                "status": acc["status"],
+                "latency_ms": {
+                    "mean": mean * 1000.0,
+                    "p50": _gamma_ms(0.5, mean, var),
+                    "p95": _gamma_ms(0.95, mean, var),
+                    "p99": _gamma_ms(0.99, mean, var),
+                },
+            }
+        return {
+            "design": engine.document["name"],
+            "seed": engine.seed,
+            "tick_s": engine.dt,
+            "ticks": self.ticks,
+            "duration_s": engine.now,
+            "warmup_s": engine.warmup_s,
+            "aborted": engine.aborted,
+            "summary": {
+                "offered_rps": s.get("offered_rps", 0.0) / kept,
+                "served_rps": tput / kept,
+                "dropped_rps": dropped / kept,
+                "availability": 1.0 - error_rate,
+                "error_rate": error_rate,
+                "cost_per_hour": s.get("cost_per_hour", 0.0) / kept,
+                "latency_ms": {
+                    "mean": lat("mean_ms"),
+                    "p50": lat("p50_ms"),
+                    "p95": lat("p95_ms"),
+                    "p99": lat("p99_ms"),
+                },
+            },
+            "components": components,
+            "series": {k: list(v) for k, v in self.series.items()},
+            "events": list(engine.events),
+            "checks": [check.to_json() for check in engine.checks],
+        }
+
+
+def _gamma_ms(p: float, mean: float, var: float) -> float:
+    if mean <= 0.0:
+        return 0.0
+    return gamma_percentile(p, mean, var) * 1000.0

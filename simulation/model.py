@@ -1,0 +1,201 @@
+"""Compile a validated document once into index lists the tick loop walks without lookups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from .components import ALL_CLASSES, KINDS
+from .graph import build_graph, topological_order
+
+NCLASS = len(ALL_CLASSES)
+READ, WRITE, STATIC, JOB, BACKGROUND = range(NCLASS)
+
+# Behaviour codes per kind, so the hot loop dispatches on small ints.
+CLIENT, ROUTER, SERVER, GROUP = range(4)
+ROLE_CODE = {"source": CLIENT, "router": ROUTER, "server": SERVER, "group": GROUP}
+
+
+@dataclass
+class Model:
+    """A design compiled to parallel lists indexed by node number (document order)."""
+
+    ids: list[str]
+    kinds: list[str]
+    role: list[int]
+    params: list[dict]
+    index: dict[str, int]
+    order: list[int]  # request nodes in topological order
+    dc_of: list[int]  # node index of the datacenter holding each node, or -1
+    links: list[tuple[int, int]]  # document links (from, to)
+    link_base_s: list[float]  # link latency_ms param, in seconds
+    link_cross_s: list[float]  # latency added by crossing data centres, in seconds
+    routes: list[list[list[tuple[int, int]]]]  # routes[i][class] = [(target, link)]
+    targets: list[list[tuple[int, int]]]  # every request target of a node, with its link
+    cluster_of: list[int]  # database cluster number, or -1
+    clusters: list[list[int]]  # members of each cluster, the configured primary first
+    session_store_of: list[int]  # web_server -> its session store, or -1
+    consumers: list[list[int]]  # message_queue -> workers it feeds
+    queues_of: list[list[int]]  # worker -> queues feeding it
+    upstream_balanced: list[bool]  # node fed only through load balancers
+    members: dict[int, list[int]] = field(default_factory=dict)  # datacenter -> members
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
+def compile_design(doc: dict) -> Model:
+    """Compile a document that ``validate_document`` returned."""
+    comps = doc["components"]
+    ids = [c["id"] for c in comps]
+    index = {cid: i for i, cid in enumerate(ids)}
+    kinds = [c["kind"] for c in comps]
+    n = len(ids)
+    dc_of = [index[c["parent"]] if "parent" in c else -1 for c in comps]
+    members: dict[int, list[int]] = {}
+    for i, dc in enumerate(dc_of):
+        if dc >= 0:
+            members.setdefault(dc, []).append(i)
+
+    links: list[tuple[int, int]] = []
+    link_base: list[float] = []
+    link_cross: list[float] = []
+    out_links: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for li, link in enumerate(doc["links"]):
+        a, b = index[link["from"]], index[link["to"]]
+        links.append((a, b))
+        link_base.append(link["params"]["latency_ms"] / 1000.0)
+        link_cross.append(_cross_dc_s(comps, dc_of, a, b))
+        out_links[a].append((b, li))
+
+    clusters, cluster_of = _clusters(kinds, comps, out_links, n)
+    request_targets = [
+        [(b, li) for b, li in out_links[a] if kinds[a] != "database"] for a in range(n)
+    ]
+    _add_cache_miss_targets(kinds, request_targets, n)
+
+    routes: list[list[list[tuple[int, int]]]] = []
+    session_store_of = [-1] * n
+    for a in range(n):
+        by_kind: dict[str, list[str]] = {}
+        link_of: dict[str, tuple[int, int]] = {}
+        for b, li in request_targets[a]:
+            if kinds[b] == "session_store" and kinds[a] == "web_server":
+                session_store_of[a] = b
+                continue
+            by_kind.setdefault(kinds[b], []).append(ids[b])
+            link_of[ids[b]] = (b, li)
+        kind = KINDS[kinds[a]]
+        params = comps[a]["params"]
+        routes.append(
+            [[link_of[t] for t in kind.route(cls, by_kind, params)] for cls in ALL_CLASSES]
+        )
+
+    consumers = [[b for b, _ in out_links[a] if kinds[b] == "worker"] for a in range(n)]
+    queues_of: list[list[int]] = [[] for _ in range(n)]
+    for a in range(n):
+        for b in consumers[a]:
+            queues_of[b].append(a)
+    upstream_balanced = [True] * n
+    has_upstream = [False] * n
+    for a, b in links:
+        has_upstream[b] = True
+        if kinds[a] != "load_balancer":
+            upstream_balanced[b] = False
+    upstream_balanced = [u and h for u, h in zip(upstream_balanced, has_upstream, strict=True)]
+
+    order = _order(comps, request_targets, clusters, cluster_of, session_store_of, index)
+    return Model(
+        ids=ids,
+        kinds=kinds,
+        role=[ROLE_CODE[KINDS[k].role] for k in kinds],
+        params=[dict(c["params"]) for c in comps],
+        index=index,
+        order=order,
+        dc_of=dc_of,
+        links=links,
+        link_base_s=link_base,
+        link_cross_s=link_cross,
+        routes=routes,
+        targets=request_targets,
+        cluster_of=cluster_of,
+        clusters=clusters,
+        session_store_of=session_store_of,
+        consumers=consumers,
+        queues_of=queues_of,
+        upstream_balanced=upstream_balanced,
+        members=members,
+    )
+
+
+def _cross_dc_s(comps: list[dict], dc_of: list[int], a: int, b: int) -> float:
+    da, db = dc_of[a], dc_of[b]
+    if da < 0 or db < 0 or da == db:
+        return 0.0
+    return max(comps[da]["params"]["cross_dc_ms"], comps[db]["params"]["cross_dc_ms"]) / 1000.0
+
+
+def _clusters(
+    kinds: list[str], comps: list[dict], out_links: list[list[tuple[int, int]]], n: int
+) -> tuple[list[list[int]], list[int]]:
+    """A primary database and the replicas it links to form one cluster."""
+    cluster_of = [-1] * n
+    clusters: list[list[int]] = []
+    for a in range(n):
+        if kinds[a] == "database" and comps[a]["params"]["role"] == "primary":
+            cluster_of[a] = len(clusters)
+            replicas = [b for b, _ in out_links[a] if kinds[b] == "database"]
+            for b in replicas:
+                cluster_of[b] = len(clusters)
+            clusters.append([a, *replicas])
+    return clusters, cluster_of
+
+
+def _add_cache_miss_targets(kinds: list[str], targets: list[list[tuple[int, int]]], n: int) -> None:
+    """A cache that links to no database sends misses where its web servers send reads.
+
+    The flow is reported on the web server's own link to that database (cache-aside).
+    """
+    for c in range(n):
+        if kinds[c] != "cache" or any(
+            kinds[b] in ("database", "shard_router") for b, _ in targets[c]
+        ):
+            continue
+        seen: set[int] = set()
+        for a in range(n):
+            if kinds[a] not in ("web_server", "worker") or not any(b == c for b, _ in targets[a]):
+                continue
+            for b, li in targets[a]:
+                if kinds[b] in ("database", "shard_router") and b not in seen:
+                    seen.add(b)
+                    targets[c].append((b, li))
+
+
+def _order(
+    comps: list[dict],
+    targets: list[list[tuple[int, int]]],
+    clusters: list[list[int]],
+    cluster_of: list[int],
+    session_store_of: list[int],
+    index: dict[str, int],
+) -> list[int]:
+    """Topological order; anything sending to one cluster member precedes every member."""
+    graph = nx.DiGraph()
+    nodes = [c for c in comps if c["kind"] != "datacenter"]
+    graph = build_graph(nodes, [])
+    ids = [c["id"] for c in comps]
+    for a, outs in enumerate(targets):
+        for b, _ in outs:
+            receivers = clusters[cluster_of[b]] if cluster_of[b] >= 0 else [b]
+            for r in receivers:
+                if r != a:
+                    graph.add_edge(ids[a], ids[r])
+    for cluster in clusters:
+        for r in cluster[1:]:
+            graph.add_edge(ids[cluster[0]], ids[r])
+    for a, s in enumerate(session_store_of):
+        if s >= 0:
+            graph.add_edge(ids[a], ids[s])
+    return [index[cid] for cid in topological_order(graph, index)]
