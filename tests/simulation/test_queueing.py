@@ -17,6 +17,7 @@ from simulation.queueing import (
     erlang_b,
     erlang_c,
     gamma_percentile,
+    klb_factor,
     mmc,
     mmck,
     response_percentile,
@@ -137,14 +138,67 @@ def test_mmc_mean_wait_is_erlang_c_over_drain_rate() -> None:
 
 
 def test_allen_cunneen_scales_the_wait_only() -> None:
-    """With ca2 the wait scales by (ca2 + 1)/2, not the service; ca2 = 1 is plain M/M/c."""
+    """With ca2 the mean wait scales by (ca2 + 1)/2, not the service; ca2 = 1 is plain M/M/c."""
     base = mmc(90.0, 100.0, 1)
     regular = mmc(90.0, 100.0, 1, ca2=0.25)
     assert regular.mean_wait == pytest.approx(base.mean_wait * 0.625, rel=1e-14)
     assert regular.mean_response == pytest.approx(regular.mean_wait + 0.01, rel=1e-14)
-    wait_var = base.response_var - 1e-4
-    assert regular.response_var == pytest.approx(1e-4 + 0.625**2 * wait_var, rel=1e-12)
+    assert regular.rho == base.rho
+    assert regular.throughput == base.throughput
     assert mmc(90.0, 100.0, 1, ca2=1.0) == base
+    bursty = mmc(300.0, 40.0, 8, ca2=3.0)
+    assert bursty.mean_wait == pytest.approx(mmc(300.0, 40.0, 8).mean_wait * 2.0, rel=1e-14)
+
+
+@pytest.mark.parametrize(("lam", "mu", "c", "ca2"), [(90.0, 100.0, 1, 0.25), (3.0, 1.0, 4, 0.5),
+                                                     (300.0, 40.0, 8, 3.0)])  # fmt: skip
+def test_corrected_wait_has_the_mmc_shape_at_an_equivalent_load(
+    lam: float, mu: float, c: int, ca2: float
+) -> None:
+    """The corrected node's wait law is plain M/M/c at the load with the same mean wait.
+
+    The equivalent load is found here by bisection, independently of the module.
+    """
+    corrected = mmc(lam, mu, c, ca2=ca2)
+    lo, hi = 0.0, c * mu
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if mmc(mid, mu, c).mean_wait < corrected.mean_wait else (lo, mid)
+    equivalent = mmc(lo, mu, c)
+    assert corrected.wait_prob == pytest.approx(equivalent.wait_prob, rel=1e-9)
+    assert corrected.response_var == pytest.approx(equivalent.response_var, rel=1e-9)
+    for p in (0.5, 0.99):
+        shaped = response_percentile(p, lam, mu, c, ca2=ca2)
+        assert shaped == pytest.approx(response_percentile(p, lo, mu, c), rel=1e-9)
+        assert response_sf(shaped, lam, mu, c, ca2=ca2) == pytest.approx(1 - p, rel=1e-9)
+
+
+@pytest.mark.parametrize("rho", [0.3, 0.5, 0.7, 0.9, 0.95])
+def test_klb_brings_round_robin_nodes_close_to_ek_m1(rho: float) -> None:
+    """Erlang-4 arrivals (ca2 = 1/4) at one server: with klb the mean response is within 2.5%
+    of exact E_4/M/1 (T ~ Exp(mu(1 - sigma))), its variance within 5%, p99 within 3%."""
+    mu = 100.0
+    sigma = reference.ek_m1_sigma(4, 4 * rho * mu, mu)
+    exact_mean = 1 / (mu * (1 - sigma))
+    stats = mmc(rho * mu, mu, 1, ca2=0.25, klb=True)
+    assert stats.mean_response == pytest.approx(exact_mean, rel=0.025)
+    assert stats.response_var == pytest.approx(exact_mean**2, rel=0.05)
+    p99 = response_percentile(0.99, rho * mu, mu, 1, ca2=0.25, klb=True)
+    assert p99 == pytest.approx(math.log(100) * exact_mean, rel=0.03)
+    plain = mmc(rho * mu, mu, 1, ca2=0.25)
+    assert abs(stats.mean_response - exact_mean) < abs(plain.mean_response - exact_mean)
+
+
+def test_klb_factor() -> None:
+    """exp(-2(1-rho)(1-ca2)^2/(3 rho (ca2+1))) below ca2 = 1, exp(-(1-rho)(ca2-1)/(ca2+4)) above."""
+    assert klb_factor(0.9, 1.0) == 1.0
+    assert klb_factor(1.0, 0.25) == 1.0
+    expected = math.exp(-2 * 0.5 * 0.75**2 / (3 * 0.5 * 1.25))
+    assert klb_factor(0.5, 0.25) == pytest.approx(expected, rel=1e-15)
+    assert klb_factor(0.5, 3.0) == pytest.approx(math.exp(-0.5 * 2.0 / 7.0), rel=1e-15)
+    assert mmc(50.0, 100.0, 1, ca2=0.25, klb=True).mean_wait == pytest.approx(
+        mmc(50.0, 100.0, 1).mean_wait * 0.625 * expected, rel=1e-14
+    )
 
 
 def test_idle_mmc_is_pure_service() -> None:
@@ -356,6 +410,8 @@ def test_gamma_percentile_extreme_shapes() -> None:
         (lambda: mmc(0.5, 1.0, 1.5), "c"),
         (lambda: mmc(0.5, 1.0, True), "c"),
         (lambda: mmc(0.5, 1.0, 1, ca2=-0.1), "ca2"),
+        (lambda: response_percentile(0.5, 0.5, 1.0, 1, ca2=math.nan), "ca2"),
+        (lambda: klb_factor(-0.5, 1.0), "rho"),
         (lambda: mmc(math.nan, 1.0, 1), "lam"),
         (lambda: mmc("1", 1.0, 1), "lam"),
         (lambda: mmck(1.0, 1.0, 1, -1), "k"),
