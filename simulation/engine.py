@@ -617,6 +617,16 @@ class Engine:
                 p95 = gamma_percentile(0.95, w, v)
             util = st.rho
             cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
+        elif p["queue_limit"] is not None and b_before >= p["queue_limit"] * n - EPS:
+            # A full limited queue is in M/M/c/K's steady state: it stays full and blocks.
+            st = mmck(lam_total / n, mu, c, p["queue_limit"])
+            keep = p["queue_limit"] * n / b_before
+            for k in range(NCLASS):
+                served[k] = lam[k] * (1.0 - st.block_prob)
+                dropped[k] += lam[k] * st.block_prob + backlog[k] * (1.0 - keep) / dt
+                backlog[k] *= keep
+            w, v, util = st.mean_response, st.response_var, st.rho
+            p95 = gamma_percentile(0.95, w, v)
         else:
             arrivals = [lam[k] * dt for k in range(NCLASS)]
             total = b_before + lam_total * dt

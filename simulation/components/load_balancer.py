@@ -5,7 +5,7 @@ from __future__ import annotations
 from .base import Kind
 from .params import Param, serving_params
 
-ALGORITHMS = ("round_robin", "weighted", "least_connections", "ip_hash")
+ALGORITHMS = ("round_robin", "random", "weighted", "least_connections", "ip_hash")
 
 
 class LoadBalancer(Kind):
@@ -24,7 +24,7 @@ class LoadBalancer(Kind):
             "choice",
             "round_robin",
             "round_robin spreads evenly and evens out "
-            "arrivals; weighted uses the weights; least_connections favours idle servers; "
+            "arrivals; random picks a target at random; weighted uses the weights; least_connections favours idle servers; "
             "ip_hash keeps each user on one server (sticky sessions).",
             choices=ALGORITHMS,
         ),

@@ -1,0 +1,213 @@
+"""Failure behaviours: what users see when parts of the design die and come back."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulation import Engine
+
+from .designs import single_server, web_stack
+
+
+def lb_web(instances: int = 2, stateful: bool = False, algorithm: str = "round_robin") -> dict:
+    return {
+        "format": 1,
+        "name": "lb web",
+        "components": [
+            {"id": "users", "kind": "client", "params": {"rps": 200}},
+            {"id": "lb", "kind": "load_balancer",
+             "params": {"algorithm": algorithm, "health_check_s": 10}},
+            {"id": "web", "kind": "web_server",
+             "params": {"instances": instances, "stateful": stateful}},
+        ],
+        "links": [{"from": "users", "to": "lb"}, {"from": "lb", "to": "web"}],
+    }  # fmt: skip
+
+
+def run_frames(doc: dict, scenario: dict, ticks: int) -> list:
+    engine = Engine(doc, scenario)
+    return [engine.step() for _ in range(ticks)]
+
+
+def test_a_dead_instance_traffic_is_dropped_until_detected_then_rerouted():
+    """A dead web instance's traffic is dropped until the health check detects it."""
+    frames = run_frames(
+        lb_web(), {"faults": [{"at": 5, "target": "web", "action": "fail", "count": 1}]}, 25
+    )
+    errors = [f.globals["error_rate"] for f in frames]
+    assert errors[4] == 0.0
+    assert errors[5:15] == [pytest.approx(0.5)] * 10  # half the instances, half the requests
+    assert errors[15:] == [0.0] * 10
+    assert frames[20].nodes["web"].status == "degraded"
+    assert frames[20].nodes["web"].served == pytest.approx(200.0)
+
+
+def test_a_failed_single_server_is_a_total_outage():
+    """One server and no balancer: its failure loses every request."""
+    frames = run_frames(single_server(), {"faults": [{"at": 3, "target": "web",
+                                                      "action": "fail"}]}, 6)  # fmt: skip
+    assert frames[4].globals["availability"] == 0.0
+    assert frames[4].nodes["web"].health == "down"
+    assert frames[4].nodes["web"].reason == "dead"
+
+
+def test_stateful_instance_death_loses_its_sessions():
+    """With sticky sessions, a dead stateful instance's users lose their sessions."""
+    frames = run_frames(
+        lb_web(stateful=True, algorithm="ip_hash"),
+        {"faults": [{"at": 5, "target": "web", "action": "fail", "count": 1}]},
+        25,
+    )
+    assert frames[4].globals["error_rate"] == 0.0
+    lost = frames[-1].nodes["web"].x["sessions_lost"]
+    assert lost == pytest.approx(10000 / 2)
+    assert any(e["kind"] == "sessions_lost" for f in frames for e in f.events)
+
+
+def test_stateful_servers_without_sticky_routing_lose_sessions_all_the_time():
+    """Stateful web servers behind round robin: most requests land where the session is not."""
+    frame = run_frames(lb_web(instances=4, stateful=True), {}, 1)[0]
+    assert frame.globals["error_rate"] == pytest.approx(0.75)
+    assert frame.nodes["web"].reason == "sessions lost: no sticky routing"
+
+
+def test_primary_failover_promotes_a_replica_after_the_delay():
+    """Writes fail while the primary is down; a replica is promoted after failover_s."""
+    doc = web_stack()
+    doc["components"][5]["params"]["failover_s"] = 6
+    engine = Engine(doc, {"faults": [{"at": 10, "target": "db", "action": "fail"}]})
+    frames = [engine.step() for _ in range(25)]
+    writes_ok = [f.globals["classes"].get("write", {}).get("rps", 0.0) for f in frames]
+    assert writes_ok[9] == pytest.approx(80.0)
+    assert writes_ok[10:16] == [0.0] * 6
+    assert writes_ok[16] == pytest.approx(80.0)
+    promoted = [e for e in engine.events if e["kind"] == "promoted"]
+    assert promoted == [{"t": 16.0, "component": "db-r1", "kind": "promoted",
+                         "text": "db-r1 promoted to primary"}]  # fmt: skip
+    assert frames[20].nodes["db-r1"].x["role"] == "primary"
+
+
+def test_replica_loss_sends_reads_to_the_primary():
+    """With its only replica dead, the primary serves the reads too."""
+    frames = run_frames(web_stack(), {"faults": [{"at": 2, "target": "db-r1",
+                                                  "action": "fail"}]}, 4)  # fmt: skip
+    assert frames[1].nodes["db"].offered == pytest.approx(80.0)  # writes only
+    assert frames[3].nodes["db"].offered == pytest.approx(80.0 + 56.0)
+    assert frames[3].globals["error_rate"] == 0.0
+
+
+def test_a_cache_flush_stampedes_the_database_then_it_warms_up():
+    """After a flush every read hits the database; the cache warms over warmup_s."""
+    doc = web_stack()
+    doc["components"][4]["params"]["warmup_s"] = 20
+    frames = run_frames(doc, {"faults": [{"at": 5, "target": "cache", "action": "flush"}]}, 40)
+    reads_to_db = [f.nodes["db-r1"].offered for f in frames]
+    assert reads_to_db[4] == pytest.approx(280 * 0.2)
+    assert reads_to_db[5] == pytest.approx(280.0)
+    assert reads_to_db[15] < reads_to_db[6]
+    assert reads_to_db[30] == pytest.approx(280 * 0.2)
+
+
+def test_a_dead_cache_sends_every_read_to_the_database():
+    """Cache failure: reads go straight to the database."""
+    frames = run_frames(web_stack(), {"faults": [{"at": 2, "target": "cache",
+                                                  "action": "fail"}]}, 4)  # fmt: skip
+    assert frames[3].nodes["db-r1"].offered == pytest.approx(280.0)
+    assert frames[3].nodes["cache"].status == "down"
+    assert frames[3].globals["error_rate"] == 0.0
+
+
+def test_queue_backlog_grows_while_workers_are_down_and_drains_after():
+    """Jobs keep being accepted while workers are down; nothing is lost below the limit."""
+    doc = web_stack()
+    doc["components"][0]["params"]["mix"] = {"read": 0.5, "write": 0.2, "static": 0.1,
+                                             "job": 0.2}  # fmt: skip
+    doc["components"][8]["params"]["service_ms"] = 50.0  # 2 x 4 x 20 = 160 jobs/s
+    frames = run_frames(doc, {"faults": [{"at": 10, "target": "workers", "action": "fail"},
+                                         {"at": 30, "target": "workers", "action": "recover"}]},
+                        60)  # fmt: skip
+    jobs = 400 * 0.2
+    q = [f.nodes["queue"].queued for f in frames]
+    assert q[9] == 0.0
+    assert q[29] == pytest.approx(20 * jobs)
+    assert frames[20].nodes["queue"].x["age_s"] == pytest.approx(11.0)
+    assert q[59] < q[29]
+    assert sum(f.nodes["queue"].dropped for f in frames) == 0.0
+    assert frames[20].globals["error_rate"] == 0.0
+    served = sum(f.nodes["queue"].served for f in frames)
+    assert served + q[-1] == pytest.approx(jobs * 60)
+
+
+def test_a_full_queue_rejects_the_excess():
+    """Above max_messages new jobs are rejected (counted as errors)."""
+    doc = web_stack()
+    doc["components"][0]["params"]["mix"] = {"read": 0.5, "write": 0.2, "static": 0.1,
+                                             "job": 0.2}  # fmt: skip
+    doc["components"][7]["params"]["max_messages"] = 100
+    frames = run_frames(doc, {"faults": [{"at": 0, "target": "workers", "action": "fail"}]}, 5)
+    assert frames[4].nodes["queue"].queued == pytest.approx(100.0)
+    assert frames[4].nodes["queue"].dropped == pytest.approx(80.0)
+    assert frames[4].nodes["queue"].reason == "backlog full"
+
+
+def test_a_datacenter_failure_takes_its_members_down():
+    """Every component inside a failed data centre is down."""
+    frames = run_frames(web_stack(), {"faults": [{"at": 1, "target": "dc", "action": "fail"}]}, 3)
+    for cid in ("lb", "web", "cache", "db", "db-r1", "queue", "workers"):
+        assert frames[2].nodes[cid].status == "down"
+        assert frames[2].nodes[cid].reason == "datacenter down"
+    assert frames[2].nodes["dc"].status == "down"
+    assert frames[2].globals["availability"] == 0.0
+
+
+def two_datacenters() -> dict:
+    comps = [{"id": "users", "kind": "client", "params": {"rps": 100}},
+             {"id": "dns", "kind": "dns", "params": {"failover_s": 5}}]  # fmt: skip
+    links = [{"from": "users", "to": "dns"}]
+    for dc in ("east", "west"):
+        comps += [
+            {"id": dc, "kind": "datacenter", "params": {}},
+            {"id": f"lb-{dc}", "kind": "load_balancer", "parent": dc, "params": {}},
+            {"id": f"web-{dc}", "kind": "web_server", "parent": dc, "params": {"instances": 2}},
+        ]
+        links += [{"from": "dns", "to": f"lb-{dc}"}, {"from": f"lb-{dc}", "to": f"web-{dc}"}]
+    return {"format": 1, "name": "two dcs", "components": comps, "links": links}
+
+
+def test_dns_fails_over_to_the_other_datacenter():
+    """Half the users fail until DNS notices the dead data centre, then all go west."""
+    frames = run_frames(two_datacenters(), {"faults": [{"at": 3, "target": "east",
+                                                        "action": "fail"}]}, 12)  # fmt: skip
+    assert frames[2].nodes["web-west"].offered == pytest.approx(50.0)
+    assert frames[4].globals["error_rate"] == pytest.approx(0.5)
+    assert frames[9].globals["error_rate"] == 0.0
+    assert frames[9].nodes["web-west"].offered == pytest.approx(100.0)
+
+
+def test_cross_datacenter_links_add_latency():
+    """A link between components in different data centres adds cross_dc_ms."""
+    doc = two_datacenters()
+    doc["links"].append({"from": "lb-east", "to": "web-west"})
+    same = Engine(two_datacenters()).step().globals["mean_ms"]
+    crossed = Engine(doc).step().globals["mean_ms"]
+    # A quarter of the requests (half of east's) now cross: +40 ms for them.
+    assert crossed - same == pytest.approx(40.0 / 4, rel=0.05)
+
+
+def test_autoscaling_adds_instances_that_start_after_the_delay():
+    """Over target utilisation the group starts instances; they serve after provision_s."""
+    doc = single_server(rps=300, concurrency=1, service_ms=10.0)
+    doc["components"][1]["params"].update({"autoscale": True, "target_util": 0.5,
+                                           "max_instances": 8, "provision_s": 5,
+                                           "cooldown_s": 10})  # fmt: skip
+    engine = Engine(doc)
+    frames = [engine.step() for _ in range(10)]
+    assert frames[0].nodes["web"].inst == 1
+    # Demand is 300 req/s plus the 200 queued in tick 0: 10 instances at 50 req/s, capped at 8.
+    assert frames[1].nodes["web"].inst == 8
+    assert frames[1].nodes["web"].ready == 1
+    assert frames[5].nodes["web"].ready == 1
+    assert frames[6].nodes["web"].ready == 8
+    assert frames[9].nodes["web"].queued == 0.0
+    assert frames[9].nodes["web"].util == pytest.approx(300.0 / 800.0)
+    assert frames[9].globals["error_rate"] == 0.0
