@@ -23,8 +23,8 @@ class LoadBalancer(Kind):
             "algorithm",
             "choice",
             "round_robin",
-            "round_robin spreads evenly and evens out "
-            "arrivals; random picks a target at random; weighted uses the weights; least_connections favours idle servers; "
+            "round_robin spreads evenly and evens out arrivals; random picks a target at "
+            "random; weighted uses the weights; least_connections favours idle servers; "
             "ip_hash keeps each user on one server (sticky sessions).",
             choices=ALGORITHMS,
         ),
