@@ -17,7 +17,6 @@ export function createCanvas(container, catalog, readOnly) {
     layout: { name: "preset" },
     minZoom: 0.1,
     maxZoom: 3,
-    wheelSensitivity: 0.3,
     boxSelectionEnabled: !readOnly,
     autoungrabify: readOnly,
     selectionType: "single",
@@ -57,7 +56,8 @@ export function installLinkHandle({ cy, editor, handle, onRefused }) {
     snapThreshold: 24,
     hoverDelay: 0,
     canConnect(source, target) {
-      if (source.same(target) || target.isParent()) return false;
+      // Edgehandles also asks about its own ghost node; only components can be linked.
+      if (source.same(target) || target.isParent() || !target.data("kind")) return false;
       const problem = editor.linkProblem(source.id(), target.id());
       if (problem && refusedTarget !== target.id()) {
         refusedTarget = target.id();

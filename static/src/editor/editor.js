@@ -285,7 +285,8 @@ export class Editor {
 
   fit() {
     if (this.cy.elements().nonempty()) this.cy.fit(undefined, 40);
-    if (this.cy.zoom() > 1.5) this.cy.zoom({ level: 1.5, renderedPosition: this.center() });
+    // A small diagram is not blown up: past 1.25 the shapes only look clumsy.
+    if (this.cy.zoom() > 1.25) this.cy.zoom({ level: 1.25, renderedPosition: this.center() });
   }
 
   zoomBy(factor) {

@@ -107,6 +107,7 @@ async function start(root) {
         problems?.schedule();
         if (source !== "panel") properties?.update();
         updateButtons();
+        showEmptyHint();
       },
     },
   });
@@ -239,6 +240,11 @@ async function start(root) {
     toast(`Imported ${file.name}. Undo (Ctrl+Z) brings the previous diagram back.`);
   });
 
+  function showEmptyHint() {
+    const hint = $("[data-editor-empty]");
+    if (hint) hint.hidden = editor.doc.components.length > 0;
+  }
+
   function updateButtons() {
     const selected = cy.$(":selected").length;
     const flags = {
@@ -310,6 +316,7 @@ async function start(root) {
 
   properties.update({ force: true });
   problems.check();
+  showEmptyHint();
   updateButtons();
   root.dataset.ready = "true";
   root.dispatchEvent(new CustomEvent("editor:ready", { bubbles: true }));
