@@ -1,7 +1,9 @@
 """Per-request SimPy model of client -> load balancer -> web servers -> database.
 
 The reference the tick engine is benchmarked against: every request is its own
-SimPy process. Poisson arrivals at ``rps``; the balancer (no delay of its own)
+SimPy process. Poisson arrivals at ``rps``; the balancer, a FIFO resource with
+``lb_concurrency`` servers and exponential service of mean ``lb_service_ms``
+(the engine's load_balancer defaults, 100 and 1 ms; 0 ms leaves it out), then
 sends each request to one of ``web_servers`` web nodes, at random or in turn;
 each web node is a FIFO ``simpy.Resource`` with ``web_concurrency`` servers and
 exponential service of mean ``web_service_ms``; a fraction ``db_fraction`` of
@@ -47,6 +49,8 @@ def run_simpy(
     db_fraction: float = 0.7,
     db_connections: int = 8,
     db_service_ms: float = 25.0,
+    lb_service_ms: float = 1.0,
+    lb_concurrency: int = 100,
     warmup_s: float | None = None,
 ) -> dict:
     """Simulate ``seconds`` of traffic at ``rps`` and return latency and wall time.
@@ -71,13 +75,25 @@ def run_simpy(
     env = simpy.Environment()
     webs = [simpy.Resource(env, capacity=web_concurrency) for _ in range(web_servers)]
     database = simpy.Resource(env, capacity=db_connections)
+    balancer = simpy.Resource(env, capacity=lb_concurrency)
+    lb_rate = 1000.0 / lb_service_ms if lb_service_ms > 0 else 0.0
     web_rate = 1000.0 / web_service_ms
     db_rate = 1000.0 / db_service_ms
     latencies: list[float] = []
     arrivals = 0
+    dispatched = 0
 
-    def request(web: simpy.Resource, to_db: bool) -> Generator[simpy.Event, object, None]:
+    def request(to_db: bool) -> Generator[simpy.Event, object, None]:
+        nonlocal dispatched
         start = env.now
+        if lb_rate:
+            with balancer.request() as slot:
+                yield slot
+                yield env.timeout(rng.expovariate(lb_rate))
+        # The balancer picks the target when it forwards, so round robin deals
+        # the balancer's departures in turn.
+        web = webs[choose(dispatched)]
+        dispatched += 1
         with web.request() as slot:
             yield slot
             yield env.timeout(rng.expovariate(web_rate))
@@ -102,9 +118,8 @@ def run_simpy(
         nonlocal arrivals
         while True:
             yield env.timeout(rng.expovariate(rps))
-            web = webs[choose(arrivals)]
             arrivals += 1
-            env.process(request(web, rng.random() < db_fraction))
+            env.process(request(rng.random() < db_fraction))
 
     env.process(client())
     began = time.perf_counter()

@@ -4,8 +4,10 @@ The topology (issue 2): client -> load balancer -> ``web_servers`` identical web
 nodes (each ``web_concurrency`` servers with exponential service of mean
 ``web_service_s``) -> a fraction ``db_fraction`` of requests goes on to a
 database with ``db_connections`` servers (exponential service, mean
-``db_service_s``); the rest leave after the web node. An optional load-balancer
-stage (``lb_service_s``, ``lb_concurrency``) adds its own M/M/c sojourn in front.
+``db_service_s``); the rest leave after the web node. The load balancer is an
+M/M/c stage in front (``lb_service_s``, ``lb_concurrency``; by default the
+engine's load_balancer defaults, 1 ms and 100 servers; ``None`` leaves it out).
+Its departures are Poisson (Burke), so the web nodes' arrivals are as below.
 Times are in seconds, rates per second.
 
 How the distribution is built
@@ -65,12 +67,16 @@ __all__ = [
 ]
 
 # Reference parameters: web nodes at rho 0.9 and the database at rho 0.7875
-# when the client sends 360 req/s.
+# when the client sends 360 req/s. The load balancer stage matches the engine's
+# load_balancer defaults (service_ms 1, concurrency 100); pass
+# ``lb_service_s=None`` to leave it out.
 WEB_SERVICE_S = 0.010
 DB_SERVICE_S = 0.025
 WEB_SERVERS = 4
 DB_FRACTION = 0.7
 DB_CONNECTIONS = 8
+LB_SERVICE_S = 0.001
+LB_CONCURRENCY = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +115,12 @@ def _mmc_stage(lam: float, mu: float, c: int, name: str) -> _Stage:
             f"{name}: offered {lam:g}/s is at or above its capacity {c * mu:g}/s; "
             "the reference needs every node below saturation"
         )
-    if lam == 0.0:
+    wait_prob = erlang_c(c, lam / mu) if lam > 0.0 else 0.0
+    if wait_prob < 1e-15:
+        # A wait branch this unlikely changes no result, but its fast rate would
+        # force the uniformization into needlessly many steps.
         return _Stage(service_rate=mu)
-    return _Stage(service_rate=mu, wait_rate=c * mu - lam, wait_prob=erlang_c(c, lam / mu))
+    return _Stage(service_rate=mu, wait_rate=c * mu - lam, wait_prob=wait_prob)
 
 
 class PhaseType:
@@ -242,8 +251,8 @@ def random_routing(
     db_fraction: float = DB_FRACTION,
     db_service_s: float = DB_SERVICE_S,
     db_connections: int = DB_CONNECTIONS,
-    lb_service_s: float | None = None,
-    lb_concurrency: int = 1,
+    lb_service_s: float | None = LB_SERVICE_S,
+    lb_concurrency: int = LB_CONCURRENCY,
 ) -> PhaseType:
     """End-to-end latency law when the balancer picks a web node uniformly at random.
 
@@ -289,8 +298,8 @@ def round_robin(
     db_fraction: float = DB_FRACTION,
     db_service_s: float = DB_SERVICE_S,
     db_connections: int = DB_CONNECTIONS,
-    lb_service_s: float | None = None,
-    lb_concurrency: int = 1,
+    lb_service_s: float | None = LB_SERVICE_S,
+    lb_concurrency: int = LB_CONCURRENCY,
 ) -> PhaseType:
     """End-to-end latency law when the balancer deals requests to web nodes in turn.
 

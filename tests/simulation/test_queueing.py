@@ -504,7 +504,9 @@ def batch_estimates(latencies: list[float], batches: int = 20) -> dict[str, tupl
 
 def test_reference_single_node_paths_reduce_to_mmc() -> None:
     """One web node, no database: the reference is the M/M/c response-time law itself."""
-    law = reference.random_routing(270.0, web_servers=1, web_concurrency=3, db_fraction=0.0)
+    law = reference.random_routing(
+        270.0, web_servers=1, web_concurrency=3, db_fraction=0.0, lb_service_s=None
+    )
     for p in (0.5, 0.95, 0.99):
         assert law.quantile(p) == pytest.approx(response_percentile(p, 270.0, 100.0, 3), rel=1e-11)
     assert law.mean == pytest.approx(mmc(270.0, 100.0, 3).mean_response, rel=1e-14)
@@ -513,7 +515,12 @@ def test_reference_single_node_paths_reduce_to_mmc() -> None:
 def test_reference_tandem_of_two_mm1_is_hypoexponential() -> None:
     """Web then DB, both M/M/1, every request: T = Exp(a) + Exp(b), hypoexponential."""
     law = reference.random_routing(
-        60.0, web_servers=1, db_fraction=1.0, db_connections=1, db_service_s=0.004
+        60.0,
+        web_servers=1,
+        db_fraction=1.0,
+        db_connections=1,
+        db_service_s=0.004,
+        lb_service_s=None,
     )
     a, b = 100.0 - 60.0, 250.0 - 60.0
     for t in (0.001, 0.02, 0.1, 0.3):
@@ -523,7 +530,7 @@ def test_reference_tandem_of_two_mm1_is_hypoexponential() -> None:
 
 def test_reference_mixture_matches_numerical_convolution() -> None:
     """Random routing at 360 req/s: P(T>t) = 0.3 P(W>t) + 0.7 P(W+D>t), the sum by convolution."""
-    law = reference.random_routing(360.0)
+    law = reference.random_routing(360.0, lb_service_s=None)
     web = (90.0, 100.0, 1)
     db = (252.0, 40.0, 8)
     web_pdf_rate = 100.0 - 90.0  # the M/M/1 response time is Exp(mu - lam)
@@ -538,9 +545,22 @@ def test_reference_mixture_matches_numerical_convolution() -> None:
         assert law.sf(t) == pytest.approx(expected, rel=1e-9)
 
 
+def test_reference_load_balancer_stage_adds_its_own_sojourn() -> None:
+    """By default the balancer is an M/M/100 with 1 ms service in front of every path."""
+    with_lb = reference.random_routing(360.0)
+    without = reference.random_routing(360.0, lb_service_s=None)
+    lb = mmc(360.0, 1000.0, 100)
+    assert with_lb.mean - without.mean == pytest.approx(lb.mean_response, rel=1e-12)
+    assert with_lb.quantile(0.99) > without.quantile(0.99)
+
+
 def test_reference_mean_is_the_integral_of_the_tail() -> None:
     """int P(T>t) dt equals the stage-sum mean, for both routings."""
-    for law in (reference.random_routing(360.0), reference.round_robin(360.0)):
+    laws = [
+        build(360.0, lb_service_s=None)
+        for build in (reference.random_routing, reference.round_robin)
+    ]
+    for law in laws:
         upper = 30.0 * law.mean
         assert integrate(law.sf, upper, steps=3000) == pytest.approx(law.mean, rel=1e-8)
 
@@ -557,8 +577,8 @@ def test_ek_m1_sigma() -> None:
 
 def test_round_robin_cuts_web_latency_by_about_a_third() -> None:
     """At web rho 0.9, E_4/M/1 sojourn 1/(mu(1-sigma)) is ~36% below M/M/1's 1/(mu - lam)."""
-    web_only_rr = reference.round_robin(360.0, db_fraction=0.0)
-    web_only_random = reference.random_routing(360.0, db_fraction=0.0)
+    web_only_rr = reference.round_robin(360.0, db_fraction=0.0, lb_service_s=None)
+    web_only_random = reference.random_routing(360.0, db_fraction=0.0, lb_service_s=None)
     sigma = reference.ek_m1_sigma(4, 360.0, 100.0)
     assert web_only_rr.mean == pytest.approx(1 / (100.0 * (1 - sigma)), rel=1e-14)
     assert web_only_random.mean == pytest.approx(0.1, rel=1e-12)
@@ -587,8 +607,8 @@ def test_reference_agrees_with_a_per_request_simulation(routing: str, allowance:
     Poisson while they are slightly more regular, which puts the reference
     about 0.5-1% above the truth.
     """
-    law = reference.random_routing(280.0) if routing == "random" else reference.round_robin(280.0)
-    expected = law.summary()
+    build = reference.random_routing if routing == "random" else reference.round_robin
+    expected = build(280.0, lb_service_s=None).summary()
     measured = batch_estimates(simulate_topology(280.0, routing, 400_000, seed=11))
     for name, (value, standard_error) in measured.items():
         exact = getattr(expected, name)
