@@ -1,0 +1,66 @@
+"""Fixtures for the live-run tests: a small design, runs, and signed-in socket headers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from sandbox.live.models import Run
+from sandbox.models import Design
+from simulation import validate_document, validate_scenario
+
+ORIGIN = (b"origin", b"http://127.0.0.1")
+
+
+def two_web_servers(rps: float = 500) -> dict[str, Any]:
+    """Users -> load balancer -> two web servers -> one database (each web ~60% busy)."""
+    return validate_document(
+        {
+            "format": 1,
+            "name": "Two web servers",
+            "components": [
+                {"id": "users", "kind": "client", "label": "Users", "params": {"rps": rps}},
+                {"id": "lb", "kind": "load_balancer", "label": "Load balancer"},
+                {"id": "web-1", "kind": "web_server", "label": "Web 1"},
+                {"id": "web-2", "kind": "web_server", "label": "Web 2"},
+                {"id": "db", "kind": "database", "label": "DB", "params": {"role": "primary"}},
+            ],
+            "links": [
+                {"from": "users", "to": "lb"},
+                {"from": "lb", "to": "web-1"},
+                {"from": "lb", "to": "web-2"},
+                {"from": "web-1", "to": "db"},
+                {"from": "web-2", "to": "db"},
+            ],
+        }
+    )
+
+
+@pytest.fixture
+def design(alice: Any) -> Design:
+    return Design.create_with_document(
+        owner=alice, name="Two web servers", document=two_web_servers(), message="first"
+    )
+
+
+@pytest.fixture
+def make_run(design: Design, alice: Any) -> Any:
+    def make(**fields: Any) -> Run:
+        revision = design.latest_revision()
+        scenario = validate_scenario(fields.pop("scenario", {"duration_s": 60}), revision.document)
+        values = {"owner": alice, "scenario_name": "custom", "seed": 1, "speed": 1.0}
+        values.update(fields)
+        return Run.objects.create(revision=revision, scenario=scenario, **values)
+
+    return make
+
+
+def session_headers(user: Any) -> list[tuple[bytes, bytes]]:
+    """Headers of a signed-in browser on the allowed origin."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return [ORIGIN, (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())]
