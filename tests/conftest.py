@@ -34,6 +34,12 @@ CHROMIUM_ARGS = [
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Hash test passwords cheaply; the real hasher costs ~0.3 s per user on CI machines."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # Personas ---------------------------------------------------------------------------------
 
 

@@ -2,3 +2,5 @@
 // starts only when its root element is on the page.
 import "./app.css";
 import "./dom.js";
+import "./copy.js";
+import "./editor/index.js";

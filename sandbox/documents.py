@@ -1,0 +1,111 @@
+"""Design documents on the web side: parsing request bodies, validating with the engine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+import simulation
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One thing wrong with a request, shaped like the engine's Problem."""
+
+    path: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+class InputError(Exception):
+    """A request that cannot be used; `problems` lists everything wrong with it."""
+
+    def __init__(self, problems: list[Any]) -> None:
+        super().__init__(
+            "; ".join(f"{p.path}: {p.message}" if p.path else p.message for p in problems)
+        )
+        self.problems = problems
+
+    def to_json(self) -> list[dict[str, str]]:
+        return [{"path": p.path, "message": p.message} for p in self.problems]
+
+
+def limits() -> simulation.Limits:
+    return simulation.Limits(
+        max_components=settings.SANDBOX_MAX_COMPONENTS,
+        max_links=settings.SANDBOX_MAX_LINKS,
+        max_bytes=settings.SANDBOX_MAX_DOCUMENT_BYTES,
+    )
+
+
+def check_document(document: Any, prefix: str = "") -> dict[str, Any]:
+    """Validate `document` with the engine; raise InputError listing every problem.
+
+    Returns the document as given (the stored form is what the user wrote; the engine
+    fills in defaults again whenever it reads it). `prefix` is put in front of every path
+    when the document sits inside a bigger request body.
+    """
+    try:
+        simulation.validate_document(document, limits())
+    except simulation.DesignError as error:
+        raise InputError([_prefixed(p, prefix) for p in error.problems]) from None
+    return document
+
+
+def _prefixed(problem: Any, prefix: str) -> InputProblem:
+    if not prefix:
+        return InputProblem(problem.path, problem.message)
+    if not problem.path:
+        return InputProblem(prefix, problem.message)
+    joiner = "" if problem.path.startswith("[") else "."
+    return InputProblem(f"{prefix}{joiner}{problem.path}", problem.message)
+
+
+def parse_json(raw: bytes, what: str = "the request body") -> Any:
+    """Decode JSON bytes; raise InputError naming the line and column of a syntax error."""
+    if len(raw) > settings.SANDBOX_MAX_DOCUMENT_BYTES + 64_000:
+        raise InputError(
+            [
+                InputProblem(
+                    "",
+                    f"{what} is {len(raw)} bytes; at most "
+                    f"{settings.SANDBOX_MAX_DOCUMENT_BYTES} bytes of document are allowed",
+                )
+            ]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            [InputProblem("", f"{what} is not UTF-8 text (byte {error.start})")]
+        ) from None
+    if not text.strip():
+        raise InputError([InputProblem("", f"{what} is empty; expected a JSON object")])
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            [
+                InputProblem(
+                    "",
+                    f"{what} is not valid JSON: {error.msg} "
+                    f"at line {error.lineno}, column {error.colno}",
+                )
+            ]
+        ) from None
+
+
+def document_name(document: dict[str, Any], fallback: str = "Untitled design") -> str:
+    name = document.get("name")
+    if isinstance(name, str) and name.strip():
+        return name.strip()[:120]
+    return fallback
+
+
+def blank_document(name: str) -> dict[str, Any]:
+    return {"format": 1, "name": name, "components": [], "links": []}

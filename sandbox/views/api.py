@@ -1,0 +1,127 @@
+"""The JSON API for the editor and for scripts (see docs/api.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, JsonResponse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+import simulation
+from sandbox.access import get_share_link, is_owner
+from sandbox.documents import InputError, InputProblem, check_document, parse_json
+from sandbox.http import HtmxHttpRequest, json_error, json_not_found
+from sandbox.models import Design, StaleRevisionError
+
+_SAVE_KEYS = {"base_revision", "document", "message"}
+
+
+@require_GET
+def catalog(request: HtmxHttpRequest) -> JsonResponse:
+    return JsonResponse(simulation.catalog())
+
+
+def _body(request: HtmxHttpRequest) -> Any:
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise InputError(
+            [InputProblem("", "the request body is too large for a design document")]
+        ) from None
+    return parse_json(raw)
+
+
+@require_POST
+def validate(request: HtmxHttpRequest) -> JsonResponse:
+    """Every problem of the posted document; an empty list means it is valid."""
+    try:
+        document = _body(request)
+    except InputError as error:
+        return json_error(400, error.to_json(), problems=error.to_json())
+    try:
+        check_document(document)
+    except InputError as error:
+        return JsonResponse({"problems": error.to_json()})
+    return JsonResponse({"problems": []})
+
+
+def _readable_design(request: HtmxHttpRequest, pk: int) -> Design | None:
+    design = Design.objects.filter(pk=pk).select_related("owner").first()
+    if design is None or not (is_owner(request.user, design) or design.is_public):
+        return None
+    return design
+
+
+@require_http_methods(["GET", "POST"])
+def document(request: HtmxHttpRequest, pk: int) -> JsonResponse:
+    design = _readable_design(request, pk)
+    if design is None:
+        return json_not_found()
+    if request.method == "GET":
+        latest = design.latest_revision()
+        return JsonResponse({"revision": latest.number, "document": latest.document})
+    if not is_owner(request.user, design):
+        return json_error(
+            403, [{"path": "", "message": "this design is read-only for you; fork it to edit"}]
+        )
+    try:
+        payload = _body(request)
+    except InputError as error:
+        return json_error(400, error.to_json(), error="bad request")
+    try:
+        base, document, message = _parse_save(payload)
+    except InputError as error:
+        return json_error(422, error.to_json())
+    try:
+        revision = design.add_revision(
+            document, author=request.user, message=message, base_revision=base
+        )
+    except StaleRevisionError as error:
+        return JsonResponse(
+            {"error": "conflict", "current_revision": error.current_revision}, status=409
+        )
+    return JsonResponse({"revision": revision.number})
+
+
+def _parse_save(payload: Any) -> tuple[int, dict[str, Any], str]:
+    """Check a save request; collect every problem of the envelope and the document."""
+    if not isinstance(payload, dict):
+        raise InputError(
+            [InputProblem("", "expected a JSON object with base_revision, document, message")]
+        )
+    problems: list[Any] = [
+        InputProblem(str(key), "unknown field; use base_revision, document, message")
+        for key in payload
+        if key not in _SAVE_KEYS
+    ]
+    base = payload.get("base_revision")
+    if "base_revision" not in payload:
+        problems.append(InputProblem("base_revision", "required: the revision you edited"))
+    elif isinstance(base, bool) or not isinstance(base, int) or base < 0:
+        problems.append(InputProblem("base_revision", "must be a whole number of at least 0"))
+    message = payload.get("message", "")
+    if not isinstance(message, str):
+        problems.append(InputProblem("message", "must be a string"))
+    elif len(message) > 200:
+        problems.append(InputProblem("message", f"{len(message)} characters; at most 200"))
+    if "document" not in payload:
+        problems.append(InputProblem("document", "required: the design document"))
+    else:
+        try:
+            check_document(payload["document"], prefix="document")
+        except InputError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise InputError(problems)
+    return base, payload["document"], message
+
+
+@require_GET
+def shared_document(request: HtmxHttpRequest, token: str) -> JsonResponse:
+    try:
+        link = get_share_link(token)
+    except Http404:
+        return json_not_found()
+    latest = link.design.latest_revision()
+    return JsonResponse({"revision": latest.number, "document": latest.document})
