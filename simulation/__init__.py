@@ -9,6 +9,7 @@ from .catalog import catalog, link_problem
 from .document import validate_document
 from .engine import Engine
 from .errors import ControlError, DesignError, Problem
+from .examples import Example, get_example, list_examples
 from .frame import Frame
 from .limits import Limits
 from .model import compile_design
@@ -18,12 +19,15 @@ __all__ = [
     "ControlError",
     "DesignError",
     "Engine",
+    "Example",
     "Frame",
     "Limits",
     "Problem",
     "catalog",
     "compile_design",
+    "get_example",
     "link_problem",
+    "list_examples",
     "validate_document",
     "validate_scenario",
 ]
