@@ -23,6 +23,8 @@ export function createCanvas(container, catalog, readOnly) {
     textureOnViewport: false,
     hideEdgesOnViewport: false,
   });
+  // Cytoscape swallows the mouse down, so the canvas would never take the keyboard focus.
+  cy.on("tapstart", () => container.focus({ preventScroll: true }));
   const media = globalThis.matchMedia?.("(prefers-color-scheme: dark)");
   media?.addEventListener("change", () => {
     cy.style(buildStyle(catalog.kinds.keys(), currentScheme()));
@@ -166,6 +168,20 @@ export function installDragTracking({ cy, editor }) {
   });
 }
 
+/**
+ * Call `onDouble(id)` on a double tap of one node. Cytoscape's own "dbltap" also
+ * fires for two quick taps on two different nodes (click, then shift-click).
+ */
+export function onDoubleTap(cy, onDouble) {
+  let taps = [null, null];
+  cy.on("tap", (e) => {
+    taps = [taps[1], e.target === cy ? null : e.target.id()];
+  });
+  cy.on("dbltap", "node", (e) => {
+    if (taps[0] === e.target.id() && taps[1] === e.target.id()) onDouble(e.target.id());
+  });
+}
+
 /** Inline rename: an input over the node; Enter keeps, Escape cancels. */
 export function startRename({ cy, editor, input, id }) {
   const node = cy.getElementById(id);
@@ -181,7 +197,7 @@ export function startRename({ cy, editor, input, id }) {
     input.removeEventListener("keydown", onKey);
     input.removeEventListener("blur", onBlur);
     input.hidden = true;
-    if (keep) editor.rename(id, input.value);
+    if (keep && input.value !== node.data("label")) editor.rename(id, input.value);
     cy.container().focus();
   };
   const onKey = (e) => {

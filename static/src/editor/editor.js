@@ -175,7 +175,7 @@ export class Editor {
   }
 
   rename(id, label) {
-    this.commit(model.rename(this.doc, id, label), { select: [id] });
+    this.commit(model.rename(this.doc, id, label));
   }
 
   setParams(id, params, source) {

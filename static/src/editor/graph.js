@@ -5,8 +5,9 @@
 import { linkId } from "./model.js";
 
 function linkLabel(link) {
+  // No label for links without latency: "0 ms" on every arrow is only noise.
   const ms = link.params?.latency_ms;
-  return ms === undefined || ms === null || ms === "" ? "" : `${ms} ms`;
+  return typeof ms === "number" && ms > 0 ? `${ms} ms` : "";
 }
 
 /** The Cytoscape definition of one component. */

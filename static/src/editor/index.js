@@ -5,7 +5,7 @@
 import "./editor.css";
 
 import { csrfToken, h, request, setText } from "../dom.js";
-import { createCanvas, clientToModel, installDragTracking, installLinkHandle, isOverCanvas, startRename } from "./canvas.js";
+import { createCanvas, clientToModel, installDragTracking, installLinkHandle, isOverCanvas, onDoubleTap, startRename } from "./canvas.js";
 import { normalizeCatalog } from "./catalog.js";
 import { Editor } from "./editor.js";
 import { exportJson, exportPng, exportSvg } from "./export.js";
@@ -171,7 +171,7 @@ async function start(root) {
       onRefused: (message, targetId) => toast(`Link refused: ${message}.`, { refusedId: targetId }),
     });
     installDragTracking({ cy, editor });
-    cy.on("dbltap", "node", (e) => startRename({ cy, editor, input: $("[data-editor-rename]"), id: e.target.id() }));
+    onDoubleTap(cy, (id) => startRename({ cy, editor, input: $("[data-editor-rename]"), id }));
     saver.offerLocalCopy();
   }
 
