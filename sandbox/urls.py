@@ -56,5 +56,6 @@ urlpatterns = [
     # Accounts
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("sandbox.live.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -62,6 +62,8 @@ __all__ = [
     "Latency",
     "PhaseType",
     "ek_m1_sigma",
+    "ek_mc_arrival_view",
+    "ek_mc_wait",
     "random_routing",
     "round_robin",
 ]
@@ -272,7 +274,8 @@ def ek_m1_sigma(k: int, lam: float, mu: float) -> float:
 
     The root in (0, 1) of ``g(s) = (lam/(lam + mu(1 - s)))^k - s``. g is convex
     with g(0) > 0, so Newton steps from 0 rise monotonically to that root;
-    k = 1 gives rho = lam/mu. Requires rho = lam/(k mu) < 1.
+    k = 1 gives rho = lam/mu. Requires rho = lam/(k mu) < 1. For c servers
+    (E_k/M/c) sigma is the same root with ``c*mu`` in place of mu.
     """
     if not (isinstance(k, int) and k >= 1):
         raise ValueError(f"k: must be an integer >= 1, got {k!r}")
@@ -290,10 +293,95 @@ def ek_m1_sigma(k: int, lam: float, mu: float) -> float:
     return sigma
 
 
+def _solve(matrix: list[list[float]], rhs: list[float]) -> list[float]:
+    """x with matrix @ x = rhs, by Gaussian elimination with partial pivoting."""
+    n = len(rhs)
+    rows = [[*row, value] for row, value in zip(matrix, rhs, strict=True)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(rows[r][col]))
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        for r in range(col + 1, n):
+            factor = rows[r][col] / rows[col][col]
+            if factor:
+                rows[r] = [x - factor * y for x, y in zip(rows[r], rows[col], strict=True)]
+    x = [0.0] * n
+    for i in range(n - 1, -1, -1):
+        x[i] = (rows[i][n] - sum(rows[i][j] * x[j] for j in range(i + 1, n))) / rows[i][i]
+    return x
+
+
+def ek_mc_arrival_view(k: int, lam: float, mu: float, c: int) -> list[float]:
+    """What arrivals see at an E_k/M/c node: ``q[n]``, the probability of finding n present.
+
+    Inter-arrival times are Erlang-k with phase rate ``lam`` (mean ``k/lam``).
+    The node is the CTMC on (n present, arrival phase j), with phase steps at
+    rate lam, an arrival (n + 1, phase 0) after the last phase, and departures
+    at ``min(n, c) mu``. It is solved exactly, level by level (linear level
+    reduction: ``pi_{n+1} = pi_n R_{n+1}``, the R matrices computed downward from
+    a level N where sigma^(N - c) < 1e-18), and ``q[n]`` is proportional to the
+    probability of being in the last phase at level n (arrivals leave from there).
+    """
+    if not (isinstance(c, int) and c >= 1):
+        raise ValueError(f"c: must be an integer >= 1, got {c!r}")
+    sigma = ek_m1_sigma(k, lam, c * mu)
+    top = c + 10 + math.ceil(math.log(1e-18) / math.log(sigma)) if sigma > 0 else c + 10
+
+    def local(n: int) -> list[list[float]]:
+        block = [[0.0] * k for _ in range(k)]
+        for j in range(k):
+            block[j][j] = -(lam + min(n, c) * mu)
+            if j + 1 < k:
+                block[j][j + 1] = lam
+        if n == top:
+            block[k - 1][0] += lam  # the truncation level turns arrivals away
+        return block
+
+    def right_inverse_row(matrix: list[list[float]]) -> list[float]:
+        # Row 0 of matrix^-1: y with y @ matrix = e_0, i.e. matrix^T y = e_0.
+        transposed = [list(col) for col in zip(*matrix, strict=True)]
+        return _solve(transposed, [1.0] + [0.0] * (k - 1))
+
+    # Only the arrival entry A0[k-1][0] = lam is non-zero, so R_n = -A0 M^-1 has a
+    # single non-zero row (k-1): -lam times row 0 of M^-1.
+    r_rows: dict[int, list[float]] = {}
+    block = local(top)
+    for n in range(top, 0, -1):
+        r_rows[n] = [-lam * x for x in right_inverse_row(block)]
+        # Level n - 1: M = A1(n-1) + R_n A2(n), with A2(n) = min(n, c) mu I.
+        block = local(n - 1)
+        down = min(n, c) * mu
+        for j in range(k):
+            block[k - 1][j] += r_rows[n][j] * down
+    # pi_0 @ block = 0 with the phases of level 0 summing to one.
+    system = [list(col) for col in zip(*block, strict=True)]
+    system[-1] = [1.0] * k
+    level = _solve(system, [0.0] * (k - 1) + [1.0])
+    last_phase = [level[k - 1]]
+    for n in range(1, top + 1):
+        level = [level[k - 1] * x for x in r_rows[n]]
+        last_phase.append(level[k - 1])
+    total = sum(last_phase)
+    return [x / total for x in last_phase]
+
+
+def ek_mc_wait(k: int, lam: float, mu: float, c: int) -> tuple[float, float]:
+    """``(P(wait), drain)`` of an E_k/M/c node: a waiting arrival waits Exp(drain).
+
+    GI/M/c theory: from c - 1 up, what arrivals see is geometric with ratio
+    sigma (the root of ``sigma = A*(c mu (1 - sigma))``), so the wait of those
+    who wait is Exp(c mu (1 - sigma)); P(wait) comes from
+    :func:`ek_mc_arrival_view`. For c = 1, P(wait) = sigma.
+    """
+    sigma = ek_m1_sigma(k, lam, c * mu)
+    seen = ek_mc_arrival_view(k, lam, mu, c)
+    return sum(seen[c:]), c * mu * (1.0 - sigma)
+
+
 def round_robin(
     rps: float,
     *,
     web_service_s: float = WEB_SERVICE_S,
+    web_concurrency: int = 1,
     web_servers: int = WEB_SERVERS,
     db_fraction: float = DB_FRACTION,
     db_service_s: float = DB_SERVICE_S,
@@ -303,18 +391,22 @@ def round_robin(
 ) -> PhaseType:
     """End-to-end latency law when the balancer deals requests to web nodes in turn.
 
-    Each single-server web node is E_n/M/1 (n = ``web_servers``) with sojourn
-    Exp(mu (1 - sigma)); the database is taken as M/M/c with Poisson arrivals at
-    ``rps*db_fraction`` (an approximation, see the module docstring). Web
-    nodes with several servers (E_n/M/c) are not covered.
+    Each web node is E_n/M/c (n = ``web_servers``, c = ``web_concurrency``):
+    waits with probability P(wait) for Exp(c mu (1 - sigma)), then is served
+    (for c = 1 the sojourn is Exp(mu (1 - sigma)) exactly); the database is
+    taken as M/M/c with Poisson arrivals at ``rps*db_fraction`` (an
+    approximation, see the module docstring).
     """
     _check(rps, web_servers, db_fraction)
     mu = 1.0 / web_service_s
-    if rps / web_servers >= mu:
+    if rps / web_servers >= web_concurrency * mu:
         raise ValueError(
-            f"web: offered {rps / web_servers:g}/s is at or above its capacity {mu:g}/s"
+            f"web: offered {rps / web_servers:g}/s is at or above its capacity "
+            f"{web_concurrency * mu:g}/s"
         )
-    sigma = ek_m1_sigma(web_servers, rps, mu)
-    web = _Stage(service_rate=mu * (1.0 - sigma))
+    wait_prob, drain = ek_mc_wait(web_servers, rps, mu, web_concurrency)
+    web = _Stage(service_rate=mu, wait_rate=drain, wait_prob=wait_prob)
+    if wait_prob < 1e-15:
+        web = _Stage(service_rate=mu)
     db = _mmc_stage(rps * db_fraction, 1.0 / db_service_s, db_connections, "database")
     return PhaseType(_paths(web, db, db_fraction, _lb_stage(rps, lb_service_s, lb_concurrency)))

@@ -450,16 +450,23 @@ def test_memo_caches_are_bounded() -> None:
 # --- reference topology (tests/simulation/reference.py) ---------------------
 
 
-def simulate_topology(rps: float, routing: str, requests: int, seed: int) -> list[float]:
-    """Per-request FIFO simulation of client -> 4 web (M/M/1) -> 70% to the DB (8 servers).
+def simulate_topology(
+    rps: float,
+    routing: str,
+    requests: int,
+    seed: int,
+    web_concurrency: int = 1,
+    web_service_s: float = reference.WEB_SERVICE_S,
+) -> list[float]:
+    """Per-request FIFO simulation of client -> 4 web nodes -> 70% to the DB (8 servers).
 
     Each FIFO node with c servers starts a request at max(arrival, earliest free
     server); web nodes see their requests in arrival order, the database in
     order of web completion. The first 5% of requests are dropped as warm-up.
     """
     rng = random.Random(seed)
-    web_rate, db_rate = 1.0 / reference.WEB_SERVICE_S, 1.0 / reference.DB_SERVICE_S
-    web_free = [0.0] * reference.WEB_SERVERS
+    web_rate, db_rate = 1.0 / web_service_s, 1.0 / reference.DB_SERVICE_S
+    web_free = [[0.0] * web_concurrency for _ in range(reference.WEB_SERVERS)]
     arrival = [0.0] * requests
     done = [0.0] * requests
     to_db: list[tuple[float, int]] = []
@@ -467,8 +474,9 @@ def simulate_topology(rps: float, routing: str, requests: int, seed: int) -> lis
     for i in range(requests):
         now += rng.expovariate(rps)
         arrival[i] = now
-        web = i % 4 if routing == "round_robin" else rng.randrange(4)
-        done[i] = web_free[web] = max(now, web_free[web]) + rng.expovariate(web_rate)
+        free = web_free[i % 4 if routing == "round_robin" else rng.randrange(4)]
+        done[i] = max(now, heapq.heappop(free)) + rng.expovariate(web_rate)
+        heapq.heappush(free, done[i])
         if rng.random() < reference.DB_FRACTION:
             to_db.append((done[i], i))
     to_db.sort()
@@ -575,6 +583,25 @@ def test_ek_m1_sigma() -> None:
     assert deterministic == pytest.approx(math.exp(-(1 - deterministic) / 0.9), rel=1e-4)
 
 
+def test_ek_mc_arrival_view_is_geometric_from_c_minus_one() -> None:
+    """E_k/M/c arrivals see q[n+1]/q[n] = sigma for n >= c - 1; c = 1 gives (1 - sigma) sigma^n."""
+    sigma = reference.ek_m1_sigma(4, 360.0, 100.0)
+    single = reference.ek_mc_arrival_view(4, 360.0, 100.0, 1)
+    for n in (0, 1, 5, 40):
+        assert single[n] == pytest.approx((1 - sigma) * sigma**n, rel=1e-10)
+    seen = reference.ek_mc_arrival_view(4, 8 * 360.0, 100.0, 8)
+    for n in (7, 8, 20, 60):
+        assert seen[n + 1] / seen[n] == pytest.approx(sigma, rel=1e-10)
+    assert sum(seen) == pytest.approx(1.0, rel=1e-14)
+
+
+def test_ek_mc_with_poisson_arrivals_is_erlang_c() -> None:
+    """k = 1 is M/M/c: the wait probability is Erlang C and the drain rate c mu - lam."""
+    wait_prob, drain = reference.ek_mc_wait(1, 300.0, 40.0, 8)
+    assert wait_prob == pytest.approx(erlang_c(8, 7.5), rel=1e-10)
+    assert drain == pytest.approx(8 * 40.0 - 300.0, rel=1e-10)
+
+
 def test_round_robin_cuts_web_latency_by_about_a_third() -> None:
     """At web rho 0.9, E_4/M/1 sojourn 1/(mu(1-sigma)) is ~36% below M/M/1's 1/(mu - lam)."""
     web_only_rr = reference.round_robin(360.0, db_fraction=0.0, lb_service_s=None)
@@ -599,17 +626,26 @@ def test_reference_rejects_saturated_nodes() -> None:
         reference.random_routing(-1.0)
 
 
-@pytest.mark.parametrize(("routing", "allowance"), [("random", 0.0), ("round_robin", 0.015)])
-def test_reference_agrees_with_a_per_request_simulation(routing: str, allowance: float) -> None:
-    """400k simulated requests at 280 req/s land within 4 standard errors of the reference.
+@pytest.mark.parametrize(
+    ("routing", "concurrency", "allowance"),
+    [("random", 1, 0.0), ("round_robin", 1, 0.015), ("round_robin", 2, 0.015)],
+)
+def test_reference_agrees_with_a_per_request_simulation(
+    routing: str, concurrency: int, allowance: float
+) -> None:
+    """400k simulated requests at 280 req/s (web rho 0.7) land within 4 standard errors.
 
     Round robin gets 1.5% more: its reference treats the database's arrivals as
     Poisson while they are slightly more regular, which puts the reference
     about 0.5-1% above the truth.
     """
     build = reference.random_routing if routing == "random" else reference.round_robin
-    expected = build(280.0, lb_service_s=None).summary()
-    measured = batch_estimates(simulate_topology(280.0, routing, 400_000, seed=11))
+    service = 0.010 * concurrency  # keeps each web node at rho 0.7
+    expected = build(
+        280.0, web_concurrency=concurrency, web_service_s=service, lb_service_s=None
+    ).summary()
+    simulated = simulate_topology(280.0, routing, 400_000, 11, concurrency, service)
+    measured = batch_estimates(simulated)
     for name, (value, standard_error) in measured.items():
         exact = getattr(expected, name)
         assert abs(value - exact) <= 4 * standard_error + allowance * exact, name
