@@ -44,7 +44,10 @@ Assumptions, and where they hold exactly
   rate lam/n. A single-server FIFO node with such arrivals is E_n/M/1, a
   GI/M/1 queue: sigma is the root in (0, 1) of ``sigma = A*(mu (1 - sigma))``,
   ``A*(s) = (lam/(lam + s))^n`` the transform of the inter-arrival time, and
-  the sojourn is Exp(mu (1 - sigma)) exactly. The database's arrivals are the
+  the sojourn is Exp(mu (1 - sigma)) exactly. With c servers (E_n/M/c, GI/M/c)
+  sigma solves the same equation with c*mu, a waiting arrival waits
+  Exp(c mu (1 - sigma)), and P(wait) comes from the node's CTMC on (requests
+  present, arrival phase), solved exactly by linear level reduction. The database's arrivals are the
   thinned merge of n E_n/M/1 departure streams; thinning by 0.7 and merging
   four streams bring them close to Poisson (QNA gives ca2 ~ 0.9 at rho 0.9),
   and the reference treats them as Poisson (M/M/c). That part is an
