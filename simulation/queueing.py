@@ -7,7 +7,8 @@ the engine asks the same questions tick after tick while traffic is steady.
 
 References: Erlang B/C and M/M/c (Kleinrock, *Queueing Systems* vol. 1, ch. 3);
 M/M/c/K (Gross & Harris, *Fundamentals of Queueing Theory*, 2.5); Allen-Cunneen
-(Allen, *Probability, Statistics and Queueing Theory*, 1978; Whitt's QNA, 1983);
+(Allen, *Probability, Statistics and Queueing Theory*, 1978) and its
+Kraemer/Langenbach-Belz refinement (Whitt, "The Queueing Network Analyzer", 1983);
 the incomplete gamma function (Numerical Recipes, 6.2).
 """
 
@@ -32,7 +33,7 @@ __all__ = [
 
 _CACHE_SIZE = 4096
 _STANDARD_NORMAL = NormalDist()
-# Above this gamma shape the Wilson-Hilferty cube is exact to ~1e-10 relative,
+# Above this gamma shape the Wilson-Hilferty cube is exact to ~2e-9 relative,
 # while the incomplete-gamma series would need thousands of terms.
 _WILSON_HILFERTY_SHAPE = 1e5
 
@@ -163,8 +164,9 @@ def mmc(lam: float, mu: float, c: int, ca2: float = 1.0, *, klb: bool = False) -
     Kraemer/Langenbach-Belz refinement (:func:`klb_factor`), which matters at
     low utilisation. The corrected wait keeps the M/M/c shape: it is the wait
     law of plain M/M/c at the arrival rate with that mean wait, which sets
-    ``wait_prob`` and ``response_var`` (for E_k/M/1 this matches the exact
-    GI/M/1 law, where sigma plays the part of the equivalent utilisation).
+    ``wait_prob`` and ``response_var``. For GI/M/1 the exact wait law has
+    this shape, with sigma as the equivalent utilisation, so there only the
+    mean is approximate.
     ``rho`` and ``throughput`` stay those of the real arrivals. ``lam = 0``
     gives a pure service time.
     """
