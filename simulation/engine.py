@@ -282,7 +282,7 @@ class Engine:
             item = self._traffic.pop(0)
             i = m.index[item["source"]]
             start = self._client_rate(i, t0)
-            self.ramps[i] = (t0, max(item["ramp_s"], EPS), start, item["rps"])
+            self.ramps[i] = (t0, item["ramp_s"], start, item["rps"])
             self._event(
                 i,
                 "traffic",
@@ -334,7 +334,7 @@ class Engine:
         ramp = self.ramps[i]
         if ramp is not None:
             start_t, length, start, end = ramp
-            frac = min((t - start_t) / length, 1.0)
+            frac = min((t - start_t) / length, 1.0) if length > 0.0 else 1.0
             self.rate[i] = start + (end - start) * frac
             if frac >= 1.0:
                 self.ramps[i] = None
@@ -620,7 +620,8 @@ class Engine:
         elif p["queue_limit"] is not None and b_before >= p["queue_limit"] * n - EPS:
             # A full limited queue is in M/M/c/K's steady state: it stays full and blocks.
             st = mmck(lam_total / n, mu, c, p["queue_limit"])
-            keep = p["queue_limit"] * n / b_before
+            full = p["queue_limit"] * n
+            keep = full / b_before if b_before > full else 1.0
             for k in range(NCLASS):
                 served[k] = lam[k] * (1.0 - st.block_prob)
                 dropped[k] += lam[k] * st.block_prob + backlog[k] * (1.0 - keep) / dt
@@ -663,9 +664,9 @@ class Engine:
             w = w2
         for k, lost in enumerate(self._forward(i, kind, p, lam, served, w, v, cd2)):
             if lost > 0.0:
-                served[k] -= lost
+                served[k] = max(served[k] - lost, 0.0)
                 dropped[k] += lost
-                served_total -= lost
+                served_total = sum(served)
                 reason = reason or "no healthy target"
                 if k < SYNC:
                     self.sync_dropped += lost

@@ -1,0 +1,223 @@
+"""The Engine's public API: stepping, controls, frames, the report, scenarios and checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simulation import ControlError, DesignError, Engine
+
+from .designs import single_server, web_stack
+
+
+def test_step_advances_time_and_tick():
+    """step() moves now by tick_s and counts ticks."""
+    engine = Engine(single_server(), {"tick_s": 0.5})
+    engine.step()
+    engine.step()
+    assert (engine.now, engine.tick) == (1.0, 2)
+
+
+def test_run_stops_at_until_or_the_scenario_end():
+    """run(until) stops at that time; run() at the scenario's duration, then finished is true."""
+    engine = Engine(single_server(), {"duration_s": 30})
+    assert engine.run(until=10).t == 10.0
+    assert not engine.finished
+    assert engine.run().t == 30.0
+    assert engine.finished
+
+
+def test_an_invalid_design_raises_design_error():
+    """The engine validates its document."""
+    with pytest.raises(DesignError):
+        Engine(single_server(instances=0))
+
+
+def test_frame_json_has_the_documented_shape():
+    """to_json has tick, t, nodes, links, global and events with the documented keys."""
+    frame = Engine(web_stack()).step().to_json()
+    assert set(frame) == {"tick", "t", "nodes", "links", "global", "events"}
+    assert set(frame["nodes"]["web"]) == {
+        "status", "health", "reason", "offered", "served", "queued", "dropped", "util", "lat",
+        "p95", "inst", "ready", "x",
+    }  # fmt: skip
+    assert frame["links"][0] == ["users", "lb", 400.0]
+    assert set(frame["global"]) >= {
+        "offered_rps", "throughput_rps", "error_rate", "availability", "p50_ms", "p95_ms",
+        "p99_ms", "classes", "cost_per_hour",
+    }  # fmt: skip
+    assert set(frame["global"]["classes"]["read"]) >= {"p50_ms", "p95_ms", "p99_ms"}
+    assert json.loads(json.dumps(frame)) == frame
+
+
+def test_cost_adds_instances_times_tier_price():
+    """Cost per hour: every serving instance at its size tier's price."""
+    frame = Engine(single_server(instances=3)).step()
+    assert frame.globals["cost_per_hour"] == pytest.approx(3 * 0.05)
+
+
+@pytest.mark.parametrize(
+    ("rps", "health", "reason"),
+    [(50.0, "ok", None), (75.0, "warning", "near saturation"), (95.0, "critical", "saturated"),
+     (150.0, "critical", "saturated")],
+)  # fmt: skip
+def test_health_is_graded_by_utilisation(rps: float, health: str, reason: str | None):
+    """ok below 0.7, warning up to 0.9, critical past 0.9 or when saturated."""
+    node = Engine(single_server(rps=rps, service_ms=10.0)).step().nodes["web"]
+    assert (node.health, node.reason) == (health, reason)
+
+
+def test_apply_fail_and_recover_return_events():
+    """Controls return the events they cause; events carry t, component, kind and text."""
+    engine = Engine(single_server())
+    engine.step()
+    assert engine.apply({"action": "fail", "target": "web"}) == [
+        {"t": 1.0, "component": "web", "kind": "failed", "text": "web failed"}
+    ]
+    assert engine.step().nodes["web"].status == "down"
+    engine.apply({"action": "recover", "target": "web"})
+    assert engine.step().nodes["web"].status == "up"
+
+
+def test_a_bad_control_raises_control_error():
+    """An unknown target is refused with a message naming it."""
+    engine = Engine(single_server())
+    with pytest.raises(ControlError, match="no component with id 'ghost'"):
+        engine.apply({"action": "fail", "target": "ghost"})
+
+
+def test_set_rate_changes_the_traffic():
+    """set_rate sets a client's rate from the next tick."""
+    engine = Engine(single_server(rps=10))
+    engine.apply({"action": "set_rate", "target": "users", "rps": 40})
+    assert engine.step().globals["offered_rps"] == 40.0
+
+
+def test_scale_out_and_up():
+    """scale instances adds capacity after provisioning; size changes the tier at once."""
+    engine = Engine(single_server(rps=150, service_ms=10.0))
+    engine.apply({"action": "scale", "target": "web", "size": "medium"})
+    frame = engine.step()
+    assert frame.nodes["web"].util == pytest.approx(0.75)
+    assert frame.globals["cost_per_hour"] == pytest.approx(0.12)
+    engine.apply({"action": "scale", "target": "web", "instances": 3})
+    frames = [engine.step() for _ in range(31)]
+    assert frames[0].nodes["web"].ready == 1
+    assert frames[-1].nodes["web"].ready == 3
+
+
+def test_set_param_changes_a_parameter_live():
+    """set_param on a cache's hit ratio changes the database load."""
+    engine = Engine(web_stack())
+    engine.apply({"action": "set_param", "target": "cache", "param": "hit_ratio", "value": 0.5})
+    assert engine.step().nodes["db-r1"].offered == pytest.approx(280 * 0.5)
+
+
+def test_link_latency_adds_to_the_end_to_end_latency():
+    """link_latency on the only link adds that many ms to every request."""
+    engine = Engine(single_server(rps=10))
+    before = engine.step().globals["mean_ms"]
+    engine.apply({"action": "link_latency", "from": "users", "to": "web", "ms": 80})
+    assert engine.step().globals["mean_ms"] == pytest.approx(before + 80.0)
+
+
+def test_traffic_ramps_linearly():
+    """A traffic step with ramp_s moves the rate linearly over the ramp."""
+    ramp = {"at": 5, "source": "users", "rps": 50, "ramp_s": 4}
+    engine = Engine(single_server(rps=10), {"traffic": [ramp]})
+    rates = [engine.step().globals["offered_rps"] for _ in range(12)]
+    assert rates[4:11] == [10.0, 10.0, 20.0, 30.0, 40.0, 50.0, 50.0]
+
+
+def test_spikes_add_traffic_for_their_duration():
+    """A spike adds its rps between at and at + duration_s."""
+    spike = {"at": 2, "source": "users", "rps": 30, "duration_s": 3}
+    engine = Engine(single_server(rps=10), {"spikes": [spike]})
+    rates = [engine.step().globals["offered_rps"] for _ in range(6)]
+    assert rates == [10.0, 10.0, 40.0, 40.0, 40.0, 10.0]
+
+
+def test_a_daily_wave_peaks_at_peak_s():
+    """A wave multiplies the rate by 1 + amplitude at its peak and 1 - amplitude opposite."""
+    engine = Engine(single_server(rps=10), {"duration_s": 100, "waves": [
+        {"source": "users", "amplitude": 0.5, "period_s": 100, "peak_s": 50}]})  # fmt: skip
+    rates = [engine.step().globals["offered_rps"] for _ in range(100)]
+    assert rates[50] == pytest.approx(15.0)
+    assert rates[0] == pytest.approx(5.0)
+
+
+def test_poisson_noise_keeps_the_average_rate():
+    """With noise, arrivals vary tick to tick around the set rate."""
+    engine = Engine(single_server(rps=20), {"noise": True, "duration_s": 2000}, seed=3)
+    rates = [engine.step().globals["offered_rps"] for _ in range(2000)]
+    assert len(set(rates)) > 10
+    assert sum(rates) / len(rates) == pytest.approx(20.0, rel=0.02)
+
+
+def test_a_failing_check_aborts_the_run_and_reports_fail():
+    """error_rate > 5% for 3 s with abort ends the run and is reported failed."""
+    scenario = {"duration_s": 100,
+                "faults": [{"at": 10, "target": "web", "action": "fail"}],
+                "checks": [{"metric": "error_rate", "op": ">", "value": 0.05, "for_s": 3,
+                            "abort": True},
+                           {"metric": "p99_ms", "op": ">", "value": 10000}]}  # fmt: skip
+    engine = Engine(single_server(), scenario)
+    engine.run()
+    assert engine.finished
+    assert engine.now == 13.0
+    checks = engine.report()["checks"]
+    assert [(c["name"], c["passed"]) for c in checks] == [
+        ("error_rate > 0.05 for 3s", False), ("p99_ms > 10000", True),
+    ]  # fmt: skip
+
+
+def test_the_report_follows_the_cli_output_format():
+    """report() has the documented keys; summary averages exclude the warm-up."""
+    engine = Engine(single_server(rps=50), {"duration_s": 100, "warmup_s": 10,
+                    "traffic": [{"at": 0, "source": "users", "rps": 1000},
+                                {"at": 10, "source": "users", "rps": 50}]})  # fmt: skip
+    engine.run()
+    report = engine.report()
+    assert set(report) >= {"design", "seed", "tick_s", "ticks", "summary", "components",
+                           "series", "events", "checks"}  # fmt: skip
+    assert report["ticks"] == 100
+    assert set(report["summary"]) >= {"offered_rps", "served_rps", "dropped_rps", "availability",
+                                      "error_rate", "cost_per_hour", "latency_ms"}  # fmt: skip
+    assert report["summary"]["offered_rps"] == pytest.approx(50.0)
+    web = report["components"]["web"]
+    assert set(web) >= {"offered_rps", "served_rps", "dropped_rps", "utilization", "queue",
+                        "status", "latency_ms"}  # fmt: skip
+    assert set(web["latency_ms"]) == {"mean", "p50", "p95", "p99"}
+    assert len(report["series"]["t"]) == 100
+    assert json.loads(json.dumps(report)) == report
+
+
+def test_the_scenario_seed_is_used_unless_one_is_given():
+    """Engine(seed=...) overrides the scenario's seed; otherwise the scenario's applies."""
+    assert Engine(single_server(), {"seed": 5}).seed == 5
+    assert Engine(single_server(), {"seed": 5}, seed=9).seed == 9
+    assert Engine(single_server()).seed == 0
+
+
+def test_skewed_keys_make_a_hot_shard():
+    """With skew, the first shard gets more than its share and saturates first."""
+    doc = {
+        "format": 1, "name": "shards",
+        "components": [
+            {"id": "users", "kind": "client", "params": {"rps": 350,
+             "mix": {"read": 1.0, "write": 0.0, "static": 0.0, "job": 0.0}}},
+            {"id": "web", "kind": "web_server", "params": {"instances": 4}},
+            {"id": "router", "kind": "shard_router", "params": {"skew": 1.0}},
+            *[{"id": f"shard-{i}", "kind": "database", "params": {"concurrency": 1}}
+              for i in range(3)],
+        ],
+        "links": [{"from": "users", "to": "web"}, {"from": "web", "to": "router"},
+                  *[{"from": "router", "to": f"shard-{i}"} for i in range(3)]],
+    }  # fmt: skip
+    nodes = Engine(doc).step().nodes
+    loads = [nodes[f"shard-{i}"].offered for i in range(3)]
+    total = 1 + 1 / 2 + 1 / 3  # Zipf weights 1, 1/2, 1/3
+    assert loads == pytest.approx([350 / total, 350 / 2 / total, 350 / 3 / total])
+    assert nodes["shard-0"].health == "critical"
+    assert nodes["shard-2"].health == "ok"

@@ -1,0 +1,146 @@
+"""Properties that hold for every valid design: conservation, sane numbers, Little, determinism."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from simulation import Engine
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def designs(draw: st.DrawFn, with_async: bool = True) -> dict:
+    """Random valid designs: users -> [lb] -> web -> [cache] -> [db + replicas], [queue]."""
+    web_params = {
+        "instances": draw(st.integers(1, 4)),
+        "concurrency": draw(st.integers(1, 8)),
+        "service_ms": draw(st.floats(1.0, 50.0)),
+        "queue_limit": draw(st.one_of(st.none(), st.integers(0, 50))),
+        "timeout_ms": draw(st.one_of(st.none(), st.floats(50.0, 2000.0))),
+    }
+    mix = {"read": 0.5, "write": 0.2, "static": 0.2, "job": 0.1 if with_async else 0.0}
+    if not with_async:
+        mix["static"] = 0.3
+    comps = [
+        {"id": "users", "kind": "client",
+         "params": {"rps": draw(st.floats(0.0, 3000.0)), "mix": mix}},
+        {"id": "web", "kind": "web_server", "params": web_params},
+    ]  # fmt: skip
+    links = []
+    if draw(st.booleans()):
+        algorithm = draw(st.sampled_from(["round_robin", "random", "least_connections"]))
+        comps.append({"id": "lb", "kind": "load_balancer", "params": {"algorithm": algorithm}})
+        links += [{"from": "users", "to": "lb"}, {"from": "lb", "to": "web",
+                   "params": {"latency_ms": draw(st.floats(0.0, 5.0))}}]  # fmt: skip
+    else:
+        links.append({"from": "users", "to": "web"})
+    if draw(st.booleans()):
+        comps.append({"id": "cache", "kind": "cache",
+                      "params": {"hit_ratio": draw(st.floats(0.0, 1.0))}})  # fmt: skip
+        links.append({"from": "web", "to": "cache"})
+    if draw(st.booleans()):
+        comps.append({"id": "db", "kind": "database",
+                      "params": {"concurrency": draw(st.integers(1, 16))}})  # fmt: skip
+        links.append({"from": "web", "to": "db"})
+        for r in range(draw(st.integers(0, 2))):
+            comps.append({"id": f"db-r{r}", "kind": "database", "params": {"role": "replica"}})
+            links.append({"from": "db", "to": f"db-r{r}"})
+    if with_async and draw(st.booleans()):
+        comps += [
+            {"id": "queue", "kind": "message_queue",
+             "params": {"max_messages": draw(st.integers(1, 5000))}},
+            {"id": "workers", "kind": "worker", "params": {"instances": draw(st.integers(1, 3))}},
+        ]  # fmt: skip
+        links += [{"from": "web", "to": "queue"}, {"from": "queue", "to": "workers"}]
+    return {"format": 1, "name": "random", "components": comps, "links": links}
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, doc: dict) -> dict:
+    ids = [c["id"] for c in doc["components"] if c["kind"] != "client"]
+    faults = []
+    for _ in range(draw(st.integers(0, 3))):
+        target = draw(st.sampled_from(ids))
+        action = draw(st.sampled_from(["fail", "recover"]))
+        faults.append({"at": draw(st.integers(0, 20)), "target": target, "action": action})
+    return {
+        "duration_s": 25,
+        "noise": draw(st.booleans()),
+        "traffic": [{"at": draw(st.integers(0, 20)), "source": "users",
+                     "rps": draw(st.floats(0.0, 4000.0)), "ramp_s": 5}],
+        "faults": faults,
+    }  # fmt: skip
+
+
+def all_numbers(value: object) -> list[float]:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return []
+    if isinstance(value, int | float):
+        return [float(value)]
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in all_numbers(v)]
+    if isinstance(value, list | tuple):
+        return [x for v in value for x in all_numbers(v)]
+    return []
+
+
+@SETTINGS
+@given(data=st.data())
+def test_every_request_is_served_queued_or_dropped(data: st.DataObject):
+    """Per node and tick: offered*dt + queued before = served*dt + queued after + dropped*dt."""
+    doc = data.draw(designs())
+    engine = Engine(doc, data.draw(scenarios(doc)))
+    while not engine.finished:
+        frame = engine.step()
+        for cid, node in frame.nodes.items():
+            into = node.offered * frame.dt + node.queued_before
+            out = (node.served + node.dropped) * frame.dt + node.queued
+            assert math.isclose(into, out, rel_tol=1e-9, abs_tol=1e-6), (cid, frame.tick)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_no_number_is_negative_or_nan(data: st.DataObject):
+    """Every number in every frame and in the report is finite and not negative."""
+    doc = data.draw(designs())
+    engine = Engine(doc, data.draw(scenarios(doc)))
+    while not engine.finished:
+        numbers = all_numbers(engine.step().to_json())
+        assert all(math.isfinite(x) and x >= 0.0 for x in numbers)
+    assert all(math.isfinite(x) and x >= 0.0 for x in all_numbers(engine.report()))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_the_same_inputs_give_identical_frames(data: st.DataObject):
+    """Same document, scenario and seed: byte-identical frames, even with Poisson noise."""
+    doc = data.draw(designs())
+    scenario = {**data.draw(scenarios(doc)), "noise": True}
+    runs = []
+    for _ in range(2):
+        engine = Engine(doc, scenario, seed=11)
+        runs.append([json.dumps(engine.step().to_json()) for _ in range(25)])
+    assert runs[0] == runs[1]
+
+
+@SETTINGS
+@given(doc=designs(with_async=False))
+def test_littles_law_holds_on_the_output(doc: dict):
+    """Requests in the system (sum of node rates x latencies, plus links in flight) equal
+    throughput x mean end-to-end latency, on a tick without drops or backlog."""
+    engine = Engine(doc)
+    frame = engine.step()
+    assume(frame.globals["dropped_rps"] == 0)
+    assume(all(n.queued == 0 for n in frame.nodes.values()))
+    in_nodes = sum(n.served * n.lat / 1000.0 for n in frame.nodes.values())
+    latency = {(link["from"], link["to"]): link.get("params", {}).get("latency_ms", 0.0) / 1000.0
+               for link in doc["links"]}  # fmt: skip
+    in_links = sum(flow * latency[(a, b)] for a, b, flow in frame.links)
+    g = frame.globals
+    assert math.isclose(in_nodes + in_links, g["throughput_rps"] * g["mean_ms"] / 1000.0,
+                        rel_tol=1e-9, abs_tol=1e-9)  # fmt: skip
