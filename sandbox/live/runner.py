@@ -336,10 +336,6 @@ class Runner:
                 {"type": "run.error", "error": str(exc), "action": control.get("action")},
             )
             return
-        for event in outcome.events:
-            await self.layer.group_send(
-                viewers_group(self.run_id), {"type": "run.event", "event": event}
-            )
         if outcome.status_changed:
             self._resync = True
             await self._publish_state()

@@ -95,9 +95,8 @@ class RunSession:
                 events = self.engine.apply(control)
             except ControlError as exc:
                 raise SessionError(f"{action}: {exc}") from exc
-            events = [dict(e) for e in events or ()]
-            self.events.extend(events)
-            return ControlOutcome(events=events)
+            # The engine also puts these events in the next frame: recorded from there.
+            return ControlOutcome(events=[dict(e) for e in events or ()])
         return self._steer(action, control, by)
 
     def _steer(self, action: str, control: dict[str, Any], by: str) -> ControlOutcome:

@@ -164,7 +164,7 @@ def run_frames(request: HttpRequest, run_id: Any) -> JsonResponse:
 def panel_context(request: HttpRequest, design: Design, token: str = "") -> dict[str, Any]:
     """What `live/_run_panel.html` needs on a design page (the owner's or a shared one)."""
     revision = design.latest_revision()
-    runs = []
+    runs: list[Run] = []
     if request.user.is_authenticated:
         runs = list(
             Run.objects.filter(revision__design=design, owner=request.user).select_related(
@@ -176,12 +176,9 @@ def panel_context(request: HttpRequest, design: Design, token: str = "") -> dict
         initial = {"scenario": design.template_slug or "steady", "speed": "1"}
         form = RunForm(document=revision.document, initial=initial)
     return {
-        "run_panel_enabled": True,
-        "run_panel": {
-            "design": design,
-            "token": token,
-            "form": form,
-            "runs": runs,
-            "action": reverse("live:run_new"),
-        },
+        "design": design,
+        "token": token,
+        "form": form,
+        "runs": runs,
+        "action": reverse("live:run_new"),
     }

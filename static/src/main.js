@@ -4,3 +4,4 @@ import "./app.css";
 import "./dom.js";
 import "./copy.js";
 import "./editor/index.js";
+import "./live/index.js";

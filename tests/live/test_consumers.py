@@ -1,0 +1,281 @@
+"""The run socket `/ws/runs/<id>/` through the real ASGI application (auth, origin, routing)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from sandbox.asgi import application
+from sandbox.live.models import Run
+from sandbox.live.runner import Runner
+from sandbox.models import ShareLink
+from tests.live.conftest import ORIGIN, session_headers
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@contextlib.asynccontextmanager
+async def live_runner(run: Run) -> AsyncIterator[Runner]:
+    """The run's runner as a task of this event loop, cancelled at the end."""
+    runner = Runner(run.pk)
+    task = asyncio.create_task(runner.run())
+    async with asyncio.timeout(10):
+        while not runner.channel:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+    try:
+        yield runner
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def connect(run: Run, user: Any, query: str = "") -> WebsocketCommunicator:
+    headers = await database_sync_to_async(session_headers)(user)
+    path = f"/ws/runs/{run.pk}/" + (f"?{query}" if query else "")
+    comm = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await comm.connect(timeout=5)
+    assert connected, f"refused with {code}"
+    return comm
+
+
+async def next_of(comm: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        while True:
+            message = await comm.receive_json_from(timeout=timeout)
+            if message["type"] == kind:
+                return message
+
+
+async def frames(comm: WebsocketCommunicator, count: int) -> list[dict[str, Any]]:
+    return [(await next_of(comm, "frame"))["frame"] for _ in range(count)]
+
+
+@pytest.mark.asyncio
+async def test_the_owner_starts_the_run_and_frames_arrive_in_order(
+    make_run: Any, alice: Any
+) -> None:
+    run = await database_sync_to_async(make_run)(speed=20.0)
+    async with live_runner(run):
+        comm = await connect(run, alice)
+        hello = await next_of(comm, "hello")
+        assert hello["run"]["status"] == "starting"
+        assert hello["run"]["is_owner"] is True
+        assert {c["id"] for c in hello["design"]["components"]} >= {"web-1", "web-2"}
+        assert "web_server" in json.dumps(hello["catalog"])
+        assert hello["frames"] == []
+        await comm.send_json_to({"action": "start"})
+        assert (await next_of(comm, "status"))["status"] == "running"
+        ticks = [f["tick"] for f in await frames(comm, 5)]
+        assert ticks == sorted(ticks)
+        assert len(set(ticks)) == 5
+        await comm.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_failing_a_web_server_changes_the_next_frames(make_run: Any, alice: Any) -> None:
+    run = await database_sync_to_async(make_run)(speed=20.0)
+    async with live_runner(run):
+        comm = await connect(run, alice)
+        await next_of(comm, "hello")
+        await comm.send_json_to({"action": "start"})
+        before = (await frames(comm, 2))[-1]
+        assert before["nodes"]["web-1"]["health"] != "down"
+        await comm.send_json_to({"action": "fail", "target": "web-1"})
+        event = await next_of(comm, "event")
+        assert event["event"]["component"] == "web-1"
+        after = (await frames(comm, 1))[0]
+        assert after["tick"] > before["tick"]
+        assert after["nodes"]["web-1"]["health"] == "down"
+        await comm.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_viewer_watches_but_cannot_control(make_run: Any, alice: Any, bob: Any) -> None:
+    run = await database_sync_to_async(make_run)(speed=20.0)
+    await database_sync_to_async(ShareLink.objects.create)(design=run.revision.design)
+    async with live_runner(run):
+        owner = await connect(run, alice)
+        await next_of(owner, "hello")
+        await owner.send_json_to({"action": "start"})
+        viewer = await connect(run, bob)
+        hello = await next_of(viewer, "hello")
+        assert hello["run"]["is_owner"] is False
+        for action in ({"action": "pause"}, {"action": "fail", "target": "web-1"}):
+            await viewer.send_json_to(action)
+            error = await next_of(viewer, "error")
+            assert error["error"] == f"{action['action']}: only the run's owner can"
+        later = await frames(viewer, 3)
+        assert all(f["nodes"]["web-1"]["health"] != "down" for f in later)
+        await viewer.disconnect()
+        await owner.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_bad_json_and_unknown_actions_get_error_frames_and_the_run_goes_on(
+    make_run: Any, alice: Any
+) -> None:
+    run = await database_sync_to_async(make_run)(speed=20.0)
+    async with live_runner(run):
+        comm = await connect(run, alice)
+        await next_of(comm, "hello")
+        await comm.send_json_to({"action": "start"})
+        await frames(comm, 1)
+        await comm.send_to(text_data="{oops")
+        assert (await next_of(comm, "error"))["error"].startswith("message: not valid JSON")
+        await comm.send_json_to({"action": "self_destruct"})
+        assert (await next_of(comm, "error"))["error"].startswith(
+            "action: unknown action 'self_destruct'"
+        )
+        await comm.send_json_to({"action": "scale", "target": "web-1", "instances": -3})
+        assert (await next_of(comm, "error"))["error"].startswith("scale.instances:")
+        await comm.send_to(bytes_data=b"\x00\x01")
+        assert (await next_of(comm, "error"))["error"].startswith("message: must be a JSON text")
+        await comm.send_json_to({"action": "fail", "target": "nowhere"})
+        assert (await next_of(comm, "error"))["error"].startswith("fail: ")
+        assert len(await frames(comm, 2)) == 2
+        await comm.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_unauthenticated_connections_are_refused(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)()
+    comm = WebsocketCommunicator(application, f"/ws/runs/{run.pk}/", headers=[ORIGIN])
+    connected, code = await comm.connect(timeout=5)
+    assert (connected, code) == (False, 4401)
+
+
+@pytest.mark.asyncio
+async def test_connections_from_another_origin_are_refused(make_run: Any, alice: Any) -> None:
+    run = await database_sync_to_async(make_run)()
+    headers = await database_sync_to_async(session_headers)(alice)
+    headers = [(b"origin", b"http://evil.example")] + [h for h in headers if h[0] != b"origin"]
+    comm = WebsocketCommunicator(application, f"/ws/runs/{run.pk}/", headers=headers)
+    connected, _ = await comm.connect(timeout=5)
+    assert connected is False
+
+
+@pytest.mark.asyncio
+async def test_others_cannot_watch_a_private_design_run(make_run: Any, bob: Any) -> None:
+    run = await database_sync_to_async(make_run)()
+    headers = await database_sync_to_async(session_headers)(bob)
+    comm = WebsocketCommunicator(application, f"/ws/runs/{run.pk}/", headers=headers)
+    connected, code = await comm.connect(timeout=5)
+    assert (connected, code) == (False, 4403)
+
+
+@pytest.mark.asyncio
+async def test_a_late_joiner_catches_up_then_follows_live(make_run: Any, alice: Any) -> None:
+    run = await database_sync_to_async(make_run)(speed=20.0)
+    async with live_runner(run):
+        first = await connect(run, alice)
+        await next_of(first, "hello")
+        await first.send_json_to({"action": "fail", "target": "web-2"})
+        await first.send_json_to({"action": "start"})
+        seen = await frames(first, 6)
+        late = await connect(run, alice)
+        hello = await next_of(late, "hello")
+        caught_up = [f["tick"] for f in hello["frames"]]
+        assert caught_up[: len(seen)] == [f["tick"] for f in seen]
+        assert caught_up == list(range(caught_up[0], caught_up[0] + len(caught_up)))
+        assert any(e["component"] == "web-2" for e in hello["events"])
+        following = await frames(late, 2)
+        assert following[0]["tick"] == caught_up[-1] + 1
+        assert following[1]["tick"] > following[0]["tick"]
+        await late.disconnect()
+        await first.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_reconnecting_viewer_resumes_after_its_last_tick(make_run: Any, alice: Any) -> None:
+    run = await database_sync_to_async(make_run)(speed=20.0)
+    async with live_runner(run):
+        first = await connect(run, alice)
+        await next_of(first, "hello")
+        await first.send_json_to({"action": "start"})
+        last = (await frames(first, 4))[-1]["tick"]
+        await first.disconnect()
+        again = await connect(run, alice, query=f"since={last}")
+        hello = await next_of(again, "hello")
+        assert all(f["tick"] > last for f in hello["frames"])
+        nxt = (await frames(again, 1))[0]["tick"]
+        assert nxt == (hello["frames"][-1]["tick"] + 1 if hello["frames"] else nxt)
+        assert nxt > last
+        await again.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_an_ended_run_replays_from_the_recording(make_run: Any, alice: Any) -> None:
+    run = await database_sync_to_async(make_run)(scenario={"duration_s": 5}, speed=0.0)
+    runner = Runner(run.pk)
+    await runner.open()
+    await runner.handle(
+        {
+            "type": "runner.control",
+            "control": {"action": "start"},
+            "reply_to": "nobody",
+            "by": "alice",
+        }
+    )
+    await runner.loop()
+    await runner.finish(runner.session.status, runner.session.reason)
+    comm = await connect(run, alice)
+    hello = await next_of(comm, "hello")
+    assert [f["tick"] for f in hello["frames"]] == [f["tick"] for f in runner.session.frames]
+    ended = await next_of(comm, "ended")
+    assert ended["status"] == "finished"
+    assert ended["summary"]["availability"] is not None
+    assert (await comm.receive_output(timeout=5))["type"] == "websocket.close"
+
+
+@pytest.mark.asyncio
+async def test_a_viewer_gets_at_most_its_frame_rate(
+    make_run: Any, alice: Any, settings: Any
+) -> None:
+    settings.LIVE_VIEWER_MAX_FPS = 5
+    run = await database_sync_to_async(make_run)(scenario={"duration_s": 100000}, speed=0.0)
+    async with live_runner(run) as runner:
+        comm = await connect(run, alice)
+        await next_of(comm, "hello")
+        await comm.send_json_to({"action": "start"})
+        received = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 1.0
+        while loop.time() < deadline:
+            if await comm.receive_nothing(timeout=0.02):
+                continue
+            message = await comm.receive_json_from()
+            if message["type"] == "frame":
+                received.append(message["frame"]["tick"])
+        assert runner.session.last_tick > 20, "the run went on at full speed"
+        assert 2 <= len(received) <= 7
+        assert received == sorted(received)
+        await comm.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_controls_are_rate_limited(make_run: Any, alice: Any, settings: Any) -> None:
+    settings.LIVE_CONTROL_RATE = 1
+    settings.LIVE_CONTROL_BURST = 3
+    run = await database_sync_to_async(make_run)(speed=1.0)
+    async with live_runner(run):
+        comm = await connect(run, alice)
+        await next_of(comm, "hello")
+        for _ in range(5):
+            await comm.send_json_to({"action": "speed", "value": 2})
+        errors = []
+        while not await comm.receive_nothing(timeout=0.5):
+            message = await comm.receive_json_from()
+            if message["type"] == "error":
+                errors.append(message["error"])
+        assert errors == ["speed: too many controls; at most 1 a second"] * 2
+        await comm.disconnect()

@@ -1,0 +1,227 @@
+"""The runner: pacing, publishing, controls, recording, crashes and idle runs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import InMemoryChannelLayer
+
+from sandbox.live.models import Run, RunStatus
+from sandbox.live.runner import Runner, RunnerSettings, runner_group, viewers_group
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FAST = RunnerSettings(idle_pause_s=60, idle_stop_s=120, flush_ticks=4, flush_s=60)
+
+
+async def receive(layer: InMemoryChannelLayer, channel: str, kind: str) -> dict[str, Any]:
+    """The next message of `kind` on `channel` (others are skipped)."""
+    while True:
+        message = await asyncio.wait_for(layer.receive(channel), 5)
+        if message["type"] == kind:
+            return message
+
+
+async def opened(run: Run, config: RunnerSettings = FAST) -> tuple[Runner, InMemoryChannelLayer]:
+    layer = InMemoryChannelLayer()
+    runner = Runner(run.pk, layer=layer, config=config)
+    await runner.open()
+    await layer.group_add(viewers_group(run.pk), "viewer")
+    return runner, layer
+
+
+async def control(runner: Runner, **control: Any) -> None:
+    await runner.handle(
+        {"type": "runner.control", "control": control, "reply_to": "viewer", "by": "alice"}
+    )
+
+
+@pytest.mark.asyncio
+async def test_each_tick_goes_to_the_viewers_group_in_order(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)()
+    runner, layer = await opened(run)
+    await control(runner, action="start")
+    assert (await receive(layer, "viewer", "run.status"))["status"] == "running"
+    for _ in range(3):
+        await runner.tick()
+    ticks = [(await receive(layer, "viewer", "run.frame"))["frame"]["tick"] for _ in range(3)]
+    assert ticks == sorted(ticks)
+    assert len(set(ticks)) == 3
+    await runner.close()
+
+
+@pytest.mark.asyncio
+async def test_a_refused_control_answers_only_its_sender(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)()
+    runner, layer = await opened(run)
+    await control(runner, action="start")
+    await control(runner, action="fail", target="no-such-node")
+    error = await receive(layer, "viewer", "run.error")
+    assert error["action"] == "fail"
+    assert error["error"].startswith("fail: ")
+    assert runner.session.status == RunStatus.RUNNING
+    await runner.close()
+
+
+@pytest.mark.asyncio
+async def test_a_joining_viewer_gets_the_frames_it_lacks(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)()
+    runner, layer = await opened(run)
+    await control(runner, action="start")
+    frames = [await runner.tick() for _ in range(4)]
+    await runner.handle({"type": "runner.sync", "reply_to": "late", "since": frames[1]["tick"]})
+    sync = await receive(layer, "late", "run.sync")
+    assert [f["tick"] for f in sync["frames"]] == [f["tick"] for f in frames[2:]]
+    assert sync["state"]["status"] == "running"
+    assert "late" in runner.viewers
+    await runner.close()
+
+
+@pytest.mark.asyncio
+async def test_a_paced_run_keeps_its_schedule_and_is_recorded(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)(scenario={"duration_s": 10}, speed=50.0)
+    runner, layer = await opened(run)
+    await control(runner, action="start")
+    started = time.monotonic()
+    await runner.loop()
+    elapsed = time.monotonic() - started
+    await runner.finish(runner.session.status, runner.session.reason)
+    # 10 ticks of 1 s at 50x: 0.2 s of real time, give or take a loaded machine.
+    assert 0.15 <= elapsed < 2.0
+    assert runner.schedule.paced_ticks == 10
+    ended = await receive(layer, "viewer", "run.ended")
+    assert ended["status"] == "finished"
+    assert ended["summary"] is not None
+    run = await database_sync_to_async(Run.objects.get)(pk=run.pk)
+    assert run.status == RunStatus.FINISHED
+    assert run.ticks == 10
+    assert run.report["summary"] == ended["summary"]
+    assert len(run.series["t"]) == 10
+    frames = await database_sync_to_async(run.recorded_frames)()
+    assert [f["tick"] for f in frames] == [f["tick"] for f in runner.session.frames]
+
+
+@pytest.mark.asyncio
+async def test_a_crash_fails_the_run_and_tells_the_viewers(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)(speed=50.0)
+    layer = InMemoryChannelLayer()
+    await layer.group_add(viewers_group(run.pk), "viewer")
+    runner = Runner(run.pk, layer=layer, config=FAST)
+    task = asyncio.create_task(runner.run())
+    while runner.session is None:
+        await asyncio.sleep(0.01)
+
+    def explode() -> None:
+        raise RuntimeError("boom at tick 3")
+
+    runner.session.engine.step = explode
+    await layer.send(
+        runner.channel,
+        {
+            "type": "runner.control",
+            "control": {"action": "start"},
+            "reply_to": "viewer",
+            "by": "alice",
+        },
+    )
+    await asyncio.wait_for(task, 5)
+    ended = await receive(layer, "viewer", "run.ended")
+    assert ended["status"] == "failed"
+    assert "RuntimeError: boom at tick 3" in ended["reason"]
+    run = await database_sync_to_async(Run.objects.get)(pk=run.pk)
+    assert run.status == RunStatus.FAILED
+    assert "boom at tick 3" in run.failure_reason
+    assert run.ended_at is not None
+
+
+@pytest.mark.asyncio
+async def test_a_run_that_cannot_load_fails_with_the_reason(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)()
+    await database_sync_to_async(Run.objects.filter(pk=run.pk).update)(scenario={"bogus": 1})
+    layer = InMemoryChannelLayer()
+    await layer.group_add(viewers_group(run.pk), "viewer")
+    await asyncio.wait_for(Runner(run.pk, layer=layer, config=FAST).run(), 10)
+    ended = await receive(layer, "viewer", "run.ended")
+    assert ended["status"] == "failed"
+    assert ended["reason"].startswith("could not start: ")
+    run = await database_sync_to_async(Run.objects.get)(pk=run.pk)
+    assert run.status == RunStatus.FAILED
+
+
+@pytest.mark.asyncio
+async def test_a_run_nobody_watches_pauses_then_stops(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)(speed=5.0)
+    idle = RunnerSettings(idle_pause_s=0.3, idle_stop_s=1.2, flush_ticks=50, flush_s=60)
+    runner, layer = await opened(run, idle)
+    await runner.handle({"type": "runner.sync", "reply_to": "viewer", "since": -1})
+    await control(runner, action="start")
+    await runner.handle({"type": "runner.leave", "reply_to": "viewer"})
+    loop = asyncio.create_task(runner.loop())
+    status = await receive(layer, "viewer", "run.status")
+    while status["status"] != "paused":
+        status = await receive(layer, "viewer", "run.status")
+    assert status["reason"] == "paused: nobody is watching"
+    await asyncio.wait_for(loop, 5)
+    assert runner.session.status == RunStatus.STOPPED
+    assert runner.session.reason == "stopped: nobody was watching"
+    await runner.close()
+
+
+@pytest.mark.asyncio
+async def test_a_returning_viewer_resumes_an_idle_paused_run(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)()
+    runner, layer = await opened(run)
+    await control(runner, action="start")
+    runner.session.pause_idle()
+    await runner.handle({"type": "runner.sync", "reply_to": "viewer", "since": -1})
+    assert runner.session.status == RunStatus.RUNNING
+    assert (await receive(layer, "viewer", "run.status"))["status"] == "running"
+    await runner.close()
+
+
+@pytest.mark.asyncio
+async def test_stop_ends_the_loop_with_the_owner_named(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)(speed=20.0)
+    runner, layer = await opened(run)
+    await control(runner, action="start")
+    loop = asyncio.create_task(runner.loop())
+    await receive(layer, "viewer", "run.frame")
+    await layer.send(
+        runner.channel,
+        {
+            "type": "runner.control",
+            "control": {"action": "stop"},
+            "reply_to": "viewer",
+            "by": "alice",
+        },
+    )
+    await asyncio.wait_for(loop, 5)
+    await runner.finish(runner.session.status, runner.session.reason)
+    ended = await receive(layer, "viewer", "run.ended")
+    assert (ended["status"], ended["reason"]) == ("stopped", "stopped by alice")
+    run = await database_sync_to_async(Run.objects.get)(pk=run.pk)
+    assert run.status == RunStatus.STOPPED
+    assert run.ticks == len(runner.session.frames) > 0
+
+
+@pytest.mark.asyncio
+async def test_controls_reach_the_runner_through_its_group(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)()
+    runner, layer = await opened(run)
+    await layer.group_send(
+        runner_group(run.pk),
+        {
+            "type": "runner.control",
+            "reply_to": "viewer",
+            "control": {"action": "start"},
+            "by": "alice",
+        },
+    )
+    message = await asyncio.wait_for(runner._inbox.get(), 5)
+    await runner.handle(message)
+    assert runner.session.status == RunStatus.RUNNING
+    await runner.close()

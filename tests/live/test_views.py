@@ -1,0 +1,229 @@
+"""Starting runs, the run page, and the exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from sandbox.live.models import Run, RunChunk, RunStatus
+from sandbox.models import ShareLink
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def launched(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Runs handed to the runner (recorded instead of started: these tests have no server)."""
+    calls: list[Any] = []
+    monkeypatch.setattr("sandbox.live.views.launch_run", calls.append)
+    return calls
+
+
+def start(client: Client, **fields: Any) -> Any:
+    data = {"scenario": "steady", "speed": "1", **fields}
+    return client.post(reverse("live:run_new"), data)
+
+
+def test_it_starts_a_run_of_the_latest_revision(
+    alice_client: Client, design: Any, launched: list[Any]
+) -> None:
+    response = start(alice_client, design=design.pk, seed="7", speed="10")
+    run = Run.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("live:run_detail", args=[run.pk])
+    assert launched == [run.pk]
+    assert run.revision == design.latest_revision()
+    assert (run.seed, run.speed, run.status) == (7, 10.0, RunStatus.STARTING)
+    assert run.scenario_name == "steady"
+    assert run.scenario["duration_s"] == 600
+
+
+def test_it_takes_a_custom_scenario(alice_client: Client, design: Any, launched: list[Any]) -> None:
+    scenario = {"duration_s": 120, "faults": [{"at": 30, "target": "web-1", "action": "fail"}]}
+    response = start(
+        alice_client, design=design.pk, scenario="custom", scenario_json=json.dumps(scenario)
+    )
+    assert response.status_code == 302
+    run = Run.objects.get()
+    assert run.scenario_name == "custom"
+    assert run.scenario["faults"][0]["target"] == "web-1"
+
+
+def test_it_keeps_the_custom_scenario_and_names_the_error(
+    alice_client: Client, design: Any, launched: list[Any]
+) -> None:
+    bad = '{"duration_s": 60, "faults": [{"at": 5, "target": "ghost", "action": "fail"}]}'
+    response = start(alice_client, design=design.pk, scenario="custom", scenario_json=bad)
+    assert response.status_code == 422
+    assert b"faults[0].target" in response.content
+    assert "ghost" in response.content.decode()
+    assert Run.objects.count() == 0
+    assert launched == []
+
+
+def test_it_explains_broken_json(alice_client: Client, design: Any, launched: list[Any]) -> None:
+    response = start(alice_client, design=design.pk, scenario="custom", scenario_json="{nope")
+    assert response.status_code == 422
+    assert b"not valid JSON" in response.content
+
+
+def test_it_refuses_a_speed_above_the_limit(
+    alice_client: Client, design: Any, launched: list[Any], settings: Any
+) -> None:
+    settings.LIVE_MAX_SPEED = 10
+    response = start(alice_client, design=design.pk, speed="100")
+    assert response.status_code == 422
+    assert Run.objects.count() == 0
+
+
+def test_it_limits_concurrent_runs_per_user(
+    alice_client: Client, design: Any, launched: list[Any], settings: Any
+) -> None:
+    settings.LIVE_MAX_RUNS_PER_USER = 2
+    assert start(alice_client, design=design.pk).status_code == 302
+    assert start(alice_client, design=design.pk).status_code == 302
+    response = start(alice_client, design=design.pk)
+    assert response.status_code == 429
+    assert b"stop one of them first" in response.content
+    assert Run.objects.count() == 2
+
+
+def test_ended_runs_do_not_count_against_the_limit(
+    alice_client: Client, design: Any, launched: list[Any], settings: Any
+) -> None:
+    settings.LIVE_MAX_RUNS_PER_USER = 1
+    assert start(alice_client, design=design.pk).status_code == 302
+    Run.objects.update(status=RunStatus.FINISHED)
+    assert start(alice_client, design=design.pk).status_code == 302
+
+
+def test_it_checks_ownership(bob_client: Client, design: Any, launched: list[Any]) -> None:
+    assert start(bob_client, design=design.pk).status_code == 404
+    assert bob_client.get(reverse("live:run_new"), {"design": design.pk}).status_code == 404
+    assert Run.objects.count() == 0
+
+
+def test_a_share_link_holder_runs_their_own_copy(
+    bob_client: Client, bob: Any, design: Any, launched: list[Any]
+) -> None:
+    link = ShareLink.objects.create(design=design)
+    response = start(bob_client, token=link.token)
+    assert response.status_code == 302
+    run = Run.objects.get()
+    assert run.owner == bob
+    assert bob_client.get(run.get_absolute_url()).status_code == 200
+    link.revoke()
+    assert start(bob_client, token=link.token).status_code == 404
+
+
+def test_anonymous_users_are_sent_to_log_in(anon_client: Client, design: Any) -> None:
+    response = start(anon_client, design=design.pk)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_start_form_offers_the_scenarios(alice_client: Client, design: Any) -> None:
+    response = alice_client.get(reverse("live:run_new"), {"design": design.pk})
+    assert response.status_code == 200
+    assert b'value="steady"' in response.content
+    assert b'value="custom"' in response.content
+
+
+def test_wrong_methods_are_refused(alice_client: Client, make_run: Any) -> None:
+    run = make_run()
+    assert alice_client.put(reverse("live:run_new")).status_code == 405
+    assert alice_client.post(reverse("live:run_detail", args=[run.pk])).status_code == 405
+    assert alice_client.post(reverse("live:run_export_csv", args=[run.pk])).status_code == 405
+
+
+def test_the_run_page_carries_its_socket_and_owner_flag(
+    alice_client: Client, make_run: Any
+) -> None:
+    run = make_run()
+    response = alice_client.get(run.get_absolute_url())
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'data-socket-path="/ws/runs/{run.pk}/"' in body
+    assert 'data-is-owner="true"' in body
+    assert 'data-action="fail"' in body
+
+
+def test_others_see_a_private_run_as_missing(bob_client: Client, make_run: Any) -> None:
+    run = make_run()
+    assert bob_client.get(run.get_absolute_url()).status_code == 404
+    assert bob_client.get(reverse("live:run_export_json", args=[run.pk])).status_code == 404
+
+
+def test_a_viewer_of_a_shared_design_watches_without_controls(
+    bob_client: Client, make_run: Any, design: Any
+) -> None:
+    ShareLink.objects.create(design=design)
+    run = make_run()
+    body = bob_client.get(run.get_absolute_url()).content.decode()
+    assert 'data-is-owner="false"' in body
+    assert 'data-action="pause"' not in body
+
+
+def recorded_run(make_run: Any) -> Run:
+    run = make_run(status=RunStatus.FINISHED)
+    frames = [
+        {"tick": i, "t": float(i + 1), "nodes": {}, "links": [], "events": [],
+         "global": {"offered_rps": 100.0, "throughput_rps": 90.0 + i, "error_rate": 0.1,
+                    "availability": 0.9, "p50_ms": 5.0, "p95_ms": 9.0, "p99_ms": 12.0,
+                    "cost_per_hour": 1.5}}
+        for i in range(3)
+    ]  # fmt: skip
+    RunChunk.objects.create(run=run, first_tick=0, frames=frames[:2])
+    RunChunk.objects.create(run=run, first_tick=2, frames=frames[2:])
+    run.report = {"summary": {"availability": 0.9}, "checks": [{"name": "up", "passed": True}]}
+    run.events = [{"t": 2.0, "component": "web-1", "kind": "failed", "text": "web-1 failed"}]
+    run.save()
+    return run
+
+
+def test_it_exports_the_series_as_csv(alice_client: Client, make_run: Any) -> None:
+    run = recorded_run(make_run)
+    response = alice_client.get(reverse("live:run_export_csv", args=[run.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:3] == ["t", "offered_rps", "throughput_rps"]
+    assert "p90_ms" not in rows[0], "columns the engine never reported are left out"
+    assert [r[2] for r in rows[1:]] == ["90.0", "91.0", "92.0"]
+
+
+def test_it_exports_summary_series_and_events_as_json(alice_client: Client, make_run: Any) -> None:
+    run = recorded_run(make_run)
+    body = alice_client.get(reverse("live:run_export_json", args=[run.pk])).json()
+    assert body["run"]["status"] == "finished"
+    assert body["summary"] == {"availability": 0.9}
+    assert body["checks"] == [{"name": "up", "passed": True}]
+    assert body["series"]["t"] == [1.0, 2.0, 3.0]
+    assert body["events"][0]["text"] == "web-1 failed"
+
+
+def test_recorded_frames_are_served_after_a_tick(alice_client: Client, make_run: Any) -> None:
+    run = recorded_run(make_run)
+    url = reverse("live:run_frames", args=[run.pk])
+    assert [f["tick"] for f in alice_client.get(url, {"since": 0}).json()["frames"]] == [1, 2]
+    assert alice_client.get(url, {"since": "x"}).status_code == 400
+
+
+def test_the_design_page_offers_a_run(alice_client: Client, design: Any) -> None:
+    body = alice_client.get(design.get_absolute_url()).content.decode()
+    assert 'data-testid="run-form"' in body
+    assert f'name="design" value="{design.pk}"' in body
+    assert 'value="steady"' in body
+
+
+def test_a_shared_design_page_runs_through_its_link(bob_client: Client, design: Any) -> None:
+    link = ShareLink.objects.create(design=design)
+    body = bob_client.get(link.get_absolute_url()).content.decode()
+    assert f'name="token" value="{link.token}"' in body
+    assert f'name="design" value="{design.pk}"' not in body
