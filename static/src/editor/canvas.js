@@ -99,6 +99,9 @@ export function installLinkHandle({ cy, editor, handle, onRefused }) {
   cy.on("tap", (e) => {
     if (e.target === cy) handle.hidden = true;
   });
+  cy.on("unselect", "node", (e) => {
+    if (node && e.target.same(node) && cy.$("node:selected").empty()) handle.hidden = true;
+  });
 
   handle.addEventListener("pointerdown", (e) => {
     if (!node || e.button > 0) return;

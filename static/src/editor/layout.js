@@ -4,8 +4,8 @@
 
 import { isGroupKind } from "./model.js";
 
-export const COLUMN_GAP = 200;
-export const ROW_GAP = 110;
+export const COLUMN_GAP = 170;
+export const ROW_GAP = 100;
 
 /** Positions `{id: {x, y}}` for every non-group component of `doc`. */
 export function flowLayout(doc, origin = { x: 0, y: 0 }) {

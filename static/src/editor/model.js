@@ -214,9 +214,11 @@ export function groupIntoDatacenter(doc, ids, params = {}) {
 
 /** Find the id a path like `components[3].params.instances` or `links[0]` points at. */
 export function culpritOfPath(doc, path) {
-  const comp = /^components\[(\d+)\]/.exec(path ?? "");
+  // A save's answer prefixes the paths with "document.".
+  const local = String(path ?? "").replace(/^document\./, "");
+  const comp = /^components\[(\d+)\]/.exec(local);
   if (comp) return doc.components[Number(comp[1])]?.id ?? null;
-  const link = /^links\[(\d+)\]/.exec(path ?? "");
+  const link = /^links\[(\d+)\]/.exec(local);
   if (link) {
     const l = doc.links[Number(link[1])];
     return l ? linkId(l.from, l.to) : null;

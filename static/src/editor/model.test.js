@@ -128,6 +128,7 @@ test("a validation path points at its component or link", () => {
   const doc = threeTier();
   assert.equal(culpritOfPath(doc, "components[2].params.instances"), "web-1");
   assert.equal(culpritOfPath(doc, "links[1].to"), "lb-1->web-1");
+  assert.equal(culpritOfPath(doc, "document.components[0].kind"), "users-1");
   assert.equal(culpritOfPath(doc, "name"), null);
   assert.equal(culpritOfPath(doc, "components[99]"), null);
 });

@@ -1,0 +1,158 @@
+"""Saving: explicit and automatic saves, conflicts between two browsers, unsaved work kept."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from sandbox.models import Design
+from tests.editor.driver import EditorDriver
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+START = {
+    "format": 1,
+    "components": [
+        {"id": "users", "kind": "client", "label": "Users", "x": 100, "y": 200},
+        {"id": "web", "kind": "web_server", "x": 300, "y": 200},
+    ],
+    "links": [{"from": "users", "to": "web"}],
+}
+
+
+def test_ctrl_s_saves_with_a_message_and_a_reload_shows_the_same_diagram(
+    make_design, open_editor
+) -> None:
+    design = make_design(START)
+    editor = open_editor(design)
+    cache = editor.drag_kind("cache", 520, 200)
+    editor.link("web", cache)
+    editor.page.wait_for_function("() => window.sandboxEditor.doc.links.length === 2")
+    editor.page.locator("[data-editor-message]").fill("Add a cache")
+    editor.page.keyboard.press("Control+s")
+    expect(editor.page.locator("[data-editor-status]")).to_have_text("Saved · revision 2")
+    latest = Design.objects.get(pk=design.pk).latest_revision()
+    assert latest.number == 2
+    assert latest.message == "Add a cache"
+    saved = editor.doc()
+
+    editor.page.reload()
+    editor = EditorDriver(editor.page).wait_ready()
+    again = editor.doc()
+    assert [(c["id"], c["kind"], c["x"], c["y"]) for c in again["components"]] == [
+        (c["id"], c["kind"], c["x"], c["y"]) for c in saved["components"]
+    ]
+    assert editor.links() == [("users", "web"), ("web", "cache-1")]
+    assert editor.page.evaluate("() => window.sandboxEditor.editor.cy.nodes().length") == 3
+    expect(editor.page.locator("[data-editor-banner]")).to_be_hidden()
+    editor.shot("saved-and-reloaded")
+
+
+def test_a_change_autosaves_after_a_short_idle(make_design, open_editor) -> None:
+    design = make_design(START)
+    editor = open_editor(design)
+    editor.drag_kind("database", 500, 200)
+    expect(editor.page.locator("[data-editor-status]")).to_have_text("Unsaved changes")
+    expect(editor.page.locator("[data-editor-status]")).to_have_text(
+        "Saved · revision 2", timeout=10_000
+    )
+    kinds = [c["kind"] for c in Design.objects.get(pk=design.pk).latest_revision().document["components"]]
+    assert "database" in kinds
+
+
+def test_a_conflict_is_shown_and_mine_can_go_on_top(
+    make_design, open_editor, second_browser
+) -> None:
+    """Two browsers edit revision 1; the second save is refused and the user chooses."""
+    design = make_design(START)
+    mine = open_editor(design)
+    theirs = EditorDriver(second_browser.new_page())
+    theirs.page.goto(mine.page.url)
+    theirs.wait_ready()
+
+    theirs.drag_kind("cache", 520, 100)
+    theirs.page.keyboard.press("Control+s")
+    expect(theirs.page.locator("[data-editor-status]")).to_have_text("Saved · revision 2")
+
+    mine.drag_kind("database", 520, 300)
+    mine.page.keyboard.press("Control+s")
+    banner = mine.page.locator("[data-editor-banner]")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Someone saved revision 2")
+    mine.shot("conflict")
+    assert Design.objects.get(pk=design.pk).head == 2
+    # Autosave must not sneak past the conflict.
+    mine.page.wait_for_timeout(3000)
+    assert Design.objects.get(pk=design.pk).head == 2
+
+    banner.get_by_role("button", name="Save mine on top").click()
+    expect(mine.page.locator("[data-editor-status]")).to_have_text("Saved · revision 3")
+    latest = Design.objects.get(pk=design.pk).latest_revision()
+    assert [c["kind"] for c in latest.document["components"]] == ["client", "web_server", "database"]
+    # Theirs is still in the history: nothing was lost.
+    assert Design.objects.get(pk=design.pk).revisions.get(number=2).document["components"][-1]["kind"] == "cache"
+
+
+def test_load_theirs_replaces_mine_and_undo_brings_mine_back(
+    make_design, open_editor, second_browser
+) -> None:
+    design = make_design(START)
+    mine = open_editor(design)
+    theirs = EditorDriver(second_browser.new_page())
+    theirs.page.goto(mine.page.url)
+    theirs.wait_ready()
+    theirs.drag_kind("cache", 520, 100)
+    theirs.page.keyboard.press("Control+s")
+    expect(theirs.page.locator("[data-editor-status]")).to_have_text("Saved · revision 2")
+
+    mine.drag_kind("database", 520, 300)
+    mine.page.keyboard.press("Control+s")
+    banner = mine.page.locator("[data-editor-banner]")
+    banner.get_by_role("button", name="Load theirs").click()
+    expect(banner).to_be_hidden()
+    expect(mine.page.locator("[data-editor-status]")).to_have_text("Saved · revision 2")
+    assert [c["kind"] for c in mine.doc()["components"]][-1] == "cache"
+    mine.press("Control+z")
+    assert [c["kind"] for c in mine.doc()["components"]][-1] == "database"
+    expect(mine.page.locator("[data-editor-status]")).to_have_text("Unsaved changes")
+
+
+def test_unsaved_work_survives_a_crash_and_is_offered_back(make_design, open_editor) -> None:
+    """Close the tab before the autosave (a crash): the next visit offers the work back."""
+    design = make_design(START)
+    editor = open_editor(design)
+    url = editor.page.url
+    context = editor.page.context
+    editor.drag_kind("message_queue", 520, 200)
+    editor.page.wait_for_timeout(400)  # the local copy is written within 200 ms
+    editor.page.close(run_before_unload=False)
+    assert Design.objects.get(pk=design.pk).head == 1
+
+    page = context.new_page()
+    page.goto(url)
+    editor = EditorDriver(page).wait_ready()
+    banner = page.locator("[data-editor-banner]")
+    expect(banner).to_contain_text("kept changes you had not saved")
+    editor.shot("recovery-offered")
+    assert "queue-1" not in editor.component_ids()
+    banner.get_by_role("button", name="Restore them").click()
+    assert "queue-1" in editor.component_ids()
+    expect(page.locator("[data-editor-status]")).to_have_text("Saved · revision 2", timeout=10_000)
+
+
+def test_leaving_with_unsaved_changes_asks_first(make_design, open_editor) -> None:
+    """A reload with unsaved changes raises the browser's 'leave the page?' question."""
+    editor = open_editor(make_design(START))
+    editor.drag_kind("worker", 520, 200)
+    dialogs: list[str] = []
+
+    def accept(dialog) -> None:
+        dialogs.append(dialog.type)
+        dialog.accept()
+
+    editor.page.on("dialog", accept)
+    editor.page.reload()
+    EditorDriver(editor.page).wait_ready()
+    assert dialogs == ["beforeunload"]
+    # The reload kept the work in this browser and offers it back.
+    expect(editor.page.locator("[data-editor-banner]")).to_contain_text("Restore", ignore_case=True)
