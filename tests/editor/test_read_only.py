@@ -50,9 +50,12 @@ def test_a_shared_link_opens_read_only_for_anyone(
     page.goto(f"{daphne_server}/s/{link.token}/")
     editor = EditorDriver(page).wait_ready()
     assert editor.component_ids() == ["users", "web"]
-    assert editor.page.evaluate(
-        "() => window.sandboxEditor.editor.cy.getElementById('users->web').data('label')"
-    ) == "12 ms"
+    assert (
+        editor.page.evaluate(
+            "() => window.sandboxEditor.editor.cy.getElementById('users->web').data('label')"
+        )
+        == "12 ms"
+    )
     editor.shot("read-only-shared")
     assert_read_only(editor, design)
     # Anonymous viewers are sent to log in first, then come back here.
