@@ -32,6 +32,28 @@ CRITICAL_UTIL = 0.9
 EPS = 1e-9
 
 
+def _steady(
+    lam_i: float, mu: float, c: int, ca2: float, limit: int | None, timeout_ms: float | None
+) -> tuple[float, float, float, float, float, float]:
+    """One instance in steady state: (drop fraction, mean s, variance s^2, p95 s, rho, cd2)."""
+    st = mmc(lam_i, mu, c, ca2) if limit is None else mmck(lam_i, mu, c, limit)
+    drop_frac = st.block_prob
+    if timeout_ms is not None and st.wait_prob > 0.0:
+        # Waits past the timeout: the M/M/c wait tail, stretched by Allen-Cunneen's factor.
+        drain = (c * mu - lam_i) if limit is None else c * mu
+        tail = st.wait_prob * math.exp(-drain * timeout_ms / 1000.0 * 2.0 / (ca2 + 1.0))
+        drop_frac += (1.0 - drop_frac) * tail
+    w, v = st.mean_response, st.response_var
+    if limit is None and timeout_ms is None and abs(ca2 - 1.0) < 1e-9:
+        p95 = response_percentile(0.95, lam_i, mu, c)
+    else:
+        p95 = gamma_percentile(0.95, w, v)
+    util = st.rho
+    # Whitt's QNA departure variability for exponential service (cs2 = 1).
+    cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
+    return drop_frac, w, v, p95, util, cd2
+
+
 class Engine:
     """Simulates a design tick by tick.
 
@@ -60,6 +82,8 @@ class Engine:
         self._traffic = sorted(self.scenario["traffic"], key=lambda t: t["at"])
         self.checks = [CheckState(spec) for spec in self.scenario["checks"]]
         self.report_data = Report(self)
+        self._steady_memo: dict[tuple, tuple] = {}
+        self._latency_memo: tuple = ((), {})
         self._init_state()
 
     # --- state ---------------------------------------------------------------------------
@@ -598,25 +622,16 @@ class Engine:
             p95 = gamma_percentile(0.95, w, v)
             util = min(lam_total / cap, 1.0) if cap > 0 else 0.0
         elif b_before <= EPS and lam_total < cap:
-            lam_i = lam_total / n
-            limit = p["queue_limit"]
-            st = mmc(lam_i, mu, c, ca2) if limit is None else mmck(lam_i, mu, c, limit)
-            drop_frac = st.block_prob
-            timeout = p["timeout_ms"]
-            if timeout is not None and st.wait_prob > 0.0:
-                drain = (c * mu - lam_i) if limit is None else c * mu
-                tail = st.wait_prob * math.exp(-drain * timeout / 1000.0 * 2.0 / (ca2 + 1.0))
-                drop_frac += (1.0 - drop_frac) * tail
+            key = (lam_total / n, mu, c, ca2, p["queue_limit"], p["timeout_ms"])
+            steady = self._steady_memo.get(key)
+            if steady is None:
+                if len(self._steady_memo) > 50_000:
+                    self._steady_memo.clear()
+                steady = self._steady_memo[key] = _steady(*key)
+            drop_frac, w, v, p95, util, cd2 = steady
             for k in range(NCLASS):
                 served[k] = lam[k] * (1.0 - drop_frac)
                 dropped[k] += lam[k] * drop_frac
-            w, v = st.mean_response, st.response_var
-            if limit is None and timeout is None and abs(ca2 - 1.0) < 1e-9:
-                p95 = response_percentile(0.95, lam_i, mu, c)
-            else:
-                p95 = gamma_percentile(0.95, w, v)
-            util = st.rho
-            cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
         elif p["queue_limit"] is not None and b_before >= p["queue_limit"] * n - EPS:
             # A full limited queue is in M/M/c/K's steady state: it stays full and blocks.
             st = mmck(lam_total / n, mu, c, p["queue_limit"])
@@ -1038,28 +1053,13 @@ class Engine:
         for s in range(n):
             if m.kinds[s] == "session_store":
                 node = nodes[s]
-                self.side_lat[s] = (node.lat / 1000.0, max(0.0, (node.p95 / 1000.0) ** 2 / 9.0))
-        parts_all = []
-        classes = {}
-        completed = 0.0
-        weighted_mean = 0.0
-        for k in range(SYNC):
-            parts = [(r, m1, max(m2 - m1 * m1, 0.0)) for r, m1, m2 in self.exits[k] if r > 0]
-            rate = sum(r for r, _, _ in parts)
-            completed += rate
-            mean = sum(r * m1 for r, m1, _ in parts) / rate if rate > 0 else 0.0
-            weighted_mean += rate * mean
-            parts_all.extend(parts)
-            if rate > 0:
-                tp = tuple(parts)
-                classes[CLASS_NAMES[k]] = {
-                    "rps": rate,
-                    "mean_ms": mean * 1000.0,
-                    "p50_ms": mixture_percentile(0.5, tp) * 1000.0,
-                    "p95_ms": mixture_percentile(0.95, tp) * 1000.0,
-                    "p99_ms": mixture_percentile(0.99, tp) * 1000.0,
-                }
-        tp_all = tuple(parts_all)
+                self.side_lat[s] = (node.lat / 1000.0, node.var)
+        exits = tuple(tuple(self.exits[k]) for k in range(SYNC))
+        last_exits, latency = self._latency_memo
+        if exits != last_exits:
+            latency = _latencies(exits)
+            self._latency_memo = (exits, latency)
+        completed, weighted_mean, classes, overall = latency
         dropped = self.sync_dropped
         attempts = completed + dropped
         error_rate = dropped / attempts if attempts > 0 else 0.0
@@ -1076,9 +1076,7 @@ class Engine:
             "error_rate": error_rate,
             "availability": 1.0 - error_rate,
             "mean_ms": weighted_mean / completed * 1000.0 if completed > 0 else 0.0,
-            "p50_ms": mixture_percentile(0.5, tp_all) * 1000.0,
-            "p95_ms": mixture_percentile(0.95, tp_all) * 1000.0,
-            "p99_ms": mixture_percentile(0.99, tp_all) * 1000.0,
+            **overall,
             "classes": classes,
             "cost_per_hour": cost,
         }
@@ -1098,3 +1096,39 @@ class Engine:
                 if spec["abort"]:
                     self.aborted = True
                     self._event(None, "aborted", f"run aborted by check: {spec['name']}")
+
+
+def _merge(exits: tuple[tuple[float, float, float], ...]) -> list[tuple[float, float, float]]:
+    """Exit streams as (rate, mean, variance), streams with equal moments merged."""
+    merged: dict[tuple[float, float], float] = {}
+    for rate, m1, m2 in exits:
+        if rate > 0.0:
+            merged[(m1, m2)] = merged.get((m1, m2), 0.0) + rate
+    return [(rate, m1, max(m2 - m1 * m1, 0.0)) for (m1, m2), rate in merged.items()]
+
+
+def _percentiles(parts: tuple[tuple[float, float, float], ...]) -> dict[str, float]:
+    return {
+        "p50_ms": mixture_percentile(0.5, parts) * 1000.0,
+        "p95_ms": mixture_percentile(0.95, parts) * 1000.0,
+        "p99_ms": mixture_percentile(0.99, parts) * 1000.0,
+    }
+
+
+def _latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) -> tuple:
+    """(completed req/s, sum of rate x mean, per-class numbers, overall percentiles)."""
+    classes = {}
+    completed = weighted_mean = 0.0
+    everything: list[tuple[float, float, float]] = []
+    for k, streams in enumerate(exits):
+        parts = _merge(streams)
+        rate = sum(r for r, _, _ in parts)
+        if rate <= 0.0:
+            continue
+        mean = sum(r * m1 for r, m1, _ in parts) / rate
+        completed += rate
+        weighted_mean += rate * mean
+        everything.extend(streams)
+        classes[CLASS_NAMES[k]] = {"rps": rate, "mean_ms": mean * 1000.0,
+                                   **_percentiles(tuple(parts))}  # fmt: skip
+    return completed, weighted_mean, classes, _percentiles(tuple(_merge(tuple(everything))))
