@@ -170,6 +170,17 @@ def _parse(p: Param, post: Any) -> Any:
     return raw
 
 
+def _sent(p: Param, post: Any) -> bool:
+    """Whether the form sent parameter ``p`` (an unticked box sends nothing: it is false)."""
+    name = f"p.{p.name}"
+    if p.type == "bool":
+        return True
+    if p.type == "map":
+        # The form sends a marker for each map, so clearing every entry still counts.
+        return name in post or any(key.startswith(f"{name}.") for key in post)
+    return name in post
+
+
 def check_values(
     kind: type[Kind] | None, specs: tuple[Param, ...], post: Any
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -182,6 +193,9 @@ def check_values(
     errors: dict[str, str] = {}
     everything: dict[str, Any] = {}
     for p in specs:
+        if not _sent(p, post):
+            everything[p.name] = p.default
+            continue
         problems: list[Problem] = []
         value = p.check(_parse(p, post), p.name, problems)
         everything[p.name] = value
