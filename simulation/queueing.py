@@ -493,7 +493,19 @@ def _lower_gamma_regularized(a: float, x: float) -> float:
     """P(a, x), the regularized lower incomplete gamma function."""
     if x <= 0.0:
         return 0.0
-    log_prefix = -x + a * math.log(x) - math.lgamma(a)
+    return _gamma_pq(a, math.log(x))[0]
+
+
+def _gamma_pq(a: float, log_x: float) -> tuple[float, float, float]:
+    """``(P(a, x), Q(a, x), x^a e^-x / Gamma(a))`` at ``x = e^log_x``.
+
+    P by its series where it converges fast, Q by its continued fraction
+    elsewhere; each is accurate relative to itself, so tails far below 1e-16
+    keep their precision. Taking log x lets the quantile search reach x far
+    below the smallest float without losing the answer.
+    """
+    x = math.exp(log_x)
+    prefix = math.exp(-x + a * log_x - math.lgamma(a))
     # The series converges for every x; past a + 1 (and 8, for small a) the
     # continued fraction needs fewer terms.
     if x < a + 1.0 or x < 8.0:
@@ -505,7 +517,8 @@ def _lower_gamma_regularized(a: float, x: float) -> float:
             total += term
             if term < total * 1e-16:
                 break
-        return min(1.0, total * math.exp(log_prefix))
+        lower = min(1.0, total * prefix)
+        return lower, 1.0 - lower, prefix
     # Continued fraction for Q(a, x) by the modified Lentz method.
     tiny = 1e-300
     b = x + 1.0 - a
@@ -526,16 +539,18 @@ def _lower_gamma_regularized(a: float, x: float) -> float:
         h *= delta
         if abs(delta - 1.0) < 1e-15 or i > 10_000:
             break
-    return max(0.0, 1.0 - math.exp(log_prefix) * h)
+    upper = min(1.0, prefix * h)
+    return 1.0 - upper, upper, prefix
 
 
 def gamma_percentile(p: float, mean: float, var: float) -> float:
     """The ``p`` quantile (0 < p < 1) of the gamma distribution with this mean and variance.
 
     Shape ``mean^2/var``, scale ``var/mean``; ``var == 0`` (a point mass) gives
-    ``mean``, and ``mean == 0`` gives 0. Newton-Halley steps from the
-    Wilson-Hilferty guess on the regularized incomplete gamma; relative
-    accuracy about 1e-12.
+    ``mean``, and ``mean == 0`` gives 0. Newton steps on ``log P`` (p < 1/2) or
+    ``log Q`` against log x, from the Wilson-Hilferty guess (or the small-x
+    power law for shapes below 1); relative accuracy about 1e-12 in both tails
+    and for any shape. Quantiles below the smallest float come back as 0.
     """
     p_f = _probability("p", p)
     mean_f = _non_negative("mean", mean)
@@ -553,34 +568,46 @@ def _gamma_percentile(p: float, mean: float, var: float) -> float:
     wilson = 1.0 - 1.0 / (9.0 * shape) + z / (3.0 * math.sqrt(shape))
     if shape >= _WILSON_HILFERTY_SHAPE:
         return scale * shape * wilson**3
-    log_norm = math.lgamma(shape)
-
-    def excess(x: float) -> float:
-        return _lower_gamma_regularized(shape, x) - p
-
-    def density(x: float) -> float:
-        return math.exp(-x + (shape - 1.0) * math.log(x) - log_norm)
-
-    x = shape * wilson**3 if wilson > 0.0 else shape
-    lo, hi = 0.0, math.inf
+    lower_tail = p <= 0.5
+    target = math.log(p) if lower_tail else math.log1p(-p)
+    if shape < 1.0:
+        # Numerical Recipes' start for small shapes: P ~ x^a / Gamma(a+1) near 0.
+        knee = 1.0 - shape * (0.253 + 0.12 * shape)
+        if p < knee:
+            u = (math.log(p / knee)) / shape
+        else:
+            u = math.log(1.0 - math.log1p(-(p - knee) / (1.0 - knee)))
+    else:
+        u = math.log(shape * max(wilson, 1e-3) ** 3)
+    # g(u) = log P(e^u) - log p, or log(1 - p) - log Q(e^u): increasing in u.
+    lo, hi = -math.inf, math.inf
+    reach = 1.0
     for _ in range(200):
-        value = excess(x)
+        lower, upper, prefix = _gamma_pq(shape, u)
+        tail = lower if lower_tail else upper
+        if tail > 0.0:
+            value = math.log(tail) - target
+            slope = prefix / tail  # d log P / d log x = x f(x) / P
+            if not lower_tail:
+                value, slope = -value, slope
+        else:
+            value, slope = (-math.inf if lower_tail else math.inf), 0.0
         if value == 0.0:
             break
         if value < 0.0:
-            lo = x
+            lo = u
         else:
-            hi = x
-        candidate = -1.0
-        slope = density(x)
-        if slope > 0.0 and math.isfinite(slope):
-            newton = value / slope
-            # Halley's correction: f''/f' = (shape - 1)/x - 1 for this density.
-            curvature = 0.5 * newton * ((shape - 1.0) / x - 1.0)
-            candidate = x - newton / (1.0 - curvature) if abs(curvature) < 0.5 else x - newton
-        if abs(candidate - x) <= 1e-13 * x:
-            return candidate * scale
+            hi = u
+        step = value / slope if slope > 0.0 and math.isfinite(value) else math.nan
+        if abs(step) <= 1e-13:
+            u -= step
+            break
+        candidate = u - step
         if not lo < candidate < hi:
-            candidate = 2.0 * x if hi == math.inf else 0.5 * (lo + hi)
-        x = candidate
-    return x * scale
+            if math.isinf(lo) or math.isinf(hi):
+                reach *= 2.0
+                candidate = u + (reach if value < 0.0 else -reach)
+            else:
+                candidate = 0.5 * (lo + hi)
+        u = candidate
+    return math.exp(u) * scale

@@ -650,3 +650,14 @@ def test_reference_agrees_with_a_per_request_simulation(
         exact = getattr(expected, name)
         assert abs(value - exact) <= 4 * standard_error + allowance * exact, name
         assert standard_error < 0.01 * exact, name
+
+
+def test_gamma_percentile_far_tails() -> None:
+    """Tiny shapes put low quantiles near 0: P(a, x) ~ x^a / Gamma(a+1) there; far upper
+    tails of the exponential follow -mean ln(1 - p)."""
+    for shape, p in [(0.05, 0.01), (0.02, 0.3), (0.5, 1e-9)]:
+        x = gamma_percentile(p, 1.0, 1.0 / shape)  # scale 1/shape
+        power_law = (p * math.gamma(shape + 1.0)) ** (1.0 / shape) / shape
+        assert x == pytest.approx(power_law, rel=1e-6)
+    for p in (1 - 1e-6, 1 - 1e-12):
+        assert gamma_percentile(p, 0.02, 0.0004) == pytest.approx(-0.02 * math.log1p(-p), rel=1e-9)
