@@ -11,6 +11,7 @@ layers drop messages for a full channel, and consumers rate-limit per viewer.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections.abc import Callable
@@ -377,7 +378,11 @@ class RunnerTasks:
 
     def launch(self, run_id: Any) -> asyncio.Task[None]:
         key = str(run_id)
-        task = asyncio.get_running_loop().create_task(Runner(key).run(), name=f"run {key}")
+        # A fresh context: a task started from a view's `async_to_sync` would otherwise
+        # inherit that request's thread executor, which is gone once the view returns.
+        task = asyncio.get_running_loop().create_task(
+            Runner(key).run(), name=f"run {key}", context=contextvars.Context()
+        )
         self._tasks[key] = task
         task.add_done_callback(lambda _t: self._tasks.pop(key, None))
         return task

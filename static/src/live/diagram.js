@@ -99,8 +99,14 @@ export class LiveDiagram {
     this.tooltip.hidden = true;
     overlay.append(this.tooltip);
     this.cy.on("mouseover", "node", (e) => this.showTooltip(e.target));
-    this.cy.on("mouseout", "node", () => (this.tooltip.hidden = true));
+    const hideTooltip = () => {
+      this.tooltip.hidden = true;
+      this.tooltipFor = null;
+    };
+    this.cy.on("mouseout", "node", hideTooltip);
+    container.addEventListener("mouseleave", hideTooltip);
     this.cy.on("tap", "node", (e) => {
+      hideTooltip();
       if (onNodeClick && !isGroupKind(e.target.data("kind"))) onNodeClick(e.target.id(), e.target.renderedPosition());
     });
     this.cy.on("pan zoom resize", () => this.placeBadges());
