@@ -89,6 +89,7 @@ export class LiveDiagram {
       style: stylesheet(),
       layout: { name: "preset", fit: true, padding: 40 },
       autoungrabify: true,
+      autounselectify: true,
       boxSelectionEnabled: false,
       wheelSensitivity: 0.3,
       minZoom: 0.2,

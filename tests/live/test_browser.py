@@ -1,0 +1,132 @@
+"""The live run in a real browser: colours, failing a server from the UI, a second viewer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from sandbox.live.models import Run
+from sandbox.models import Design, ShareLink
+from tests.live.conftest import two_web_servers
+
+SHOTS = Path("/tmp/shots")
+OK, DOWN, STARTING = "#2f9e44", "#e03131", "#4dabf7"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sign_in(context: BrowserContext, base: str, user: Any) -> None:
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base}])
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"live-{name}.png"), full_page=True)
+
+
+def node(page: Page, node_id: str, key: str) -> Any:
+    return page.evaluate(
+        "([id, key]) => document.querySelector('[data-live-run]').liveRun"
+        ".diagram.cy.getElementById(id).data(key)",
+        [node_id, key],
+    )
+
+
+def latest(page: Page, node_id: str, key: str) -> Any:
+    return page.evaluate(
+        "([id, key]) => document.querySelector('[data-live-run]').liveRun"
+        ".recording.frames.at(-1)?.nodes?.[id]?.[key]",
+        [node_id, key],
+    )
+
+
+def wait_frames(page: Page, count: int) -> None:
+    page.wait_for_function(
+        f"document.querySelector('[data-live-run]')?.liveRun?.recording.frames.length >= {count}",
+        timeout=20_000,
+    )
+
+
+@pytest.fixture
+def design(alice: Any) -> Design:
+    return Design.create_with_document(
+        owner=alice, name="Two web servers", document=two_web_servers(), message="first"
+    )
+
+
+@pytest.fixture
+def watcher(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context
+    context.close()
+
+
+def test_a_run_comes_alive_and_a_failed_server_shifts_the_load(
+    page: Page, daphne_server: str, alice: Any, bob: Any, design: Design, watcher: BrowserContext
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    sign_in(page.context, daphne_server, alice)
+    page.goto(f"{daphne_server}{design.get_absolute_url()}")
+    page.select_option("#run-speed", "20")
+    page.get_by_test_id("run-button").click()
+    page.wait_for_url("**/runs/*/")
+    run = Run.objects.get()
+
+    # Colours change from "starting" to the health of the first frames.
+    wait_frames(page, 3)
+    assert node(page, "web-1", "fill") == OK
+    assert node(page, "web-2", "fill") == OK
+    assert node(page, "lb", "fill") != STARTING
+    expect(page.get_by_test_id("run-status")).to_have_text("running")
+    shot(page, "browser-running")
+
+    # A classmate with the share link watches the same run in their own browser.
+    ShareLink.objects.create(design=design)
+    sign_in(watcher, daphne_server, bob)
+    other = watcher.new_page()
+    other.goto(f"{daphne_server}{run.get_absolute_url()}")
+    wait_frames(other, 3)
+    expect(other.locator("[data-action=pause]")).to_have_count(0)
+
+    web2_before = latest(page, "web-2", "offered")
+    box = page.get_by_test_id("live-diagram").bounding_box()
+    pos = page.evaluate(
+        "() => { const p = document.querySelector('[data-live-run]').liveRun.diagram.cy"
+        ".getElementById('web-1').renderedPosition(); return {x: p.x, y: p.y}; }"
+    )
+    page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+    page.locator("[data-role=node-menu] [data-action=fail]").click()
+
+    for viewer in (page, other):
+        expect(viewer.get_by_test_id("event-log")).to_contain_text("web-1", timeout=10_000)
+        viewer.wait_for_function(
+            "document.querySelector('[data-live-run]').liveRun.diagram.cy"
+            f".getElementById('web-1').data('fill') === '{DOWN}'",
+            timeout=10_000,
+        )
+    # Once the balancer notices, the other server takes the whole load.
+    page.wait_for_function(
+        "document.querySelector('[data-live-run]').liveRun.recording.frames.at(-1)"
+        f".nodes['web-2'].offered > {web2_before * 1.5}",
+        timeout=20_000,
+    )
+    assert latest(other, "web-1", "served") == 0
+    other.wait_for_function(
+        "document.querySelector('[data-live-run]').liveRun.diagram.cy"
+        f".getElementById('web-2').data('fill') !== '{OK}'",
+        timeout=10_000,
+    )
+    shot(page, "browser-failed")
+    shot(other, "browser-watcher")
+    assert errors == []
