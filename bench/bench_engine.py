@@ -1,0 +1,356 @@
+"""Engine benchmark: time per tick by design size, one simulated hour, and SimPy side by side.
+
+Usage: ``python bench/bench_engine.py [--quick] [--markdown]``
+
+1. Per-tick time of generated designs of 10, 100, 1,000 and 10,000 components: the
+   median of many ticks, per repeat, over several repeats; once with steady traffic and
+   once with Poisson noise on arrivals (every tick's numbers differ, so no result of a
+   previous tick can be reused).
+2. Fast-forward time of one simulated hour (3,600 one-second ticks) of a 30-component
+   design under a scenario with a traffic wave, noise and faults.
+3. The engine against ``bench/simpy_model.py``'s per-request SimPy model of the load
+   balancer -> 4 web servers -> database topology at the same traffic (360 and 5,000
+   req/s, one-second ticks), in one run: speed ratio and mean / p99 latency.
+
+CPU time (``time.process_time``) is reported beside wall time because the machine is
+shared: wall time counts whatever else ran meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import simulation.engine as engine_module  # noqa: E402
+from bench.simpy_model import run_simpy  # noqa: E402
+from simulation import Engine, Limits, validate_document  # noqa: E402
+
+SIZES = (10, 100, 1000, 10000)
+GOALS_US = {10: 30.0, 100: 100.0, 1000: 300.0, 10000: 3000.0}
+SPEED_GOALS = {360.0: 100.0, 5000.0: 1000.0}
+BENCH_LIMITS = Limits(max_components=20_000, max_links=30_000, max_bytes=20_000_000)
+
+
+def allow_large_designs() -> None:
+    """Let the Engine accept the 10,000-component design.
+
+    Engine validates with the default Limits (2,000 components), which the web side
+    needs; the benchmark's largest design is over them on purpose.
+    """
+    engine_module.validate_document = lambda doc: validate_document(doc, BENCH_LIMITS)
+
+
+# --- designs -------------------------------------------------------------------------------
+
+
+def cell(k: int, x0: int) -> tuple[list[dict], list[dict]]:
+    """Ten components: users, CDN, balancer, web, session store, cache, primary, replica,
+    queue, workers; every kind of request path the engine knows."""
+    p = f"c{k}-"
+
+    def comp(name: str, kind: str, col: int, row: int, **params: Any) -> dict:
+        return {"id": p + name, "kind": kind, "x": x0 + 200 * col, "y": 120 * row,
+                "params": params}  # fmt: skip
+
+    components = [
+        comp("users", "client", 0, 0, rps=900 + 10 * (k % 7),
+             mix={"read": 0.6, "write": 0.15, "static": 0.15, "job": 0.1}),
+        comp("cdn", "cdn", 1, -1, hit_ratio=0.9),
+        comp("lb", "load_balancer", 1, 0, algorithm="round_robin"),
+        comp("web", "web_server", 2, 0, instances=4),
+        comp("sessions", "session_store", 3, -1),
+        comp("cache", "cache", 3, 0, hit_ratio=0.8),
+        comp("db", "database", 4, 0, role="primary", size="medium"),
+        comp("replica", "database", 5, 0, role="replica", size="medium"),
+        comp("queue", "message_queue", 3, 1),
+        comp("workers", "worker", 4, 1, instances=4),
+    ]  # fmt: skip
+    pairs = [
+        ("users", "cdn"), ("users", "lb"), ("cdn", "lb"), ("lb", "web"), ("web", "sessions"),
+        ("web", "cache"), ("web", "db"), ("cache", "db"), ("db", "replica"), ("web", "queue"),
+        ("queue", "workers"), ("workers", "db"),
+    ]  # fmt: skip
+    return components, [{"from": p + a, "to": p + b} for a, b in pairs]
+
+
+def generated_design(size: int) -> dict:
+    """``size`` components (a multiple of 10) made of independent ten-component cells."""
+    components: list[dict] = []
+    links: list[dict] = []
+    for k in range(size // 10):
+        more, more_links = cell(k, 1400 * k)
+        components += more
+        links += more_links
+    return {"format": 1, "name": f"generated, {size} components", "components": components,
+            "links": links}  # fmt: skip
+
+
+def hour_scenario(design: dict) -> dict:
+    """One hour: a wave on every client, Poisson noise, and a few failures and recoveries."""
+    clients = [c["id"] for c in design["components"] if c["kind"] == "client"]
+    return {
+        "duration_s": 3600,
+        "tick_s": 1,
+        "seed": 1,
+        "noise": True,
+        "waves": [{"source": c, "amplitude": 0.3, "period_s": 1800} for c in clients],
+        "faults": [
+            {"at": 600, "action": "fail", "target": "c0-web", "count": 1},
+            {"at": 900, "action": "recover", "target": "c0-web"},
+            {"at": 1200, "action": "fail", "target": "c1-cache"},
+            {"at": 1500, "action": "recover", "target": "c1-cache"},
+            {"at": 2000, "action": "fail", "target": "c2-db"},
+            {"at": 2400, "action": "recover", "target": "c2-db"},
+            {"at": 2800, "action": "fail", "target": "c0-workers"},
+            {"at": 3000, "action": "recover", "target": "c0-workers"},
+        ],
+    }
+
+
+def reference_design(rps: float, scale: float, algorithm: str) -> dict:
+    """simpy_model.py's topology: LB (no delay) -> 4 web (1 server, 10 ms) -> 70% to a DB
+    (8 connections, 25 ms); service times times ``scale`` keep utilisation at any rate."""
+    return {
+        "format": 1,
+        "name": "LB -> 4 web -> DB",
+        "components": [
+            {"id": "users", "kind": "client", "x": 0, "y": 0,
+             "params": {"rps": rps, "mix": {"read": 0.7, "write": 0.0, "static": 0.3}}},
+            {"id": "lb", "kind": "load_balancer", "x": 200, "y": 0,
+             "params": {"algorithm": algorithm, "service_ms": 0.001, "concurrency": 10000}},
+            {"id": "web", "kind": "web_server", "x": 400, "y": 0,
+             "params": {"instances": 4, "concurrency": 1, "service_ms": 10.0 * scale}},
+            {"id": "db", "kind": "database", "x": 600, "y": 0,
+             "params": {"concurrency": 8, "service_ms": 25.0 * scale}},
+        ],
+        "links": [{"from": "users", "to": "lb"}, {"from": "lb", "to": "web"},
+                  {"from": "web", "to": "db"}],
+    }  # fmt: skip
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+
+def per_tick(design: dict, noise: bool, ticks: int, repeats: int, warmup: int) -> dict:
+    """Median CPU and wall time of one tick (us) per repeat; each repeat a fresh engine."""
+    cpu_medians, wall_medians = [], []
+    for repeat in range(repeats):
+        scenario = {"duration_s": 1e6, "noise": noise, "seed": repeat}
+        engine = Engine(design, scenario)
+        for _ in range(warmup):
+            engine.step()
+        cpu, wall = [], []
+        for _ in range(ticks):
+            c0, w0 = time.thread_time_ns(), time.perf_counter_ns()
+            engine.step()
+            w1, c1 = time.perf_counter_ns(), time.thread_time_ns()
+            cpu.append(c1 - c0)
+            wall.append(w1 - w0)
+        cpu_medians.append(statistics.median(cpu) / 1000.0)
+        wall_medians.append(statistics.median(wall) / 1000.0)
+    return {"median_us": statistics.median(cpu_medians), "min_us": min(cpu_medians),
+            "max_us": max(cpu_medians), "wall_us": statistics.median(wall_medians),
+            "ticks": ticks, "repeats": repeats}  # fmt: skip
+
+
+def compile_time(design: dict) -> float:
+    start = time.perf_counter()
+    Engine(design)
+    return time.perf_counter() - start
+
+
+def fast_forward_hour() -> dict:
+    design = generated_design(30)
+    scenario = hour_scenario(design)
+    wall, cpu = time.perf_counter(), time.process_time()
+    engine = Engine(design, scenario)
+    engine.run()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"components": 30, "ticks": engine.tick, "wall_s": wall, "cpu_s": cpu}
+
+
+def engine_reference(rps: float, scale: float, algorithm: str, seconds: int, noise: bool):
+    """Run the reference topology for ``seconds`` one-second ticks; latency after warm-up."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    engine = Engine(reference_design(rps, scale, algorithm),
+                    {"duration_s": seconds, "noise": noise, "seed": 1})  # fmt: skip
+    frames = [engine.step() for _ in range(seconds)]
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    kept = frames[len(frames) // 10 :]  # the same 10% warm-up as the SimPy model
+    weights = [f.globals["throughput_rps"] for f in kept]
+    total = sum(weights)
+    mean = sum(w * f.globals["mean_ms"] for w, f in zip(weights, kept, strict=True)) / total
+    p99 = sum(w * f.globals["p99_ms"] for w, f in zip(weights, kept, strict=True)) / total
+    return {"wall_s": wall, "cpu_s": cpu, "mean_ms": mean, "p99_ms": p99}
+
+
+def compare(rps: float, seconds: int, routing: str) -> dict:
+    """The same traffic through SimPy (per request) and the engine (per tick)."""
+    scale = 360.0 / rps
+    algorithm = "random" if routing == "random" else "round_robin"
+    cpu = time.process_time()
+    simpy = run_simpy(rps, seconds, routing, 1, web_service_ms=10.0 * scale,
+                      db_service_ms=25.0 * scale)  # fmt: skip
+    simpy["cpu_s"] = time.process_time() - cpu
+    steady = engine_reference(rps, scale, algorithm, seconds, noise=False)
+    noisy = engine_reference(rps, scale, algorithm, seconds, noise=True)
+    return {"rps": rps, "seconds": seconds, "routing": routing, "simpy": simpy,
+            "engine": steady, "engine_noise": noisy}  # fmt: skip
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")  # fmt: skip
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def markdown(ticks: list[dict], hour: dict, comparisons: list[dict]) -> str:
+    today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    out = [
+        f"Measured {today} on {machine()} with `python bench/bench_engine.py`.",
+        "",
+        "### Time per tick, generated designs",
+        "",
+        "Designs of independent ten-component cells (users, CDN, load balancer, web, session "
+        "store, cache, primary, replica, queue, workers). Median CPU time of one `step()` "
+        "over many ticks, per repeat (fresh engine each); median of the repeats, range of "
+        "the repeats in brackets; wall time in the last columns.",
+        "",
+        "| components | compile | steady traffic | Poisson noise | goal | steady / noise "
+        "| wall, steady | wall, noise |",
+        "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+    ]
+    for row in ticks:
+        n, steady, noisy = row["size"], row["steady"], row["noise"]
+        out.append(
+            f"| {n:,} | {row['compile_s'] * 1000:,.0f} ms "
+            f"| {_us(steady['median_us'])} [{_us(steady['min_us'])}-{_us(steady['max_us'])}] "
+            f"| {_us(noisy['median_us'])} [{_us(noisy['min_us'])}-{_us(noisy['max_us'])}] "
+            f"| {_us(GOALS_US[n])} | {verdict(steady['median_us'] <= GOALS_US[n])} / "
+            f"{verdict(noisy['median_us'] <= GOALS_US[n])} "
+            f"| {_us(steady['wall_us'])} | {_us(noisy['wall_us'])} |"
+        )
+    out += [
+        "",
+        f"Ticks x repeats: {
+            ', '.join(
+                f'{r["size"]:,}: {r["noise"]["ticks"]} x {r["noise"]["repeats"]}' for r in ticks
+            )
+        }.",
+        "",
+        "### One simulated hour",
+        "",
+        f"{hour['components']} components (three cells), {hour['ticks']:,} one-second ticks "
+        "with a traffic wave, Poisson noise and eight failures/recoveries: "
+        f"**{hour['wall_s']:.2f} s** wall ({hour['cpu_s']:.2f} s CPU), "
+        f"{hour['ticks'] / hour['wall_s']:,.0f} ticks/s, "
+        f"{3600 / hour['wall_s']:,.0f}x real time.",
+        "",
+        "### Engine vs per-request SimPy model (LB -> 4 web -> DB)",
+        "",
+        "Same topology and traffic: Poisson arrivals, 4 web servers of 1 worker at "
+        "utilisation 0.9, 70% of requests to a DB of 8 connections at 0.7875 (service "
+        "times scaled with the rate so utilisation stays the same). One-second ticks for "
+        "the engine; latency averaged after the same 10% warm-up. Speed ratio = SimPy "
+        "CPU time / engine CPU time for the same simulated seconds.",
+        "",
+        "| req/s | routing | simulated | SimPy CPU | engine CPU | ratio | goal | "
+        "mean ms SimPy / engine | p99 ms SimPy / engine |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for c in comparisons:
+        simpy, eng, noisy = c["simpy"], c["engine"], c["engine_noise"]
+        ratio = simpy["cpu_s"] / eng["cpu_s"]
+        mean_diff = _diff(eng["mean_ms"], simpy["mean_ms"])
+        p99_diff = _diff(eng["p99_ms"], simpy["p99_ms"])
+        ratio_noise = simpy["cpu_s"] / noisy["cpu_s"]
+        goal = SPEED_GOALS[c["rps"]]
+        out.append(
+            f"| {c['rps']:,.0f} | {c['routing']} | {c['seconds']} s "
+            f"| {simpy['cpu_s']:.2f} s | {eng['cpu_s'] * 1000:.1f} ms "
+            f"({noisy['cpu_s'] * 1000:.1f} ms with noise) "
+            f"| {ratio:,.0f}x ({ratio_noise:,.0f}x) | {goal:,.0f}x: {verdict(ratio >= goal)} "
+            f"| {simpy['mean_ms']:.2f} / {eng['mean_ms']:.2f} ({mean_diff}) "
+            f"| {simpy['p99_ms']:.2f} / {eng['p99_ms']:.2f} ({p99_diff}) |"
+        )
+    out += [
+        "",
+        "SimPy's numbers are one sample of the random process ("
+        + ", ".join(f"{c['simpy']['measured']:,}" for c in comparisons)
+        + " measured requests); its own p99 has sampling noise of a few percent.",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _us(value: float) -> str:
+    return f"{value / 1000:,.2f} ms" if value >= 1000 else f"{value:,.0f} us"
+
+
+def _diff(engine: float, simpy: float) -> str:
+    return f"{100 * (engine - simpy) / simpy:+.1f}%"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer ticks, shorter SimPy runs")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown section")
+    args = parser.parse_args()
+    allow_large_designs()
+    q = args.quick
+    plan = {10: (3000, 5), 100: (1000, 5), 1000: (200, 3), 10000: (20, 3)}
+    ticks = []
+    for size in SIZES:
+        n, repeats = plan[size]
+        if q:
+            n, repeats = max(10, n // 10), 2
+        design = generated_design(size)
+        row = {"size": size, "compile_s": compile_time(design),
+               "steady": per_tick(design, False, n, repeats, warmup=5),
+               "noise": per_tick(design, True, n, repeats, warmup=5)}  # fmt: skip
+        ticks.append(row)
+        print(f"{size:>6} components: steady {row['steady']['median_us']:9.1f} us/tick, "
+              f"noise {row['noise']['median_us']:9.1f} us/tick", file=sys.stderr)  # fmt: skip
+    hour = fast_forward_hour()
+    print(f"one hour of 30 components: {hour['wall_s']:.2f} s", file=sys.stderr)
+    runs = [(360.0, 60 if q else 600, "random"), (360.0, 60 if q else 600, "round_robin"),
+            (5000.0, 10 if q else 120, "random")]  # fmt: skip
+    comparisons = []
+    for rps, seconds, routing in runs:
+        comparisons.append(compare(rps, seconds, routing))
+        c = comparisons[-1]
+        print(f"{rps:>6.0f} req/s {routing}: SimPy {c['simpy']['cpu_s']:.2f} s CPU, engine "
+              f"{c['engine']['cpu_s'] * 1000:.1f} ms CPU", file=sys.stderr)  # fmt: skip
+    if args.markdown:
+        print(markdown(ticks, hour, comparisons))
+    else:
+        import json
+
+        print(json.dumps({"ticks": ticks, "hour": hour, "comparisons": comparisons}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
