@@ -169,6 +169,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     or async_to_sync call fails ("Runner.run() cannot be called from a running event loop").
     """
     for item in items:
-        if "page" in getattr(item, "fixturenames", ()):
+        # Every pytest-playwright fixture (page, context, browser, ...) depends on browser_name.
+        if {"page", "browser_name"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
