@@ -186,7 +186,10 @@ def test_scale_up_reaches_the_largest_tier_then_one_failure_is_a_total_outage():
 
 
 def test_scale_out_survives_one_dead_server_once_the_balancer_detects_it():
-    """One of four servers dies: a quarter fails for the detection delay, then nothing does."""
+    """One of four servers dies: a quarter fails for the detection delay, then nothing does.
+
+    Until the balancer, the one component left without a spare, fails itself.
+    """
     r = run("scale-out")
     assert r.node("web", 120).util == pytest.approx(900 / 1600)
     undetected = r.between(120, 130)
@@ -203,6 +206,10 @@ def test_scale_out_survives_one_dead_server_once_the_balancer_detects_it():
     assert r.node("web", 361).ready == 6
     assert r.at(400).globals["availability"] == 1.0
     assert r.node("web", 400).util == pytest.approx(2000 / 2400)
+    # The one balancer is still a single point of failure.
+    assert [f.globals["availability"] for f in r.between(420, 450)] == [0.0] * 30
+    assert r.node("lb", 430).status == "down"
+    assert r.at(451).globals["availability"] == 1.0
 
 
 def test_stateful_tier_loses_the_dead_servers_sessions_for_good():
@@ -229,15 +236,19 @@ def test_stateless_tier_with_a_session_store_loses_no_session():
 
 
 def test_replication_spreads_reads_survives_a_replica_and_fails_over_the_primary():
-    """Reads go to replicas, writes to the primary; a promotion ends a write outage."""
+    """Reads go to replicas (or the primary if none is up); a promotion ends a write outage."""
     r = run("db-replication")
     before = r.at(100).nodes
     assert before["db-primary"].offered == pytest.approx(200.0)  # the writes
     assert before["db-replica-1"].offered == pytest.approx(400.0)  # half the reads each
     assert before["db-replica-2"].offered == pytest.approx(400.0)
-    for frame in r.between(120, 200):
+    for frame in r.between(120, 160):
         assert frame.nodes["db-replica-1"].status == "down"
         assert frame.nodes["db-replica-2"].offered == pytest.approx(800.0)
+        assert frame.globals["availability"] == 1.0
+    for frame in r.between(160, 200):  # no replica left: the primary serves the reads too
+        assert frame.nodes["db-replica-2"].status == "down"
+        assert frame.nodes["db-primary"].offered == pytest.approx(1000.0)
         assert frame.globals["availability"] == 1.0
     assert r.node("db-replica-1", 201).offered == pytest.approx(400.0)
     no_primary = r.between(300, 330)
