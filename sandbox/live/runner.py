@@ -20,6 +20,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 from django.utils import timezone
@@ -48,6 +49,7 @@ class RunnerSettings:
     idle_stop_s: float
     flush_ticks: int
     flush_s: float
+    publish_interval: float = 0.0
 
     @classmethod
     def from_settings(cls) -> RunnerSettings:
@@ -56,6 +58,7 @@ class RunnerSettings:
             idle_stop_s=settings.LIVE_IDLE_STOP_S,
             flush_ticks=settings.LIVE_FLUSH_TICKS,
             flush_s=settings.LIVE_FLUSH_S,
+            publish_interval=1.0 / settings.LIVE_VIEWER_MAX_FPS,
         )
 
 
@@ -135,6 +138,7 @@ class Runner:
         self._reader: asyncio.Task[None] | None = None
         self._saved = 0
         self._saved_at = 0.0
+        self._published_at = -1e9
         self._idle_since: float | None = None
         self._resync = False
         self._handlers = {
@@ -224,11 +228,23 @@ class Runner:
         return due + interval
 
     async def tick(self) -> dict[str, Any]:
-        """One engine step, published and recorded."""
+        """One engine step, recorded, and published unless viewers could not show it.
+
+        Much faster than viewers take frames (`publish_interval`, real time), only
+        frames with events and the last one go out; the recording keeps them all.
+        """
         frame = self.session.step()
-        await self.layer.group_send(
-            viewers_group(self.run_id), {"type": "run.frame", "frame": frame, "ts": time.time()}
-        )
+        now = self.clock()
+        if (
+            frame.get("events")
+            or now - self._published_at >= self.config.publish_interval / 2
+            or self.session.ended
+        ):
+            self._published_at = now
+            await self.layer.group_send(
+                viewers_group(self.run_id),
+                {"type": "run.frame", "frame": frame, "ts": time.time()},
+            )
         if self.session.status == RunStatus.FINISHED:
             return frame
         await self._save_if_due()
@@ -303,6 +319,13 @@ class Runner:
             return
         await handler(message)
 
+    async def _reply(self, channel: str, message: dict[str, Any]) -> None:
+        """Send to one consumer; a full channel (a viewer far behind) loses the reply."""
+        try:
+            await self.layer.send(channel, message)
+        except ChannelFull:
+            log.warning("run %s: viewer %s is too far behind; reply dropped", self.run_id, channel)
+
     async def _on_sync(self, message: dict[str, Any]) -> None:
         """A viewer joins: send it what it has not seen yet."""
         reply_to = message["reply_to"]
@@ -312,7 +335,7 @@ class Runner:
             self._resync = True
             await self._publish_state()
         since = int(message.get("since", -1))
-        await self.layer.send(
+        await self._reply(
             reply_to,
             {
                 "type": "run.sync",
@@ -332,7 +355,7 @@ class Runner:
         try:
             outcome = self.session.control(control, by=message.get("by", ""))
         except SessionError as exc:
-            await self.layer.send(
+            await self._reply(
                 message["reply_to"],
                 {"type": "run.error", "error": str(exc), "action": control.get("action")},
             )

@@ -185,7 +185,7 @@ async def test_a_late_joiner_catches_up_then_follows_live(make_run: Any, alice: 
         late = await connect(run, alice)
         hello = await next_of(late, "hello")
         caught_up = [f["tick"] for f in hello["frames"]]
-        assert caught_up[: len(seen)] == [f["tick"] for f in seen]
+        assert {f["tick"] for f in seen} <= set(caught_up)
         assert caught_up == list(range(caught_up[0], caught_up[0] + len(caught_up)))
         assert any(e["component"] == "web-2" for e in hello["events"])
         following = await frames(late, 2)

@@ -225,3 +225,28 @@ async def test_controls_reach_the_runner_through_its_group(make_run: Any) -> Non
     await runner.handle(message)
     assert runner.session.status == RunStatus.RUNNING
     await runner.close()
+
+
+@pytest.mark.asyncio
+async def test_an_unpaced_run_publishes_less_but_never_an_event_or_the_end(
+    make_run: Any,
+) -> None:
+    scenario = {"duration_s": 200, "faults": [{"at": 100, "target": "web-1", "action": "fail"}]}
+    run = await database_sync_to_async(make_run)(scenario=scenario, speed=0.0)
+    slow_viewers = RunnerSettings(
+        idle_pause_s=60, idle_stop_s=120, flush_ticks=50, flush_s=60, publish_interval=10.0
+    )
+    runner, layer = await opened(run, slow_viewers)
+    await control(runner, action="start")
+    await receive(layer, "viewer", "run.status")
+    await runner.loop()
+    published = []
+    while True:
+        message = await asyncio.wait_for(layer.receive("viewer"), 5)
+        published.append(message["frame"])
+        if message["frame"]["tick"] == runner.session.last_tick:
+            break
+    assert len(runner.session.frames) == 200
+    assert len(published) < 10
+    assert any(e["component"] == "web-1" for f in published for e in f["events"])
+    assert published[0]["tick"] == 1

@@ -121,6 +121,12 @@ class LiveRun {
     while (list.children.length > MAX_LOG_ENTRIES) list.lastElementChild.remove();
   }
 
+  /** The event log from the whole recording (frames carry every event of their tick). */
+  rebuildEventLog() {
+    this.el("events").replaceChildren();
+    for (const frame of this.recording.frames) for (const event of frame.events ?? []) this.logEvent(event);
+  }
+
   showError(text) {
     const box = this.el("error");
     box.textContent = text;
@@ -133,12 +139,16 @@ class LiveRun {
     this.ended = true;
     this.setStatus({ status: msg.status, reason: msg.reason });
     this.showSummary(msg);
+    if (this.replayTick === null) this.el("timeline-label").textContent = "end of run";
     // Frames this viewer skipped (rate limit, reconnects) come from the recording.
     try {
       const response = await fetch(this.root.dataset.framesUrl, { credentials: "same-origin" });
       if (response.ok) {
         const body = await response.json();
-        if (this.recording.add(...body.frames)) this.afterFrames();
+        if (this.recording.add(...body.frames)) {
+          this.afterFrames();
+          this.rebuildEventLog();
+        }
       }
     } catch {
       showMessage("Could not load the whole recording; the timeline shows what arrived live.", "error");
@@ -288,7 +298,7 @@ class LiveRun {
     if (tick === null || (!this.ended && tick >= this.recording.lastTick)) {
       this.replayTick = null;
       this.root.dataset.replaying = "false";
-      label.textContent = "live";
+      label.textContent = this.ended ? "end of run" : "live";
       this.charts?.setMarker(null);
       const latest = this.recording.frames.at(-1);
       if (latest) {
