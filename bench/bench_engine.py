@@ -1,6 +1,7 @@
 """Engine benchmark: time per tick by design size, one simulated hour, and SimPy side by side.
 
-Usage: ``python bench/bench_engine.py [--quick] [--markdown]``
+Usage: ``python bench/bench_engine.py [--quick] [--markdown] [--write]`` (``--write`` puts
+the results under the "Engine" heading of docs/benchmarks.md).
 
 1. Per-tick time of generated designs of 10, 100, 1,000 and 10,000 components: the
    median of many ticks, per repeat, over several repeats; once with steady traffic and
@@ -38,6 +39,8 @@ from simulation import Engine, Limits, validate_document  # noqa: E402
 SIZES = (10, 100, 1000, 10000)
 GOALS_US = {10: 30.0, 100: 100.0, 1000: 300.0, 10000: 3000.0}
 SPEED_GOALS = {360.0: 100.0, 5000.0: 1000.0}
+HEADING = "## Engine"
+DOCS = ROOT / "docs" / "benchmarks.md"
 BENCH_LIMITS = Limits(max_components=20_000, max_links=30_000, max_bytes=20_000_000)
 
 
@@ -316,6 +319,24 @@ def markdown(ticks: list[dict], hour: dict, comparisons: list[dict]) -> str:
     return "\n".join(out) + "\n"
 
 
+def write_section(path: Path, body: str) -> None:
+    """Put ``body`` under the "## Engine" heading of ``path``, leaving other headings alone."""
+    intro = "# Benchmarks\n\nMeasured speed of the parts of Architecture Sandbox.\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else intro
+    section = f"{HEADING}\n\n{body.rstrip()}\n"
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == HEADING), None)
+    if start is None:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        after = "".join(lines[end:])
+        text = "".join(lines[:start]) + section + ("\n" + after if after else "")
+    path.write_text(text, encoding="utf-8")
+
+
 def _us(value: float) -> str:
     return f"{value / 1000:,.2f} ms" if value >= 1000 else f"{value:,.0f} us"
 
@@ -328,6 +349,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer ticks, shorter SimPy runs")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown section")
+    parser.add_argument(
+        "--write", action="store_true", help='write the section under "## Engine" of ' + str(DOCS)
+    )
     args = parser.parse_args()
     allow_large_designs()
     q = args.quick
@@ -355,6 +379,8 @@ def main() -> None:
         c = comparisons[-1]
         print(f"{rps:>6.0f} req/s {routing}: SimPy {c['simpy']['cpu_s']:.2f} s CPU, engine "
               f"{c['engine']['cpu_s'] * 1000:.1f} ms CPU", file=sys.stderr)  # fmt: skip
+    if args.write:
+        write_section(DOCS, markdown(ticks, hour, comparisons))
     if args.markdown:
         print(markdown(ticks, hour, comparisons))
     else:
