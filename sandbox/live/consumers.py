@@ -20,7 +20,7 @@ from django.conf import settings
 from django.http import Http404
 
 from sandbox.live.access import get_run_for_viewer
-from sandbox.live.models import Run
+from sandbox.live.models import LOST_REASON, Run, RunStatus
 from sandbox.live.protocol import ProtocolError, SpeedLimits, TokenBucket, parse_message
 from sandbox.live.runner import runner_group, viewers_group
 from simulation import catalog
@@ -40,7 +40,7 @@ def _load_viewing(user: Any, run_id: Any) -> dict[str, Any] | None:
     return {
         "id": str(run.pk),
         "is_owner": run.owner_id == user.pk,
-        "active": run.is_active,
+        "active": run.is_live,
         "owner": run.owner.get_username(),
         "design": run.revision.document,
         "design_name": run.revision.design.name,
@@ -58,20 +58,22 @@ def _load_recording(run_id: Any, since: int) -> dict[str, Any]:
     """A run's recording from the database (the run has no live runner)."""
     run = Run.objects.get(pk=run_id)
     report = run.report or {}
+    frames = run.recorded_frames(since)
+    lost = run.is_lost
     return {
-        "frames": run.recorded_frames(since),
-        "events": run.events,
-        "status": run.status,
-        "reason": run.failure_reason,
+        "frames": frames,
+        "events": run.events or [e for f in frames for e in f.get("events") or ()],
+        "status": RunStatus.STOPPED if lost else run.status,
+        "reason": LOST_REASON if lost else run.failure_reason,
         "summary": report.get("summary"),
         "checks": report.get("checks", []),
-        "active": run.is_active,
+        "active": run.is_live,
     }
 
 
 @database_sync_to_async
 def _is_active(run_id: Any) -> bool:
-    return Run.objects.filter(pk=run_id).first().is_active
+    return Run.objects.get(pk=run_id).is_live
 
 
 class RunConsumer(AsyncWebsocketConsumer):

@@ -22,6 +22,7 @@ class RunStatus(models.TextChoices):
 
 
 ACTIVE_STATUSES = (RunStatus.STARTING, RunStatus.RUNNING, RunStatus.PAUSED)
+LOST_REASON = "lost: its server stopped before the run ended"
 
 # The global metrics recorded per tick, in the order of the CSV export's columns.
 SERIES_COLUMNS = (
@@ -95,6 +96,21 @@ class Run(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_lost(self) -> bool:
+        """Active, but its runner has been silent too long: its process is gone."""
+        cutoff = timezone.now() - timedelta(seconds=settings.LIVE_STALE_S)
+        return self.is_active and self.heartbeat_at < cutoff
+
+    @property
+    def is_live(self) -> bool:
+        return self.is_active and not self.is_lost
+
+    @property
+    def shown_status(self) -> str:
+        """The status for people: a lost run says so."""
+        return LOST_REASON if self.is_lost else self.get_status_display().lower()
 
     def summary(self) -> dict[str, Any] | None:
         return (self.report or {}).get("summary")

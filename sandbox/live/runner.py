@@ -105,7 +105,7 @@ def _save_end(
 ) -> None:
     fields: dict[str, Any] = {
         "status": status,
-        "failure_reason": reason if status == RunStatus.FAILED else "",
+        "failure_reason": reason if status != RunStatus.FINISHED else "",
         "ended_at": timezone.now(),
         "heartbeat_at": timezone.now(),
         "report": report,

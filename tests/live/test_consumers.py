@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.utils import timezone
 
 from sandbox.asgi import application
 from sandbox.live.models import Run
@@ -279,3 +281,15 @@ async def test_controls_are_rate_limited(make_run: Any, alice: Any, settings: An
                 errors.append(message["error"])
         assert errors == ["speed: too many controls; at most 1 a second"] * 2
         await comm.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_run_whose_server_died_is_shown_as_lost(make_run: Any, alice: Any) -> None:
+    long_ago = timezone.now() - timedelta(hours=1)
+    run = await database_sync_to_async(make_run)(status="running", heartbeat_at=long_ago)
+    comm = await connect(run, alice)
+    hello = await next_of(comm, "hello")
+    assert hello["run"]["status"] == "stopped"
+    ended = await next_of(comm, "ended")
+    assert ended["reason"] == "lost: its server stopped before the run ended"
+    assert (await comm.receive_output(timeout=5))["type"] == "websocket.close"
