@@ -291,3 +291,12 @@ def test_python_dash_m_simulation_runs_as_a_module():
     )  # fmt: skip
     assert failed.returncode == 2
     assert failed.stderr == "missing.json: no such file\n"
+
+
+def test_examples_lists_every_slug_with_its_title(capsys):
+    """`examples` prints one line per built-in example, in teaching order."""
+    assert main(["examples"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 13
+    assert lines[0].split(maxsplit=1) == ["single-server", "One server does everything"]
+    assert lines[-1].startswith("monitoring ")
