@@ -10,16 +10,19 @@ import { buildStyle, currentScheme } from "./style.js";
 cytoscape.use(edgehandles);
 
 /** A Cytoscape instance in `container` styled for the kinds of `catalog`. */
-export function createCanvas(container, catalog, readOnly) {
+export function createCanvas(container, catalog, readOnly, { large = false } = {}) {
+  const style = () => buildStyle(catalog.kinds.keys(), currentScheme(), { large });
   const cy = cytoscape({
     container,
-    style: buildStyle(catalog.kinds.keys(), currentScheme()),
+    style: style(),
     layout: { name: "preset" },
     minZoom: 0.1,
     maxZoom: 3,
     boxSelectionEnabled: !readOnly,
     autoungrabify: readOnly,
     selectionType: "single",
+    // Forgiving double taps (touch, slower hands); the rename needs one.
+    multiClickDebounceTime: 400,
     textureOnViewport: false,
     hideEdgesOnViewport: false,
   });
@@ -27,7 +30,7 @@ export function createCanvas(container, catalog, readOnly) {
   cy.on("tapstart", () => container.focus({ preventScroll: true }));
   const media = globalThis.matchMedia?.("(prefers-color-scheme: dark)");
   media?.addEventListener("change", () => {
-    cy.style(buildStyle(catalog.kinds.keys(), currentScheme()));
+    cy.style(style());
   });
   return cy;
 }

@@ -24,8 +24,11 @@ const SCHEMES = {
   },
 };
 
-/** The stylesheet for the kinds in `kinds` (an iterable of kind names). */
-export function buildStyle(kinds, scheme = "light") {
+/**
+ * The stylesheet for the kinds in `kinds` (an iterable of kind names). `large` trades
+ * curves for straight lines so that big designs still drag smoothly.
+ */
+export function buildStyle(kinds, scheme = "light", { large = false } = {}) {
   const c = SCHEMES[scheme] ?? SCHEMES.light;
   const perKind = [...kinds].map((kind) => ({
     selector: `node[kind = "${kind}"]`,
@@ -44,15 +47,19 @@ export function buildStyle(kinds, scheme = "light") {
         "text-valign": "bottom",
         "text-halign": "center",
         "text-margin-y": 5,
-        "text-wrap": "ellipsis",
+        // Measuring wrapped labels and drawing their backgrounds is most of the first
+        // frame of a big design; there the labels get neither.
+        "text-wrap": large ? "none" : "ellipsis",
         "text-max-width": 110,
         "text-background-color": c.textBackground,
-        "text-background-opacity": 0.85,
+        "text-background-opacity": large ? 0 : 0.85,
         "text-background-padding": 2,
         "text-background-shape": "round-rectangle",
         "border-width": 2,
         "border-color": c.textBackground,
         "background-color": "#475569",
+        // Labels too small to read are not drawn at all: big designs zoomed out stay fast.
+        "min-zoomed-font-size": 7,
       },
     },
     ...perKind,
@@ -81,8 +88,9 @@ export function buildStyle(kinds, scheme = "light") {
         "line-color": c.edge,
         "target-arrow-color": c.edge,
         "target-arrow-shape": "triangle",
-        "curve-style": "bezier",
+        "curve-style": large ? "straight" : "bezier",
         label: "data(label)",
+        "min-zoomed-font-size": 7,
         "font-size": 11,
         color: c.text,
         "text-background-color": c.textBackground,
