@@ -23,6 +23,7 @@ from sandbox.live.access import get_run_for_viewer
 from sandbox.live.models import LOST_REASON, Run, RunStatus
 from sandbox.live.protocol import ProtocolError, SpeedLimits, TokenBucket, parse_message
 from sandbox.live.runner import runner_group, viewers_group
+from sandbox.live.wire import FrameCodec
 from simulation import catalog
 
 # Close codes (4000-4999 are the application's): refused before the socket opened.
@@ -266,7 +267,9 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def _hello_from_recording(self, *, end: bool) -> None:
         recording = await _load_recording(self.run_id, self.since)
         state = {"status": recording["status"], "reason": recording["reason"]}
-        await self._hello(recording["frames"], recording["events"], recording["status"], state)
+        codec = FrameCodec(self.viewing["design"])
+        frames = [codec.encode(f) for f in recording["frames"]]
+        await self._hello(frames, recording["events"], recording["status"], state)
         self.syncing = False
         if end and not recording["active"]:
             await self.run_ended(

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from sandbox.live.models import Run, RunChunk, RunStatus
 from sandbox.live.session import RunSession, SessionError
+from sandbox.live.wire import FrameCodec
 from simulation import Engine
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,7 @@ class Runner:
         engine = Engine(run.revision.document, scenario, seed=run.seed)
         tick_s = float((scenario or {}).get("tick_s", 1.0))
         self.session = RunSession(engine, tick_s=tick_s, speed=run.speed)
+        self.codec = FrameCodec(run.revision.document)
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(runner_group(self.run_id), self.channel)
         self._reader = asyncio.create_task(self._read_inbox())
@@ -243,7 +245,7 @@ class Runner:
             self._published_at = now
             await self.layer.group_send(
                 viewers_group(self.run_id),
-                {"type": "run.frame", "frame": frame, "ts": time.time()},
+                {"type": "run.frame", "frame": self.codec.encode(frame), "ts": time.time()},
             )
         if self.session.status == RunStatus.FINISHED:
             return frame
@@ -339,7 +341,7 @@ class Runner:
             reply_to,
             {
                 "type": "run.sync",
-                "frames": self.session.frames_since(since),
+                "frames": [self.codec.encode(f) for f in self.session.frames_since(since)],
                 "events": self.session.events,
                 "state": self.session.state(),
             },

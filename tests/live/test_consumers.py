@@ -17,8 +17,9 @@ from django.utils import timezone
 from sandbox.asgi import application
 from sandbox.live.models import Run
 from sandbox.live.runner import Runner
+from sandbox.live.wire import FrameCodec, decode
 from sandbox.models import ShareLink
-from tests.live.conftest import ORIGIN, session_headers
+from tests.live.conftest import ORIGIN, session_headers, two_web_servers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,8 +59,12 @@ async def next_of(comm: WebsocketCommunicator, kind: str, timeout: float = 5) ->
                 return message
 
 
+CODEC = FrameCodec(two_web_servers())
+
+
 async def frames(comm: WebsocketCommunicator, count: int) -> list[dict[str, Any]]:
-    return [(await next_of(comm, "frame"))["frame"] for _ in range(count)]
+    """The next `count` frames, in full form."""
+    return [decode(CODEC, (await next_of(comm, "frame"))["frame"]) for _ in range(count)]
 
 
 @pytest.mark.asyncio

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.test import Client
 
 from sandbox.live.models import Run, RunStatus
+from sandbox.live.wire import FrameCodec, decode
 from sandbox.live.wsclient import WebSocketClient
 from sandbox.models import Design
 from tests.conftest import PROJECT_ROOT, _free_port, _test_database_url, _wait_until_listening
@@ -151,21 +152,23 @@ def test_a_worker_runs_it_and_both_web_processes_serve_viewers(
     run_path = _start_run_over_http(stack[0], session, design)
     assert re.fullmatch(r"/runs/[0-9a-f-]{36}/", run_path)
 
+    codec = FrameCodec(design.latest_revision().document)
+
     async def watch() -> None:
         on_a = await _viewer(stack[0], session, run_path)
         on_b = await _viewer(stack[1], session, run_path)
         assert (await _next(on_a, "hello"))["run"]["is_owner"] is True
         await _next(on_b, "hello")
         await on_b.send_json({"action": "start"})
-        first_a = (await _next(on_a, "frame"))["frame"]
-        first_b = (await _next(on_b, "frame"))["frame"]
+        first_a = decode(codec, (await _next(on_a, "frame"))["frame"])
+        first_b = decode(codec, (await _next(on_b, "frame"))["frame"])
         assert first_a["nodes"]["web-1"]["health"] != "down"
         assert abs(first_a["tick"] - first_b["tick"]) <= 2
         await on_a.send_json({"action": "fail", "target": "web-1"})
         for ws in (on_a, on_b):
             event = await _next(ws, "event")
             assert event["event"]["component"] == "web-1"
-            frame = (await _next(ws, "frame"))["frame"]
+            frame = decode(codec, (await _next(ws, "frame"))["frame"])
             assert frame["nodes"]["web-1"]["health"] == "down"
         await on_b.send_json({"action": "stop"})
         for ws in (on_a, on_b):

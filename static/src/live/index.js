@@ -9,6 +9,7 @@ import { RunCharts } from "./charts.js";
 import { availablePercentiles, eventText, formatMs, formatPercent, formatRate, PERCENTILES } from "./look.js";
 import { Recording } from "./recording.js";
 import { RunSocket } from "./socket.js";
+import { FrameDecoder } from "./wire.js";
 
 const MAX_LOG_ENTRIES = 500;
 const DEFAULT_PERCENTILES = ["p50_ms", "p95_ms", "p99_ms"];
@@ -42,7 +43,7 @@ class LiveRun {
   onMessage(msg) {
     const handler = {
       hello: () => this.onHello(msg),
-      frame: () => this.onFrame(msg.frame),
+      frame: () => this.onFrame(this.decoder.decode(msg.frame)),
       event: () => this.logEvent(msg.event),
       status: () => this.setStatus(msg),
       error: () => this.showError(msg.error),
@@ -53,6 +54,7 @@ class LiveRun {
 
   onHello(msg) {
     if (!this.diagram) {
+      this.decoder = new FrameDecoder(msg.design);
       this.diagram = new LiveDiagram(this.el("diagram"), this.el("overlay"), msg.design, {
         onNodeClick: (id, pos) => this.openNodeMenu(id, pos),
       });
@@ -62,7 +64,7 @@ class LiveRun {
     }
     this.el("events").replaceChildren();
     for (const event of msg.events ?? []) this.logEvent(event);
-    this.recording.add(...(msg.frames ?? []));
+    this.recording.add(...(msg.frames ?? []).map((f) => this.decoder.decode(f)));
     this.setStatus(msg.run);
     this.afterFrames();
     if (this.isOwner && msg.run.status === "starting" && !this.started) {
@@ -145,7 +147,7 @@ class LiveRun {
       const response = await fetch(this.root.dataset.framesUrl, { credentials: "same-origin" });
       if (response.ok) {
         const body = await response.json();
-        if (this.recording.add(...body.frames)) {
+        if (this.recording.add(...body.frames.map((f) => this.decoder.decode(f)))) {
           this.afterFrames();
           this.rebuildEventLog();
         }

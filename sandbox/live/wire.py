@@ -1,0 +1,106 @@
+"""The frame as it goes over the run socket: the engine's frame, made compact.
+
+The engine's frame repeats every field name for every node (about 230 bytes a
+node). On the wire a node is an array of its values, in the order of the
+design's components, and links are their flows in the order of the design's
+links; the viewer has the design from `hello`, so it knows both orders.
+Numbers keep 3 significant digits (what the diagram shows). A frame whose
+nodes or links do not match the design goes out in full form.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+# A node's values, in this order: [status, health, reason, offered, served, queued,
+# dropped, util, lat, p95, inst, ready] plus `x` when the node has extra numbers.
+STATUSES = ("up", "down", "degraded", "starting")
+HEALTHS = ("ok", "warning", "critical", "down", "starting")
+NUMBERS = ("offered", "served", "queued", "dropped", "util", "lat", "p95")
+
+
+def short(x: Any) -> Any:
+    """A number with 3 significant digits, as an int when it is whole."""
+    if isinstance(x, bool) or not isinstance(x, float):
+        return x
+    if x == 0 or not math.isfinite(x):
+        return 0 if x == 0 else None
+    rounded = round(x, 2 - math.floor(math.log10(abs(x))))
+    return int(rounded) if rounded == int(rounded) and abs(rounded) < 2**53 else rounded
+
+
+class FrameCodec:
+    """Encodes frames of one design (its component and link order)."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.node_ids = [c["id"] for c in document["components"]]
+        self.link_index = {
+            (link["from"], link["to"]): i for i, link in enumerate(document["links"])
+        }
+
+    def encode(self, frame: dict[str, Any]) -> dict[str, Any]:
+        nodes = frame.get("nodes") or {}
+        links = frame.get("links") or []
+        if set(nodes) - set(self.node_ids) or len(links) != len(self.link_index):
+            return frame
+        flows: list[Any] = [0] * len(self.link_index)
+        for source, target, flow in links:
+            index = self.link_index.get((source, target))
+            if index is None:
+                return frame
+            flows[index] = short(flow)
+        return {
+            "tick": frame["tick"],
+            "t": frame["t"],
+            "n": [_node(nodes.get(node_id)) for node_id in self.node_ids],
+            "l": flows,
+            "global": frame.get("global", {}),
+            "events": frame.get("events", []),
+        }
+
+
+def _code(value: Any, names: tuple[str, ...]) -> Any:
+    return names.index(value) if value in names else value
+
+
+def _node(node: dict[str, Any] | None) -> list[Any] | None:
+    if node is None:
+        return None
+    values = [
+        _code(node.get("status"), STATUSES),
+        _code(node.get("health"), HEALTHS),
+        node.get("reason") or 0,
+        *(short(node.get(key)) for key in NUMBERS),
+        node.get("inst"),
+        node.get("ready"),
+    ]
+    extra = node.get("x")
+    if extra:
+        values.append({key: short(value) for key, value in extra.items()})
+    return values
+
+
+def decode(codec: FrameCodec, wire: dict[str, Any]) -> dict[str, Any]:
+    """The full form of a wire frame (what the browser's decoder does), for tests and tools."""
+    if "n" not in wire:
+        return wire
+    nodes = {}
+    for node_id, values in zip(codec.node_ids, wire["n"], strict=True):
+        if values is None:
+            continue
+        node = {
+            "status": STATUSES[values[0]] if isinstance(values[0], int) else values[0],
+            "health": HEALTHS[values[1]] if isinstance(values[1], int) else values[1],
+            "reason": values[2] or None,
+        }
+        node.update(zip(NUMBERS, values[3:10], strict=True))
+        node.update(inst=values[10], ready=values[11], x=values[12] if len(values) > 12 else {})
+        nodes[node_id] = node
+    order = sorted(codec.link_index, key=codec.link_index.__getitem__)
+    links = [[a, b, flow] for (a, b), flow in zip(order, wire["l"], strict=True)]
+    return {
+        **{k: wire[k] for k in ("tick", "t", "global", "events")},
+        "nodes": nodes,
+        "links": links,
+    }
