@@ -1,0 +1,104 @@
+"""The problems panel, export (PNG, SVG, JSON) and import of a JSON document."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DOC = {
+    "format": 1,
+    "components": [
+        {"id": "users", "kind": "client", "label": "Users", "x": 100, "y": 200},
+        {"id": "web", "kind": "web_server", "x": 300, "y": 200},
+        {"id": "db", "kind": "database", "x": 500, "y": 200},
+    ],
+    "links": [{"from": "users", "to": "web"}, {"from": "web", "to": "db"}],
+}
+
+
+def test_problems_are_listed_outlined_and_select_their_culprit(make_design, open_editor) -> None:
+    """A replica without a primary is a problem: listed, outlined, one click selects it."""
+    editor = open_editor(make_design(DOC))
+    expect(editor.page.locator("[data-editor-problems]")).to_contain_text("No problems found.")
+    replica = editor.drag_kind("database", 500, 60)
+    editor.properties_loaded_for(replica)
+    editor.page.locator("#prop-role").select_option("replica")
+    problem = editor.page.locator("[data-culprit]")
+    expect(problem).to_have_count(1)
+    expect(problem).to_contain_text("needs exactly one primary linking to it")
+    expect(editor.page.locator("[data-editor-problem-count]")).to_have_text("1")
+    outlined = editor.page.evaluate(
+        "() => window.sandboxEditor.editor.cy.$('.has-problem').map(e => e.id())"
+    )
+    assert outlined == [replica]
+    editor.press("Escape")
+    problem.click()
+    assert editor.selected() == [replica]
+    editor.shot("problems")
+    # Fixing it (link the primary to the replica) clears the list.
+    editor.link("db", replica)
+    expect(editor.page.locator("[data-editor-problems]")).to_contain_text("No problems found.")
+
+
+def test_export_png_svg_and_json(make_design, open_editor, tmp_path: Path) -> None:
+    editor = open_editor(make_design(DOC, name="Export me"))
+    menu = editor.page.locator(".toolbar-menu > summary")
+    files = {}
+    for label, suffix in (("Image (PNG)", ".png"), ("Drawing (SVG)", ".svg"),
+                          ("Document (JSON)", ".json")):  # fmt: skip
+        menu.click()
+        with editor.page.expect_download() as info:
+            editor.page.get_by_role("button", name=label).click()
+        download = info.value
+        assert download.suggested_filename == f"export-me{suffix}"
+        path = tmp_path / download.suggested_filename
+        download.save_as(path)
+        files[suffix] = path.read_bytes()
+    assert files[".png"].startswith(b"\x89PNG")
+    assert len(files[".png"]) > 2000
+    svg = files[".svg"].decode()
+    assert "<svg" in svg
+    assert "Users" in svg
+    exported = json.loads(files[".json"])
+    assert [c["id"] for c in exported["components"]] == ["users", "web", "db"]
+    assert exported["links"] == editor.doc()["links"]
+
+
+def test_import_replaces_the_diagram_and_refuses_bad_files(
+    make_design, open_editor, tmp_path: Path
+) -> None:
+    editor = open_editor(make_design(DOC))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    editor.page.locator("[data-editor-import]").set_input_files(bad)
+    toast = editor.page.locator("[data-editor-toast]")
+    expect(toast).to_contain_text("Import refused: the file is not valid JSON")
+    assert editor.component_ids() == ["users", "web", "db"]
+
+    good = tmp_path / "good.json"
+    good.write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "name": "Imported",
+                "components": [
+                    {"id": "a", "kind": "client"},
+                    {"id": "b", "kind": "cdn"},
+                ],
+                "links": [{"from": "a", "to": "b"}],
+            }
+        )
+    )
+    editor.page.locator("[data-editor-import]").set_input_files(good)
+    expect(toast).to_contain_text("Imported good.json")
+    assert editor.component_ids() == ["a", "b"]
+    # Components without positions are laid out by request flow.
+    a, b = editor.component("a"), editor.component("b")
+    assert a["x"] < b["x"]
+    editor.press("Control+z")
+    assert editor.component_ids() == ["users", "web", "db"]
