@@ -121,6 +121,8 @@ class Report:
         self.engine = engine
         self.ticks = 0
         self.kept = 0
+        self._last_nodes: dict | None = None
+        self._repeats = 0
         self.sums: dict[str, float] = {}
         self.nodes: dict[str, dict[str, float]] = {}
         self.series: dict[str, list[float]] = {
@@ -142,7 +144,18 @@ class Report:
             sums[key] = sums.get(key, 0.0) + g[key]
         for key in ("mean_ms", "p50_ms", "p95_ms", "p99_ms"):
             sums[key] = sums.get(key, 0.0) + g[key] * tput
-        for cid, node in frame.nodes.items():
+        if frame.nodes is self._last_nodes:
+            self._repeats += 1  # a repeated quiet tick: added up when the nodes change
+            return
+        self._flush()
+        self._last_nodes = frame.nodes
+        self._repeats = 1
+
+    def _flush(self) -> None:
+        if self._last_nodes is None:
+            return
+        count = self._repeats
+        for cid, node in self._last_nodes.items():
             acc = self.nodes.setdefault(cid, {})
             served = node.served
             for key, value in (
@@ -151,10 +164,12 @@ class Report:
                 ("queue", node.queued), ("lat_w", node.lat / 1000.0 * served),
                 ("e2_w", (node.var + (node.lat / 1000.0) ** 2) * served),
             ):  # fmt: skip
-                acc[key] = acc.get(key, 0.0) + value
+                acc[key] = acc.get(key, 0.0) + value * count
             acc["status"] = node.status
+        self._last_nodes = None
 
     def to_json(self) -> dict:
+        self._flush()
         engine = self.engine
         kept = max(self.kept, 1)
         s = self.sums
