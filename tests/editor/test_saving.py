@@ -158,3 +158,28 @@ def test_leaving_with_unsaved_changes_asks_first(make_design, open_editor) -> No
     assert dialogs == ["beforeunload"]
     # The reload kept the work in this browser and offers it back.
     expect(editor.page.locator("[data-editor-banner]")).to_contain_text("Restore", ignore_case=True)
+
+
+def test_a_form_marked_save_first_saves_the_diagram_before_it_goes(
+    make_design, open_editor
+) -> None:
+    """A run form acts on the saved design: unsaved edits are saved before it submits."""
+    design = make_design(START)
+    editor = open_editor(design)
+    editor.page.evaluate(
+        """() => {
+          const form = document.createElement('form');
+          form.method = 'get';
+          form.action = location.pathname;
+          form.dataset.saveFirst = '';
+          form.innerHTML = '<input type="hidden" name="ran" value="1"><button>Run</button>';
+          document.querySelector('#main').append(form);
+        }"""
+    )
+    editor.drag_kind("cdn", 520, 100)
+    with editor.page.expect_navigation():
+        editor.page.locator("form[data-save-first] button").click()
+    assert "ran=1" in editor.page.url
+    latest = Design.objects.get(pk=design.pk).latest_revision()
+    assert latest.number == 2
+    assert latest.document["components"][-1]["kind"] == "cdn"

@@ -18,6 +18,8 @@ export function nodeElement(component) {
     label: component.label || component.id,
   };
   if (component.parent) data.parent = component.parent;
+  // A replica database looks different from its primary.
+  if (component.params?.role) data.role = component.params.role;
   return {
     group: "nodes",
     data,
@@ -83,7 +85,8 @@ function sameNode(a, b) {
   return (
     a.kind === b.kind &&
     (a.label || a.id) === (b.label || b.id) &&
-    (a.parent ?? null) === (b.parent ?? null)
+    (a.parent ?? null) === (b.parent ?? null) &&
+    (a.params?.role ?? null) === (b.params?.role ?? null)
   );
 }
 

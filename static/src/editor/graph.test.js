@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { diffDocuments, fromElements, toElements } from "./graph.js";
-import { addComponent, addLink, moveComponents, removeElements, rename, setParent } from "./model.js";
+import {
+  addComponent,
+  addLink,
+  moveComponents,
+  removeElements,
+  rename,
+  setParams,
+  setParent,
+} from "./model.js";
 
 const sample = {
   format: 1,
@@ -78,6 +86,16 @@ test("the diff of two documents names exactly what changed", () => {
   assert.deepEqual(diff.updateData, [
     { id: "users", data: { id: "users", kind: "client", label: "Visitors" } },
   ]);
+});
+
+test("a change of role restyles the node", () => {
+  const doc = addComponent(sample, "database", { x: 0, y: 0 }, { role: "primary" }).doc;
+  const replica = setParams(doc, "db-1", { role: "replica" });
+  const diff = diffDocuments(doc, replica);
+  assert.deepEqual(diff.updateData, [
+    { id: "db-1", data: { id: "db-1", kind: "database", label: "db-1", role: "replica" } },
+  ]);
+  assert.equal(diffDocuments(replica, setParams(replica, "db-1", { instances: 3 })).updateData.length, 0);
 });
 
 test("the diff re-adds a regrouped node and the links that touch it", () => {

@@ -229,6 +229,14 @@ async function start(root) {
     run(button.dataset.editorAction);
   });
 
+  // Forms that act on the saved design (a live run) save the diagram first.
+  document.addEventListener("submit", async (e) => {
+    const form = e.target.closest?.("form[data-save-first]");
+    if (!form || !saver?.dirty) return;
+    e.preventDefault();
+    if (await saver.save()) form.requestSubmit(e.submitter ?? undefined);
+  });
+
   $("[data-editor-snap]")?.addEventListener("change", (e) => {
     editor.snap = e.target.checked;
   });

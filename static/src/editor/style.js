@@ -64,6 +64,10 @@ export function buildStyle(kinds, scheme = "light", { large = false } = {}) {
     },
     ...perKind,
     {
+      selector: 'node[role = "replica"]',
+      style: { "background-opacity": 0.55, "border-style": "dashed", "border-color": c.text },
+    },
+    {
       selector: 'node[kind = "datacenter"], node:parent',
       style: {
         shape: "round-rectangle",
