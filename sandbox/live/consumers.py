@@ -94,7 +94,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         self.syncing = True
         self.held: list[dict[str, Any]] = []
         self.last_tick = self.since
-        self.pending_frame: dict[str, Any] | None = None
+        self.pending_frame: str | None = None
         self.last_sent_at = 0.0
         self.min_interval = 1.0 / settings.LIVE_VIEWER_MAX_FPS
         self.flusher: asyncio.Task[None] | None = None
@@ -163,13 +163,13 @@ class RunConsumer(AsyncWebsocketConsumer):
         if self.syncing:
             self.held.append(message)
             return
-        frame = message["frame"]
-        if frame["tick"] <= self.last_tick:
+        if message["tick"] <= self.last_tick:
             return
-        self.last_tick = frame["tick"]
-        for event in frame.get("events") or ():
+        self.last_tick = message["tick"]
+        for event in message["events"]:
             await self._send({"type": "event", "event": event})
-        self.pending_frame = {"type": "frame", "frame": frame, "ts": message.get("ts")}
+        # The runner serialised the frame once for every viewer.
+        self.pending_frame = message["text"]
         wait = self.last_sent_at + self.min_interval - time.monotonic()
         if wait <= 0:
             await self._flush_frame()
@@ -302,9 +302,9 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def _flush_frame(self) -> None:
         if self.pending_frame is None:
             return
-        message, self.pending_frame = self.pending_frame, None
+        text, self.pending_frame = self.pending_frame, None
         self.last_sent_at = time.monotonic()
-        await self._send(message)
+        await self.send(text_data=text)
 
     async def _flush_frame_later(self, wait: float) -> None:
         await asyncio.sleep(wait)

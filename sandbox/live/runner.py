@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -243,14 +244,24 @@ class Runner:
             or self.session.ended
         ):
             self._published_at = now
-            await self.layer.group_send(
-                viewers_group(self.run_id),
-                {"type": "run.frame", "frame": self.codec.encode(frame), "ts": time.time()},
-            )
+            await self.layer.group_send(viewers_group(self.run_id), self.frame_message(frame))
         if self.session.status == RunStatus.FINISHED:
             return frame
         await self._save_if_due()
         return frame
+
+    def frame_message(self, frame: dict[str, Any]) -> dict[str, Any]:
+        """The group message of a frame: its socket text made once for all viewers."""
+        text = json.dumps(
+            {"type": "frame", "frame": self.codec.encode(frame), "ts": time.time()},
+            separators=(",", ":"),
+        )
+        return {
+            "type": "run.frame",
+            "tick": frame["tick"],
+            "events": frame.get("events") or [],
+            "text": text,
+        }
 
     async def finish(self, status: str, reason: str) -> None:
         """Record the end and tell the viewers; safe to call once whatever happened."""

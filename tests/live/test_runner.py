@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -48,7 +49,7 @@ async def test_each_tick_goes_to_the_viewers_group_in_order(make_run: Any) -> No
     assert (await receive(layer, "viewer", "run.status"))["status"] == "running"
     for _ in range(3):
         await runner.tick()
-    ticks = [(await receive(layer, "viewer", "run.frame"))["frame"]["tick"] for _ in range(3)]
+    ticks = [(await receive(layer, "viewer", "run.frame"))["tick"] for _ in range(3)]
     assert ticks == sorted(ticks)
     assert len(set(ticks)) == 3
     await runner.close()
@@ -243,8 +244,11 @@ async def test_an_unpaced_run_publishes_less_but_never_an_event_or_the_end(
     published = []
     while True:
         message = await asyncio.wait_for(layer.receive("viewer"), 5)
-        published.append(message["frame"])
-        if message["frame"]["tick"] == runner.session.last_tick:
+        frame = json.loads(message["text"])["frame"]
+        assert frame["tick"] == message["tick"]
+        assert frame["events"] == message["events"]
+        published.append(frame)
+        if message["tick"] == runner.session.last_tick:
             break
     assert len(runner.session.frames) == 200
     assert len(published) < 10
