@@ -356,7 +356,6 @@ class Engine:
         self.in_m2 = [[0.0] * NCLASS for _ in range(n)]
         self.in_dead = [[0.0] * NCLASS for _ in range(n)]
         self.in_ca2 = [0.0] * n
-        self.side_in = [0.0] * n
         self.link_flow = [0.0] * len(m.links)
         self.exits: list[list[tuple[float, float, float]]] = [[] for _ in range(NCLASS)]
         self.sync_dropped = 0.0
@@ -734,15 +733,19 @@ class Engine:
             p95 = gamma_percentile(0.95, w, v)
             util = done / (cap * dt)
         served_total = sum(served)
+        if kind == "session_store":
+            # Its load is the web tiers' session lookups, already counted where they came from.
+            return self._side_frame(i, n, util, lam_total, dead_total, served_total, dropped,
+                                    backlog, b_before, w, v, p95, reason)  # fmt: skip
         self._count_drops(dropped)
-        side = self.model.session_store_of[i]
+        w_out, v_out = w, v
+        side = m.session_store_of[i]
         if side >= 0 and not p.get("stateful", False):
-            self.side_in[side] += served_total - served[BACKGROUND]
+            for k in range(SYNC):
+                self._send(side, m.session_link_of[i], k, served[k], 0.0, 0.0, 1.0, 0.0)
             sw, sv = self.side_lat[side]
-            w2 = w + sw
-            v = v + sv
-            w = w2
-        for k, lost in enumerate(self._forward(i, kind, p, lam, served, w, v, cd2)):
+            w_out, v_out = w + sw, v + sv
+        for k, lost in enumerate(self._forward(i, kind, p, lam, served, w_out, v_out, cd2)):
             if lost > 0.0:
                 served[k] = max(served[k] - lost, 0.0)
                 dropped[k] += lost
@@ -776,6 +779,21 @@ class Engine:
             b_before,
             v,
         )
+
+    def _side_frame(self, i: int, n: int, util: float, lam_total: float, dead_total: float,
+                    served_total: float, dropped: list[float], backlog: list[float],
+                    b_before: float, w: float, v: float, p95: float,
+                    reason: str | None) -> NodeFrame:  # fmt: skip
+        drop_total = sum(dropped)
+        queued = sum(backlog)
+        if queued > 0.0:
+            self._unsettled = True
+        status, health, reason = self._health(
+            i, n, util, drop_total - dead_total, dead_total, reason, queued
+        )
+        return NodeFrame(status, health, reason, lam_total + dead_total, served_total, queued,
+                         drop_total, util, w * 1000.0, p95 * 1000.0,
+                         self.inst[i] + len(self.starting[i]), n, {}, b_before, v)  # fmt: skip
 
     def _pre_drop(self, i: int, kind: str, p: dict, n: int) -> tuple[float, str | None]:
         """Share of arrivals a web tier refuses before queueing, and why."""

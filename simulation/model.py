@@ -36,6 +36,7 @@ class Model:
     cluster_of: list[int]  # database cluster number, or -1
     clusters: list[list[int]]  # members of each cluster, the configured primary first
     session_store_of: list[int]  # web_server -> its session store, or -1
+    session_link_of: list[int]  # web_server -> its link to that store, or -1
     consumers: list[list[int]]  # message_queue -> workers it feeds
     queues_of: list[list[int]]  # worker -> queues feeding it
     upstream_balanced: list[bool]  # node fed only through load balancers
@@ -78,12 +79,14 @@ def compile_design(doc: dict) -> Model:
 
     routes: list[list[list[tuple[int, int]]]] = []
     session_store_of = [-1] * n
+    session_link_of = [-1] * n
     for a in range(n):
         by_kind: dict[str, list[str]] = {}
         link_of: dict[str, tuple[int, int]] = {}
         for b, li in request_targets[a]:
             if kinds[b] == "session_store" and kinds[a] == "web_server":
                 session_store_of[a] = b
+                session_link_of[a] = li
                 continue
             by_kind.setdefault(kinds[b], []).append(ids[b])
             link_of[ids[b]] = (b, li)
@@ -123,6 +126,7 @@ def compile_design(doc: dict) -> Model:
         cluster_of=cluster_of,
         clusters=clusters,
         session_store_of=session_store_of,
+        session_link_of=session_link_of,
         consumers=consumers,
         queues_of=queues_of,
         upstream_balanced=upstream_balanced,

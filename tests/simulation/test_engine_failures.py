@@ -211,3 +211,33 @@ def test_autoscaling_adds_instances_that_start_after_the_delay():
     assert frames[9].nodes["web"].queued == 0.0
     assert frames[9].nodes["web"].util == pytest.approx(300.0 / 800.0)
     assert frames[9].globals["error_rate"] == 0.0
+
+
+def with_session_store() -> dict:
+    doc = lb_web(instances=2)
+    doc["components"].append({"id": "sessions", "kind": "session_store",
+                              "params": {"service_ms": 2.0}})  # fmt: skip
+    doc["links"].append({"from": "web", "to": "sessions"})
+    return doc
+
+
+def test_a_session_store_takes_a_lookup_per_request_and_adds_its_latency():
+    """A stateless tier looks every request up in the session store."""
+    engine = Engine(with_session_store())
+    first = engine.step()
+    second = engine.step()
+    store = second.nodes["sessions"]
+    assert store.offered == pytest.approx(200.0)
+    assert store.lat == pytest.approx(2.0, rel=0.01)
+    assert second.globals["throughput_rps"] == pytest.approx(200.0)
+    # The lookup's latency reaches the end-to-end numbers (from the store's previous tick).
+    assert second.globals["mean_ms"] - first.globals["mean_ms"] == pytest.approx(store.lat)
+
+
+def test_a_dead_session_store_fails_the_stateless_tier():
+    """Without its session store a stateless tier cannot serve logged-in users."""
+    fault = {"at": 2, "target": "sessions", "action": "fail"}
+    frames = run_frames(with_session_store(), {"faults": [fault]}, 4)
+    assert frames[1].globals["error_rate"] == 0.0
+    assert frames[3].globals["error_rate"] == pytest.approx(1.0 - 0.1)  # static still served
+    assert frames[3].nodes["web"].reason == "session store down"
