@@ -141,7 +141,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout by default, which kills every
+                # consumer idle for 5 s (channels-redis waits in a blocking BZPOPMIN).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
                 "prefix": env_str("CHANNEL_LAYER_PREFIX", "sandbox"),
             },
         }

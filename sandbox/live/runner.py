@@ -311,7 +311,17 @@ class Runner:
 
     async def _read_inbox(self) -> None:
         while True:
-            self._inbox.put_nowait(await self.layer.receive(self.channel))
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A channel layer hiccup (Redis restarting, a timeout) must not leave
+                # the run deaf to its viewers: wait a moment and listen again.
+                log.exception("run %s: receiving from the channel layer failed", self.run_id)
+                await asyncio.sleep(1.0)
+                continue
+            self._inbox.put_nowait(message)
 
     async def _next_message(self, wait: float) -> dict[str, Any] | None:
         if wait <= 0:

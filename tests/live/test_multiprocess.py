@@ -159,6 +159,9 @@ def test_a_worker_runs_it_and_both_web_processes_serve_viewers(
         on_b = await _viewer(stack[1], session, run_path)
         assert (await _next(on_a, "hello"))["run"]["is_owner"] is True
         await _next(on_b, "hello")
+        # Quiet for longer than the Redis client's default read timeout (5 s): the
+        # sockets and the worker must still be listening.
+        await asyncio.sleep(6)
         await on_b.send_json({"action": "start"})
         first_a = decode(codec, (await _next(on_a, "frame"))["frame"])
         first_b = decode(codec, (await _next(on_b, "frame"))["frame"])
