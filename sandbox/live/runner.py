@@ -33,6 +33,9 @@ from simulation import Engine
 
 log = logging.getLogger(__name__)
 
+# How far behind its schedule a run catches up; further behind, it starts afresh.
+CATCH_UP_S = 1.0
+
 # The channel `manage.py runworker` processes listen on for new runs.
 RUNNER_CHANNEL = "live-runner"
 
@@ -224,10 +227,12 @@ class Runner:
         self.schedule.max_lateness = max(self.schedule.max_lateness, lateness)
         if lateness > interval / 2:
             self.schedule.late_ticks += 1
-        if lateness > interval:
-            # Too slow for this speed: go on from now rather than burst to catch up.
+        if lateness > max(CATCH_UP_S, interval):
+            # Too far behind (a long stall, or too slow for this speed): go on from now
+            # rather than rush through seconds of ticks.
             self.schedule.resyncs += 1
             return self.clock() + interval
+        # A short stall is made up by ticking back to back until on schedule again.
         return due + interval
 
     async def tick(self) -> dict[str, Any]:

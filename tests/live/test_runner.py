@@ -254,3 +254,17 @@ async def test_an_unpaced_run_publishes_less_but_never_an_event_or_the_end(
     assert len(published) < 10
     assert any(e["component"] == "web-1" for f in published for e in f["events"])
     assert published[0]["tick"] == 1
+
+
+def test_a_short_stall_is_made_up_and_a_long_one_restarts_the_schedule() -> None:
+    now = [0.0]
+    runner = Runner("00000000-0000-0000-0000-000000000000", layer=InMemoryChannelLayer(),
+                    config=FAST, clock=lambda: now[0])  # fmt: skip
+    runner.session = type("Paced", (), {"tick_s": 1.0, "speed": 10.0})()
+    now[0] = 0.35  # due at 0.0, so 0.35 s late: the next is still due at 0.1
+    assert runner._keep_schedule(0.0) == pytest.approx(0.1)
+    assert runner.schedule.resyncs == 0
+    now[0] = 5.0  # 4.9 s late: start afresh from now
+    assert runner._keep_schedule(0.1) == pytest.approx(5.1)
+    assert runner.schedule.resyncs == 1
+    assert runner.schedule.late_ticks == 2

@@ -1,0 +1,432 @@
+"""Live-run benchmark: real Daphne processes, real sockets, the commands of docs/deploy.md.
+
+Usage: ``python bench/bench_live.py [--quick] [--write]`` (``--write`` puts the results
+under the "Live runs" heading of docs/benchmarks.md).
+
+1. Fan-out: 100 viewers of one run at 10 frames/s on one Daphne process (embedded
+   runner, in-memory layer); frame delivery lag = arrival time at the viewer minus the
+   runner's send time (both on this machine's clock), p50 / p99 / max.
+   The same with Redis: 50 viewers on each of two Daphne processes, the run on a
+   `runworker` process.
+2. Schedule: 20 concurrent runs of a 30-component design at 10 ticks/s on one Daphne
+   process; for each run, how late its ticks were sent against the 0.1 s schedule and
+   the tick rate it kept.
+3. Frame size of a 30- and a 500-component design: the engine's frame JSON and the
+   compact form sent on the socket (no compression).
+
+The viewers run in this process (one asyncio loop), on the same 2 shared cores as the
+server: their own delay is inside the measured lag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORK = Path(tempfile.mkdtemp(prefix="bench-live-"))
+os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sandbox.settings")
+os.environ.pop("REDIS_URL", None)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from sandbox.live.wire import FrameCodec  # noqa: E402
+from sandbox.live.wsclient import WebSocketClient  # noqa: E402
+from sandbox.models import Design  # noqa: E402
+from simulation import Engine, validate_document, validate_scenario  # noqa: E402
+
+HEADING = "## Live runs"
+DOCS = ROOT / "docs" / "benchmarks.md"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+# --- designs -------------------------------------------------------------------------------
+
+
+def design(components: int) -> dict[str, Any]:
+    """Users -> balancer -> N web servers -> cache -> database, `components` in all."""
+    n_web = components - 4
+    comps = [
+        {"id": "users", "kind": "client", "params": {"rps": 150 * n_web}},
+        {"id": "lb", "kind": "load_balancer", "params": {"instances": 2}},
+        *({"id": f"web-{i}", "kind": "web_server"} for i in range(1, n_web + 1)),
+        {"id": "cache", "kind": "cache"},
+        {"id": "db", "kind": "database", "params": {"role": "primary", "concurrency": 64}},
+    ]
+    links = [{"from": "users", "to": "lb"}]
+    links += [{"from": "lb", "to": f"web-{i}"} for i in range(1, n_web + 1)]
+    links += [{"from": f"web-{i}", "to": "cache"} for i in range(1, n_web + 1)]
+    links += [{"from": "cache", "to": "db"}]
+    doc = {"format": 1, "name": f"{components} components", "components": comps, "links": links}
+    return validate_document(doc)
+
+
+# --- processes (the commands of docs/deploy.md) ----------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+SERVER_PIDS: list[int] = []
+
+
+@contextmanager
+def servers(webs: int, workers: int, env_extra: dict[str, str]) -> Iterator[list[str]]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **env_extra}
+    procs: list[subprocess.Popen[bytes]] = []
+    urls = []
+    try:
+        for i in range(webs):
+            port = free_port()
+            log = (WORK / f"web-{i}.log").open("w")
+            command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                       "sandbox.asgi:application"]  # fmt: skip
+            procs.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log))
+            wait_listening(procs[-1], port)
+            urls.append(f"http://127.0.0.1:{port}")
+        for i in range(workers):
+            log = (WORK / f"worker-{i}.log").open("w")
+            command = [sys.executable, "manage.py", "runworker", "live-runner"]
+            procs.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log))
+        SERVER_PIDS[:] = [proc.pid for proc in procs]
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wait_listening(proc: subprocess.Popen[bytes], port: int) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"a server exited early; see {WORK}")
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+# --- a signed-in browser's requests ----------------------------------------------------------
+
+
+def session_for(user: Any) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def start_run(base: str, session: str, design_pk: int, speed: str) -> str:
+    """Press Run (the form, with its CSRF token); return the run's id."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("Cookie", f"{settings.SESSION_COOKIE_NAME}={session}")]
+    page = opener.open(f"{base}/runs/new/?design={design_pk}").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    csrf = next(c.value for c in jar if c.name == settings.CSRF_COOKIE_NAME)
+    body = urllib.parse.urlencode(
+        {"design": design_pk, "scenario": "steady", "speed": speed, "csrfmiddlewaretoken": token}
+    ).encode()
+    request = urllib.request.Request(f"{base}/runs/new/", data=body, method="POST")
+    request.add_header(
+        "Cookie", f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}"
+    )
+    response = urllib.request.build_opener().open(request)
+    return urllib.parse.urlsplit(response.url).path.split("/")[2]
+
+
+async def viewer(base: str, session: str, run_id: str) -> WebSocketClient:
+    return await WebSocketClient.connect(
+        base.replace("http://", "ws://") + f"/ws/runs/{run_id}/",
+        {"Origin": base, "Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"},
+    )
+
+
+async def until(ws: WebSocketClient, kind: str) -> dict[str, Any]:
+    while True:
+        message = await ws.recv_json(30)
+        if message["type"] == kind:
+            return message
+
+
+# --- 1. fan-out ------------------------------------------------------------------------------
+
+
+async def fan_out(bases: list[str], session: str, run_id: str, viewers: int, seconds: float
+                  ) -> dict[str, Any]:  # fmt: skip
+    clients = [await viewer(bases[i % len(bases)], session, run_id) for i in range(viewers)]
+    for ws in clients:
+        await until(ws, "hello")
+    lags: list[float] = []
+    counts = [0] * viewers
+    stop_at = 0.0
+
+    async def read(i: int, ws: WebSocketClient) -> None:
+        while True:
+            message = await ws.recv_json(30)
+            if message["type"] == "frame":
+                if time.time() < stop_at:
+                    lags.append(time.time() - message["ts"])
+                    counts[i] += 1
+                else:
+                    return
+            elif message["type"] == "ended":
+                return
+
+    await clients[0].send_json({"action": "start"})
+    await asyncio.sleep(1.0)  # warm-up: connections settle, the first frames go out
+    stop_at = time.time() + seconds
+    server_cpu, own_cpu = cpu_seconds(SERVER_PIDS), time.process_time()
+    await asyncio.gather(*(read(i, ws) for i, ws in enumerate(clients)))
+    server_cpu = cpu_seconds(SERVER_PIDS) - server_cpu
+    own_cpu = time.process_time() - own_cpu
+    await clients[0].send_json({"action": "stop"})
+    for ws in clients:
+        await ws.close()
+    lags.sort()
+    return {
+        "viewers": viewers,
+        "seconds": seconds,
+        "frames_per_viewer": statistics.median(counts),
+        "min_frames": min(counts),
+        "p50_ms": 1000 * lags[len(lags) // 2],
+        "p99_ms": 1000 * lags[int(len(lags) * 0.99)],
+        "max_ms": 1000 * lags[-1],
+        "samples": len(lags),
+        "server_cpu": server_cpu / seconds,
+        "viewers_cpu": own_cpu / seconds,
+    }
+
+
+# --- 2. schedule -----------------------------------------------------------------------------
+
+
+async def schedule(base: str, session: str, run_ids: list[str], seconds: float
+                   ) -> list[dict[str, Any]]:  # fmt: skip
+    clients = [await viewer(base, session, run_id) for run_id in run_ids]
+    for ws in clients:
+        await until(ws, "hello")
+    for ws in clients:
+        await ws.send_json({"action": "start"})
+
+    async def follow(ws: WebSocketClient) -> dict[str, Any]:
+        seen: list[tuple[int, float]] = []
+        end = time.time() + seconds + 1.0
+        while time.time() < end:
+            message = await ws.recv_json(30)
+            if message["type"] == "frame":
+                seen.append((message["frame"]["tick"], message["ts"]))
+        seen = seen[10:]  # the first second: every run starts at once
+        tick0, ts0 = seen[0]
+        late = [ts - (ts0 + (tick - tick0) * 0.1) for tick, ts in seen]
+        span = seen[-1][1] - ts0
+        return {
+            "rate": (seen[-1][0] - tick0) / span,
+            "max_late_ms": 1000 * max(late),
+            "final_drift_ms": 1000 * late[-1],
+            "frames": len(seen),
+        }
+
+    server_cpu = cpu_seconds(SERVER_PIDS)
+    results = await asyncio.gather(*(follow(ws) for ws in clients))
+    server_cpu = (cpu_seconds(SERVER_PIDS) - server_cpu) / (seconds + 1.0)
+    for result in results:
+        result["server_cpu"] = server_cpu
+    for ws in clients:
+        await ws.send_json({"action": "stop"})
+        await ws.close()
+    return list(results)
+
+
+# --- 3. frame size ---------------------------------------------------------------------------
+
+
+def frame_sizes() -> list[dict[str, Any]]:
+    rows = []
+    for components in (30, 500):
+        doc = design(components)
+        engine = Engine(doc, validate_scenario({"duration_s": 60}, doc), seed=1)
+        for _ in range(5):
+            frame = engine.step().to_json()
+        full = len(json.dumps(frame, separators=(",", ":")))
+        wire = len(json.dumps(FrameCodec(doc).encode(frame), separators=(",", ":")))
+        rows.append({"components": components, "engine_bytes": full, "wire_bytes": wire})
+    return rows
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def markdown(fan: list[tuple[str, dict[str, Any]]], runs: list[dict[str, Any]],
+             sizes: list[dict[str, Any]], quick: bool, load: tuple[float, float]
+             ) -> str:  # fmt: skip
+    worst = max(runs, key=lambda r: r["max_late_ms"])
+    slowest = min(runs, key=lambda r: r["rate"])
+    behind = [r for r in runs if r["final_drift_ms"] > 100]
+    out = [
+        f"`python bench/bench_live.py{' --quick' if quick else ''}` on "
+        f"{datetime.date.today().isoformat()}: {os.cpu_count()} cores (shared with other "
+        f"work, so timings are noisy), Python {platform.python_version()}. Real Daphne "
+        "processes started with the commands of docs/deploy.md; viewers are WebSocket "
+        "clients in the benchmark's own process on the same cores.",
+        "",
+        "### Fan-out: one run at 10 frames/s (goal: p99 lag < 100 ms)",
+        "",
+        "| set-up | viewers | frames per viewer | lag p50 | lag p99 | lag max | server CPU |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, r in fan:
+        out.append(
+            f"| {label} | {r['viewers']} | {r['frames_per_viewer']:.0f} of "
+            f"{10 * r['seconds']:.0f} (min {r['min_frames']}) | {r['p50_ms']:.1f} ms | "
+            f"{r['p99_ms']:.1f} ms | {r['max_ms']:.1f} ms | {100 * r['server_cpu']:.0f}% |"
+        )
+    out += [
+        "",
+        "Lag is the viewer's arrival time minus the runner's send time (`ts` of the frame).",
+        "Server CPU is the web (and worker) processes' CPU time per second of measurement",
+        "(100% = one core); the viewers themselves used "
+        + ", ".join(f"{100 * r['viewers_cpu']:.0f}%" for _, r in fan)
+        + f". Load average while measuring: {load[0]:.1f} at the start, {load[1]:.1f} at the end.",
+        "",
+        f"### Schedule: {len(runs)} concurrent runs, 30 components, 10 ticks/s, one Daphne",
+        "",
+        "| measure | value |",
+        "| --- | ---: |",
+        f"| slowest run's tick rate | {slowest['rate']:.2f} ticks/s |",
+        f"| latest tick against its schedule (all runs) | {worst['max_late_ms']:.0f} ms |",
+        f"| median of the runs' final drift | "
+        f"{statistics.median(r['final_drift_ms'] for r in runs):.0f} ms |",
+        f"| runs that fell behind (final drift > one tick) | {len(behind)} of {len(runs)} |",
+        f"| Daphne CPU while running them | {100 * runs[0]['server_cpu']:.0f}% of a core |",
+        "",
+        "A late tick does not push the next ones: the runner keeps its schedule from the start",
+        "and makes up a stall by ticking back to back (`Runner._keep_schedule`); only a run",
+        "more than a second behind starts its schedule afresh.",
+        "",
+        "### Frame size (goal: <= 4 KB for 30 components, <= 40 KB for 500)",
+        "",
+        "| components | engine frame JSON | sent on the socket |",
+        "| ---: | ---: | ---: |",
+    ]
+    for r in sizes:
+        out.append(
+            f"| {r['components']} | {r['engine_bytes'] / 1024:.1f} KB | "
+            f"{r['wire_bytes'] / 1024:.1f} KB |"
+        )
+    out += [
+        "",
+        "The socket form (`sandbox/live/wire.py`) sends a node as an array of its values in",
+        "the design's order and numbers with 3 significant digits; no compression.",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def write_section(path: Path, body: str) -> None:
+    """Put ``body`` under the "## Live runs" heading of ``path``, leaving the others alone."""
+    intro = "# Benchmarks\n\nMeasured speed of the parts of Architecture Sandbox.\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else intro
+    section = f"{HEADING}\n\n{body.rstrip()}\n"
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == HEADING), None)
+    if start is None:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        after = "".join(lines[end:])
+        text = "".join(lines[:start]) + section + ("\n" + after if after else "")
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short measurements")
+    parser.add_argument("--write", action="store_true", help=f'write "{HEADING}" of {DOCS}')
+    args = parser.parse_args()
+    seconds = 5.0 if args.quick else 20.0
+
+    load_at_start = os.getloadavg()[0]
+    call_command("migrate", verbosity=0)
+    user = get_user_model().objects.create_user("bench", password="bench-password-7")
+    session = session_for(user)
+    doc30 = Design.create_with_document(owner=user, name="30", document=design(30), message="")
+    limits = {"LIVE_MAX_RUNS_PER_USER": "40", "LIVE_IDLE_PAUSE_S": "600"}
+
+    fan = []
+    with servers(1, 0, limits) as (base,):
+        run_id = start_run(base, session, doc30.pk, "10")
+        fan.append(("1 Daphne, embedded runner", asyncio.run(
+            fan_out([base], session, run_id, 100, seconds))))  # fmt: skip
+        print("fan-out, one process:", fan[-1][1], flush=True)
+        run_ids = [start_run(base, session, doc30.pk, "10") for _ in range(20)]
+        runs = asyncio.run(schedule(base, session, run_ids, seconds))
+        print("schedule:", runs, flush=True)
+
+    redis_env = {**limits, "REDIS_URL": REDIS_URL, "SIMULATION_RUNNERS": "workers",
+                 "CHANNEL_LAYER_PREFIX": f"benchlive{os.getpid()}"}  # fmt: skip
+    with servers(2, 1, redis_env) as bases:
+        run_id = start_run(bases[0], session, doc30.pk, "10")
+        fan.append(("2 Daphne + runworker, Redis", asyncio.run(
+            fan_out(bases, session, run_id, 100, seconds))))  # fmt: skip
+        print("fan-out, Redis:", fan[-1][1], flush=True)
+
+    sizes = frame_sizes()
+    print("frame sizes:", sizes, flush=True)
+    body = markdown(fan, runs, sizes, args.quick, (load_at_start, os.getloadavg()[0]))
+    print(body)
+    if args.write:
+        write_section(DOCS, body)
+        print(f"written under {HEADING!r} in {DOCS}")
+
+
+if __name__ == "__main__":
+    main()
