@@ -20,7 +20,7 @@ export SECRET_KEY := $(shell mkdir -p $(VENV) && { test -s $(VENV)/.secret-key \
 endif
 endif
 
-.PHONY: help setup build run test lint format test-js test-py test-services clean
+.PHONY: help setup build run worker test lint format test-js test-py test-services clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort \
@@ -58,6 +58,9 @@ run: setup ## serve on http://127.0.0.1:8000 with Daphne (prints a demo account)
 	$(PY) manage.py ensure_demo_user
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: setup ## run live simulations for web processes started with REDIS_URL + SIMULATION_RUNNERS=workers (docs/deploy.md)
+	$(PY) manage.py runworker live-runner
 
 lint: $(PIP_STAMP) ## ruff check + ruff format --check
 	$(VENV)/bin/ruff check .

@@ -264,6 +264,9 @@ async def schedule(base: str, session: str, run_ids: list[str], seconds: float
             if message["type"] == "frame":
                 seen.append((message["frame"]["tick"], message["ts"]))
         seen = seen[10:]  # the first second: every run starts at once
+        if len(seen) < 2:
+            return {"rate": 0.0, "max_late_ms": float("inf"), "final_drift_ms": float("inf"),
+                    "frames": len(seen)}  # fmt: skip
         tick0, ts0 = seen[0]
         late = [ts - (ts0 + (tick - tick0) * 0.1) for tick, ts in seen]
         span = seen[-1][1] - ts0
