@@ -267,7 +267,7 @@ class Engine:
         self._event(
             i,
             "recovered",
-            f"{m.ids[i]} recovered" + (" (cold: warming up)" if m.kinds[i] == "cache" else ""),
+            f"{m.ids[i]} recovered" + (" (cold: warming up)" if self.warm[i] < 1.0 else ""),
         )
         for ci, cluster in enumerate(m.clusters):
             for j in cluster:
@@ -537,16 +537,14 @@ class Engine:
             if self._alive(p) == 0:
                 if self.promote_at[ci] is None:
                     self.promote_at[ci] = self._down_since_any(p) + self.params[p]["failover_s"]
+                    # Writes the primary took within the best replica's lag never reached it.
                     best = self._best_replica(ci)
                     lost = self.cluster_writes[ci] * (self.lag_s[best] if best >= 0 else 0.0)
                     self.lost_writes[p] += lost
-                    self._event(
-                        p,
-                        "failed",
-                        f"{m.ids[p]} (primary) down: writes fail until a "
-                        f"replica is promoted; ~{lost:.0f} writes inside the replication "
-                        "lag lost",
-                    )
+                    wait = self.promote_at[ci] - self.now
+                    self._event(p, "failover", f"{m.ids[p]} (primary) is down: writes fail "
+                                f"until a replica is promoted in {wait:g} s; ~{lost:.0f} writes "
+                                "inside the replication lag lost")  # fmt: skip
                 if self.now + EPS >= self.promote_at[ci]:
                     best = self._best_replica(ci)
                     if best >= 0:
@@ -1045,6 +1043,7 @@ class Engine:
             is_primary = self.primary[ci] == i
             if is_primary:
                 self.cluster_writes[ci] = sum(self.in_r[i][k] for k in (WRITE, JOB, BACKGROUND))
+            if is_primary or p["role"] == "primary":  # or a failed primary, not yet rejoined
                 return {"role": "primary", "lost_writes": self.lost_writes[i]}
             writes = self.cluster_writes[ci]
             apply = p["apply_rps"]

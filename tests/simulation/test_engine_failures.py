@@ -82,9 +82,13 @@ def test_primary_failover_promotes_a_replica_after_the_delay():
     assert writes_ok[10:16] == [0.0] * 6
     assert writes_ok[16] == pytest.approx(80.0)
     promoted = [e for e in engine.events if e["kind"] == "promoted"]
+    # 80 writes/s inside a 10 ms replication lag (at 80 of 5000 writes/s applied): ~0.8 lost.
+    lag_s = 0.010 / (1 - 80 / 5000)
     assert promoted == [{"t": 16.0, "component": "db-r1", "kind": "promoted",
                          "text": "db-r1 promoted to primary"}]  # fmt: skip
     assert frames[20].nodes["db-r1"].x["role"] == "primary"
+    assert frames[10].nodes["db"].x["lost_writes"] == pytest.approx(80 * lag_s)
+    assert [e["kind"] for e in engine.events if e["component"] == "db"] == ["failed", "failover"]
 
 
 def test_replica_loss_sends_reads_to_the_primary():
