@@ -175,8 +175,9 @@ export function installDragTracking({ cy, editor }) {
 }
 
 /**
- * Call `onDouble(id)` on a double tap of one node. Cytoscape's own "dbltap" also
- * fires for two quick taps on two different nodes (click, then shift-click).
+ * Call `onDouble(id)` on a double click or double tap of one node. The browser's own
+ * dblclick counts clicks like the system does (a busy page does not lose it); Cytoscape's
+ * dbltap covers touch, and is only trusted when both taps hit the same node.
  */
 export function onDoubleTap(cy, onDouble) {
   let taps = [null, null];
@@ -186,12 +187,29 @@ export function onDoubleTap(cy, onDouble) {
   cy.on("dbltap", "node", (e) => {
     if (taps[0] === e.target.id() && taps[1] === e.target.id()) onDouble(e.target.id());
   });
+  cy.container().addEventListener("dblclick", (e) => {
+    const point = clientToRendered(cy, e.clientX, e.clientY);
+    const hit = cy
+      .nodes()
+      .filter((n) => !n.isParent())
+      .filter((n) => {
+        const box = n.renderedBoundingBox({ includeLabels: false });
+        return point.x >= box.x1 && point.x <= box.x2 && point.y >= box.y1 && point.y <= box.y2;
+      });
+    if (hit.nonempty()) onDouble(hit[hit.length - 1].id());
+  });
+}
+
+function clientToRendered(cy, clientX, clientY) {
+  const rect = cy.container().getBoundingClientRect();
+  return { x: clientX - rect.left, y: clientY - rect.top };
 }
 
 /** Inline rename: an input over the node; Enter keeps, Escape cancels. */
 export function startRename({ cy, editor, input, id }) {
   const node = cy.getElementById(id);
-  if (node.empty()) return;
+  if (node.empty() || (!input.hidden && input.dataset.node === id)) return;
+  input.dataset.node = id;
   const box = node.renderedBoundingBox({ includeLabels: true });
   input.value = node.data("label");
   input.style.left = `${Math.max(0, (box.x1 + box.x2) / 2 - 80)}px`;

@@ -213,16 +213,13 @@ export class Editor {
     this.fit();
   }
 
-  /** Nudge the selected components by (dx, dy) grid steps. */
+  /** Nudge the selected components (and the members of selected groups) by grid steps. */
   nudgeSelected(dx, dy) {
+    const selected = new Set(this.selectedComponentIds());
     const positions = {};
-    for (const id of this.selectedComponentIds()) {
-      const c = model.findComponent(this.doc, id);
-      if (!c || model.isGroupKind(c.kind)) continue;
-      positions[id] = { x: c.x + dx * GRID, y: c.y + dy * GRID };
-    }
     for (const c of this.doc.components) {
-      if (c.parent && positions[c.parent] === undefined && this.selectedComponentIds().includes(c.parent)) {
+      if (model.isGroupKind(c.kind)) continue;
+      if (selected.has(c.id) || (c.parent && selected.has(c.parent))) {
         positions[c.id] = { x: c.x + dx * GRID, y: c.y + dy * GRID };
       }
     }
