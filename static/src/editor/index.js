@@ -222,6 +222,13 @@ async function start(root) {
     actions[name]?.();
   }
 
+  // A click anywhere else closes the open toolbar menus.
+  document.addEventListener("click", (e) => {
+    for (const menu of root.querySelectorAll(".toolbar-menu[open]")) {
+      if (!menu.contains(e.target)) menu.removeAttribute("open");
+    }
+  });
+
   root.addEventListener("click", (e) => {
     const button = e.target.closest("[data-editor-action]");
     if (!button) return;
