@@ -83,6 +83,7 @@ class Engine:
         self.checks = [CheckState(spec) for spec in self.scenario["checks"]]
         self.report_data = Report(self)
         self._steady_memo: dict[tuple, tuple] = {}
+        self.frame: Frame | None = None  # the latest frame
         self._last_signature: tuple | None = None
         self._dirty = True  # an event happened: cluster routing and delays need a look
         self._unsettled = True
@@ -170,15 +171,17 @@ class Engine:
         return self.aborted or self.now >= self.duration - EPS
 
     def run(self, until: float | None = None) -> Frame:
-        """Step until ``now >= until`` (s) or, without ``until``, until finished; last frame."""
-        frame = None
+        """Step until ``now >= until`` (s) or, without ``until``, until finished; last frame.
+
+        With nothing left to run it returns the latest frame (stepping once if there is none).
+        """
         while True:
             if until is None and self.finished:
                 break
             if until is not None and (self.now >= until - EPS or self.aborted):
                 break
-            frame = self.step()
-        return frame if frame is not None else self.step()
+            self.step()
+        return self.frame if self.frame is not None else self.step()
 
     def apply(self, control: dict) -> list[dict]:
         """Apply a live control between ticks; return the events it caused.
@@ -381,6 +384,7 @@ class Engine:
         return self._finish(frame, t0)
 
     def _finish(self, frame: Frame, t0: float) -> Frame:
+        self.frame = frame
         self._run_checks(frame, t0)
         self.events.extend(self._pending_events)
         frame.events = self._pending_events

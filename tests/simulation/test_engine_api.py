@@ -221,3 +221,80 @@ def test_skewed_keys_make_a_hot_shard():
     assert loads == pytest.approx([350 / total, 350 / 2 / total, 350 / 3 / total])
     assert nodes["shard-0"].health == "critical"
     assert nodes["shard-2"].health == "ok"
+
+
+def test_run_on_a_finished_engine_returns_the_last_frame():
+    """run() after the end steps no further."""
+    engine = Engine(single_server(), {"duration_s": 5})
+    last = engine.run()
+    assert engine.run() is last
+    assert engine.tick == 5
+
+
+def balanced(algorithm: str, weights: dict | None = None) -> dict:
+    return {
+        "format": 1, "name": "balanced",
+        "components": [
+            {"id": "users", "kind": "client", "params": {"rps": 300}},
+            {"id": "lb", "kind": "load_balancer",
+             "params": {"algorithm": algorithm, "weights": weights or {}}},
+            {"id": "small", "kind": "web_server", "params": {"size": "small"}},
+            {"id": "big", "kind": "web_server", "params": {"size": "large"}},
+        ],
+        "links": [{"from": "users", "to": "lb"}, {"from": "lb", "to": "small"},
+                  {"from": "lb", "to": "big"}],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "weights", "small_share"),
+    [("round_robin", None, 0.5), ("random", None, 0.5), ("weighted", {"big": 2}, 1 / 3),
+     ("least_connections", None, 1 / 5)],
+)  # fmt: skip
+def test_balancer_algorithms_split_as_documented(algorithm: str, weights: dict | None,
+                                                  small_share: float):  # fmt: skip
+    """Round robin and random split evenly, weighted by weight, least connections by capacity."""
+    nodes = Engine(balanced(algorithm, weights)).step().nodes
+    assert nodes["small"].offered == pytest.approx(300 * small_share)
+    assert nodes["big"].offered == pytest.approx(300 * (1 - small_share))
+
+
+def test_dns_splits_by_geo_weights():
+    """DNS weights (by entry id or data-centre id) set each entry's share."""
+    doc = {
+        "format": 1, "name": "dns",
+        "components": [
+            {"id": "users", "kind": "client", "params": {"rps": 100}},
+            {"id": "dns", "kind": "dns", "params": {"weights": {"east": 3}}},
+            {"id": "east", "kind": "datacenter", "params": {}},
+            {"id": "web-east", "kind": "web_server", "parent": "east", "params": {}},
+            {"id": "web-west", "kind": "web_server", "params": {}},
+        ],
+        "links": [{"from": "users", "to": "dns"}, {"from": "dns", "to": "web-east"},
+                  {"from": "dns", "to": "web-west"}],
+    }  # fmt: skip
+    nodes = Engine(doc).step().nodes
+    assert nodes["web-east"].offered == pytest.approx(75.0)
+    assert nodes["web-west"].offered == pytest.approx(25.0)
+
+
+def test_a_cdn_serves_static_hits_at_the_edge():
+    """Static requests hit the CDN; only its misses reach the origin."""
+    doc = single_server(rps=100, mix={"read": 0.5, "write": 0.0, "static": 0.5, "job": 0.0})
+    doc["components"].append({"id": "cdn", "kind": "cdn", "params": {"hit_ratio": 0.9}})
+    doc["links"] += [{"from": "users", "to": "cdn"}, {"from": "cdn", "to": "web"}]
+    frame = Engine(doc).step()
+    assert frame.nodes["cdn"].offered == pytest.approx(50.0)
+    assert frame.nodes["web"].offered == pytest.approx(50.0 + 5.0)
+    assert frame.globals["throughput_rps"] == pytest.approx(100.0)
+
+
+def test_a_timeout_turns_long_waits_into_errors():
+    """With timeout_ms, the share of requests that would wait longer is dropped."""
+    slow = Engine(single_server(rps=90, service_ms=10.0)).step().globals["error_rate"]
+    doc = single_server(rps=90, service_ms=10.0)
+    doc["components"][1]["params"]["timeout_ms"] = 100.0
+    strict = Engine(doc).step()
+    # M/M/1 at rho 0.9: P(wait > 0.1 s) = 0.9 exp(-(100 - 90) x 0.1) = 0.331.
+    assert slow == 0.0
+    assert strict.globals["error_rate"] == pytest.approx(0.9 * 2.718281828**-1.0, rel=1e-6)
