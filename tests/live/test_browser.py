@@ -127,6 +127,18 @@ def test_a_run_comes_alive_and_a_failed_server_shifts_the_load(
         f".getElementById('web-2').data('fill') !== '{OK}'",
         timeout=10_000,
     )
+    # A dropped socket reconnects by itself and resumes after the last tick it had.
+    before = page.evaluate("document.querySelector('[data-live-run]').liveRun.recording.lastTick")
+    page.evaluate("document.querySelector('[data-live-run]').liveRun.socket.ws.close(4000)")
+    expect(page.locator("[data-role=connection]")).to_have_text("live", timeout=15_000)
+    page.wait_for_function(
+        f"document.querySelector('[data-live-run]').liveRun.recording.lastTick > {before + 3}",
+        timeout=15_000,
+    )
+    ticks = page.evaluate(
+        "document.querySelector('[data-live-run]').liveRun.recording.frames.map(f => f.tick)"
+    )
+    assert ticks == sorted(set(ticks))
     shot(page, "browser-failed")
     shot(other, "browser-watcher")
     assert errors == []

@@ -3,8 +3,9 @@
 
 import { backoffDelay } from "./look.js";
 
-// Close codes after which reconnecting cannot help.
-const FINAL_CODES = new Set([1000, 4401, 4403]);
+// Close codes after which reconnecting cannot help (refused: signed out, no access).
+// A run's normal end is its `ended` message, whatever the close code.
+const FINAL_CODES = new Set([4401, 4403]);
 
 export class RunSocket {
   /**

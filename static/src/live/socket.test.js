@@ -54,6 +54,13 @@ test("it reconnects with backoff from the last tick it has", () => {
   assert.equal(h.timers.pending[1].delay, 1000);
 });
 
+test("a close without an end reconnects, whatever its code", () => {
+  const h = harness();
+  h.socket.connect();
+  h.sockets[0].onclose({ code: 1000 });
+  assert.equal(h.timers.pending.length, 1);
+});
+
 test("it stops after the run ended or the server refused", () => {
   const h = harness();
   h.socket.connect();
