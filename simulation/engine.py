@@ -339,6 +339,8 @@ class Engine:
                 if self.inst[i] != before:
                     self._event(i, "ready", f"{m.ids[i]}: {self.inst[i] - before} instances ready")
         if self._dirty or self._promotions_pending:
+            self.alive = [self._alive(i) for i in range(n)]
+            self.passive_dead = [self._dead_share(i, None)[1] for i in range(n)]
             self._update_clusters()
             self._detection_s = self._max_detection()
         rates = {}
@@ -460,7 +462,7 @@ class Engine:
                 continue
             share = 1.0 / len(targets)
             for j, li in targets:
-                dead = self._dead_share(j, None)[1]
+                dead = self.passive_dead[j]
                 self._send(j, li, k, emitted[k] * share, 0.0, 0.0, 1.0, dead)
         self.sync_dropped += dropped
         health, reason = ("critical", "no target") if dropped > 0 else ("ok", None)
@@ -512,7 +514,7 @@ class Engine:
             for r, frac in self._cluster_targets(cluster, k):
                 self._arrive(r, k, rate * frac, m1, m2, ca2, 0.0)
             return
-        if m.kinds[j] == "cache" and self._alive(j) == 0:
+        if m.kinds[j] == "cache" and self.alive[j] == 0:
             # A dead cache is skipped: every read goes on to the database (a stampede).
             targets = m.routes[j][k]
             if targets:
@@ -627,7 +629,7 @@ class Engine:
                 if w <= 0.0:
                     continue
                 share = w / total
-                dead = self._dead_share(j, None)[1]
+                dead = self.passive_dead[j]
                 self._send(j, li, k, lam[k] * share, m1, m2, share * ca2_in + 1 - share, dead)
         served = offered - dropped
         health, reason = ("ok", None)
@@ -649,7 +651,7 @@ class Engine:
         lam = list(self.in_r[i])
         dropped = list(self.in_dead[i])
         dead_total = sum(dropped)
-        n = self._alive(i)
+        n = self.alive[i]
         factor = SIZE_TIERS[p["size"]][0]
         c = p["concurrency"] * factor
         mu = 1000.0 / p["service_ms"]
@@ -803,7 +805,7 @@ class Engine:
             return 0.0, None
         side = self.model.session_store_of[i]
         if not p["stateful"]:
-            if side >= 0 and self._alive(side) == 0:
+            if side >= 0 and self.alive[side] == 0:
                 return 1.0, "session store down"
             return 0.0, None
         sticky = self._sticky(i)
@@ -894,7 +896,7 @@ class Engine:
             split = 1.0 / len(targets)
             ca2 = split * share_out * cd2 + 1.0 - split * share_out
             for j, li in targets:
-                self._send(j, li, k, rest * split, m1, m2, ca2, self._dead_share(j, None)[1])
+                self._send(j, li, k, rest * split, m1, m2, ca2, self.passive_dead[j])
         return lost
 
     def _balance(
@@ -988,7 +990,7 @@ class Engine:
             cw /= max(len(m.queues_of[wk]), 1)
             caps.append(cw)
             capacity += cw
-        pulled = min(stored, capacity * dt) if self._alive(i) > 0 else 0.0
+        pulled = min(stored, capacity * dt) if self.alive[i] > 0 else 0.0
         stored -= pulled
         self.messages[i] = stored
         if stored > 0.0:
@@ -1038,7 +1040,7 @@ class Engine:
 
     def _extra(self, i: int, kind: str, p: dict) -> dict:
         if kind in ("cache", "cdn"):
-            if self.warm[i] < 1.0 and self._alive(i) > 0:
+            if self.warm[i] < 1.0 and self.alive[i] > 0:
                 self.warm[i] = min(1.0, self.warm[i] + self.dt / max(p.get("warmup_s", 60.0), EPS))
                 self._unsettled = True
             return {"hit_ratio": p["hit_ratio"] * self.warm[i], "warm": self.warm[i]}
