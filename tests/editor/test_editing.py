@@ -134,3 +134,43 @@ def test_components_group_into_a_data_centre_and_move_with_it(make_design, open_
     # Undo takes it out again.
     editor.press("Control+z")
     assert "parent" not in editor.component("web-2")
+
+
+def test_a_kind_dropped_on_a_data_centre_joins_it(make_design, open_editor) -> None:
+    doc = {
+        "format": 1,
+        "components": [
+            {"id": "dc-east", "kind": "datacenter", "x": 300, "y": 200},
+            {"id": "web-1", "kind": "web_server", "parent": "dc-east", "x": 300, "y": 200},
+        ],
+        "links": [],
+    }
+    editor = open_editor(make_design(doc))
+    canvas = editor.canvas_box()
+    x, y = editor.node_point("web-1")
+    cid = editor.drag_kind("cache", x - canvas["x"] + 10, y - canvas["y"] + 15)
+    assert editor.component(cid)["parent"] == "dc-east"
+    # Ungroup takes the selection out again.
+    editor.page.get_by_role("button", name="Ungroup").click()
+    assert "parent" not in editor.component(cid)
+
+
+def test_link_and_delete_without_a_mouse_drag(make_design, open_editor) -> None:
+    """Select sender then receiver, Ctrl+L links them; the Delete button removes a link."""
+    editor = open_editor(make_design(TIER))
+    editor.select_only("web-1")
+    editor.click_node("web-2", shift=True)
+    editor.page.keyboard.press("Control+l")
+    assert ("web-1", "web-2") not in editor.links()  # a web server may not call another
+    expect(editor.page.locator("[data-editor-toast]")).to_contain_text("cannot send requests")
+    editor.press("Escape")
+    editor.page.evaluate(
+        "() => window.sandboxEditor.editor.cy.getElementById('lb->web-1').select()"
+    )
+    toolbar = editor.page.locator(".editor__toolbar")
+    toolbar.get_by_role("button", name="Delete", exact=True).click()
+    assert editor.links() == [("lb", "web-2")]
+    editor.select_only("lb")
+    editor.click_node("web-1", shift=True)
+    editor.page.keyboard.press("Control+l")
+    assert ("lb", "web-1") in editor.links()
