@@ -82,6 +82,18 @@ def test_the_home_page_loads_with_styles_and_scripts(
     assert errors == []
 
 
+def test_it_follows_the_dark_colour_scheme(
+    page: Page, daphne_server: str, templates_loaded: None
+) -> None:
+    background = "() => getComputedStyle(document.body).backgroundColor"
+    page.emulate_media(color_scheme="light")
+    page.goto(daphne_server + "/templates/")
+    assert page.evaluate(background) == "rgb(246, 247, 251)"
+    page.emulate_media(color_scheme="dark")
+    assert page.evaluate(background) == "rgb(17, 21, 28)"
+    shot(page, "templates-dark")
+
+
 def test_sign_up_use_a_template_share_and_fork(
     page: Page,
     browser: Browser,
@@ -210,4 +222,11 @@ def test_my_designs_rename_inline_and_delete_with_confirmation(
     expect(page.locator(".row-danger")).to_have_count(0)
     expect(rows).to_have_count(1)
     assert list(Design.objects.values_list("name", flat=True)) == ["Payments v2"]
+
+    # On a phone the list fits the screen: nothing scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    expect(rows).to_have_count(1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "my-designs-phone")
     assert [e for e in errors if "pageerror" in e] == []

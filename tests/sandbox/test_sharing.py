@@ -33,7 +33,9 @@ def test_it_revokes_the_link(
     alice_client.post(reverse("share_revoke", args=[share_link.design.pk]))
     share_link.refresh_from_db()
     assert share_link.revoked_at is not None
-    assert anon_client.get(share_link.get_absolute_url()).status_code == 404
+    gone = anon_client.get(share_link.get_absolute_url())
+    assert gone.status_code == 404
+    assert "A revoked share link also ends here." in gone.text
 
 
 def test_a_new_link_after_revoking_has_a_new_token(
