@@ -178,6 +178,29 @@ def per_tick(
             "ticks": min(counts), "repeats": repeats}  # fmt: skip
 
 
+def percentile_share(design: dict, ticks: int) -> dict:
+    """CPU per computed tick with and without the end-to-end latency percentiles.
+
+    The engine fits p50/p95/p99 (global and per class) to a mixture of gammas every
+    tick; timing a run where that step returns a constant shows what it costs.
+    """
+    real = engine_module.mixture_percentile
+    out = {}
+    try:
+        for label, stub in (("full", False), ("without", True)):
+            engine_module.mixture_percentile = (lambda p, parts: 0.0) if stub else real
+            engine = Engine(design, {"duration_s": 1e6, "noise": True, "seed": 1})
+            for _ in range(3):
+                engine.step()
+            start = time.thread_time()
+            for _ in range(ticks):
+                engine.step()
+            out[label] = (time.thread_time() - start) / ticks * 1e6
+    finally:
+        engine_module.mixture_percentile = real
+    return out
+
+
 def compile_time(design: dict) -> float:
     start = time.perf_counter()
     Engine(design)
@@ -248,7 +271,9 @@ def verdict(ok: bool) -> str:
 def markdown(ticks: list[dict], hour: dict, comparisons: list[dict]) -> str:
     today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
-        f"Measured {today} on {machine()} with `python bench/bench_engine.py`.",
+        f"Measured {today} on {machine()} with `python bench/bench_engine.py --write` "
+        "(about ten minutes; `--quick` for a smoke run). The machine was shared with other "
+        "work while this ran, so wall times are inflated; CPU times are the better guide.",
         "",
         "### Time per tick, generated designs",
         "",
@@ -280,6 +305,21 @@ def markdown(ticks: list[dict], hour: dict, comparisons: list[dict]) -> str:
                 f'{r["size"]:,}: {r["noise"]["ticks"]} x {r["noise"]["repeats"]}' for r in ticks
             )
         }.",
+        "",
+        "Where a computed tick's time goes: the end-to-end latency percentiles (p50/p95/p99, "
+        "global and per request class, each a quantile of a mixture of gamma laws found by "
+        "bisection, `simulation/metrics.py` `mixture_percentile`, called from "
+        "`Engine._frame`) against everything else, with noise on:",
+        "",
+        "| components | computed tick | without the percentiles | share in the percentiles |",
+        "| ---: | ---: | ---: | ---: |",
+        *[
+            f"| {r['size']:,} | {_us(r['percentiles']['full'])} "
+            f"| {_us(r['percentiles']['without'])} "
+            f"| {1 - r['percentiles']['without'] / r['percentiles']['full']:.0%} |"
+            for r in ticks
+            if "percentiles" in r
+        ],
         "",
         "### One simulated hour",
         "",
@@ -378,6 +418,8 @@ def main() -> None:
         row = {"size": size, "compile_s": compile_time(design),
                "steady": per_tick(design, False, n, repeats, 5, budget_s),
                "noise": per_tick(design, True, n, repeats, 5, budget_s)}  # fmt: skip
+        if size <= 1000:
+            row["percentiles"] = percentile_share(design, max(3, n // (10 if q else 4)))
         ticks.append(row)
         print(f"{size:>6} components: steady {row['steady']['median_us']:9.1f} us/tick, "
               f"noise {row['noise']['median_us']:9.1f} us/tick", file=sys.stderr)  # fmt: skip
