@@ -268,12 +268,13 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def markdown(ticks: list[dict], hour: dict, comparisons: list[dict]) -> str:
+def markdown(ticks: list[dict], hour: dict, comparisons: list[dict], load: str = "") -> str:
     today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         f"Measured {today} on {machine()} with `python bench/bench_engine.py --write` "
         "(about ten minutes; `--quick` for a smoke run). The machine was shared with other "
-        "work while this ran, so wall times are inflated; CPU times are the better guide.",
+        f"work while this ran{load}, so wall times are inflated; CPU times are the better "
+        "guide.",
         "",
         "### Time per tick, generated designs",
         "",
@@ -406,6 +407,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     allow_large_designs()
+    load_before = os.getloadavg()[0]
     q = args.quick
     plan = {10: (3000, 5), 100: (1000, 5), 1000: (300, 3), 10000: (30, 3)}
     budget_s = 1.0 if q else 8.0
@@ -433,10 +435,13 @@ def main() -> None:
         c = comparisons[-1]
         print(f"{rps:>6.0f} req/s {routing}: SimPy {c['simpy']['cpu_s']:.2f} s CPU, engine "
               f"{c['engine']['cpu_s'] * 1000:.1f} ms CPU", file=sys.stderr)  # fmt: skip
+    load_after = os.getloadavg()[0]
+    load = f" (1-minute load average {load_before:.1f} at the start, {load_after:.1f} at the end)"
+    text = markdown(ticks, hour, comparisons, load)
     if args.write:
-        write_section(DOCS, markdown(ticks, hour, comparisons))
+        write_section(DOCS, text)
     if args.markdown:
-        print(markdown(ticks, hour, comparisons))
+        print(text)
     else:
         import json
 
