@@ -8,7 +8,7 @@ import random
 from .components import SIZE_TIERS
 from .document import validate_document
 from .frame import Frame, NodeFrame
-from .metrics import CheckState, Report, mixture_percentile
+from .metrics import CheckState, Report, gamma_quantile, mixture_percentile
 from .model import (
     BACKGROUND,
     CLIENT,
@@ -22,7 +22,7 @@ from .model import (
     Model,
     compile_design,
 )
-from .queueing import gamma_percentile, mmc, mmck, response_percentile
+from .queueing import mmc, mmck, response_percentile
 from .scenario import control_or_raise, validate_scenario
 
 SYNC = 4  # classes 0..3 are user requests; BACKGROUND is work taken from queues
@@ -47,7 +47,7 @@ def _steady(
     if limit is None and timeout_ms is None and abs(ca2 - 1.0) < 1e-9:
         p95 = response_percentile(0.95, lam_i, mu, c)
     else:
-        p95 = gamma_percentile(0.95, w, v)
+        p95 = gamma_quantile(0.95, w, v)
     util = st.rho
     # Whitt's QNA departure variability for exponential service (cs2 = 1).
     cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
@@ -687,7 +687,7 @@ class Engine:
             # Workers pull only what they can process: no waiting here (it is in the queue).
             served = lam
             w, v = 1.0 / mu, 1.0 / (mu * mu)
-            p95 = gamma_percentile(0.95, w, v)
+            p95 = gamma_quantile(0.95, w, v)
             util = min(lam_total / cap, 1.0) if cap > 0 else 0.0
         elif b_before <= EPS and lam_total < cap:
             key = (lam_total / n, mu, c, ca2, p["queue_limit"], p["timeout_ms"])
@@ -710,7 +710,7 @@ class Engine:
                 dropped[k] += lam[k] * st.block_prob + backlog[k] * (1.0 - keep) / dt
                 backlog[k] *= keep
             w, v, util = st.mean_response, st.response_var, st.rho
-            p95 = gamma_percentile(0.95, w, v)
+            p95 = gamma_quantile(0.95, w, v)
         else:
             arrivals = [lam[k] * dt for k in range(NCLASS)]
             total = b_before + lam_total * dt
@@ -734,7 +734,7 @@ class Engine:
             spread = (b_after - b_before) / cap
             w = mean_wait + 1.0 / mu
             v = 1.0 / (mu * mu) + spread * spread / 12.0
-            p95 = gamma_percentile(0.95, w, v)
+            p95 = gamma_quantile(0.95, w, v)
             util = done / (cap * dt)
         served_total = sum(served)
         if kind == "session_store":
@@ -958,7 +958,7 @@ class Engine:
             accepted = min(lam_total, cap * (1.0 - 1e-6))
             st = mmc(accepted / n, mu, c, ca2)
             w, v, util = st.mean_response, st.response_var, st.rho
-            p95 = gamma_percentile(0.95, w, v)
+            p95 = gamma_quantile(0.95, w, v)
         refused = lam_total - accepted
         room = p["max_messages"] - stored
         overflow = max(0.0, accepted * dt - room) / dt
