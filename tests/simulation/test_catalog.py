@@ -102,3 +102,21 @@ def test_every_kind_links_only_to_known_kinds():
 def test_the_shipped_json_schema_is_up_to_date():
     """simulation/schema.json equals what the catalog generates (python -m simulation.schema)."""
     assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text()
+
+
+def test_the_schema_describes_every_kind_and_param():
+    """Each kind's params in the schema have the catalog's names, defaults and bounds."""
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    component = schema["properties"]["components"]["items"]
+    assert component["properties"]["kind"]["enum"] == list(KINDS)
+    for variant in component["allOf"]:
+        kind = KINDS[variant["if"]["properties"]["kind"]["const"]]
+        props = variant["then"]["properties"]["params"]["properties"]
+        assert list(props) == [p.name for p in kind.params]
+        for p in kind.params:
+            assert props[p.name]["default"] == p.default
+            if p.type in ("int", "float") and not p.nullable:
+                assert (props[p.name].get("minimum"), props[p.name].get("maximum")) == (
+                    p.min,
+                    p.max,
+                )
