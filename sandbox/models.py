@@ -6,7 +6,8 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -128,22 +129,29 @@ class Design(models.Model):
         revision, so that two editors never overwrite each other. The document must be
         validated already.
         """
-        with transaction.atomic():
-            if lock:
-                current = Design.objects.select_for_update().only("head").get(pk=self.pk)
-                self.head = current.head
-            if base_revision is not None and base_revision != self.head:
-                raise StaleRevisionError(self.head)
-            revision = Revision.objects.create(
-                design=self,
-                number=self.head + 1,
-                document=document,
-                author=author,
-                message=message[:200],
-            )
-            self.head = revision.number
-            self.updated_at = timezone.now()
-            self.save(update_fields=["head", "updated_at"])
+        try:
+            with transaction.atomic():
+                if lock:
+                    current = Design.objects.select_for_update().only("head").get(pk=self.pk)
+                    self.head = current.head
+                if base_revision is not None and base_revision != self.head:
+                    raise StaleRevisionError(self.head)
+                revision = Revision.objects.create(
+                    design=self,
+                    number=self.head + 1,
+                    document=document,
+                    author=author,
+                    message=message[:200],
+                )
+                self.head = revision.number
+                self.updated_at = timezone.now()
+                self.save(update_fields=["head", "updated_at"])
+        except IntegrityError:
+            # A concurrent save took this number first (SQLite has no row locks): the
+            # unique (design, number) constraint refuses the second one as stale.
+            newest = self.revisions.aggregate(newest=Max("number"))["newest"] or 0
+            self.head = newest
+            raise StaleRevisionError(newest) from None
         return revision
 
     def active_share_link(self) -> ShareLink | None:

@@ -14,7 +14,7 @@ from sandbox.diff import diff_documents
 from sandbox.documents import InputError, check_document
 from sandbox.forms import CompareForm
 from sandbox.http import HtmxHttpRequest
-from sandbox.models import Revision
+from sandbox.models import Revision, StaleRevisionError
 
 
 @login_required
@@ -73,7 +73,13 @@ def revision_restore(request: HtmxHttpRequest, pk: int, number: int) -> HttpResp
             request, f"Revision {number} no longer passes validation, nothing restored: {error}"
         )
         return redirect("design_history", pk=design.pk)
-    new = design.add_revision(document, author=request.user, message=f"Restored revision {number}")
+    try:
+        new = design.add_revision(
+            document, author=request.user, message=f"Restored revision {number}"
+        )
+    except StaleRevisionError:
+        messages.error(request, "Someone saved this design at the same moment; try again.")
+        return redirect("design_history", pk=design.pk)
     messages.success(
         request, f"Restored revision {number} as the new revision {new.number}; nothing was lost."
     )

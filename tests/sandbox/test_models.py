@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.models import Design, DesignLimitError, StaleRevisionError
+from sandbox.models import Design, DesignLimitError, Revision, StaleRevisionError
 
 
 def test_every_save_makes_a_revision(alice: Any, design: Design, document: dict[str, Any]) -> None:
@@ -49,3 +49,14 @@ def test_the_design_limit_is_per_user(
         Design.create_with_document(owner=alice, name="b", document=document, message="")
     Design.create_with_document(owner=bob, name="b", document=document, message="")
     assert Design.objects.count() == 2
+
+
+def test_a_number_taken_by_a_concurrent_save_is_refused_as_stale(
+    alice: Any, design: Design, document: dict[str, Any]
+) -> None:
+    """Without row locks (SQLite), the unique revision number still stops a lost update."""
+    Revision.objects.create(design=design, number=2, document=document, author=alice)
+    with pytest.raises(StaleRevisionError) as caught:
+        design.add_revision(document, author=alice, base_revision=1, lock=False)
+    assert caught.value.current_revision == 2
+    assert design.revisions.count() == 2
