@@ -5,14 +5,16 @@ from __future__ import annotations
 import math
 import random
 
+from .clusters import Clusters
 from .components import SIZE_TIERS
+from .controls import Controls
 from .document import validate_document
 from .frame import Frame, NodeFrame
-from .metrics import CheckState, Report, gamma_quantile, mixture_percentile
+from .metrics import CheckState, Report, exit_latencies, gamma_quantile, node_steady_state
 from .model import (
     BACKGROUND,
     CLIENT,
-    GROUP,
+    EPS,
     JOB,
     NCLASS,
     READ,
@@ -22,39 +24,16 @@ from .model import (
     Model,
     compile_design,
 )
-from .queueing import mmc, mmck, response_percentile
+from .queueing import mmc, mmck
 from .scenario import control_or_raise, validate_scenario
 
 SYNC = 4  # classes 0..3 are user requests; BACKGROUND is work taken from queues
 CLASS_NAMES = ("read", "write", "static", "job")
 WARN_UTIL = 0.7
 CRITICAL_UTIL = 0.9
-EPS = 1e-9
 
 
-def _steady(
-    lam_i: float, mu: float, c: int, ca2: float, limit: int | None, timeout_ms: float | None
-) -> tuple[float, float, float, float, float, float]:
-    """One instance in steady state: (drop fraction, mean s, variance s^2, p95 s, rho, cd2)."""
-    st = mmc(lam_i, mu, c, ca2) if limit is None else mmck(lam_i, mu, c, limit)
-    drop_frac = st.block_prob
-    if timeout_ms is not None and st.wait_prob > 0.0:
-        # Waits past the timeout: the M/M/c wait tail, stretched by Allen-Cunneen's factor.
-        drain = (c * mu - lam_i) if limit is None else c * mu
-        tail = st.wait_prob * math.exp(-drain * timeout_ms / 1000.0 * 2.0 / (ca2 + 1.0))
-        drop_frac += (1.0 - drop_frac) * tail
-    w, v = st.mean_response, st.response_var
-    if limit is None and timeout_ms is None and abs(ca2 - 1.0) < 1e-9:
-        p95 = response_percentile(0.95, lam_i, mu, c)
-    else:
-        p95 = gamma_quantile(0.95, w, v)
-    util = st.rho
-    # Whitt's QNA departure variability for exponential service (cs2 = 1).
-    cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
-    return drop_frac, w, v, p95, util, cd2
-
-
-class Engine:
+class Engine(Controls, Clusters):
     """Simulates a design tick by tick.
 
     ``Engine(document, scenario=None, seed=None)`` validates and compiles the
@@ -196,120 +175,6 @@ class Engine:
     def report(self) -> dict:
         """The CLI JSON object (DESIGN.md "CLI output"): averages after warm-up, series, checks."""
         return self.report_data.to_json()
-
-    # --- controls ------------------------------------------------------------------------
-
-    def _event(self, i: int | None, kind: str, text: str) -> None:
-        self._dirty = True
-        cid = self.model.ids[i] if i is not None else None
-        t = round(self.now, 6)
-        self._pending_events.append({"t": t, "component": cid, "kind": kind, "text": text})
-
-    def _apply(self, c: dict) -> None:
-        m = self.model
-        action = c["action"]
-        if action == "link_latency":
-            for li, (a, b) in enumerate(m.links):
-                if (m.ids[a], m.ids[b]) == (c["from"], c["to"]):
-                    self.link_extra[li] = c["ms"] / 1000.0 - m.link_base_s[li]
-            self._event(None, "link_latency", f"{c['from']} -> {c['to']} latency {c['ms']:g} ms")
-            return
-        i = m.index[c["target"]]
-        cid = m.ids[i]
-        if action == "fail":
-            self._fail(i, c.get("count"))
-        elif action == "recover":
-            self._recover(i)
-        elif action == "scale":
-            if "size" in c:
-                self.params[i]["size"] = c["size"]
-                self._event(i, "scaled", f"{cid} resized to {c['size']}")
-            if "instances" in c:
-                self._scale_to(i, c["instances"], "scaled")
-        elif action == "set_rate":
-            self.rate[i] = c["rps"]
-            self.ramps[i] = None
-            self._event(i, "rate", f"{cid} rate set to {c['rps']:g} req/s")
-        elif action == "set_param":
-            self.params[i][c["param"]] = c["value"]
-            self._event(i, "param", f"{cid} {c['param']} set to {c['value']}")
-        elif action == "flush":
-            self.warm[i] = 0.0
-            self._event(i, "flushed", f"{cid} flushed: every read goes to the database")
-
-    def _fail(self, i: int, count: int | None) -> None:
-        m = self.model
-        cid = m.ids[i]
-        if m.role[i] == GROUP:
-            self.failed[i], self.failed_at[i] = True, self.now
-            self._last_failure = self.now
-            inside = m.members.get(i, [])
-            self._event(i, "failed", f"{cid} failed: {len(inside)} components down")
-            return
-        if count is None:
-            if not self.failed[i]:
-                self.failed[i], self.failed_at[i] = True, self.now
-            self._last_failure = self.now
-            self._event(i, "failed", f"{cid} failed")
-            return
-        alive = self.inst[i] - len(self.dead_times[i])
-        k = min(count, alive)
-        self.dead_times[i].extend([self.now] * k)
-        self._last_failure = self.now
-        self._event(i, "failed", f"{cid}: {k} of {self.inst[i]} instances failed")
-
-    def _recover(self, i: int) -> None:
-        m = self.model
-        was_down = self._unavailable(i) or self.dead_times[i]
-        self.failed[i] = False
-        self.dead_times[i] = []
-        affected = m.members.get(i, []) if m.role[i] == GROUP else [i]
-        for j in affected:
-            if m.kinds[j] in ("cache", "cdn") and was_down:
-                self.warm[j] = 0.0
-        self._event(
-            i,
-            "recovered",
-            f"{m.ids[i]} recovered" + (" (cold: warming up)" if self.warm[i] < 1.0 else ""),
-        )
-        for ci, cluster in enumerate(m.clusters):
-            for j in cluster:
-                if j in affected and j != self.primary[ci] and m.params[j]["role"] == "primary":
-                    self.params[j]["role"] = "replica"
-                    self._event(
-                        j,
-                        "rejoined",
-                        f"{m.ids[j]} rejoined as a replica of {m.ids[self.primary[ci]]}",
-                    )
-
-    def _scale_to(self, i: int, target: int, why: str) -> None:
-        cid = self.model.ids[i]
-        current = self.inst[i] + len(self.starting[i])
-        delay = self.params[i].get("provision_s", 0.0)
-        if target > current:
-            self.starting[i].extend([self.now + delay] * (target - current))
-            self._event(
-                i,
-                why,
-                f"{cid} scaling {current} -> {target} instances"
-                + (f" (ready in {delay:g} s)" if delay else ""),
-            )
-            if delay == 0:
-                self._ready_instances(i)
-        elif target < current:
-            drop = current - target
-            cut = min(drop, len(self.starting[i]))
-            if cut:
-                del self.starting[i][-cut:]
-            self.inst[i] -= drop - cut
-            self._event(i, why, f"{cid} scaling {current} -> {target} instances")
-        self.params[i]["instances"] = target
-
-    def _ready_instances(self, i: int) -> None:
-        ready = [t for t in self.starting[i] if t <= self.now + EPS]
-        if ready:
-            self.starting[i] = [t for t in self.starting[i] if t > self.now + EPS]
-            self.inst[i] += len(ready)
 
     # --- one tick ------------------------------------------------------------------------
 
@@ -535,57 +400,6 @@ class Engine:
             self.in_m2[j][k] += live * m2
             self.in_ca2[j] += live * ca2
 
-    def _update_clusters(self) -> None:
-        m = self.model
-        self.read_targets: list[list[tuple[int, float]]] = []
-        for ci, cluster in enumerate(m.clusters):
-            p = self.primary[ci]
-            if self._alive(p) == 0:
-                if self.promote_at[ci] is None:
-                    self.promote_at[ci] = self._down_since_any(p) + self.params[p]["failover_s"]
-                    # Writes the primary took within the best replica's lag never reached it.
-                    best = self._best_replica(ci)
-                    lost = self.cluster_writes[ci] * (self.lag_s[best] if best >= 0 else 0.0)
-                    self.lost_writes[p] += lost
-                    wait = self.promote_at[ci] - self.now
-                    self._event(p, "failover", f"{m.ids[p]} (primary) is down: writes fail "
-                                f"until a replica is promoted in {wait:g} s; ~{lost:.0f} writes "
-                                "inside the replication lag lost")  # fmt: skip
-                if self.now + EPS >= self.promote_at[ci]:
-                    best = self._best_replica(ci)
-                    if best >= 0:
-                        self.primary[ci] = best
-                        self.params[best]["role"] = "primary"
-                        self.promote_at[ci] = None
-                        self.repl_backlog[best] = 0.0
-                        self._event(best, "promoted", f"{m.ids[best]} promoted to primary")
-            else:
-                self.promote_at[ci] = None
-            p = self.primary[ci]
-            replicas = [r for r in cluster if r != p and self._alive(r) > 0
-                        and self.params[r]["role"] == "replica"]  # fmt: skip
-            if replicas:
-                self.read_targets.append([(r, 1.0 / len(replicas)) for r in replicas])
-            else:
-                self.read_targets.append([(p, 1.0)])
-        self._promotions_pending = any(t is not None for t in self.promote_at)
-
-    def _down_since_any(self, i: int) -> float:
-        t = self._down_since(i)
-        if t == math.inf and self.dead_times[i]:
-            t = max(self.dead_times[i])
-        return min(t, self.now)
-
-    def _best_replica(self, ci: int) -> int:
-        candidates = [r for r in self.model.clusters[ci] if r != self.primary[ci]
-                      and self._alive(r) > 0]  # fmt: skip
-        return min(candidates, key=lambda r: (self.lag_s[r], r)) if candidates else -1
-
-    def _cluster_targets(self, ci: int, k: int) -> list[tuple[int, float]]:
-        if k == READ:
-            return self.read_targets[ci]
-        return [(self.primary[ci], 1.0)]
-
     # --- nodes -----------------------------------------------------------------------------
 
     def _router(self, i: int) -> NodeFrame:
@@ -695,7 +509,7 @@ class Engine:
             if steady is None:
                 if len(self._steady_memo) > 50_000:
                     self._steady_memo.clear()
-                steady = self._steady_memo[key] = _steady(*key)
+                steady = self._steady_memo[key] = node_steady_state(*key)
             drop_frac, w, v, p95, util, cd2 = steady
             for k in range(NCLASS):
                 served[k] = lam[k] * (1.0 - drop_frac)
@@ -1151,7 +965,7 @@ class Engine:
         exits = tuple(tuple(self.exits[k]) for k in range(SYNC))
         last_exits, latency = self._latency_memo
         if exits != last_exits:
-            latency = _latencies(exits)
+            latency = exit_latencies(exits)
             self._latency_memo = (exits, latency)
         completed, weighted_mean, classes, overall = latency
         dropped = self.sync_dropped
@@ -1190,39 +1004,3 @@ class Engine:
                 if spec["abort"]:
                     self.aborted = True
                     self._event(None, "aborted", f"run aborted by check: {spec['name']}")
-
-
-def _merge(exits: tuple[tuple[float, float, float], ...]) -> list[tuple[float, float, float]]:
-    """Exit streams as (rate, mean, variance), streams with equal moments merged."""
-    merged: dict[tuple[float, float], float] = {}
-    for rate, m1, m2 in exits:
-        if rate > 0.0:
-            merged[(m1, m2)] = merged.get((m1, m2), 0.0) + rate
-    return [(rate, m1, max(m2 - m1 * m1, 0.0)) for (m1, m2), rate in merged.items()]
-
-
-def _percentiles(parts: tuple[tuple[float, float, float], ...]) -> dict[str, float]:
-    return {
-        "p50_ms": mixture_percentile(0.5, parts) * 1000.0,
-        "p95_ms": mixture_percentile(0.95, parts) * 1000.0,
-        "p99_ms": mixture_percentile(0.99, parts) * 1000.0,
-    }
-
-
-def _latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) -> tuple:
-    """(completed req/s, sum of rate x mean, per-class numbers, overall percentiles)."""
-    classes = {}
-    completed = weighted_mean = 0.0
-    everything: list[tuple[float, float, float]] = []
-    for k, streams in enumerate(exits):
-        parts = _merge(streams)
-        rate = sum(r for r, _, _ in parts)
-        if rate <= 0.0:
-            continue
-        mean = sum(r * m1 for r, m1, _ in parts) / rate
-        completed += rate
-        weighted_mean += rate * mean
-        everything.extend(streams)
-        classes[CLASS_NAMES[k]] = {"rps": rate, "mean_ms": mean * 1000.0,
-                                   **_percentiles(tuple(parts))}  # fmt: skip
-    return completed, weighted_mean, classes, _percentiles(tuple(_merge(tuple(everything))))

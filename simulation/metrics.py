@@ -6,12 +6,14 @@ import math
 from functools import lru_cache
 from statistics import NormalDist
 
-from .queueing import _lower_gamma_regularized, gamma_percentile
+from .queueing import _lower_gamma_regularized, gamma_percentile, mmc, mmck, response_percentile
 
 # Above this shape the gamma CDF is evaluated by Wilson-Hilferty (error below 1e-4 in
 # probability there), which costs one normal CDF instead of a long series.
 WILSON_HILFERTY_SHAPE = 200.0
 _NORMAL = NormalDist()
+
+CLASS_NAMES = ("read", "write", "static", "job")
 
 OPS = {
     ">": lambda a, b: a > b,
@@ -268,3 +270,61 @@ class Report:
 
 def _gamma_ms(p: float, mean: float, var: float) -> float:
     return gamma_quantile(p, mean, var) * 1000.0
+
+
+def node_steady_state(
+    lam_i: float, mu: float, c: int, ca2: float, limit: int | None, timeout_ms: float | None
+) -> tuple[float, float, float, float, float, float]:
+    """One instance in steady state: (drop fraction, mean s, variance s^2, p95 s, rho, cd2)."""
+    st = mmc(lam_i, mu, c, ca2) if limit is None else mmck(lam_i, mu, c, limit)
+    drop_frac = st.block_prob
+    if timeout_ms is not None and st.wait_prob > 0.0:
+        # Waits past the timeout: the M/M/c wait tail, stretched by Allen-Cunneen's factor.
+        drain = (c * mu - lam_i) if limit is None else c * mu
+        tail = st.wait_prob * math.exp(-drain * timeout_ms / 1000.0 * 2.0 / (ca2 + 1.0))
+        drop_frac += (1.0 - drop_frac) * tail
+    w, v = st.mean_response, st.response_var
+    if limit is None and timeout_ms is None and abs(ca2 - 1.0) < 1e-9:
+        p95 = response_percentile(0.95, lam_i, mu, c)
+    else:
+        p95 = gamma_quantile(0.95, w, v)
+    util = st.rho
+    # Whitt's QNA departure variability for exponential service (cs2 = 1).
+    cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
+    return drop_frac, w, v, p95, util, cd2
+
+
+def _merge(exits: tuple[tuple[float, float, float], ...]) -> list[tuple[float, float, float]]:
+    """Exit streams as (rate, mean, variance), streams with equal moments merged."""
+    merged: dict[tuple[float, float], float] = {}
+    for rate, m1, m2 in exits:
+        if rate > 0.0:
+            merged[(m1, m2)] = merged.get((m1, m2), 0.0) + rate
+    return [(rate, m1, max(m2 - m1 * m1, 0.0)) for (m1, m2), rate in merged.items()]
+
+
+def _percentiles(parts: tuple[tuple[float, float, float], ...]) -> dict[str, float]:
+    return {
+        "p50_ms": mixture_percentile(0.5, parts) * 1000.0,
+        "p95_ms": mixture_percentile(0.95, parts) * 1000.0,
+        "p99_ms": mixture_percentile(0.99, parts) * 1000.0,
+    }
+
+
+def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) -> tuple:
+    """(completed req/s, sum of rate x mean, per-class numbers, overall percentiles)."""
+    classes = {}
+    completed = weighted_mean = 0.0
+    everything: list[tuple[float, float, float]] = []
+    for k, streams in enumerate(exits):
+        parts = _merge(streams)
+        rate = sum(r for r, _, _ in parts)
+        if rate <= 0.0:
+            continue
+        mean = sum(r * m1 for r, m1, _ in parts) / rate
+        completed += rate
+        weighted_mean += rate * mean
+        everything.extend(streams)
+        classes[CLASS_NAMES[k]] = {"rps": rate, "mean_ms": mean * 1000.0,
+                                   **_percentiles(tuple(parts))}  # fmt: skip
+    return completed, weighted_mean, classes, _percentiles(tuple(_merge(tuple(everything))))

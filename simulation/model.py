@@ -10,6 +10,7 @@ from .components import ALL_CLASSES, KINDS
 from .graph import build_graph, topological_order
 
 NCLASS = len(ALL_CLASSES)
+EPS = 1e-9  # tolerance for comparing simulated times and emptiness of backlogs
 READ, WRITE, STATIC, JOB, BACKGROUND = range(NCLASS)
 
 # Behaviour codes per kind, so the hot loop dispatches on small ints.

@@ -1,0 +1,125 @@
+"""Live controls and scheduled faults: how the engine's state changes between ticks."""
+
+from __future__ import annotations
+
+from .model import EPS, GROUP
+
+
+class Controls:
+    """Engine mixin: fail, recover, scale, rates, parameters, flushes and link latency.
+
+    Every change records an event (``_event``), which also marks the engine's
+    cached routing as stale.
+    """
+
+    def _event(self, i: int | None, kind: str, text: str) -> None:
+        self._dirty = True
+        cid = self.model.ids[i] if i is not None else None
+        t = round(self.now, 6)
+        self._pending_events.append({"t": t, "component": cid, "kind": kind, "text": text})
+
+    def _apply(self, c: dict) -> None:
+        m = self.model
+        action = c["action"]
+        if action == "link_latency":
+            for li, (a, b) in enumerate(m.links):
+                if (m.ids[a], m.ids[b]) == (c["from"], c["to"]):
+                    self.link_extra[li] = c["ms"] / 1000.0 - m.link_base_s[li]
+            self._event(None, "link_latency", f"{c['from']} -> {c['to']} latency {c['ms']:g} ms")
+            return
+        i = m.index[c["target"]]
+        cid = m.ids[i]
+        if action == "fail":
+            self._fail(i, c.get("count"))
+        elif action == "recover":
+            self._recover(i)
+        elif action == "scale":
+            if "size" in c:
+                self.params[i]["size"] = c["size"]
+                self._event(i, "scaled", f"{cid} resized to {c['size']}")
+            if "instances" in c:
+                self._scale_to(i, c["instances"], "scaled")
+        elif action == "set_rate":
+            self.rate[i] = c["rps"]
+            self.ramps[i] = None
+            self._event(i, "rate", f"{cid} rate set to {c['rps']:g} req/s")
+        elif action == "set_param":
+            self.params[i][c["param"]] = c["value"]
+            self._event(i, "param", f"{cid} {c['param']} set to {c['value']}")
+        elif action == "flush":
+            self.warm[i] = 0.0
+            self._event(i, "flushed", f"{cid} flushed: every read goes to the database")
+
+    def _fail(self, i: int, count: int | None) -> None:
+        m = self.model
+        cid = m.ids[i]
+        if m.role[i] == GROUP:
+            self.failed[i], self.failed_at[i] = True, self.now
+            self._last_failure = self.now
+            inside = m.members.get(i, [])
+            self._event(i, "failed", f"{cid} failed: {len(inside)} components down")
+            return
+        if count is None:
+            if not self.failed[i]:
+                self.failed[i], self.failed_at[i] = True, self.now
+            self._last_failure = self.now
+            self._event(i, "failed", f"{cid} failed")
+            return
+        alive = self.inst[i] - len(self.dead_times[i])
+        k = min(count, alive)
+        self.dead_times[i].extend([self.now] * k)
+        self._last_failure = self.now
+        self._event(i, "failed", f"{cid}: {k} of {self.inst[i]} instances failed")
+
+    def _recover(self, i: int) -> None:
+        m = self.model
+        was_down = self._unavailable(i) or self.dead_times[i]
+        self.failed[i] = False
+        self.dead_times[i] = []
+        affected = m.members.get(i, []) if m.role[i] == GROUP else [i]
+        for j in affected:
+            if m.kinds[j] in ("cache", "cdn") and was_down:
+                self.warm[j] = 0.0
+        self._event(
+            i,
+            "recovered",
+            f"{m.ids[i]} recovered" + (" (cold: warming up)" if self.warm[i] < 1.0 else ""),
+        )
+        for ci, cluster in enumerate(m.clusters):
+            for j in cluster:
+                if j in affected and j != self.primary[ci] and m.params[j]["role"] == "primary":
+                    self.params[j]["role"] = "replica"
+                    self._event(
+                        j,
+                        "rejoined",
+                        f"{m.ids[j]} rejoined as a replica of {m.ids[self.primary[ci]]}",
+                    )
+
+    def _scale_to(self, i: int, target: int, why: str) -> None:
+        cid = self.model.ids[i]
+        current = self.inst[i] + len(self.starting[i])
+        delay = self.params[i].get("provision_s", 0.0)
+        if target > current:
+            self.starting[i].extend([self.now + delay] * (target - current))
+            self._event(
+                i,
+                why,
+                f"{cid} scaling {current} -> {target} instances"
+                + (f" (ready in {delay:g} s)" if delay else ""),
+            )
+            if delay == 0:
+                self._ready_instances(i)
+        elif target < current:
+            drop = current - target
+            cut = min(drop, len(self.starting[i]))
+            if cut:
+                del self.starting[i][-cut:]
+            self.inst[i] -= drop - cut
+            self._event(i, why, f"{cid} scaling {current} -> {target} instances")
+        self.params[i]["instances"] = target
+
+    def _ready_instances(self, i: int) -> None:
+        ready = [t for t in self.starting[i] if t <= self.now + EPS]
+        if ready:
+            self.starting[i] = [t for t in self.starting[i] if t > self.now + EPS]
+            self.inst[i] += len(ready)
