@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sandbox.access import get_owned_design
@@ -21,6 +22,14 @@ SORTS = {
     "name": ("name", "pk"),
     "created": ("-created_at", "-pk"),
 }
+
+
+def _save_touching(form: RenameForm | DesignSettingsForm) -> Design:
+    """Save a settings form; a rename or a description counts as a change in the list."""
+    design = form.save(commit=False)
+    design.updated_at = timezone.now()
+    design.save()
+    return design
 
 
 @login_required
@@ -83,7 +92,7 @@ def design_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             return redirect("design_settings", pk=design.pk)
     form = RenameForm(request.POST if request.method == "POST" else None, instance=design)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        _save_touching(form)
         if request.htmx:
             return render(request, "sandbox/design_list.html#design-row", {"design": design})
         messages.success(request, f"Renamed to “{design.name}”.")
@@ -145,7 +154,7 @@ def design_settings(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = DesignSettingsForm(request.POST if request.method == "POST" else None, instance=design)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
+            _save_touching(form)
             messages.success(request, "Saved the design's settings.")
             return redirect(design)
         design.refresh_from_db()

@@ -147,6 +147,13 @@ def test_sign_up_use_a_template_share_and_fork(
     expect(page.get_by_test_id("revision")).to_have_count(2)
     expect(page.get_by_test_id("diff")).to_contain_text("Renamed")
     shot(page, "history")
+    # Comparing a revision with itself swaps in the diff without leaving the page.
+    history_url = page.url
+    page.get_by_label("From").select_option("2")
+    page.get_by_role("button", name="Compare").click()
+    expect(page.get_by_test_id("diff")).to_contain_text("No differences.")
+    expect(page).to_have_url(re.compile(r"a=2&b=2"))
+    assert page.url.startswith(history_url)
 
     # Share it.
     page.goto(f"{base}/designs/{design.pk}/")
@@ -213,6 +220,12 @@ def test_my_designs_rename_inline_and_delete_with_confirmation(
     field.press("Enter")
     expect(rows.filter(has_text="Payments v2")).to_have_count(1)
     assert page.url.endswith("/designs/")  # swapped in place, no navigation
+
+    page.get_by_label("Sort by").select_option("name")
+    expect(rows.first).to_contain_text("Chat")
+    expect(page).to_have_url(re.compile(r"sort=name"))
+    page.get_by_label("Sort by").select_option("updated")
+    expect(rows.first).to_contain_text("Payments v2")
 
     chat = rows.filter(has_text="Chat")
     chat.get_by_role("link", name="Delete").click()

@@ -183,3 +183,13 @@ def test_it_deletes_inline_with_an_empty_row(alice_client: Client, design: Desig
     assert response.status_code == 200
     assert response.content == b""
     assert not Design.objects.filter(pk=design.pk).exists()
+
+
+def test_a_rename_counts_as_a_change(
+    alice_client: Client, alice: Any, document: dict[str, Any]
+) -> None:
+    first = _make(alice, "First", document)
+    _make(alice, "Second", document)
+    alice_client.post(reverse("design_rename", args=[first.pk]), {"name": "First, renamed"})
+    names = [d.name for d in alice_client.get(reverse("design_list")).context["designs"]]
+    assert names == ["First, renamed", "Second"]
