@@ -50,7 +50,8 @@ class EditorDriver:
         return box
 
     def node_point(self, cid: str) -> tuple[float, float]:
-        """Where component `cid` is on the screen (page pixels)."""
+        """Where component `cid` is on the screen (page pixels), once the view is still."""
+        self.page.wait_for_function("() => !window.sandboxEditor.editor.cy.animated()")
         rendered = self.page.evaluate(
             "id => { const p = window.sandboxEditor.editor.cy.getElementById(id)"
             ".renderedPosition(); return {x: p.x, y: p.y}; }",

@@ -47,7 +47,7 @@ def test_problems_are_listed_outlined_and_select_their_culprit(make_design, open
 
 def test_export_png_svg_and_json(make_design, open_editor, tmp_path: Path) -> None:
     editor = open_editor(make_design(DOC, name="Export me"))
-    menu = editor.page.locator(".toolbar-menu > summary")
+    menu = editor.page.locator(".toolbar-menu > summary", has_text="Export")
     files = {}
     for label, suffix in (("Image (PNG)", ".png"), ("Drawing (SVG)", ".svg"),
                           ("Document (JSON)", ".json")):  # fmt: skip

@@ -106,7 +106,9 @@ export class PropertiesPanel {
     if (!form || form.dataset.targetId !== detail.id) return;
     for (const input of form.querySelectorAll("[name]")) {
       const field = input.name.replace(/^p\./, "");
-      const bad = detail.errors && Object.hasOwn(detail.errors, field);
+      const errors = detail.errors ?? {};
+      // A rule across a map's entries ("shares must add up to 1") marks every entry.
+      const bad = Object.hasOwn(errors, field) || Object.hasOwn(errors, field.split(".")[0]);
       if (bad) input.setAttribute("aria-invalid", "true");
       else input.removeAttribute("aria-invalid");
     }
