@@ -52,6 +52,14 @@ def designs(draw: st.DrawFn, with_async: bool = True) -> dict:
             comps.append({"id": f"db-r{r}", "kind": "database", "params": {"role": "replica"}})
             links.append({"from": "db", "to": f"db-r{r}"})
     if with_async and draw(st.booleans()):
+        comps.append({"id": "sessions", "kind": "session_store", "params": {}})
+        links.append({"from": "web", "to": "sessions"})
+    if with_async and draw(st.booleans()):
+        comps.append({"id": "dc", "kind": "datacenter", "params": {}})
+        for comp in comps:
+            if comp["kind"] in ("web_server", "database") and draw(st.booleans()):
+                comp["parent"] = "dc"
+    if with_async and draw(st.booleans()):
         comps += [
             {"id": "queue", "kind": "message_queue",
              "params": {"max_messages": draw(st.integers(1, 5000))}},
@@ -67,8 +75,11 @@ def scenarios(draw: st.DrawFn, doc: dict) -> dict:
     faults = []
     for _ in range(draw(st.integers(0, 3))):
         target = draw(st.sampled_from(ids))
-        action = draw(st.sampled_from(["fail", "recover"]))
-        faults.append({"at": draw(st.integers(0, 20)), "target": target, "action": action})
+        action = draw(st.sampled_from(["fail", "recover", "fail_some"]))
+        fault = {"at": draw(st.integers(0, 20)), "target": target, "action": action}
+        if action == "fail_some":
+            fault.update({"action": "fail", "count": draw(st.integers(1, 3))})
+        faults.append(fault)
     return {
         "duration_s": 25,
         "noise": draw(st.booleans()),
