@@ -10,6 +10,7 @@ from .components import SIZE_TIERS
 from .controls import Controls
 from .document import validate_document
 from .frame import Frame, NodeFrame
+from .limits import Limits
 from .metrics import CheckState, Report, exit_latencies, gamma_quantile, node_steady_state
 from .model import (
     BACKGROUND,
@@ -40,11 +41,19 @@ class Engine(Controls, Clusters):
     design once. ``now`` is simulated seconds, ``tick`` the ticks done;
     ``step()`` advances one tick and returns its Frame; ``run(until)`` steps
     until ``now >= until`` (default: the scenario's end or an aborting check).
-    ``seed`` overrides the scenario's seed (default 0).
+    ``seed`` overrides the scenario's seed (default 0). ``limits`` bounds the
+    document's size (default ``Limits()``; benchmarks of huge designs raise it).
     """
 
-    def __init__(self, document: dict, scenario: dict | None = None, seed: int | None = None):
-        self.document = validate_document(document)
+    def __init__(
+        self,
+        document: dict,
+        scenario: dict | None = None,
+        seed: int | None = None,
+        *,
+        limits: Limits | None = None,
+    ) -> None:
+        self.document = validate_document(document, limits)
         self.scenario = validate_scenario(scenario, self.document)
         self.seed = seed if seed is not None else self.scenario.get("seed", 0)
         self.random = random.Random(self.seed)

@@ -298,3 +298,12 @@ def test_a_timeout_turns_long_waits_into_errors():
     # M/M/1 at rho 0.9: P(wait > 0.1 s) = 0.9 exp(-(100 - 90) x 0.1) = 0.331.
     assert slow == 0.0
     assert strict.globals["error_rate"] == pytest.approx(0.9 * 2.718281828**-1.0, rel=1e-6)
+
+
+def test_the_engine_enforces_limits_it_is_given():
+    """Engine(limits=...) validates the document against those limits."""
+    from simulation import Limits
+
+    with pytest.raises(DesignError, match="at most 3 allowed"):
+        Engine(web_stack(), limits=Limits(max_components=3))
+    assert Engine(web_stack(), limits=Limits(max_components=9)).step().tick == 1
