@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from simulation import ControlError, DesignError, Engine
+from simulation import ControlError, DesignError, Engine, Limits
 
 from .designs import single_server, web_stack
 
@@ -302,8 +302,6 @@ def test_a_timeout_turns_long_waits_into_errors():
 
 def test_the_engine_enforces_limits_it_is_given():
     """Engine(limits=...) validates the document against those limits."""
-    from simulation import Limits
-
     with pytest.raises(DesignError, match="at most 3 allowed"):
         Engine(web_stack(), limits=Limits(max_components=3))
     assert Engine(web_stack(), limits=Limits(max_components=9)).step().tick == 1
