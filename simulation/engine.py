@@ -471,17 +471,19 @@ class Engine(Controls, Clusters):
         kind = m.kinds[i]
         p = self.params[i]
         dt = self.dt
-        lam = list(self.in_r[i])
+        in_r = self.in_r[i]
+        lam = list(in_r)
         dropped = list(self.in_dead[i])
         dead_total = sum(dropped)
+        in_total = sum(in_r)
         n = self.alive[i]
         factor = SIZE_TIERS[p["size"]][0]
         c = p["concurrency"] * factor
         mu = 1000.0 / p["service_ms"]
         cap = n * c * mu
-        lam_total = sum(lam)
+        lam_total = in_total
         reason = None
-        if lam_total > 0.0 and n > 0:
+        if kind == "web_server" and lam_total > 0.0 and n > 0:
             pre = self._pre_drop(i, kind, p, n)
             if pre[0] > 0.0:
                 reason = pre[1]
@@ -490,7 +492,7 @@ class Engine(Controls, Clusters):
                         dropped[k] += lam[k] * pre[0]
                         lam[k] *= 1.0 - pre[0]
                 lam_total = sum(lam)
-        ca2 = self.in_ca2[i] / sum(self.in_r[i]) if sum(self.in_r[i]) > 0 else 1.0
+        ca2 = self.in_ca2[i] / in_total if in_total > 0.0 else 1.0
         if n > 1 and not m.upstream_balanced[i]:
             ca2 = ca2 / n + 1.0 - 1.0 / n
         backlog = self.backlog[i]
@@ -520,9 +522,12 @@ class Engine(Controls, Clusters):
                     self._steady_memo.clear()
                 steady = self._steady_memo[key] = node_steady_state(*key)
             drop_frac, w, v, p95, util, cd2 = steady
-            for k in range(NCLASS):
-                served[k] = lam[k] * (1.0 - drop_frac)
-                dropped[k] += lam[k] * drop_frac
+            if drop_frac == 0.0:
+                served = lam
+            else:
+                for k in range(NCLASS):
+                    served[k] = lam[k] * (1.0 - drop_frac)
+                    dropped[k] += lam[k] * drop_frac
         elif p["queue_limit"] is not None and b_before >= p["queue_limit"] * n - EPS:
             # A full limited queue is in M/M/c/K's steady state: it stays full and blocks.
             st = mmck(lam_total / n, mu, c, p["queue_limit"])
@@ -564,7 +569,7 @@ class Engine(Controls, Clusters):
             # Its load is the web tiers' session lookups, already counted where they came from.
             return self._side_frame(i, n, util, lam_total, dead_total, served_total, dropped,
                                     backlog, b_before, w, v, p95, reason)  # fmt: skip
-        self._count_drops(dropped)
+        self.sync_dropped += dropped[0] + dropped[1] + dropped[2] + dropped[3]
         w_out, v_out = w, v
         side = m.session_store_of[i]
         if side >= 0 and not p.get("stateful", False):
@@ -588,7 +593,7 @@ class Engine(Controls, Clusters):
         status, health, reason = self._health(
             i, n, util, drop_total - dead_total, dead_total, reason, queued
         )
-        offered = sum(self.in_r[i]) + dead_total
+        offered = in_total + dead_total
         return NodeFrame(
             status,
             health,
