@@ -643,11 +643,9 @@ class Engine(Controls, Clusters):
         fresh = sum(1 for t in self.dead_times[i]
                     if self.now - self.dt < t + detect <= self.now + EPS)  # fmt: skip
         if fresh:
-            lost = (
-                self.params[self._first_client()]["sessions"] * fresh / max(self.inst[i], 1)
-                if self._first_client() >= 0
-                else 0.0
-            )
+            # Sessions are spread evenly over the instances that held them.
+            sessions = sum(self.params[c]["sessions"] for c in self._sources)
+            lost = sessions * fresh / max(self.inst[i], 1)
             self.sessions_lost[i] += lost
             self._event(
                 i,
@@ -657,12 +655,6 @@ class Engine(Controls, Clusters):
             )
             return min(fresh / max(n, 1), 1.0), "sessions lost"
         return 0.0, None
-
-    def _first_client(self) -> int:
-        for i, kind in enumerate(self.model.kinds):
-            if kind == "client":
-                return i
-        return -1
 
     def _sticky(self, i: int) -> bool:
         m = self.model
