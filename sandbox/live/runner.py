@@ -83,9 +83,9 @@ def _load(run_id: Any) -> Run:
 
 
 @database_sync_to_async
-def _save_progress(run_id: Any, session: RunSession, first_unsaved: int) -> int:
-    """Append the frames not saved yet as one chunk; return the next unsaved index."""
-    frames = session.frames[first_unsaved:]
+def _save_progress(run_id: Any, session: RunSession, first_unsaved: int, upto: int) -> int:
+    """Append frames [first_unsaved, upto) as one chunk; return the next unsaved index."""
+    frames = session.frames[first_unsaved:upto]
     if frames:
         RunChunk.objects.create(run_id=run_id, first_tick=frames[0]["tick"], frames=frames)
     fields: dict[str, Any] = {
@@ -97,7 +97,7 @@ def _save_progress(run_id: Any, session: RunSession, first_unsaved: int) -> int:
     if session.status == RunStatus.RUNNING:
         Run.objects.filter(pk=run_id, started_at__isnull=True).update(started_at=timezone.now())
     Run.objects.filter(pk=run_id).update(**fields)
-    return len(session.frames)
+    return upto
 
 
 @database_sync_to_async
@@ -143,6 +143,8 @@ class Runner:
         self._reader: asyncio.Task[None] | None = None
         self._saved = 0
         self._saved_at = 0.0
+        self._saving: asyncio.Task[None] | None = None
+        self._save_again = False
         self._published_at = -1e9
         self._idle_since: float | None = None
         self._resync = False
@@ -277,10 +279,12 @@ class Runner:
                 session.fail(reason)
             elif session.status != status:
                 session.stop(reason)
+            if self._saving is not None:
+                await self._saving
             if self._saved < len(session.frames):
                 try:
-                    await _save_progress(self.run_id, session, self._saved)
-                    self._saved = len(session.frames)
+                    upto = len(session.frames)
+                    self._saved = await _save_progress(self.run_id, session, self._saved, upto)
                 except Exception:
                     log.exception("run %s: could not save its last frames", self.run_id)
             try:
@@ -306,6 +310,8 @@ class Runner:
         await self.close()
 
     async def close(self) -> None:
+        if self._saving is not None and not self._saving.done():
+            await self._saving
         if self._reader is not None:
             self._reader.cancel()
             self._reader = None
@@ -414,11 +420,32 @@ class Runner:
             await self._save_if_due(force=True)
 
     async def _save_if_due(self, force: bool = False) -> None:
+        """Save new frames and the state in the background when due.
+
+        Ticks never wait for the database: a slow write (SQLite's fsync on a busy
+        disk) would otherwise put every run of the process behind its schedule.
+        """
         unsaved = len(self.session.frames) - self._saved
         due = self.clock() - self._saved_at >= self.config.flush_s
-        if force or unsaved >= self.config.flush_ticks or due:
-            self._saved = await _save_progress(self.run_id, self.session, self._saved)
-            self._saved_at = self.clock()
+        if not (force or unsaved >= self.config.flush_ticks or due):
+            return
+        self._saved_at = self.clock()
+        if self._saving is not None and not self._saving.done():
+            self._save_again = True
+            return
+        self._saving = asyncio.create_task(self._save_in_background())
+
+    async def _save_in_background(self) -> None:
+        while True:
+            self._save_again = False
+            try:
+                upto = len(self.session.frames)
+                self._saved = await _save_progress(self.run_id, self.session, self._saved, upto)
+            except Exception:
+                log.exception("run %s: saving failed; retried when next due", self.run_id)
+                return
+            if not self._save_again:
+                return
 
 
 class RunnerTasks:
