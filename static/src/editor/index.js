@@ -10,6 +10,7 @@ import { normalizeCatalog } from "./catalog.js";
 import { Editor } from "./editor.js";
 import { exportJson, exportPng, exportSvg } from "./export.js";
 import { parseImport } from "./io.js";
+import { KIND_LOOKS } from "./looks.js";
 import { emptyDocument } from "./model.js";
 import { renderPalette } from "./palette.js";
 import { ProblemsPanel } from "./problems.js";
@@ -82,19 +83,11 @@ async function start(root) {
   const banner = makeBanner($("[data-editor-banner]"));
 
   performance.mark("editor:start");
-  const answer = await request(config.catalogUrl, { quiet: true });
-  performance.mark("editor:catalog");
-  if (!answer.ok) {
-    banner.show({
-      tone: "error",
-      text: `The editor could not load the component catalog (server answered ${answer.status}). Reload the page to try again.`,
-      actions: [{ label: "Reload", name: "reload", run: () => location.reload() }],
-    });
-    return;
-  }
-  const catalog = normalizeCatalog(answer.data);
+  // The catalog comes over the network while the diagram is being drawn.
+  const catalogAnswer = request(config.catalogUrl, { quiet: true });
+  const kinds = new Set([...Object.keys(KIND_LOOKS), ...config.doc.components.map((c) => c.kind)]);
   const large = config.doc.components.length + config.doc.links.length > 400;
-  const cy = createCanvas($("[data-editor-canvas]"), catalog, config.readOnly, { large });
+  const cy = createCanvas($("[data-editor-canvas]"), kinds, config.readOnly, { large });
   performance.mark("editor:canvas");
 
   let saver = null;
@@ -102,7 +95,7 @@ async function start(root) {
   let properties = null;
   const editor = new Editor({
     cy,
-    catalog,
+    catalog: normalizeCatalog({}),
     doc: config.doc,
     readOnly: config.readOnly,
     events: {
@@ -118,6 +111,23 @@ async function start(root) {
   performance.mark("editor:diagram");
   editor.fit();
   performance.mark("editor:fit");
+  const firstFrame = new Promise((resolve) => {
+    cy.one("render", () => requestAnimationFrame(resolve));
+    cy.forceRender();
+  });
+
+  const answer = await catalogAnswer;
+  performance.mark("editor:catalog");
+  if (!answer.ok) {
+    cy.autoungrabify(true);
+    banner.show({
+      tone: "error",
+      text: `The editor could not load the component catalog (server answered ${answer.status}), so it cannot edit. Reload the page to try again.`,
+      actions: [{ label: "Reload", name: "reload", run: () => location.reload() }],
+    });
+    return;
+  }
+  editor.catalog = normalizeCatalog(answer.data);
 
   properties = new PropertiesPanel({
     editor,
@@ -158,7 +168,7 @@ async function start(root) {
         else document.dispatchEvent(new CustomEvent("design:saved", { detail: { revision } }));
       },
     });
-    renderPalette($("[data-editor-palette]"), catalog, {
+    renderPalette($("[data-editor-palette]"), editor.catalog, {
       helpArea: $("[data-editor-palette-help]"),
       onAdd(kind, point) {
         if (point === null) {
@@ -339,10 +349,7 @@ async function start(root) {
   showEmptyHint();
   updateButtons();
   // Interactive once the diagram is on the screen, not merely handed to Cytoscape.
-  await new Promise((resolve) => {
-    cy.one("render", () => requestAnimationFrame(resolve));
-    cy.forceRender();
-  });
+  await firstFrame;
   root.dataset.ready = "true";
   performance.mark("editor:interactive");
   problems.check();

@@ -12,15 +12,11 @@ export const KIND_LOOKS = {
   session_store: { shape: "tag", color: "#db2777" },
   database: { shape: "barrel", color: "#9333ea" },
   shard_router: { shape: "rhomboid", color: "#b45309" },
-  shard: { shape: "barrel", color: "#6d28d9" },
-  shards: { shape: "barrel", color: "#6d28d9" },
   message_queue: { shape: "rectangle", color: "#ca8a04" },
-  autoscaler: { shape: "star", color: "#0f766e" },
-  autoscaling: { shape: "star", color: "#0f766e" },
   datacenter: { shape: "round-rectangle", color: "#64748b" },
 };
 
-const FALLBACK = { shape: "round-rectangle", color: "#475569" };
+export const FALLBACK = { shape: "round-rectangle", color: "#475569" };
 
 export function lookOf(kind) {
   return KIND_LOOKS[kind] ?? FALLBACK;

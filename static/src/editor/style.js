@@ -1,7 +1,7 @@
 // The Cytoscape stylesheet: one shape and colour per kind, readable labels in
 // light and dark colour schemes, and the states the editor adds as classes.
 
-import { lookOf } from "./looks.js";
+import { FALLBACK, lookOf } from "./looks.js";
 
 const SCHEMES = {
   light: {
@@ -57,7 +57,8 @@ export function buildStyle(kinds, scheme = "light", { large = false } = {}) {
         "text-background-shape": "round-rectangle",
         "border-width": 2,
         "border-color": c.textBackground,
-        "background-color": "#475569",
+        shape: FALLBACK.shape,
+        "background-color": FALLBACK.color,
         // Labels too small to read are not drawn at all: big designs zoomed out stay fast.
         "min-zoomed-font-size": 7,
       },
