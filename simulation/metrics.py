@@ -48,19 +48,39 @@ def _rounded(parts: tuple[tuple[float, float, float], ...]) -> tuple:
 @lru_cache(maxsize=8192)
 def _mixture_percentile(p: float, parts: tuple[tuple[float, float, float], ...]) -> float:
     # The mixture's quantile lies between the smallest and largest part quantiles.
+    # Newton steps on the CDF, kept inside that bracket (bisecting when a step leaves it).
     quantiles = [gamma_quantile(p, m, v) for _, m, v in parts]
     lo, hi = min(quantiles), max(quantiles)
     if hi - lo <= 1e-12 * max(hi, 1e-12):
         return hi
+    x = sum(w * q for (w, _, _), q in zip(parts, quantiles, strict=True))
     for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        if _mixture_cdf(mid, parts) < p:
-            lo = mid
+        excess = _mixture_cdf(x, parts) - p
+        if excess < 0.0:
+            lo = x
         else:
-            hi = mid
-        if hi - lo <= 1e-7 * hi:
-            break
-    return 0.5 * (lo + hi)
+            hi = x
+        density = _mixture_pdf(x, parts)
+        step = excess / density if density > 0.0 else math.inf
+        candidate = x - step
+        if not lo < candidate < hi:
+            candidate = 0.5 * (lo + hi)
+        if abs(candidate - x) <= 1e-9 * x or hi - lo <= 1e-9 * hi:
+            return candidate
+        x = candidate
+    return x
+
+
+def _mixture_pdf(x: float, parts: tuple[tuple[float, float, float], ...]) -> float:
+    total = 0.0
+    for w, mean, var in parts:
+        if mean <= 0.0 or var <= 0.0 or x <= 0.0:
+            continue
+        shape = mean * mean / var
+        rate = mean / var
+        log_pdf = shape * math.log(rate) + (shape - 1.0) * math.log(x) - rate * x
+        total += w * math.exp(log_pdf - math.lgamma(shape))
+    return total
 
 
 def _mixture_cdf(x: float, parts: tuple[tuple[float, float, float], ...]) -> float:

@@ -48,7 +48,8 @@ def test_a_golden_run_gives_its_stored_report(name: str):
     assert {k: v for k, v in got.items() if k not in numbers} == {
         k: v for k, v in stored.items() if k not in numbers
     }
-    assert [got[k] for k in numbers] == pytest.approx([stored[k] for k in numbers], rel=1e-9)
+    # Solvers converge to 1e-9; anything beyond 1e-6 is a change in the model.
+    assert [got[k] for k in numbers] == pytest.approx([stored[k] for k in numbers], rel=1e-6)
 
 
 def flatten(value: object, path: str = "") -> dict:
