@@ -228,6 +228,9 @@ def test_stateless_tier_with_a_session_store_loses_no_session():
     """With sessions in a shared store, a dead server only costs the detection delay."""
     r = run("stateless-web")
     assert r.events("sessions_lost") == []
+    for t in (100, 125, 200):  # every served request looked its session up in the store
+        assert r.node("sessions", t).offered == pytest.approx(r.node("web", t).served)
+    assert r.node("sessions", 100).offered == pytest.approx(900.0)
     assert "sessions_lost" not in r.node("web", 200).x
     assert [f.globals["error_rate"] for f in r.between(120, 130)] == [pytest.approx(0.25)] * 10
     assert all(f.globals["availability"] == 1.0 for f in r.between(130, 420))
