@@ -28,11 +28,27 @@ export function createCanvas(container, kinds, readOnly, { large = false } = {})
   });
   // Cytoscape swallows the mouse down, so the canvas would never take the keyboard focus.
   cy.on("tapstart", () => container.focus({ preventScroll: true }));
+  if (large) showArrowsWhenZoomedIn(cy);
   const media = globalThis.matchMedia?.("(prefers-color-scheme: dark)");
   media?.addEventListener("change", () => {
     cy.style(style());
   });
   return cy;
+}
+
+/** Big designs: arrowheads only once they are big enough to see (zoom >= 0.5). */
+function showArrowsWhenZoomedIn(cy) {
+  let detailed = false;
+  const update = () => {
+    const wanted = cy.zoom() >= 0.5;
+    if (wanted === detailed) return;
+    detailed = wanted;
+    cy.batch(() => (wanted ? cy.edges().addClass("detailed") : cy.edges().removeClass("detailed")));
+  };
+  cy.on("zoom", update);
+  cy.on("add", "edge", (e) => {
+    if (detailed) e.target.addClass("detailed");
+  });
 }
 
 /** Model coordinates of a point given in client (page viewport) pixels. */

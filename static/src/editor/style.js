@@ -92,8 +92,11 @@ export function buildStyle(kinds, scheme = "light", { large = false } = {}) {
         width: 2,
         "line-color": c.edge,
         "target-arrow-color": c.edge,
-        "target-arrow-shape": "triangle",
-        "curve-style": large ? "straight" : "bezier",
+        "target-arrow-shape": large ? "none" : "triangle",
+        // Big designs start zoomed out: plain lines (haystack) draw several times faster
+        // than lines with arrowheads; zoomed in, edges get their arrows back (.detailed).
+        "curve-style": large ? "haystack" : "bezier",
+        "haystack-radius": 0,
         label: "data(label)",
         "min-zoomed-font-size": 7,
         "font-size": 11,
@@ -103,6 +106,10 @@ export function buildStyle(kinds, scheme = "light", { large = false } = {}) {
         "text-background-padding": 2,
         "text-rotation": "autorotate",
       },
+    },
+    {
+      selector: "edge.detailed, edge:selected",
+      style: { "curve-style": large ? "straight" : "bezier", "target-arrow-shape": "triangle" },
     },
     {
       selector: ".has-problem",
