@@ -419,6 +419,12 @@ class Engine(Controls, Clusters):
         ca2_in = self.in_ca2[i] / sum(lam) if sum(lam) > 0 else 1.0
         dropped = sum(dead_in)
         self._count_drops(dead_in)
+        if self.alive[i] == 0:
+            # A failed router (or one in a failed data centre) passes nothing on.
+            self._count_drops(lam)
+            status, health, reason = self._health(i, 0, 0.0, 0.0, 0.0, None, 0.0)
+            return NodeFrame(status, health, reason, offered, 0.0, 0.0, offered, 0.0, 0.0, 0.0,
+                             1, 0, {})  # fmt: skip
         is_dns = m.kinds[i] == "dns"
         p = self.params[i]
         for k in range(NCLASS):

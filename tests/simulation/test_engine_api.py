@@ -305,3 +305,25 @@ def test_the_engine_enforces_limits_it_is_given():
     with pytest.raises(DesignError, match="at most 3 allowed"):
         Engine(web_stack(), limits=Limits(max_components=3))
     assert Engine(web_stack(), limits=Limits(max_components=9)).step().tick == 1
+
+
+def test_a_failed_router_passes_nothing_on():
+    """A shard router that fails drops every request sent to it."""
+    doc = {
+        "format": 1, "name": "router",
+        "components": [
+            {"id": "users", "kind": "client", "params": {"rps": 50,
+             "mix": {"read": 1.0, "write": 0.0, "static": 0.0, "job": 0.0}}},
+            {"id": "web", "kind": "web_server", "params": {}},
+            {"id": "router", "kind": "shard_router", "params": {}},
+            {"id": "shard", "kind": "database", "params": {}},
+        ],
+        "links": [{"from": "users", "to": "web"}, {"from": "web", "to": "router"},
+                  {"from": "router", "to": "shard"}],
+    }  # fmt: skip
+    engine = Engine(doc)
+    engine.apply({"action": "fail", "target": "router"})
+    frame = engine.step()
+    assert frame.nodes["router"].status == "down"
+    assert frame.nodes["router"].dropped == pytest.approx(50.0)
+    assert frame.globals["error_rate"] == 1.0
