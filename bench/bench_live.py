@@ -63,6 +63,7 @@ from sandbox.models import Design  # noqa: E402
 from simulation import Engine, validate_document, validate_scenario  # noqa: E402
 
 HEADING = "## Live runs"
+WARM_UP_S = 3.0
 DOCS = ROOT / "docs" / "benchmarks.md"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -234,7 +235,7 @@ async def fan_out(bases: list[str], session: str, run_id: str, viewers: int, sec
                 return
 
     await clients[0].send_json({"action": "start"})
-    await asyncio.sleep(1.0)  # warm-up: connections settle, the first frames go out
+    await asyncio.sleep(WARM_UP_S)  # the start: 100 hellos answered, first frames out
     stop_at = time.time() + seconds
     server_cpu, own_cpu = cpu_seconds(SERVER_PIDS), time.process_time()
     await asyncio.gather(*(read(i, ws) for i, ws in enumerate(clients)))
@@ -357,7 +358,11 @@ def markdown(fan: list[tuple[str, dict[str, Any]]], runs: list[dict[str, Any]],
         )
     out += [
         "",
-        "Lag is the viewer's arrival time minus the runner's send time (`ts` of the frame).",
+        "Lag is the viewer's arrival time minus the runner's send time (`ts` of the frame),",
+        f"measured after the first {WARM_UP_S:g} s of the run; the worst seconds (second of",
+        "the measurement, worst lag in ms): "
+        + "; ".join(f"{label}: {r['worst_seconds']}" for label, r in fan)
+        + ".",
         "Server CPU is the web (and worker) processes' CPU time per second of measurement",
         "(100% = one core): "
         + ", ".join(
@@ -446,6 +451,7 @@ def main() -> None:
         fan.append(("1 Daphne, embedded runner", asyncio.run(
             fan_out([base], session, run_id, 100, seconds))))  # fmt: skip
         print("fan-out, one process:", fan[-1][1], flush=True)
+    with servers(1, 0, limits) as (base,):
         run_ids = [start_run(base, session, doc30.pk, "10") for _ in range(20)]
         runs = asyncio.run(schedule(base, session, run_ids, seconds))
         print("schedule:", runs, flush=True)
