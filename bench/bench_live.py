@@ -218,27 +218,29 @@ async def fan_out(bases: list[str], session: str, run_id: str, viewers: int, sec
     lags: list[float] = []
     timeline: list[tuple[float, float]] = []
     counts = [0] * viewers
-    stop_at = 0.0
 
     async def read(i: int, ws: WebSocketClient) -> None:
+        """Read from the start (a socket nobody reads backs up); count after the warm-up."""
         while True:
             message = await ws.recv_json(30)
             if message["type"] == "frame":
                 now = time.time()
-                if now < stop_at:
-                    lags.append(now - message["ts"])
-                    timeline.append((now - stop_at + seconds, now - message["ts"]))
-                    counts[i] += 1
-                else:
+                if now >= stop_at:
                     return
+                if now >= start_at:
+                    lags.append(now - message["ts"])
+                    timeline.append((now - start_at, now - message["ts"]))
+                    counts[i] += 1
             elif message["type"] == "ended":
                 return
 
     await clients[0].send_json({"action": "start"})
-    await asyncio.sleep(WARM_UP_S)  # the start: 100 hellos answered, first frames out
-    stop_at = time.time() + seconds
+    start_at = time.time() + WARM_UP_S  # the start: first frames out, everything settles
+    stop_at = start_at + seconds
+    readers = asyncio.gather(*(read(i, ws) for i, ws in enumerate(clients)))
+    await asyncio.sleep(max(0.0, start_at - time.time()))
     server_cpu, own_cpu = cpu_seconds(SERVER_PIDS), time.process_time()
-    await asyncio.gather(*(read(i, ws) for i, ws in enumerate(clients)))
+    await readers
     server_cpu = cpu_seconds(SERVER_PIDS) - server_cpu
     own_cpu = time.process_time() - own_cpu
     await clients[0].send_json({"action": "stop"})

@@ -119,6 +119,31 @@ class RunConsumer(AsyncWebsocketConsumer):
         if self.viewing["active"]:
             await self._ask_runner("runner.leave")
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Handle runner messages directly, the rest as channels does.
+
+        Channels hops to its one database thread (`close_old_connections`) before every
+        message; for frames, many a second per viewer, that queue became the lag. The
+        run handlers reach the database only through `database_sync_to_async`, which
+        does that clean-up itself.
+        """
+        handler = self._runner_handlers.get(message["type"])
+        if handler is None:
+            await super().dispatch(message)
+        else:
+            await handler(message)
+
+    @property
+    def _runner_handlers(self) -> dict[str, Any]:
+        return {
+            "run.sync": self.run_sync,
+            "run.frame": self.run_frame,
+            "run.event": self.run_event,
+            "run.status": self.run_status,
+            "run.error": self.run_error,
+            "run.ended": self.run_ended,
+        }
+
     # -- from the viewer ------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
