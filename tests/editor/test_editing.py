@@ -174,3 +174,33 @@ def test_link_and_delete_without_a_mouse_drag(make_design, open_editor) -> None:
     editor.click_node("web-1", shift=True)
     editor.page.keyboard.press("Control+l")
     assert ("lb", "web-1") in editor.links()
+
+
+def test_a_keyboard_alone_builds_and_links(make_design, open_editor) -> None:
+    """Enter adds from the palette, N/Shift+N select on the canvas, Ctrl+L links, F2 renames."""
+    editor = open_editor(make_design())
+    page = editor.page
+    page.locator('.palette__item[data-kind="load_balancer"]').focus()
+    page.keyboard.press("Enter")
+    page.locator('.palette__item[data-kind="web_server"]').focus()
+    page.keyboard.press("Enter")
+    assert editor.component_ids() == ["lb-1", "web-1"]
+    page.locator("[data-editor-canvas]").focus()
+    page.keyboard.press("n")
+    assert editor.selected() == ["lb-1"]
+    page.keyboard.press("Shift+n")
+    assert sorted(editor.selected()) == ["lb-1", "web-1"]
+    page.keyboard.press("Control+l")
+    assert editor.links() == [("lb-1", "web-1")]
+    page.keyboard.press("Escape")
+    page.keyboard.press("p")
+    assert editor.selected() == ["web-1"]
+    page.keyboard.press("F2")
+    rename = page.locator("[data-editor-rename]")
+    expect(rename).to_be_focused()
+    page.keyboard.type("Web tier")
+    page.keyboard.press("Enter")
+    assert editor.component("web-1")["label"] == "Web tier"
+    before = editor.component("web-1")["y"]
+    page.keyboard.press("ArrowDown")
+    assert editor.component("web-1")["y"] == before + 20

@@ -271,12 +271,14 @@ export class Editor {
     return this.cy.$("node:selected").map((n) => n.id());
   }
 
-  select(ids) {
+  /** Select exactly `ids` (in that order) and bring `center` (or all of them) into view. */
+  select(ids, { center = null } = {}) {
     this.cy.batch(() => {
-      this.cy.elements().unselect();
+      for (const e of this.cy.$(":selected")) if (!ids.includes(e.id())) e.unselect();
       for (const id of ids) this.cy.getElementById(id).select();
     });
-    const chosen = this.cy.collection(ids.map((id) => this.cy.getElementById(id)));
+    const shown = center ? [center] : ids;
+    const chosen = this.cy.collection(shown.map((id) => this.cy.getElementById(id)));
     if (chosen.nonempty()) this.cy.animate({ center: { eles: chosen } }, { duration: 200 });
   }
 

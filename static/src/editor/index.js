@@ -271,6 +271,21 @@ async function start(root) {
     toast(`Imported ${file.name}. Undo (Ctrl+Z) brings the previous diagram back.`);
   });
 
+  function selectNeighbour(step, add) {
+    const ids = editor.doc.components.map((c) => c.id);
+    if (!ids.length) return;
+    const selected = new Set(editor.selectedComponentIds());
+    const last = [...editor.selectionOrder].reverse().find((id) => selected.has(id));
+    const at = last === undefined ? (step > 0 ? -1 : 0) : ids.indexOf(last);
+    const next = ids[(at + step + ids.length) % ids.length];
+    if (add) {
+      cy.getElementById(next).select();
+      editor.select([...selected, next], { center: next });
+    } else {
+      editor.select([next]);
+    }
+  }
+
   function showEmptyHint() {
     const hint = $("[data-editor-empty]");
     if (hint) hint.hidden = editor.doc.components.length > 0;
@@ -330,6 +345,12 @@ async function start(root) {
     }
     if (key === "escape") {
       cy.elements().unselect();
+      return;
+    }
+    // Keyboard selection on the canvas: N / P walk the components, Shift adds to the selection.
+    if ((key === "n" || key === "p") && !mod && !e.altKey && root.contains(document.activeElement)) {
+      e.preventDefault();
+      selectNeighbour(key === "n" ? 1 : -1, e.shiftKey);
       return;
     }
     const arrows = { arrowleft: [-1, 0], arrowright: [1, 0], arrowup: [0, -1], arrowdown: [0, 1] };
