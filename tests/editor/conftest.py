@@ -45,6 +45,7 @@ def open_editor(page: Page, daphne_server: str, alice: Any) -> Callable[[Design]
         page.goto(f"{daphne_server}/designs/{design.pk}/")
         return EditorDriver(page).wait_ready()
 
+    open_.page = page  # type: ignore[attr-defined]  # to listen before the page loads
     return open_
 
 

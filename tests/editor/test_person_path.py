@@ -18,6 +18,11 @@ def test_lb_two_web_servers_primary_replica_and_cache_from_the_palette(
 ) -> None:
     """Users -> LB -> two web servers -> cache -> DB primary -> replica, saved and valid."""
     design = make_design()
+    errors: list[str] = []
+    open_editor.page.on("pageerror", lambda exc: errors.append(str(exc)))
+    open_editor.page.on(
+        "console", lambda msg: errors.append(msg.text) if msg.type in ("error", "warning") else None
+    )
     editor = open_editor(design)
     started = time.monotonic()
     users = editor.drag_kind("client", 60, 260)
@@ -77,3 +82,4 @@ def test_lb_two_web_servers_primary_replica_and_cache_from_the_palette(
     assert roles == {primary: "primary", replica: "replica"}
     # A scripted person: far below the two minutes a first-time human gets.
     assert elapsed < 60
+    assert errors == []

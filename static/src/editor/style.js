@@ -40,7 +40,6 @@ export function buildStyle(kinds, scheme = "light", { large = false } = {}) {
       style: {
         width: 48,
         height: 48,
-        label: "data(label)",
         color: c.text,
         "font-size": 12,
         "font-family": "system-ui, sans-serif",
@@ -63,6 +62,8 @@ export function buildStyle(kinds, scheme = "light", { large = false } = {}) {
         "min-zoomed-font-size": 7,
       },
     },
+    // Only elements with a label get one (edgehandles' ghost elements have none).
+    { selector: "node[label]", style: { label: "data(label)" } },
     ...perKind,
     {
       selector: 'node[role = "replica"]',
@@ -97,7 +98,6 @@ export function buildStyle(kinds, scheme = "light", { large = false } = {}) {
         // than lines with arrowheads; zoomed in, edges get their arrows back (.detailed).
         "curve-style": large ? "haystack" : "bezier",
         "haystack-radius": 0,
-        label: "data(label)",
         "min-zoomed-font-size": 7,
         "font-size": 11,
         color: c.text,
@@ -107,6 +107,7 @@ export function buildStyle(kinds, scheme = "light", { large = false } = {}) {
         "text-rotation": "autorotate",
       },
     },
+    { selector: "edge[label]", style: { label: "data(label)" } },
     {
       selector: "edge.detailed, edge:selected",
       style: { "curve-style": large ? "straight" : "bezier", "target-arrow-shape": "triangle" },
