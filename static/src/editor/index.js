@@ -192,7 +192,11 @@ async function start(root) {
   }
 
   const actions = {
-    save: () => saver?.save({ message: takeMessage(), force: true }),
+    // Saving without a change makes no revision, unless the user wrote a message for it.
+    save: () => {
+      const message = takeMessage();
+      saver?.save({ message, force: Boolean(message) });
+    },
     undo: () => editor.undo(),
     redo: () => editor.redo(),
     delete: () => editor.deleteSelected(),
