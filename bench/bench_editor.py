@@ -314,7 +314,21 @@ def markdown(results: dict[str, Any]) -> str:
     for size, runs in results["tti_ms"].items():
         cells = " | ".join(f"{statistics.median(r[m] for r in runs):.0f}" for m in MARKS)
         lines.append(f"| {size} | {cells} |")
-    lines += ["", f"Machine load average during the run: {results['load']}."]
+    lines += [
+        "",
+        f"Machine load average during the run: {results['load']}: the same runs vary by a"
+        " factor of two from one minute to the next on this shared machine.",
+        "",
+        "Nearly all the time after `fit` is Cytoscape's first draw, with its code still cold"
+        " (building and drawing the same 500 components again in a page that has done it"
+        " once is several times faster). What keeps it down: the view is fitted from the document's coordinates"
+        " (Cytoscape's own fit measures every label and edge first: about 0.7 s at 500),"
+        " the catalog is fetched while the diagram is drawn, and designs of more than 400"
+        " elements skip label wrapping and label backgrounds and draw links as plain lines"
+        " until zoomed in to 50 % (arrowheads cost more than the rest of the drawing)."
+        " Further steps, not taken: Cytoscape's WebGL renderer (no GPU here to measure it),"
+        " or drawing big designs in slices.",
+    ]
     lines += [
         "",
         "### Dragging a node in the 500-component design",
