@@ -321,7 +321,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "Nearly all the time after `fit` is Cytoscape's first draw, with its code still cold"
         " (building and drawing the same 500 components again in a page that has done it"
-        " once is several times faster). What keeps it down: the view is fitted from the document's coordinates"
+        " once is several times faster). What keeps it down: the view is fitted from the"
+        " document's coordinates"
         " (Cytoscape's own fit measures every label and edge first: about 0.7 s at 500),"
         " the catalog is fetched while the diagram is drawn, and designs of more than 400"
         " elements skip label wrapping and label backgrounds and draw links as plain lines"
