@@ -56,3 +56,11 @@ def second_browser(browser: Browser, daphne_server: str, alice: Any) -> BrowserC
     login_context(context, daphne_server, alice)
     yield context
     context.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that open their own browser contexts run last too, like those using `page`
+    (see tests/conftest.py: a started Playwright breaks later asyncio tests)."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)
