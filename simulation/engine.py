@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 
 from .clusters import Clusters
 from .components import SIZE_TIERS
@@ -11,7 +12,7 @@ from .controls import Controls
 from .document import validate_document
 from .frame import Frame, NodeFrame
 from .limits import Limits
-from .metrics import CheckState, Report, exit_latencies, gamma_quantile, node_steady_state
+from .metrics import CheckState, Report, exit_latencies, gamma_p95_ms, node_steady_state
 from .model import (
     BACKGROUND,
     CLIENT,
@@ -518,7 +519,7 @@ class Engine(Controls, Clusters):
             # Workers pull only what they can process: no waiting here (it is in the queue).
             served = lam
             w, v = 1.0 / mu, 1.0 / (mu * mu)
-            p95 = gamma_quantile(0.95, w, v)
+            p95 = gamma_p95_ms(w, v)
             util = min(lam_total / cap, 1.0) if cap > 0 else 0.0
         elif b_before <= EPS and lam_total < cap:
             key = (lam_total / n, mu, c, ca2, p["queue_limit"], p["timeout_ms"])
@@ -544,7 +545,7 @@ class Engine(Controls, Clusters):
                 dropped[k] += lam[k] * st.block_prob + backlog[k] * (1.0 - keep) / dt
                 backlog[k] *= keep
             w, v, util = st.mean_response, st.response_var, st.rho
-            p95 = gamma_quantile(0.95, w, v)
+            p95 = gamma_p95_ms(w, v)
         else:
             arrivals = [lam[k] * dt for k in range(NCLASS)]
             total = b_before + lam_total * dt
@@ -568,7 +569,7 @@ class Engine(Controls, Clusters):
             spread = (b_after - b_before) / cap
             w = mean_wait + 1.0 / mu
             v = 1.0 / (mu * mu) + spread * spread / 12.0
-            p95 = gamma_quantile(0.95, w, v)
+            p95 = gamma_p95_ms(w, v)
             util = done / (cap * dt)
         served_total = sum(served)
         if kind == "session_store":
@@ -610,7 +611,7 @@ class Engine(Controls, Clusters):
             drop_total,
             util,
             w * 1000.0,
-            p95 * 1000.0,
+            p95,
             self.inst[i] + len(self.starting[i]),
             n,
             x,
@@ -620,7 +621,7 @@ class Engine(Controls, Clusters):
 
     def _side_frame(self, i: int, n: int, util: float, lam_total: float, dead_total: float,
                     served_total: float, dropped: list[float], backlog: list[float],
-                    b_before: float, w: float, v: float, p95: float,
+                    b_before: float, w: float, v: float, p95: float | Callable[[], float],
                     reason: str | None) -> NodeFrame:  # fmt: skip
         drop_total = sum(dropped)
         queued = sum(backlog)
@@ -630,7 +631,7 @@ class Engine(Controls, Clusters):
             i, n, util, drop_total - dead_total, dead_total, reason, queued
         )
         return NodeFrame(status, health, reason, lam_total + dead_total, served_total, queued,
-                         drop_total, util, w * 1000.0, p95 * 1000.0,
+                         drop_total, util, w * 1000.0, p95,
                          self.inst[i] + len(self.starting[i]), n, {}, b_before, v)  # fmt: skip
 
     def _pre_drop(self, i: int, kind: str, p: dict, n: int) -> tuple[float, str | None]:
@@ -784,7 +785,7 @@ class Engine(Controls, Clusters):
             accepted = min(lam_total, cap * (1.0 - 1e-6))
             st = mmc(accepted / n, mu, c, ca2)
             w, v, util = st.mean_response, st.response_var, st.rho
-            p95 = gamma_quantile(0.95, w, v)
+            p95 = gamma_p95_ms(w, v)
         refused = lam_total - accepted
         room = p["max_messages"] - stored
         overflow = max(0.0, accepted * dt - room) / dt
@@ -856,7 +857,7 @@ class Engine(Controls, Clusters):
             drop_total,
             util,
             w * 1000.0,
-            p95 * 1000.0,
+            p95,
             self.inst[i],
             n,
             x,
@@ -979,7 +980,7 @@ class Engine(Controls, Clusters):
         if exits != last_exits:
             latency = exit_latencies(exits)
             self._latency_memo = (exits, latency)
-        completed, weighted_mean, classes, overall = latency
+        completed, weighted_mean, classes, overall, _ = latency
         dropped = self.sync_dropped
         attempts = completed + dropped
         error_rate = dropped / attempts if attempts > 0 else 0.0

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
 @dataclass
 class NodeFrame:
-    """One component in one tick. Rates in req/s, ``queued`` in requests, latencies in ms."""
+    """One component in one tick. Rates in req/s, ``queued`` in requests, latencies in ms.
+
+    ``p95`` is given either as a number or as a function that computes it: inverting a
+    latency distribution is the costliest step of a node, and a tick whose frame is
+    only summed into the run report never needs it. It is computed once, on first use.
+    """
 
     status: str  # up, down, degraded, starting
     health: str  # ok, warning, critical, down, starting
@@ -18,12 +24,20 @@ class NodeFrame:
     dropped: float
     util: float
     lat: float
-    p95: float
+    p95_ms: float | Callable[[], float]
     inst: int
     ready: int
     x: dict = field(default_factory=dict)
     queued_before: float = 0.0  # backlog carried in from the previous tick
     var: float = 0.0  # variance of the response time, s^2 (not serialised)
+
+    @property
+    def p95(self) -> float:
+        """95th percentile of the response time, ms."""
+        value = self.p95_ms
+        if not isinstance(value, float):
+            value = self.p95_ms = float(value())
+        return value
 
     def to_json(self) -> dict:
         return {

@@ -1,19 +1,21 @@
-"""Latency distributions at the exits, scenario checks, and the run report's averages."""
+"""Scenario checks, one node's steady state, and the run report's averages."""
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-from statistics import NormalDist
+from collections.abc import Callable
+from functools import partial
 
-from .queueing import _lower_gamma_regularized, gamma_percentile, mmc, mmck, response_percentile
-
-# Above this shape the gamma CDF is evaluated by Wilson-Hilferty (error below 1e-4 in
-# probability there), which costs one normal CDF instead of a long series.
-WILSON_HILFERTY_SHAPE = 200.0
-_NORMAL = NormalDist()
-
-CLASS_NAMES = ("read", "write", "static", "job")
+from .latency import (  # noqa: F401 (re-exported: the latency mixture's public names)
+    _mixture_cdf,
+    exit_latencies,
+    gamma_p95_ms,
+    gamma_quantile,
+    mixture_moments,
+    mixture_percentile,
+    mixture_percentiles,
+)
+from .queueing import mmc, mmck, response_percentile
 
 OPS = {
     ">": lambda a, b: a > b,
@@ -21,119 +23,6 @@ OPS = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
 }
-
-
-def mixture_percentile(p: float, parts: tuple[tuple[float, float, float], ...]) -> float:
-    """The ``p`` quantile (s) of a mixture of gammas given as ``(weight, mean, var)`` parts.
-
-    Each exit stream of a request class is fitted with the gamma of its first two
-    moments; the class's latency is their mixture, weighted by rate.
-    """
-    parts = tuple(part for part in parts if part[0] > 0.0)
-    if not parts:
-        return 0.0
-    if len(parts) == 1:
-        _, mean, var = parts[0]
-        return gamma_quantile(p, mean, var)
-    return _mixture_percentile(p, _rounded(parts))
-
-
-def _rounded(parts: tuple[tuple[float, float, float], ...]) -> tuple:
-    total = sum(w for w, _, _ in parts)
-    return tuple(
-        (float(f"{w / total:.6g}"), float(f"{m:.6g}"), float(f"{v:.6g}")) for w, m, v in parts
-    )
-
-
-@lru_cache(maxsize=8192)
-def _mixture_percentile(p: float, parts: tuple[tuple[float, float, float], ...]) -> float:
-    # The mixture's quantile lies between the smallest and largest part quantiles.
-    # Newton steps on the CDF, kept inside that bracket (bisecting when a step leaves it).
-    quantiles = [gamma_quantile(p, m, v) for _, m, v in parts]
-    lo, hi = min(quantiles), max(quantiles)
-    if hi - lo <= 1e-12 * max(hi, 1e-12):
-        return hi
-    x = sum(w * q for (w, _, _), q in zip(parts, quantiles, strict=True))
-    for _ in range(60):
-        excess = _mixture_cdf(x, parts) - p
-        if excess < 0.0:
-            lo = x
-        else:
-            hi = x
-        density = _mixture_pdf(x, parts)
-        step = excess / density if density > 0.0 else math.inf
-        candidate = x - step
-        if not lo < candidate < hi:
-            candidate = 0.5 * (lo + hi)
-        if abs(candidate - x) <= 1e-9 * x or hi - lo <= 1e-9 * hi:
-            return candidate
-        x = candidate
-    return x
-
-
-def _mixture_pdf(x: float, parts: tuple[tuple[float, float, float], ...]) -> float:
-    total = 0.0
-    for w, mean, var in parts:
-        if mean <= 0.0 or var <= 0.0 or x <= 0.0:
-            continue
-        shape = mean * mean / var
-        rate = mean / var
-        log_pdf = shape * math.log(rate) + (shape - 1.0) * math.log(x) - rate * x
-        total += w * math.exp(log_pdf - math.lgamma(shape))
-    return total
-
-
-def _mixture_cdf(x: float, parts: tuple[tuple[float, float, float], ...]) -> float:
-    total = 0.0
-    for w, mean, var in parts:
-        if mean <= 0.0:
-            total += w
-        elif var <= 0.0:
-            total += w if x >= mean else 0.0
-        else:
-            shape = mean * mean / var
-            if shape > WILSON_HILFERTY_SHAPE:
-                total += w * _wilson_hilferty_cdf(shape, x * mean / var)
-            else:
-                total += w * _lower_gamma_regularized(shape, x * mean / var)
-    return total
-
-
-def gamma_quantile(p: float, mean: float, var: float) -> float:
-    """The ``p`` quantile of the gamma with this mean and variance (s); 0 for a zero mean.
-
-    Large shapes (nearly deterministic latencies, as in a long backlog) use the
-    Wilson-Hilferty cube, which is accurate there and far cheaper than inverting
-    the incomplete gamma.
-    """
-    if mean <= 0.0:
-        return 0.0
-    if var <= 0.0:
-        return mean
-    shape = mean * mean / var
-    if shape > WILSON_HILFERTY_SHAPE:
-        spread = 1.0 / (9.0 * shape)
-        cube = 1.0 - spread + _NORMAL.inv_cdf(p) * math.sqrt(spread)
-        return mean * cube**3
-    return gamma_percentile(p, mean, var)
-
-
-def _wilson_hilferty_cdf(shape: float, x: float) -> float:
-    """P(shape, x) by the Wilson-Hilferty cube-root normal approximation (large shapes)."""
-    if x <= 0.0:
-        return 0.0
-    spread = 1.0 / (9.0 * shape)
-    return _NORMAL.cdf(((x / shape) ** (1.0 / 3.0) - (1.0 - spread)) / math.sqrt(spread))
-
-
-def mixture_moments(parts: list[tuple[float, float, float]]) -> tuple[float, float, float]:
-    """Total weight, mean and variance of a mixture of ``(weight, mean, second_moment)``."""
-    weight = sum(w for w, _, _ in parts)
-    if weight <= 0.0:
-        return 0.0, 0.0, 0.0
-    mean = sum(w * m for w, m, _ in parts) / weight
-    second = sum(w * s for w, _, s in parts) / weight
-    return weight, mean, max(second - mean * mean, 0.0)
 
 
 class CheckState:
@@ -294,8 +183,11 @@ def _gamma_ms(p: float, mean: float, var: float) -> float:
 
 def node_steady_state(
     lam_i: float, mu: float, c: int, ca2: float, limit: int | None, timeout_ms: float | None
-) -> tuple[float, float, float, float, float, float]:
-    """One instance in steady state: (drop fraction, mean s, variance s^2, p95 s, rho, cd2)."""
+) -> tuple[float, float, float, Callable[[], float], float, float]:
+    """One instance in steady state: (drop fraction, mean s, variance s^2, p95, rho, cd2).
+
+    The p95 (ms) comes as a function computing it on demand (see NodeFrame).
+    """
     st = mmc(lam_i, mu, c, ca2) if limit is None else mmck(lam_i, mu, c, limit)
     drop_frac = st.block_prob
     if timeout_ms is not None and st.wait_prob > 0.0:
@@ -305,46 +197,14 @@ def node_steady_state(
         drop_frac += (1.0 - drop_frac) * tail
     w, v = st.mean_response, st.response_var
     if limit is None and timeout_ms is None and abs(ca2 - 1.0) < 1e-9:
-        p95 = response_percentile(0.95, lam_i, mu, c)
+        p95 = partial(_response_p95_ms, lam_i, mu, c)
     else:
-        p95 = gamma_quantile(0.95, w, v)
+        p95 = gamma_p95_ms(w, v)
     util = st.rho
     # Whitt's QNA departure variability for exponential service (cs2 = 1).
     cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
     return drop_frac, w, v, p95, util, cd2
 
 
-def _merge(exits: tuple[tuple[float, float, float], ...]) -> list[tuple[float, float, float]]:
-    """Exit streams as (rate, mean, variance), streams with equal moments merged."""
-    merged: dict[tuple[float, float], float] = {}
-    for rate, m1, m2 in exits:
-        if rate > 0.0:
-            merged[(m1, m2)] = merged.get((m1, m2), 0.0) + rate
-    return [(rate, m1, max(m2 - m1 * m1, 0.0)) for (m1, m2), rate in merged.items()]
-
-
-def _percentiles(parts: tuple[tuple[float, float, float], ...]) -> dict[str, float]:
-    return {
-        "p50_ms": mixture_percentile(0.5, parts) * 1000.0,
-        "p95_ms": mixture_percentile(0.95, parts) * 1000.0,
-        "p99_ms": mixture_percentile(0.99, parts) * 1000.0,
-    }
-
-
-def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) -> tuple:
-    """(completed req/s, sum of rate x mean, per-class numbers, overall percentiles)."""
-    classes = {}
-    completed = weighted_mean = 0.0
-    everything: list[tuple[float, float, float]] = []
-    for k, streams in enumerate(exits):
-        parts = _merge(streams)
-        rate = sum(r for r, _, _ in parts)
-        if rate <= 0.0:
-            continue
-        mean = sum(r * m1 for r, m1, _ in parts) / rate
-        completed += rate
-        weighted_mean += rate * mean
-        everything.extend(streams)
-        classes[CLASS_NAMES[k]] = {"rps": rate, "mean_ms": mean * 1000.0,
-                                   **_percentiles(tuple(parts))}  # fmt: skip
-    return completed, weighted_mean, classes, _percentiles(tuple(_merge(tuple(everything))))
+def _response_p95_ms(lam: float, mu: float, c: int) -> float:
+    return response_percentile(0.95, lam, mu, c) * 1000.0

@@ -1,0 +1,254 @@
+"""Latency distributions: gamma fits of exit streams, their mixtures and mixture quantiles.
+
+Each exit stream of a request class is described by its rate and the first two moments
+of its accumulated latency, and fitted with the gamma of that mean and variance. A
+class's latency is the rate-weighted mixture of those gammas; its quantiles are found
+by safeguarded Newton steps on the mixture CDF, whose density comes from the same
+incomplete-gamma evaluation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import lru_cache, partial
+from statistics import NormalDist
+
+from .queueing import _gamma_pq, gamma_percentile
+
+# Above this shape the gamma CDF is evaluated by Wilson-Hilferty (error below 1e-4 in
+# probability there), which costs one normal CDF instead of a long series.
+WILSON_HILFERTY_SHAPE = 200.0
+_NORMAL = NormalDist()
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+CLASS_NAMES = ("read", "write", "static", "job")
+PERCENTILES = ((0.5, "p50_ms"), (0.95, "p95_ms"), (0.99, "p99_ms"))
+
+# Above this many distinct streams (large designs, noisy traffic), streams whose means
+# lie within 2% and whose squared coefficients of variation lie within 5% of each other
+# are pooled into one gamma with the same total weight, mean and variance. Gammas that
+# close mix into a law whose p50/p95/p99 differ from the pooled gamma's by less than
+# 0.1% (test_pooling_moves_quantiles_by_less_than_a_tenth_of_a_percent), and the
+# mixture then has a bounded number of parts.
+POOL_ABOVE = 8
+_MEAN_BINS = 1.0 / math.log1p(0.02)
+_CV2_BINS = 1.0 / math.log1p(0.05)
+_NO_BIN = -(1 << 30)
+
+Part = tuple[float, float, float]  # (weight, mean s, variance s^2)
+
+
+def gamma_quantile(p: float, mean: float, var: float) -> float:
+    """The ``p`` quantile of the gamma with this mean and variance (s); 0 for a zero mean.
+
+    Large shapes (nearly deterministic latencies, as in a long backlog) use the
+    Wilson-Hilferty cube, which is accurate there and far cheaper than inverting
+    the incomplete gamma.
+    """
+    if mean <= 0.0:
+        return 0.0
+    if var <= 0.0:
+        return mean
+    shape = mean * mean / var
+    if shape > WILSON_HILFERTY_SHAPE:
+        spread = 1.0 / (9.0 * shape)
+        cube = 1.0 - spread + _NORMAL.inv_cdf(p) * math.sqrt(spread)
+        return mean * cube**3
+    return gamma_percentile(p, mean, var)
+
+
+def _quantile_ms(p: float, mean: float, var: float) -> float:
+    return gamma_quantile(p, mean, var) * 1000.0
+
+
+def gamma_p95_ms(mean: float, var: float) -> Callable[[], float]:
+    """The p95 (ms) of the gamma with this mean and variance, computed when called."""
+    return partial(_quantile_ms, 0.95, mean, var)
+
+
+def _wilson_hilferty_cdf(shape: float, x: float) -> float:
+    """P(shape, x) by the Wilson-Hilferty cube-root normal approximation (large shapes)."""
+    if x <= 0.0:
+        return 0.0
+    spread = 1.0 / (9.0 * shape)
+    return _NORMAL.cdf(((x / shape) ** (1.0 / 3.0) - (1.0 - spread)) / math.sqrt(spread))
+
+
+def mixture_cdf_pdf(x: float, parts: tuple[Part, ...] | list[Part]) -> tuple[float, float]:
+    """CDF and density at ``x`` (s) of a mixture of gammas given as ``(weight, mean, var)``.
+
+    Weights must sum to 1. A part with zero mean is a point mass at 0, one with zero
+    variance a point mass at its mean (no density).
+    """
+    cdf = pdf = 0.0
+    for w, mean, var in parts:
+        if mean <= 0.0:
+            cdf += w
+        elif var <= 0.0:
+            if x >= mean:
+                cdf += w
+        elif x > 0.0:
+            rate = mean / var
+            shape = mean * rate
+            y = x * rate
+            if shape > WILSON_HILFERTY_SHAPE:
+                spread = 1.0 / (9.0 * shape)
+                root = math.sqrt(spread)
+                cube = (y / shape) ** (1.0 / 3.0)
+                z = (cube - (1.0 - spread)) / root
+                cdf += w * _NORMAL.cdf(z)
+                pdf += w * _INV_SQRT_2PI * math.exp(-0.5 * z * z) * cube / (3.0 * x * root)
+            else:
+                lower, _, prefix = _gamma_pq(shape, math.log(y))
+                cdf += w * lower
+                pdf += w * prefix / x  # prefix = y^a e^-y / Gamma(a) = x f(x)
+    return cdf, pdf
+
+
+def _mixture_cdf(x: float, parts: tuple[Part, ...] | list[Part]) -> float:
+    return mixture_cdf_pdf(x, parts)[0]
+
+
+def mixture_percentile(p: float, parts: tuple[Part, ...] | list[Part]) -> float:
+    """The ``p`` quantile (s) of a mixture of gammas given as ``(weight, mean, var)`` parts.
+
+    Weights need not be normalised; parts of zero weight are ignored.
+    """
+    return mixture_percentiles((p,), parts)[0]
+
+
+def mixture_percentiles(ps: tuple[float, ...], parts: tuple[Part, ...] | list[Part]) -> list[float]:
+    """The quantiles (s) of the mixture at each probability of ``ps``."""
+    parts = [part for part in parts if part[0] > 0.0]
+    if not parts:
+        return [0.0] * len(ps)
+    if len(parts) == 1 or all(part[1:] == parts[0][1:] for part in parts):
+        _, mean, var = parts[0]
+        return [gamma_quantile(p, mean, var) for p in ps]
+    total = sum(w for w, _, _ in parts)
+    return list(_mixture_quantiles(ps, tuple([(w / total, m, v) for w, m, v in parts])))
+
+
+@lru_cache(maxsize=4096)
+def _mixture_quantiles(ps: tuple[float, ...], parts: tuple[Part, ...]) -> tuple[float, ...]:
+    # Weights of a class's exits are shares of its traffic, and many exits' latencies
+    # do not move with load (idle servers), so the same mixture recurs tick after tick.
+    mean = sum(w * m for w, m, _ in parts)
+    second = sum(w * (v + m * m) for w, m, v in parts)
+    var = max(second - mean * mean, 0.0)
+    return tuple(_solve(p, parts, _start(p, mean, var)) for p in ps)
+
+
+def _start(p: float, mean: float, var: float) -> float:
+    """A first guess: the Wilson-Hilferty quantile of the moment-matched gamma."""
+    if mean <= 0.0:
+        return 1e-9
+    if var <= 0.0:
+        return mean
+    spread = var / (9.0 * mean * mean)
+    cube = 1.0 - spread + _NORMAL.inv_cdf(p) * math.sqrt(spread)
+    return mean * max(cube, 0.05) ** 3
+
+
+def _solve(p: float, parts: tuple[Part, ...], x: float) -> float:
+    """Newton steps on the mixture CDF from ``x``, bisecting when a step leaves the bracket."""
+    lo, hi = 0.0, math.inf
+    for _ in range(200):
+        cdf, pdf = mixture_cdf_pdf(x, parts)
+        excess = cdf - p
+        if abs(excess) <= 1e-12:
+            return x
+        if excess < 0.0:
+            lo = x
+        else:
+            hi = x
+        candidate = x - excess / pdf if pdf > 0.0 else math.nan
+        if not lo < candidate < hi:
+            candidate = 2.0 * x if hi == math.inf else 0.5 * (lo + hi)
+        if abs(candidate - x) <= 1e-10 * x or (hi < math.inf and hi - lo <= 1e-10 * hi):
+            return candidate
+        x = candidate
+    return x
+
+
+def pool(parts: list[Part]) -> list[Part]:
+    """``(rate, mean, var)`` parts pooled into narrow bins, moments kept (see POOL_ABOVE)."""
+    if len(parts) <= POOL_ABOVE:
+        return parts
+    log = math.log
+    bins: dict[tuple[int, int], list[float]] = {}
+    for rate, mean, var in parts:
+        if mean <= 0.0:
+            key = (_NO_BIN, 0)
+        elif var <= 0.0:
+            key = (round(log(mean) * _MEAN_BINS), _NO_BIN)
+        else:
+            key = (round(log(mean) * _MEAN_BINS), round(log(var / (mean * mean)) * _CV2_BINS))
+        acc = bins.get(key)
+        if acc is None:
+            bins[key] = [rate, rate * mean, rate * (var + mean * mean)]
+        else:
+            acc[0] += rate
+            acc[1] += rate * mean
+            acc[2] += rate * (var + mean * mean)
+    pooled = []
+    for rate, first, second in bins.values():
+        mean = first / rate
+        pooled.append((rate, mean, max(second / rate - mean * mean, 0.0)))
+    return pooled
+
+
+def mixture_moments(parts: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    """Total weight, mean and variance of a mixture of ``(weight, mean, second_moment)``."""
+    weight = sum(w for w, _, _ in parts)
+    if weight <= 0.0:
+        return 0.0, 0.0, 0.0
+    mean = sum(w * m for w, m, _ in parts) / weight
+    second = sum(w * s for w, _, s in parts) / weight
+    return weight, mean, max(second - mean * mean, 0.0)
+
+
+def _merge(exits: tuple[tuple[float, float, float], ...]) -> list[Part]:
+    """Exit streams ``(rate, m1, m2)`` as ``(rate, mean, variance)``, equal moments merged."""
+    merged: dict[tuple[float, float], float] = {}
+    for rate, m1, m2 in exits:
+        if rate > 0.0:
+            merged[(m1, m2)] = merged.get((m1, m2), 0.0) + rate
+    return [(rate, m1, max(m2 - m1 * m1, 0.0)) for (m1, m2), rate in merged.items()]
+
+
+def _percentiles(parts: list[Part]) -> dict[str, float]:
+    values = mixture_percentiles(tuple(p for p, _ in PERCENTILES), parts)
+    return {name: x * 1000.0 for (_, name), x in zip(PERCENTILES, values, strict=True)}
+
+
+def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) -> tuple:
+    """(completed req/s, sum of rate x mean, per-class numbers, overall percentiles, parts).
+
+    ``parts`` are the (pooled) ``(rate, mean, variance)`` streams of every class together.
+    """
+    classes = {}
+    completed = weighted_mean = 0.0
+    everything: list[Part] = []
+    for k, streams in enumerate(exits):
+        parts = _merge(streams)
+        rate = sum(r for r, _, _ in parts)
+        if rate <= 0.0:
+            continue
+        mean = sum(r * m1 for r, m1, _ in parts) / rate
+        completed += rate
+        weighted_mean += rate * mean
+        pooled = pool(parts)
+        everything.extend(pooled)
+        classes[CLASS_NAMES[k]] = {"rps": rate, "mean_ms": mean * 1000.0, **_percentiles(pooled)}
+    overall = pool(_merge_parts(everything))
+    return completed, weighted_mean, classes, _percentiles(overall), overall
+
+
+def _merge_parts(parts: list[Part]) -> list[Part]:
+    """Parts with equal mean and variance merged into one."""
+    merged: dict[tuple[float, float], float] = {}
+    for rate, mean, var in parts:
+        merged[(mean, var)] = merged.get((mean, var), 0.0) + rate
+    return [(rate, mean, var) for (mean, var), rate in merged.items()]
