@@ -85,6 +85,9 @@ class Engine(Controls, Clusters):
             i for i, kind in enumerate(self.model.kinds)
             if kind in ("load_balancer", "dns", "database")
         ]  # fmt: skip
+        self._balancer_pairs = [
+            i for i, kind in enumerate(self.model.kinds) if kind == "load_balancer"
+        ]  # fmt: skip
         self._latency_memo: tuple = ((), {})
         self._init_state()
 
@@ -152,6 +155,22 @@ class Engine(Controls, Clusters):
         believed = alive + undetected
         return float(believed), (undetected / believed if believed else 0.0)
 
+    def _pair_dead_share(self, i: int) -> float:
+        """Share of a load balancer's traffic lost at its dead instances, seen by its senders.
+
+        Two or more instances share a floating address: a dead one's share is lost
+        until its address fails over to the survivors (``failover_s`` after its death).
+        A single instance has nothing to fail over to.
+        """
+        if self.inst[i] < 2 or self._unavailable(i):
+            return self._dead_share(i, None)[1]
+        alive = self.inst[i] - len(self.dead_times[i])
+        if alive <= 0:
+            return 1.0
+        failover = self.params[i]["failover_s"]
+        undetected = sum(1 for t in self.dead_times[i] if self.now - t < failover - EPS)
+        return undetected / (alive + undetected)
+
     # --- public API --------------------------------------------------------------------
 
     @property
@@ -218,6 +237,12 @@ class Engine(Controls, Clusters):
             self.passive_dead = [self._dead_share(i, None)[1] for i in range(n)]
             self._update_clusters()
             self._detection_s = self._max_detection()
+        if self._balancer_pairs and (
+            self._dirty or self._promotions_pending
+            or t0 - self._last_failure <= self._detection_s + dt
+        ):  # fmt: skip
+            for i in self._balancer_pairs:
+                self.passive_dead[i] = self._pair_dead_share(i)
         rates = {}
         for i in self._sources:
             rate = self._client_rate(i, t0)

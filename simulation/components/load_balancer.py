@@ -15,7 +15,9 @@ class LoadBalancer(Kind):
     help = (
         "Splits requests among the instances of the servers it links to. Health checks "
         "remove a dead instance after the detection delay; until then its share is lost. "
-        "A single balancer is itself a single point of failure."
+        "Two or more instances form a pair behind a floating address: when one dies, its "
+        "share is lost only until the failover. A single balancer is a single point of "
+        "failure."
     )
     params = (
         *serving_params(concurrency=100, service_ms=1.0),
@@ -45,6 +47,18 @@ class LoadBalancer(Kind):
             unit="s",
             min=0,
             max=3600,
+        ),
+        Param(
+            "failover_s",
+            "float",
+            3.0,
+            "With two or more instances (an active/active or active/standby pair behind a "
+            "floating address): time for the survivors to take over a dead instance's "
+            "address; until then its share of the traffic is lost. A single instance has "
+            "nothing to fail over to.",
+            unit="s",
+            min=0,
+            max=600,
         ),
     )
     links_to = ("load_balancer", "web_server")

@@ -245,3 +245,55 @@ def test_a_dead_session_store_fails_the_stateless_tier():
     assert frames[1].globals["error_rate"] == 0.0
     assert frames[3].globals["error_rate"] == pytest.approx(1.0 - 0.1)  # static still served
     assert frames[3].nodes["web"].reason == "session store down"
+
+
+def lb_pair(instances: int, failover_s: float | None = None) -> dict:
+    doc = lb_web(instances=4)
+    doc["components"][1]["params"]["instances"] = instances
+    if failover_s is not None:
+        doc["components"][1]["params"]["failover_s"] = failover_s
+    return doc
+
+
+def test_a_balancer_pair_loses_a_dead_instances_share_only_until_failover():
+    """Two balancer instances behind a floating address: half the traffic is lost for
+    failover_s, then the survivor takes everything."""
+    fault = {"faults": [{"at": 5, "target": "lb", "action": "fail", "count": 1}]}
+    frames = run_frames(lb_pair(2, failover_s=4), fault, 20)
+    errors = [f.globals["error_rate"] for f in frames]
+    assert errors[:5] == [0.0] * 5
+    assert errors[5:9] == [pytest.approx(0.5)] * 4
+    assert errors[9:] == [0.0] * 11
+    assert frames[12].nodes["lb"].status == "degraded"
+    assert frames[12].nodes["lb"].served == pytest.approx(200.0)
+    assert frames[12].nodes["web"].offered == pytest.approx(200.0)
+
+
+def test_a_balancer_pair_fails_over_after_the_default_delay_of_a_few_seconds():
+    fault = {"faults": [{"at": 2, "target": "lb", "action": "fail", "count": 1}]}
+    errors = [f.globals["error_rate"] for f in run_frames(lb_pair(3), fault, 12)]
+    lost = [e for e in errors if e > 0.0]
+    assert lost == [pytest.approx(1 / 3)] * 3  # one of three, for the default 3 s
+    assert errors[-1] == 0.0
+
+
+def test_a_single_balancer_stays_a_single_point_of_failure():
+    """One instance: its death loses everything, for good, whatever failover_s says."""
+    fault = {"faults": [{"at": 5, "target": "lb", "action": "fail", "count": 1}]}
+    frames = run_frames(lb_pair(1, failover_s=1), fault, 20)
+    assert [f.globals["availability"] for f in frames[5:]] == [0.0] * 15
+
+
+def test_a_whole_failed_balancer_pair_is_an_outage():
+    fault = {"faults": [{"at": 5, "target": "lb", "action": "fail"}]}
+    frames = run_frames(lb_pair(2, failover_s=1), fault, 20)
+    assert [f.globals["availability"] for f in frames[5:]] == [0.0] * 15
+
+
+def test_a_balancer_pair_keeps_its_failover_through_later_events():
+    """An unrelated event after the failover does not bring the dead share back."""
+    scenario = {"faults": [{"at": 2, "target": "lb", "action": "fail", "count": 1},
+                           {"at": 10, "target": "web", "action": "fail", "count": 1}]}  # fmt: skip
+    frames = run_frames(lb_pair(2, failover_s=2), scenario, 12)
+    assert frames[8].globals["error_rate"] == 0.0
+    assert frames[10].nodes["lb"].dropped == 0.0
