@@ -9,9 +9,9 @@ import { buildStyle, currentScheme } from "./style.js";
 
 cytoscape.use(edgehandles);
 
-/** A Cytoscape instance in `container` styled for `kinds` (an iterable of kind names). */
-export function createCanvas(container, kinds, readOnly, { large = false } = {}) {
-  const style = () => buildStyle(kinds, currentScheme(), { large });
+/** A Cytoscape instance in `container`, styled for the page's colour scheme. */
+export function createCanvas(container, readOnly, { large = false } = {}) {
+  const style = () => buildStyle(currentScheme(), { large });
   const cy = cytoscape({
     container,
     style: style(),

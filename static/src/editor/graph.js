@@ -2,6 +2,7 @@
 // plus the difference between two documents as element changes, so the
 // canvas can follow the document (undo, redo, paste, load) without a full redraw.
 
+import { lookOf } from "./looks.js";
 import { linkId } from "./model.js";
 
 function linkLabel(link) {
@@ -12,10 +13,13 @@ function linkLabel(link) {
 
 /** The Cytoscape definition of one component. */
 export function nodeElement(component) {
+  const look = lookOf(component.kind);
   const data = {
     id: component.id,
     kind: component.kind,
     label: component.label || component.id,
+    shape: look.shape,
+    color: look.color,
   };
   if (component.parent) data.parent = component.parent;
   // A replica database looks different from its primary.

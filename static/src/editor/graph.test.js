@@ -84,7 +84,10 @@ test("the diff of two documents names exactly what changed", () => {
   assert.deepEqual(diff.addElements.map((e) => e.data.id), ["cache-1", "web->cache-1"]);
   assert.deepEqual(diff.movePositions, { lb: { x: 210, y: 5 } });
   assert.deepEqual(diff.updateData, [
-    { id: "users", data: { id: "users", kind: "client", label: "Visitors" } },
+    {
+      id: "users",
+      data: { id: "users", kind: "client", label: "Visitors", shape: "ellipse", color: "#2563eb" },
+    },
   ]);
 });
 
@@ -93,7 +96,17 @@ test("a change of role restyles the node", () => {
   const replica = setParams(doc, "db-1", { role: "replica" });
   const diff = diffDocuments(doc, replica);
   assert.deepEqual(diff.updateData, [
-    { id: "db-1", data: { id: "db-1", kind: "database", label: "db-1", role: "replica" } },
+    {
+      id: "db-1",
+      data: {
+        id: "db-1",
+        kind: "database",
+        label: "db-1",
+        shape: "barrel",
+        color: "#9333ea",
+        role: "replica",
+      },
+    },
   ]);
   assert.equal(diffDocuments(replica, setParams(replica, "db-1", { instances: 3 })).updateData.length, 0);
 });

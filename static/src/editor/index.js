@@ -10,7 +10,6 @@ import { normalizeCatalog } from "./catalog.js";
 import { Editor } from "./editor.js";
 import { exportJson, exportPng, exportSvg } from "./export.js";
 import { parseImport } from "./io.js";
-import { KIND_LOOKS } from "./looks.js";
 import { emptyDocument } from "./model.js";
 import { renderPalette } from "./palette.js";
 import { ProblemsPanel } from "./problems.js";
@@ -85,9 +84,8 @@ async function start(root) {
   performance.mark("editor:start");
   // The catalog comes over the network while the diagram is being drawn.
   const catalogAnswer = request(config.catalogUrl, { quiet: true });
-  const kinds = new Set([...Object.keys(KIND_LOOKS), ...config.doc.components.map((c) => c.kind)]);
   const large = config.doc.components.length + config.doc.links.length > 400;
-  const cy = createCanvas($("[data-editor-canvas]"), kinds, config.readOnly, { large });
+  const cy = createCanvas($("[data-editor-canvas]"), config.readOnly, { large });
   performance.mark("editor:canvas");
 
   let saver = null;

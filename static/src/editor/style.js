@@ -1,7 +1,7 @@
 // The Cytoscape stylesheet: one shape and colour per kind, readable labels in
 // light and dark colour schemes, and the states the editor adds as classes.
 
-import { FALLBACK, lookOf } from "./looks.js";
+import { FALLBACK } from "./looks.js";
 
 const SCHEMES = {
   light: {
@@ -25,15 +25,11 @@ const SCHEMES = {
 };
 
 /**
- * The stylesheet for the kinds in `kinds` (an iterable of kind names). `large` trades
- * curves for straight lines so that big designs still drag smoothly.
+ * The stylesheet for a colour scheme. `large` (big designs) trades label wrapping,
+ * label backgrounds and arrowheads while zoomed out for a fast first frame and drags.
  */
-export function buildStyle(kinds, scheme = "light", { large = false } = {}) {
+export function buildStyle(scheme = "light", { large = false } = {}) {
   const c = SCHEMES[scheme] ?? SCHEMES.light;
-  const perKind = [...kinds].map((kind) => ({
-    selector: `node[kind = "${kind}"]`,
-    style: { shape: lookOf(kind).shape, "background-color": lookOf(kind).color },
-  }));
   return [
     {
       selector: "node",
@@ -64,7 +60,9 @@ export function buildStyle(kinds, scheme = "light", { large = false } = {}) {
     },
     // Only elements with a label get one (edgehandles' ghost elements have none).
     { selector: "node[label]", style: { label: "data(label)" } },
-    ...perKind,
+    // Shape and colour travel with each node (graph.js): one rule instead of one per kind
+    // keeps the first styling of a big design cheaper.
+    { selector: "node[shape]", style: { shape: "data(shape)", "background-color": "data(color)" } },
     {
       selector: 'node[role = "replica"]',
       style: { "background-opacity": 0.55, "border-style": "dashed", "border-color": c.text },
