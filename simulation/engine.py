@@ -323,7 +323,8 @@ class Engine(Controls, Clusters):
         self.tick += 1
         last = self._last_frame
         self._autoscale(self._last_nodes)
-        frame = Frame(self.tick, self.now, self.dt, last.nodes, last.links, last.globals, [])
+        frame = Frame(self.tick, self.now, self.dt, last.nodes, last.links, last.globals, [],
+                      last.latency_parts)  # fmt: skip
         return self._finish(frame, t0)
 
     def _client_rate(self, i: int, t: float) -> float:
@@ -1005,7 +1006,7 @@ class Engine(Controls, Clusters):
         if exits != last_exits:
             latency = exit_latencies(exits)
             self._latency_memo = (exits, latency)
-        completed, weighted_mean, classes, overall, _ = latency
+        completed, weighted_mean, classes, overall, parts = latency
         dropped = self.sync_dropped
         attempts = completed + dropped
         error_rate = dropped / attempts if attempts > 0 else 0.0
@@ -1028,7 +1029,7 @@ class Engine(Controls, Clusters):
         }
         node_map = {m.ids[i]: nodes[i] for i in range(n)}
         links = [(m.ids[a], m.ids[b], self.link_flow[li]) for li, (a, b) in enumerate(m.links)]
-        return Frame(self.tick, self.now, self.dt, node_map, links, glob, [])
+        return Frame(self.tick, self.now, self.dt, node_map, links, glob, [], parts)
 
     def _run_checks(self, frame: Frame, t0: float) -> None:
         for check in self.checks:

@@ -68,6 +68,9 @@ class Frame:
     links: list[tuple[str, str, float]]
     globals: dict
     events: list[dict]
+    # The tick's end-to-end latency law: (req/s, mean s, variance s^2) gamma parts of
+    # every user request class (not serialised; the run report mixes them).
+    latency_parts: list[tuple[float, float, float]] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """Compact JSON form (architecture.md "Frame JSON"); numbers rounded."""

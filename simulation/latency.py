@@ -172,31 +172,77 @@ def _solve(p: float, parts: tuple[Part, ...], x: float) -> float:
     return x
 
 
+def _bin(mean: float, var: float) -> tuple[int, int]:
+    if mean <= 0.0:
+        return (_NO_BIN, 0)
+    if var <= 0.0:
+        return (round(math.log(mean) * _MEAN_BINS), _NO_BIN)
+    return (round(math.log(mean) * _MEAN_BINS), round(math.log(var / (mean * mean)) * _CV2_BINS))
+
+
+def _add_part(bins: dict, key: object, weight: float, mean: float, var: float) -> None:
+    """Add a part to ``bins[key] = [weight, weight x mean, weight x second moment]``."""
+    acc = bins.get(key)
+    if acc is None:
+        bins[key] = [weight, weight * mean, weight * (var + mean * mean)]
+    else:
+        acc[0] += weight
+        acc[1] += weight * mean
+        acc[2] += weight * (var + mean * mean)
+
+
+def _parts_of(bins: dict) -> list[Part]:
+    parts = []
+    for weight, first, second in bins.values():
+        mean = first / weight
+        parts.append((weight, mean, max(second / weight - mean * mean, 0.0)))
+    return parts
+
+
 def pool(parts: list[Part]) -> list[Part]:
     """``(rate, mean, var)`` parts pooled into narrow bins, moments kept (see POOL_ABOVE)."""
     if len(parts) <= POOL_ABOVE:
         return parts
-    log = math.log
     bins: dict[tuple[int, int], list[float]] = {}
     for rate, mean, var in parts:
-        if mean <= 0.0:
-            key = (_NO_BIN, 0)
-        elif var <= 0.0:
-            key = (round(log(mean) * _MEAN_BINS), _NO_BIN)
-        else:
-            key = (round(log(mean) * _MEAN_BINS), round(log(var / (mean * mean)) * _CV2_BINS))
-        acc = bins.get(key)
-        if acc is None:
-            bins[key] = [rate, rate * mean, rate * (var + mean * mean)]
-        else:
-            acc[0] += rate
-            acc[1] += rate * mean
-            acc[2] += rate * (var + mean * mean)
-    pooled = []
-    for rate, first, second in bins.values():
-        mean = first / rate
-        pooled.append((rate, mean, max(second / rate - mean * mean, 0.0)))
-    return pooled
+        _add_part(bins, _bin(mean, var), rate, mean, var)
+    return _parts_of(bins)
+
+
+class RunLatency:
+    """The latency law of a whole run: every tick's mixture, weighted by its requests.
+
+    ``add(parts, seconds)`` takes a tick's ``(rate, mean, var)`` parts; each weighs
+    ``rate x seconds`` requests. Equal parts add up exactly; past ``exact_limit``
+    distinct parts (noisy or changing runs) they are pooled into the narrow bins of
+    ``pool``, so memory stays bounded and the quantiles move by under 0.1%.
+    ``percentiles`` inverts the whole mixture once, at report time.
+    """
+
+    def __init__(self, exact_limit: int = 256) -> None:
+        self.exact_limit = exact_limit
+        self.bins: dict[object, list[float]] = {}
+        self.pooled = False
+
+    def add(self, parts: list[Part], seconds: float) -> None:
+        bins = self.bins
+        for rate, mean, var in parts:
+            if rate > 0.0:
+                key = _bin(mean, var) if self.pooled else (mean, var)
+                _add_part(bins, key, rate * seconds, mean, var)
+        if not self.pooled and len(bins) > self.exact_limit:
+            self.pooled = True
+            self.bins = {}
+            for weight, mean, var in _parts_of(bins):
+                _add_part(self.bins, _bin(mean, var), weight, mean, var)
+
+    @property
+    def requests(self) -> float:
+        return sum(acc[0] for acc in self.bins.values())
+
+    def percentiles(self, ps: tuple[float, ...]) -> list[float]:
+        """The run's latency quantiles (s) at each probability of ``ps``."""
+        return mixture_percentiles(ps, _parts_of(self.bins))
 
 
 def mixture_moments(parts: list[tuple[float, float, float]]) -> tuple[float, float, float]:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 
+from simulation import Engine
 from simulation.latency import (
     POOL_ABOVE,
+    RunLatency,
     exit_latencies,
     mixture_cdf_pdf,
     mixture_percentiles,
     pool,
 )
+
+from .designs import single_server
 
 PS = (0.5, 0.95, 0.99)
 
@@ -66,3 +71,51 @@ def test_exit_latencies_add_up_classes_and_return_the_overall_parts():
     assert set(classes) == {"read", "write"}
     assert sorted(parts) == [(50.0, 0.05, pytest.approx(0.0025)), (100.0, 0.02, 0.0004)]
     assert overall["p50_ms"] / 1000 == pytest.approx(mixture_percentiles((0.5,), parts)[0])
+
+
+def _bisect(cdf, p: float) -> float:
+    lo, hi = 0.0, 10.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if cdf(mid) < p else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def test_run_percentiles_are_those_of_the_whole_run_not_averages_of_ticks():
+    """M/M/1 (mu 100/s) at 50 req/s for 100 s, then 90 req/s for 100 s.
+
+    The run's response time is the mixture of Exp(50) and Exp(10) weighted by the
+    requests served in each half; its quantiles differ from the throughput-weighted
+    average of the per-tick quantiles.
+    """
+    scenario = {"duration_s": 200, "warmup_s": 0,
+                "traffic": [{"at": 100, "source": "users", "rps": 90}]}  # fmt: skip
+    engine = Engine(single_server(rps=50.0, service_ms=10.0), scenario)
+    engine.run()
+    summary = engine.report()["summary"]["latency_ms"]
+
+    def cdf(x: float) -> float:
+        return (50 * -math.expm1(-50 * x) + 90 * -math.expm1(-10 * x)) / 140
+
+    for p, name in ((0.5, "p50"), (0.95, "p95"), (0.99, "p99")):
+        exact = _bisect(cdf, p)
+        assert summary[name] / 1000 == pytest.approx(exact, rel=1e-6)
+        average = (50 * -math.log1p(-p) / 50 + 90 * -math.log1p(-p) / 10) / 140
+        assert abs(exact / average - 1) > 0.05
+    assert summary["mean"] / 1000 == pytest.approx((50 / 50 + 90 / 10) / 140, rel=1e-9)
+
+
+def test_a_run_with_many_distinct_ticks_pools_within_a_tenth_of_a_percent():
+    rng = random.Random(5)
+    run = RunLatency(exact_limit=50)
+    everything = []
+    for _ in range(400):
+        fast = (rng.uniform(10, 100), rng.uniform(0.01, 0.012), 2e-5 * rng.uniform(1, 1.1))
+        slow = (rng.uniform(1, 10), rng.uniform(0.2, 0.22), 0.01 * rng.uniform(1, 1.1))
+        parts = [fast, slow]
+        run.add(parts, 0.5)
+        everything += [(w * 0.5, m, v) for w, m, v in parts]
+    assert run.pooled
+    assert len(run.bins) < 100
+    assert run.requests == pytest.approx(sum(w for w, _, _ in everything))
+    assert run.percentiles(PS) == pytest.approx(mixture_percentiles(PS, everything), rel=1e-3)
