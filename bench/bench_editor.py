@@ -325,8 +325,9 @@ def markdown(results: dict[str, Any]) -> str:
         " document's coordinates"
         " (Cytoscape's own fit measures every label and edge first: about 0.7 s at 500),"
         " the catalog is fetched while the diagram is drawn, and designs of more than 400"
-        " elements skip label wrapping and label backgrounds and draw links as plain lines"
-        " until zoomed in to 50 % (arrowheads cost more than the rest of the drawing)."
+        " elements draw labels and arrowheads only once zoomed in to 50 % (zoomed out they"
+        " are too small to read, and they were most of the drawing), with links as plain"
+        " lines meanwhile."
         " Further steps, not taken: Cytoscape's WebGL renderer (no GPU here to measure it),"
         " or drawing big designs in slices.",
     ]

@@ -28,7 +28,7 @@ export function createCanvas(container, readOnly, { large = false } = {}) {
   });
   // Cytoscape swallows the mouse down, so the canvas would never take the keyboard focus.
   cy.on("tapstart", () => container.focus({ preventScroll: true }));
-  if (large) showArrowsWhenZoomedIn(cy);
+  if (large) showDetailsWhenZoomedIn(cy);
   const media = globalThis.matchMedia?.("(prefers-color-scheme: dark)");
   media?.addEventListener("change", () => {
     cy.style(style());
@@ -36,17 +36,20 @@ export function createCanvas(container, readOnly, { large = false } = {}) {
   return cy;
 }
 
-/** Big designs: arrowheads only once they are big enough to see (zoom >= 0.5). */
-function showArrowsWhenZoomedIn(cy) {
+/**
+ * Big designs: labels and arrowheads only once they are big enough to see (zoom >= 0.5);
+ * zoomed out they would cost most of the drawing and show nothing readable.
+ */
+function showDetailsWhenZoomedIn(cy) {
   let detailed = false;
   const update = () => {
     const wanted = cy.zoom() >= 0.5;
     if (wanted === detailed) return;
     detailed = wanted;
-    cy.batch(() => (wanted ? cy.edges().addClass("detailed") : cy.edges().removeClass("detailed")));
+    cy.batch(() => (wanted ? cy.elements().addClass("detailed") : cy.elements().removeClass("detailed")));
   };
   cy.on("zoom", update);
-  cy.on("add", "edge", (e) => {
+  cy.on("add", (e) => {
     if (detailed) e.target.addClass("detailed");
   });
 }

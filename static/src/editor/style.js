@@ -58,8 +58,9 @@ export function buildStyle(scheme = "light", { large = false } = {}) {
         "min-zoomed-font-size": 7,
       },
     },
-    // Only elements with a label get one (edgehandles' ghost elements have none).
-    { selector: "node[label]", style: { label: "data(label)" } },
+    // Only elements with a label get one (edgehandles' ghost elements have none). Big
+    // designs show labels once zoomed in enough to read them (.detailed, see canvas.js).
+    { selector: large ? "node.detailed[label]" : "node[label]", style: { label: "data(label)" } },
     // Shape and colour travel with each node (graph.js): one rule instead of one per kind
     // keeps the first styling of a big design cheaper.
     { selector: "node[shape]", style: { shape: "data(shape)", "background-color": "data(color)" } },
@@ -105,7 +106,7 @@ export function buildStyle(scheme = "light", { large = false } = {}) {
         "text-rotation": "autorotate",
       },
     },
-    { selector: "edge[label]", style: { label: "data(label)" } },
+    { selector: large ? "edge.detailed[label]" : "edge[label]", style: { label: "data(label)" } },
     {
       selector: "edge.detailed, edge:selected",
       style: { "curve-style": large ? "straight" : "bezier", "target-arrow-shape": "triangle" },
