@@ -81,7 +81,13 @@ def mixture_cdf_pdf(x: float, parts: tuple[Part, ...] | list[Part]) -> tuple[flo
     Weights must sum to 1. A part with zero mean is a point mass at 0, one with zero
     variance a point mass at its mean (no density).
     """
-    cdf = pdf = 0.0
+    cdf, pdf, _ = _mixture_terms(x, parts)
+    return cdf, pdf
+
+
+def _mixture_terms(x: float, parts: tuple[Part, ...] | list[Part]) -> tuple[float, float, float]:
+    """CDF, density and the density's slope (Wilson-Hilferty parts add no slope)."""
+    cdf = pdf = slope = 0.0
     for w, mean, var in parts:
         if mean <= 0.0:
             cdf += w
@@ -101,9 +107,11 @@ def mixture_cdf_pdf(x: float, parts: tuple[Part, ...] | list[Part]) -> tuple[flo
                 pdf += w * _INV_SQRT_2PI * math.exp(-0.5 * z * z) * cube / (3.0 * x * root)
             else:
                 lower, _, prefix = _gamma_pq(shape, math.log(y))
+                density = w * prefix / x  # prefix = y^a e^-y / Gamma(a) = x f(x)
                 cdf += w * lower
-                pdf += w * prefix / x  # prefix = y^a e^-y / Gamma(a) = x f(x)
-    return cdf, pdf
+                pdf += density
+                slope += density * ((shape - 1.0) / x - rate)
+    return cdf, pdf, slope
 
 
 def _mixture_cdf(x: float, parts: tuple[Part, ...] | list[Part]) -> float:
@@ -152,22 +160,33 @@ def _start(p: float, mean: float, var: float) -> float:
 
 
 def _solve(p: float, parts: tuple[Part, ...], x: float) -> float:
-    """Newton steps on the mixture CDF from ``x``, bisecting when a step leaves the bracket."""
+    """Halley steps on the mixture CDF from ``x``, bisecting when a step leaves the bracket.
+
+    Once a Halley (or, near a Wilson-Hilferty part, Newton) step is below 1e-6 of
+    ``x``, the error left after it is of the order of its square or cube: done.
+    """
     lo, hi = 0.0, math.inf
     for _ in range(200):
-        cdf, pdf = mixture_cdf_pdf(x, parts)
+        cdf, pdf, slope = _mixture_terms(x, parts)
         excess = cdf - p
-        if abs(excess) <= 1e-12:
+        if abs(excess) <= 1e-13:
             return x
         if excess < 0.0:
             lo = x
         else:
             hi = x
-        candidate = x - excess / pdf if pdf > 0.0 else math.nan
-        if not lo < candidate < hi:
+        candidate = math.nan
+        if pdf > 0.0:
+            step = excess / pdf
+            bend = 1.0 - 0.5 * step * slope / pdf
+            candidate = x - (step / bend if bend > 0.5 else step)
+        if lo < candidate < hi:
+            if abs(candidate - x) <= 1e-6 * x:
+                return candidate
+        else:
             candidate = 2.0 * x if hi == math.inf else 0.5 * (lo + hi)
-        if abs(candidate - x) <= 1e-10 * x or (hi < math.inf and hi - lo <= 1e-10 * hi):
-            return candidate
+            if hi - lo <= 1e-12 * hi:
+                return candidate
         x = candidate
     return x
 
