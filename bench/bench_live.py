@@ -309,6 +309,57 @@ async def schedule(base: str, session: str, run_ids: list[str], seconds: float
     return list(results)
 
 
+async def schedule_in_process(design_pk: int, count: int, seconds: float) -> dict[str, Any]:
+    """The same runs as Runner objects in this process (in-memory layer, no sockets)."""
+    from channels.db import database_sync_to_async
+    from channels.layers import InMemoryChannelLayer
+
+    from sandbox.live.models import Run
+    from sandbox.live.runner import Runner, RunnerSettings, viewers_group
+
+    def make_runs() -> list[Run]:
+        revision = Design.objects.get(pk=design_pk).latest_revision()
+        scenario = validate_scenario({"duration_s": 3600}, revision.document)
+        return [
+            Run.objects.create(revision=revision, owner=revision.design.owner, speed=10.0,
+                               scenario_name="steady", scenario=scenario)
+            for _ in range(count)
+        ]  # fmt: skip
+
+    layer = InMemoryChannelLayer()
+    config = RunnerSettings(idle_pause_s=600, idle_stop_s=900, flush_ticks=50, flush_s=5,
+                            publish_interval=0.05)  # fmt: skip
+    runners = [Runner(run.pk, layer=layer, config=config)
+               for run in await database_sync_to_async(make_runs)()]  # fmt: skip
+
+    async def drain(channel: str) -> None:
+        while True:
+            await layer.receive(channel)
+
+    tasks = []
+    for runner in runners:
+        await runner.open()
+        await layer.group_add(viewers_group(runner.run_id), f"viewer-{runner.run_id}")
+        tasks.append(asyncio.create_task(drain(f"viewer-{runner.run_id}")))
+        await runner.handle({"type": "runner.control", "control": {"action": "start"},
+                             "reply_to": "nobody", "by": "bench"})  # fmt: skip
+    started, cpu = time.monotonic(), time.process_time()
+    tasks += [asyncio.create_task(runner.loop()) for runner in runners]
+    await asyncio.sleep(seconds)
+    elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for runner in runners:
+        await runner.close()
+    return {
+        "rate": min(len(r.session.frames) for r in runners) / elapsed,
+        "max_late_ms": 1000 * max(r.schedule.max_lateness for r in runners),
+        "resyncs": sum(r.schedule.resyncs for r in runners),
+        "cpu": cpu / elapsed,
+    }
+
+
 # --- 3. frame size ---------------------------------------------------------------------------
 
 
@@ -329,7 +380,8 @@ def frame_sizes() -> list[dict[str, Any]]:
 
 
 def markdown(fan: list[tuple[str, dict[str, Any]]], runs: list[dict[str, Any]],
-             sizes: list[dict[str, Any]], quick: bool, load: tuple[float, float]
+             in_process: dict[str, Any], sizes: list[dict[str, Any]], quick: bool,
+             load: tuple[float, float]
              ) -> str:  # fmt: skip
     worst = max(runs, key=lambda r: r["max_late_ms"])
     slowest = min(runs, key=lambda r: r["rate"])
@@ -386,6 +438,12 @@ def markdown(fan: list[tuple[str, dict[str, Any]]], runs: list[dict[str, Any]],
         f"{statistics.median(r['final_drift_ms'] for r in runs):.0f} ms |",
         f"| runs that fell behind (final drift > one tick) | {len(behind)} of {len(runs)} |",
         f"| Daphne CPU while running them | {100 * runs[0]['server_cpu']:.0f}% of a core |",
+        "",
+        "The same 20 runs as runner tasks in the benchmark's own process (in-memory layer,",
+        "frames drained, no sockets): slowest run "
+        f"{in_process['rate']:.2f} ticks/s, latest tick {in_process['max_late_ms']:.0f} ms "
+        f"behind, {in_process['resyncs']} schedule restarts, "
+        f"{100 * in_process['cpu']:.0f}% of a core.",
         "",
         "A late tick does not push the next ones: the runner keeps its schedule from the start",
         "and makes up a stall by ticking back to back (`Runner._keep_schedule`); only a run",
@@ -466,9 +524,11 @@ def main() -> None:
             fan_out(bases, session, run_id, 100, seconds))))  # fmt: skip
         print("fan-out, Redis:", fan[-1][1], flush=True)
 
+    in_process = asyncio.run(schedule_in_process(doc30.pk, 20, seconds))
+    print("schedule in process:", in_process, flush=True)
     sizes = frame_sizes()
     print("frame sizes:", sizes, flush=True)
-    body = markdown(fan, runs, sizes, args.quick, (load_at_start, os.getloadavg()[0]))
+    body = markdown(fan, runs, in_process, sizes, args.quick, (load_at_start, os.getloadavg()[0]))
     print(body)
     if args.write:
         write_section(DOCS, body)
