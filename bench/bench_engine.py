@@ -21,9 +21,11 @@ shared: wall time counts whatever else ran meanwhile.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime
 import os
 import platform
+import pstats
 import statistics
 import sys
 import time
@@ -33,7 +35,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import simulation.metrics as metrics_module  # noqa: E402
 from bench.simpy_model import run_simpy  # noqa: E402
 from simulation import Engine, Limits  # noqa: E402
 from tests.simulation.reference import random_routing, round_robin  # noqa: E402
@@ -174,26 +175,29 @@ def per_tick(
             "ticks": min(counts), "repeats": repeats}  # fmt: skip
 
 
-def percentile_share(design: dict, ticks: int) -> dict:
-    """CPU per computed tick with and without the end-to-end latency percentiles.
+def profile_breakdown(design: dict, ticks: int, top: int = 8) -> list[tuple[str, float]]:
+    """The functions with the most own time over ``ticks`` computed ticks, by cProfile.
 
-    The engine fits p50/p95/p99 (global and per class) to a mixture of gammas every
-    tick; timing a run where that step returns a constant shows what it costs.
+    cProfile's per-call overhead inflates small functions, so the shares are a guide to
+    where the time goes, not a measurement of it.
     """
-    real = metrics_module.mixture_percentile
-    out = {}
-    try:
-        for label, stub in (("full", False), ("without", True)):
-            metrics_module.mixture_percentile = (lambda p, parts: 0.0) if stub else real
-            engine = make_engine(design, {"duration_s": 1e6, "noise": True, "seed": 1})
-            for _ in range(3):
-                engine.step()
-            start = time.thread_time()
-            for _ in range(ticks):
-                engine.step()
-            out[label] = (time.thread_time() - start) / ticks * 1e6
-    finally:
-        metrics_module.mixture_percentile = real
+    engine = make_engine(design, {"duration_s": 1e6, "noise": True, "seed": 1})
+    for _ in range(3):
+        engine.step()
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(ticks):
+        engine.step()
+    profile.disable()
+    stats = pstats.Stats(profile)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])  # type: ignore[attr-defined]
+    out = []
+    for (filename, line, name), (_, _, own, _, _) in rows[:top]:
+        where = f"{Path(filename).parent.name}/{Path(filename).name}:{line} {name}"
+        if filename.startswith("~"):
+            where = name  # a built-in such as sum or min
+        out.append((where, own / total))
     return out
 
 
@@ -264,7 +268,13 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def markdown(ticks: list[dict], hour: dict, comparisons: list[dict], load: str = "") -> str:
+def markdown(
+    ticks: list[dict],
+    hour: dict,
+    comparisons: list[dict],
+    profile: list[tuple[str, float]],
+    load: str = "",
+) -> str:
     today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         f"Measured {today} on {machine()} with `python bench/bench_engine.py --write` "
@@ -303,20 +313,12 @@ def markdown(ticks: list[dict], hour: dict, comparisons: list[dict], load: str =
             )
         }.",
         "",
-        "Where a computed tick's time goes: the end-to-end latency percentiles (p50/p95/p99, "
-        "global and per request class, each a quantile of a mixture of gamma laws found by "
-        "bisection, `simulation/metrics.py` `mixture_percentile`, called from "
-        "`exit_latencies`) against everything else, with noise on:",
+        "Where a computed tick's time goes (noise on, 100 components, cProfile; the "
+        "profiler's overhead inflates small functions, so read the shares as a guide):",
         "",
-        "| components | computed tick | without the percentiles | share in the percentiles |",
-        "| ---: | ---: | ---: | ---: |",
-        *[
-            f"| {r['size']:,} | {_us(r['percentiles']['full'])} "
-            f"| {_us(r['percentiles']['without'])} "
-            f"| {1 - r['percentiles']['without'] / r['percentiles']['full']:.0%} |"
-            for r in ticks
-            if "percentiles" in r
-        ],
+        "| function | share of own time |",
+        "| --- | ---: |",
+        *[f"| `{where}` | {share:.0%} |" for where, share in profile],
         "",
         "### One simulated hour",
         "",
@@ -415,11 +417,10 @@ def main() -> None:
         row = {"size": size, "compile_s": compile_time(design),
                "steady": per_tick(design, False, n, repeats, 5, budget_s),
                "noise": per_tick(design, True, n, repeats, 5, budget_s)}  # fmt: skip
-        if size <= 1000:
-            row["percentiles"] = percentile_share(design, max(3, n // (10 if q else 4)))
         ticks.append(row)
         print(f"{size:>6} components: steady {row['steady']['median_us']:9.1f} us/tick, "
               f"noise {row['noise']['median_us']:9.1f} us/tick", file=sys.stderr)  # fmt: skip
+    profile = profile_breakdown(generated_design(100), 10 if q else 50)
     hour = fast_forward_hour()
     print(f"one hour of 30 components: {hour['wall_s']:.2f} s", file=sys.stderr)
     runs = [(360.0, 60 if q else 600, "random"), (360.0, 60 if q else 600, "round_robin"),
@@ -432,7 +433,7 @@ def main() -> None:
               f"{c['engine']['cpu_s'] * 1000:.1f} ms CPU", file=sys.stderr)  # fmt: skip
     load_after = os.getloadavg()[0]
     load = f" (1-minute load average {load_before:.1f} at the start, {load_after:.1f} at the end)"
-    text = markdown(ticks, hour, comparisons, load)
+    text = markdown(ticks, hour, comparisons, profile, load)
     if args.write:
         write_section(DOCS, text)
     if args.markdown:
