@@ -399,6 +399,31 @@ def markdown(fan: list[tuple[str, dict[str, Any]]], runs: list[dict[str, Any]],
             else ""
         ),
         "",
+        "Goals, as measured here:",
+        "",
+        *(
+            f"- fan-out, {label}: p99 lag {r['p99_ms']:.0f} ms, "
+            + ("met" if r["p99_ms"] < 100 else "not met")
+            for label, r in fan
+        ),
+        f"- 20 runs at 10 ticks/s: {len(runs) - len(behind)} of {len(runs)} kept their "
+        "schedule, " + ("met" if not behind else "not met"),
+        *(
+            f"- frame size, {r['components']} components: {r['wire_bytes'] / 1024:.1f} KB, "
+            + (
+                "met"
+                if r["wire_bytes"] <= (4 if r["components"] <= 30 else 40) * 1024
+                else "not met"
+            )
+            for r in sizes
+        ),
+        "",
+        "How to read the misses: the servers used a fraction of a core (the CPU column) while",
+        "the machine's load average was far above its 2 cores, so the delays are mostly time",
+        "spent waiting for a core, not work; the CPU cost per delivered frame is the number",
+        "that carries over to another machine (one core delivers 1 / that many frames a",
+        "second). Run it again on a quiet machine before trusting the lag columns.",
+        "",
         "### Fan-out: one run at 10 frames/s (goal: p99 lag < 100 ms)",
         "",
         "| set-up | viewers | frames per viewer | lag p50 | lag p99 | lag max | server CPU |",
