@@ -307,6 +307,15 @@ def markdown(
         )
     out += [
         "",
+        "In short: "
+        + "; ".join(
+            f"{r['size']:,} components: quiet ticks "
+            f"{_times(r['steady']['median_us'], GOALS_US[r['size']])}, computed ticks "
+            f"{_times(r['noise']['median_us'], GOALS_US[r['size']])}"
+            for r in ticks
+        )
+        + ".",
+        "",
         f"Ticks (at least, per repeat) x repeats: {
             ', '.join(
                 f'{r["size"]:,}: {r["noise"]["ticks"]} x {r["noise"]["repeats"]}' for r in ticks
@@ -390,6 +399,11 @@ def write_section(path: Path, body: str) -> None:
 
 def _us(value: float) -> str:
     return f"{value / 1000:,.2f} ms" if value >= 1000 else f"{value:,.0f} us"
+
+
+def _times(value: float, goal: float) -> str:
+    """How ``value`` compares with ``goal``: "within the goal" or "N.Nx the goal"."""
+    return "within the goal" if value <= goal else f"{value / goal:,.1f}x the goal"
 
 
 def _diff(engine: float, simpy: float) -> str:
