@@ -126,8 +126,16 @@ def mixture_percentile(p: float, parts: tuple[Part, ...] | list[Part]) -> float:
     return mixture_percentiles((p,), parts)[0]
 
 
-def mixture_percentiles(ps: tuple[float, ...], parts: tuple[Part, ...] | list[Part]) -> list[float]:
-    """The quantiles (s) of the mixture at each probability of ``ps``."""
+def mixture_percentiles(
+    ps: tuple[float, ...], parts: tuple[Part, ...] | list[Part], *, memo: bool = False
+) -> list[float]:
+    """The quantiles (s) of the mixture at each probability of ``ps``.
+
+    ``memo``: solve the mixture with weights, means and variances rounded to six
+    significant digits, memoised. A class's exits recur tick after tick with the
+    same shares of its traffic and, on servers far from saturation, latencies that
+    move by less than that, so noisy ticks mostly find their answer already solved.
+    """
     parts = [part for part in parts if part[0] > 0.0]
     if not parts:
         return [0.0] * len(ps)
@@ -135,13 +143,20 @@ def mixture_percentiles(ps: tuple[float, ...], parts: tuple[Part, ...] | list[Pa
         _, mean, var = parts[0]
         return [gamma_quantile(p, mean, var) for p in ps]
     total = sum(w for w, _, _ in parts)
+    if memo:
+        key = tuple([(float(f"{w / total:.6g}"), float(f"{m:.6g}"), float(f"{v:.6g}"))
+                     for w, m, v in parts])  # fmt: skip
+        return list(_memo_quantiles(ps, key))
     return list(_mixture_quantiles(ps, tuple([(w / total, m, v) for w, m, v in parts])))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
+def _memo_quantiles(ps: tuple[float, ...], parts: tuple[Part, ...]) -> tuple[float, ...]:
+    total = sum(w for w, _, _ in parts)
+    return _mixture_quantiles(ps, tuple([(w / total, m, v) for w, m, v in parts]))
+
+
 def _mixture_quantiles(ps: tuple[float, ...], parts: tuple[Part, ...]) -> tuple[float, ...]:
-    # Weights of a class's exits are shares of its traffic, and many exits' latencies
-    # do not move with load (idle servers), so the same mixture recurs tick after tick.
     mean = sum(w * m for w, m, _ in parts)
     second = sum(w * (v + m * m) for w, m, v in parts)
     var = max(second - mean * mean, 0.0)
@@ -284,7 +299,7 @@ def _merge(exits: tuple[tuple[float, float, float], ...]) -> list[Part]:
 
 
 def _percentiles(parts: list[Part]) -> dict[str, float]:
-    values = mixture_percentiles(tuple(p for p, _ in PERCENTILES), parts)
+    values = mixture_percentiles(tuple(p for p, _ in PERCENTILES), parts, memo=True)
     return {name: x * 1000.0 for (_, name), x in zip(PERCENTILES, values, strict=True)}
 
 
