@@ -21,7 +21,7 @@ def share_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if design.active_share_link() is None:
         ShareLink.objects.create(design=design)
         messages.success(request, "Anyone with the link can now open this design read-only.")
-    return redirect(design)
+    return _back_to_share_box(design)
 
 
 @login_required
@@ -34,7 +34,12 @@ def share_revoke(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         revoked += 1
     if revoked:
         messages.success(request, "The share link is revoked: it no longer opens the design.")
-    return redirect(design)
+    return _back_to_share_box(design)
+
+
+def _back_to_share_box(design: Design) -> HttpResponse:
+    # The share box is a closed dropdown on the design page; open it to show what changed.
+    return redirect(f"{design.get_absolute_url()}?share=open")
 
 
 def _fork(request: HtmxHttpRequest, design: Design, back: str) -> HttpResponse:

@@ -157,6 +157,7 @@ def test_sign_up_use_a_template_share_and_fork(
 
     # Share it.
     page.goto(f"{base}/designs/{design.pk}/")
+    page.get_by_test_id("share-box").locator("summary").click()
     page.get_by_role("button", name="Create share link").click()
     share_url = page.get_by_test_id("share-url").input_value()
     assert re.fullmatch(re.escape(base) + r"/s/[\w-]{32,}/", share_url)
