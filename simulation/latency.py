@@ -175,12 +175,15 @@ def _start(p: float, mean: float, var: float) -> float:
 
 
 def _solve(p: float, parts: tuple[Part, ...], x: float) -> float:
-    """Halley steps on the mixture CDF from ``x``, bisecting when a step leaves the bracket.
+    """Halley steps on the mixture CDF from ``x``, bisecting when a step leaves the bracket
+    or would move ``x`` by more than a factor of four, or the last step did not halve
+    the error.
 
     Once a Halley (or, near a Wilson-Hilferty part, Newton) step is below 1e-6 of
     ``x``, the error left after it is of the order of its square or cube: done.
     """
     lo, hi = 0.0, math.inf
+    last = math.inf  # |excess| of the previous step
     for _ in range(200):
         cdf, pdf, slope = _mixture_terms(x, parts)
         excess = cdf - p
@@ -190,16 +193,21 @@ def _solve(p: float, parts: tuple[Part, ...], x: float) -> float:
             lo = x
         else:
             hi = x
+        crawling = abs(excess) > 0.5 * last  # on a flat stretch between far-apart parts
+        last = abs(excess)
         candidate = math.nan
-        if pdf > 0.0:
+        if pdf > 0.0 and not crawling:
             step = excess / pdf
             bend = 1.0 - 0.5 * step * slope / pdf
             candidate = x - (step / bend if bend > 0.5 else step)
-        if lo < candidate < hi:
+        if lo < candidate < hi and 0.25 * x < candidate < 4.0 * x:
             if abs(candidate - x) <= 1e-6 * x:
                 return candidate
+        elif hi == math.inf:
+            candidate = 2.0 * x
         else:
-            candidate = 2.0 * x if hi == math.inf else 0.5 * (lo + hi)
+            # Bisect in log x: the parts' scales may differ by many orders of magnitude.
+            candidate = math.sqrt(lo * hi) if lo > 0.0 else 0.5 * hi
             if hi - lo <= 1e-12 * hi:
                 return candidate
         x = candidate
