@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
+from sandbox.live.models import Run
 from sandbox.models import Design
 from tests.editor.driver import EditorDriver
 
@@ -160,26 +163,14 @@ def test_leaving_with_unsaved_changes_asks_first(make_design, open_editor) -> No
     expect(editor.page.locator("[data-editor-banner]")).to_contain_text("Restore", ignore_case=True)
 
 
-def test_a_form_marked_save_first_saves_the_diagram_before_it_goes(
-    make_design, open_editor
-) -> None:
-    """A run form acts on the saved design: unsaved edits are saved before it submits."""
+def test_the_run_button_saves_the_diagram_before_the_run_starts(make_design, open_editor) -> None:
+    """A run acts on the saved design: unsaved edits are saved before the run form submits."""
     design = make_design(START)
     editor = open_editor(design)
-    editor.page.evaluate(
-        """() => {
-          const form = document.createElement('form');
-          form.method = 'get';
-          form.action = location.pathname;
-          form.dataset.saveFirst = '';
-          form.innerHTML = '<input type="hidden" name="ran" value="1"><button>Run</button>';
-          document.querySelector('#main').append(form);
-        }"""
-    )
     editor.drag_kind("cdn", 520, 100)
-    with editor.page.expect_navigation():
-        editor.page.locator("form[data-save-first] button").click()
-    assert "ran=1" in editor.page.url
+    with editor.page.expect_navigation(url=re.compile(r"/runs/")):
+        editor.page.get_by_test_id("run-button").click()
     latest = Design.objects.get(pk=design.pk).latest_revision()
     assert latest.number == 2
     assert latest.document["components"][-1]["kind"] == "cdn"
+    assert Run.objects.get(revision__design=design).revision == latest
