@@ -85,6 +85,14 @@ class Engine(Controls, Clusters):
             i for i, kind in enumerate(self.model.kinds)
             if kind in ("load_balancer", "dns", "database")
         ]  # fmt: skip
+        # Each client's spikes and waves, in scenario order (most clients have none).
+        self._shaping: dict[int, tuple[list[dict], list[dict]]] = {}
+        for i in self._sources:
+            cid = self.model.ids[i]
+            spikes = [s for s in self.scenario["spikes"] if s["source"] == cid]
+            waves = [w for w in self.scenario["waves"] if w["source"] == cid]
+            if spikes or waves:
+                self._shaping[i] = (spikes, waves)
         self._balancer_pairs = [
             i for i, kind in enumerate(self.model.kinds) if kind == "load_balancer"
         ]  # fmt: skip
@@ -226,7 +234,7 @@ class Engine(Controls, Clusters):
                 f"{item['source']} traffic -> {item['rps']:g} req/s"
                 + (f" over {item['ramp_s']:g} s" if item["ramp_s"] else ""),
             )
-        for i in range(n):
+        for i in range(n) if any(self.starting) else ():
             if self.starting[i]:
                 before = self.inst[i]
                 self._ready_instances(i)
@@ -336,18 +344,16 @@ class Engine(Controls, Clusters):
             if frac >= 1.0:
                 self.ramps[i] = None
         rate = self.rate[i]
-        cid = self.model.ids[i]
-        for spike in self.scenario["spikes"]:
-            if (
-                spike["source"] == cid
-                and spike["at"] <= t + EPS < spike["at"] + spike["duration_s"]
-            ):
-                rate += spike["rps"]
-        for wave in self.scenario["waves"]:
-            if wave["source"] == cid:
+        shaped = self._shaping.get(i)
+        if shaped is not None:
+            spikes, waves = shaped
+            for spike in spikes:
+                if spike["at"] <= t + EPS < spike["at"] + spike["duration_s"]:
+                    rate += spike["rps"]
+            for wave in waves:
                 phase = 2.0 * math.pi * (t - wave["peak_s"]) / wave["period_s"]
                 rate *= 1.0 + wave["amplitude"] * math.cos(phase)
-        return max(rate, 0.0)
+        return rate if rate > 0.0 else 0.0
 
     def _client(self, i: int, rate: float) -> NodeFrame:
         mix = self.params[i]["mix"]
