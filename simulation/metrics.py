@@ -16,7 +16,7 @@ from .latency import (  # noqa: F401 (re-exported: the latency mixture's public 
     mixture_percentile,
     mixture_percentiles,
 )
-from .queueing import mmc, mmck, response_percentile
+from .queueing import _mmc, _mmck, response_percentile
 
 RUN_PS = (0.5, 0.95, 0.99)
 # A component's latency law over a run is a mixture of one gamma per tick; past this
@@ -200,7 +200,9 @@ def node_steady_state(
 
     The p95 (ms) comes as a function computing it on demand (see NodeFrame).
     """
-    st = mmc(lam_i, mu, c, ca2) if limit is None else mmck(lam_i, mu, c, limit)
+    # The engine only asks with valid arguments (lam_i below capacity, c >= 1), so the
+    # memoised solvers are called without the public functions' argument checks.
+    st = _mmc(lam_i, mu, c, ca2) if limit is None else _mmck(lam_i, mu, c, limit)
     drop_frac = st.block_prob
     if timeout_ms is not None and st.wait_prob > 0.0:
         # Waits past the timeout: the M/M/c wait tail, stretched by Allen-Cunneen's factor.
