@@ -40,6 +40,17 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> Any:
+    """A new channel layer per test: pytest-asyncio gives every test its own event loop, and a
+    Redis layer keeps locks and pools bound to the loop that first used them."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 # Personas ---------------------------------------------------------------------------------
 
 

@@ -57,6 +57,8 @@ def test_a_tablet_adds_moves_and_links_by_touch(
         viewport={"width": 1024, "height": 768}, has_touch=True, is_mobile=False,
     )  # fmt: skip
     editor = EditorDriver(page)
+    # The run panel and the lesson sit above the editor: scroll to it, as a person would.
+    page.locator("#design-workspace").scroll_into_view_if_needed()
     # A tap on a palette entry adds the kind in the middle of the view.
     page.locator('.palette__item[data-kind="web_server"]').tap()
     page.wait_for_function("() => window.sandboxEditor.doc.components.length === 3")
