@@ -278,9 +278,8 @@ def markdown(
     today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         f"Measured {today} on {machine()} with `python bench/bench_engine.py --write` "
-        "(about ten minutes; `--quick` for a smoke run). The machine was shared with other "
-        f"work while this ran{load}, so wall times are inflated; CPU times are the better "
-        "guide.",
+        "(about three minutes on a quiet machine; `--quick` for a smoke run). "
+        f"Load while it ran{load}: wall times grow with it; CPU times are the better guide.",
         "",
         "### Time per tick, generated designs",
         "",
