@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchdoc import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (50, 500, 2000)
 TTI_GOAL_MS = {500: 1000.0}
@@ -273,8 +275,6 @@ def run(repeats: int) -> dict[str, Any]:
 def markdown(results: dict[str, Any]) -> str:
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        "## Editor",
-        "",
         f"Measured by `python bench/bench_editor.py` on {when}: headless Debian Chromium,"
         f" 1280x800, {os.cpu_count()} cores shared with other work ({platform.machine()},"
         f" Python {platform.python_version()}). Designs are generated cells of ten linked"
@@ -368,25 +368,6 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace the "## Editor" section of the file (other sections belong to others)."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    lines = old.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.strip() == "## Editor"), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        new = (
-            "".join(lines[:start])
-            + text
-            + ("\n" + "".join(lines[end:]) if end < len(lines) else "")
-        )
-    path.write_text(new)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -396,7 +377,7 @@ def main() -> None:
     text = markdown(results)
     print(text)
     if not args.no_write:
-        write_section(text, ROOT / "docs" / "benchmarks.md")
+        write_section(ROOT / "docs" / "benchmarks.md", "## Editor", text)
 
 
 if __name__ == "__main__":

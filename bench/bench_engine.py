@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchdoc import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -378,24 +380,6 @@ def markdown(
     return "\n".join(out) + "\n"
 
 
-def write_section(path: Path, body: str) -> None:
-    """Put ``body`` under the "## Engine" heading of ``path``, leaving other headings alone."""
-    intro = "# Benchmarks\n\nMeasured speed of the parts of Architecture Sandbox.\n"
-    text = path.read_text(encoding="utf-8") if path.exists() else intro
-    section = f"{HEADING}\n\n{body.rstrip()}\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == HEADING), None)
-    if start is None:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        after = "".join(lines[end:])
-        text = "".join(lines[:start]) + section + ("\n" + after if after else "")
-    path.write_text(text, encoding="utf-8")
-
-
 def _us(value: float) -> str:
     return f"{value / 1000:,.2f} ms" if value >= 1000 else f"{value:,.0f} us"
 
@@ -448,7 +432,7 @@ def main() -> None:
     load = f" (1-minute load average {load_before:.1f} at the start, {load_after:.1f} at the end)"
     text = markdown(ticks, hour, comparisons, profile, load)
     if args.write:
-        write_section(DOCS, text)
+        write_section(DOCS, HEADING, text)
     if args.markdown:
         print(text)
     else:

@@ -41,6 +41,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from benchdoc import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="bench-live-"))
@@ -491,24 +493,6 @@ def markdown(fan: list[tuple[str, dict[str, Any]]], runs: list[dict[str, Any]],
     return "\n".join(out) + "\n"
 
 
-def write_section(path: Path, body: str) -> None:
-    """Put ``body`` under the "## Live runs" heading of ``path``, leaving the others alone."""
-    intro = "# Benchmarks\n\nMeasured speed of the parts of Architecture Sandbox.\n"
-    text = path.read_text(encoding="utf-8") if path.exists() else intro
-    section = f"{HEADING}\n\n{body.rstrip()}\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == HEADING), None)
-    if start is None:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        after = "".join(lines[end:])
-        text = "".join(lines[:start]) + section + ("\n" + after if after else "")
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short measurements")
@@ -555,7 +539,7 @@ def main() -> None:
     body = markdown(fan, runs, in_process, sizes, args.quick, (load_at_start, os.getloadavg()[0]))
     print(body)
     if args.write:
-        write_section(DOCS, body)
+        write_section(DOCS, HEADING, body)
         print(f"written under {HEADING!r} in {DOCS}")
 
 
