@@ -63,22 +63,27 @@ def test_a_change_autosaves_after_a_short_idle(make_design, open_editor) -> None
     assert "database" in [c["kind"] for c in latest.document["components"]]
 
 
+def make_a_conflict(design, open_editor, second_browser) -> EditorDriver:
+    """Two browsers edit revision 1: theirs saves a cache first, mine then saves a database
+    and is refused. Returns my editor, showing the conflict banner."""
+    mine = open_editor(design)
+    theirs = EditorDriver(second_browser.new_page())
+    theirs.page.goto(mine.page.url)
+    theirs.wait_ready()
+    theirs.drag_kind("cache", 520, 100)
+    theirs.page.keyboard.press("Control+s")
+    expect(theirs.page.locator("[data-editor-status]")).to_have_text("Saved · revision 2")
+    mine.drag_kind("database", 520, 300)
+    mine.page.keyboard.press("Control+s")
+    return mine
+
+
 def test_a_conflict_is_shown_and_mine_can_go_on_top(
     make_design, open_editor, second_browser
 ) -> None:
     """Two browsers edit revision 1; the second save is refused and the user chooses."""
     design = make_design(START)
-    mine = open_editor(design)
-    theirs = EditorDriver(second_browser.new_page())
-    theirs.page.goto(mine.page.url)
-    theirs.wait_ready()
-
-    theirs.drag_kind("cache", 520, 100)
-    theirs.page.keyboard.press("Control+s")
-    expect(theirs.page.locator("[data-editor-status]")).to_have_text("Saved · revision 2")
-
-    mine.drag_kind("database", 520, 300)
-    mine.page.keyboard.press("Control+s")
+    mine = make_a_conflict(design, open_editor, second_browser)
     banner = mine.page.locator("[data-editor-banner]")
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("Someone saved revision 2")
@@ -102,16 +107,7 @@ def test_load_theirs_replaces_mine_and_undo_brings_mine_back(
     make_design, open_editor, second_browser
 ) -> None:
     design = make_design(START)
-    mine = open_editor(design)
-    theirs = EditorDriver(second_browser.new_page())
-    theirs.page.goto(mine.page.url)
-    theirs.wait_ready()
-    theirs.drag_kind("cache", 520, 100)
-    theirs.page.keyboard.press("Control+s")
-    expect(theirs.page.locator("[data-editor-status]")).to_have_text("Saved · revision 2")
-
-    mine.drag_kind("database", 520, 300)
-    mine.page.keyboard.press("Control+s")
+    mine = make_a_conflict(design, open_editor, second_browser)
     banner = mine.page.locator("[data-editor-banner]")
     banner.get_by_role("button", name="Load theirs").click()
     expect(banner).to_be_hidden()
