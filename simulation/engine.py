@@ -264,10 +264,14 @@ class Engine(Controls, Clusters):
         self._last_signature = signature
         self._unsettled = False  # set by any node still changing (backlog, warming, ...)
 
-        self.in_r = [[0.0] * NCLASS for _ in range(n)]
-        self.in_m1 = [[0.0] * NCLASS for _ in range(n)]
-        self.in_m2 = [[0.0] * NCLASS for _ in range(n)]
-        self.in_dead = [[0.0] * NCLASS for _ in range(n)]
+        # Arrivals this tick, flat by node then class (index i * NCLASS + k): the rate of
+        # live arrivals, the rate-weighted first and second moments of the latency they
+        # carry, and the rate that reached dead instances.
+        size = n * NCLASS
+        self.in_r = [0.0] * size
+        self.in_m1 = [0.0] * size
+        self.in_m2 = [0.0] * size
+        self.in_dead = [0.0] * size
         self.in_ca2 = [0.0] * n
         self.link_flow = [0.0] * len(m.links)
         self.exits: list[list[tuple[float, float, float]]] = [[] for _ in range(NCLASS)]
@@ -434,20 +438,22 @@ class Engine(Controls, Clusters):
         self, j: int, k: int, rate: float, m1: float, m2: float, ca2: float, dead: float
     ) -> None:
         live = rate * (1.0 - dead)
+        at = j * NCLASS + k
         if dead > 0.0:
-            self.in_dead[j][k] += rate * dead
+            self.in_dead[at] += rate * dead
         if live > 0.0:
-            self.in_r[j][k] += live
-            self.in_m1[j][k] += live * m1
-            self.in_m2[j][k] += live * m2
+            self.in_r[at] += live
+            self.in_m1[at] += live * m1
+            self.in_m2[at] += live * m2
             self.in_ca2[j] += live * ca2
 
     # --- nodes -----------------------------------------------------------------------------
 
     def _router(self, i: int) -> NodeFrame:
         m = self.model
-        lam = self.in_r[i]
-        dead_in = self.in_dead[i]
+        base = i * NCLASS
+        lam = self.in_r[base : base + NCLASS]
+        dead_in = self.in_dead[base : base + NCLASS]
         offered = sum(lam) + sum(dead_in)
         ca2_in = self.in_ca2[i] / sum(lam) if sum(lam) > 0 else 1.0
         dropped = sum(dead_in)
@@ -485,8 +491,8 @@ class Engine(Controls, Clusters):
                 if k < SYNC:
                     self.sync_dropped += lam[k]
                 continue
-            m1 = self.in_m1[i][k] / lam[k]
-            m2 = self.in_m2[i][k] / lam[k]
+            m1 = self.in_m1[base + k] / lam[k]
+            m2 = self.in_m2[base + k] / lam[k]
             for (j, li), w in zip(targets, weights, strict=True):
                 if w <= 0.0:
                     continue
@@ -510,9 +516,10 @@ class Engine(Controls, Clusters):
         kind = m.kinds[i]
         p = self.params[i]
         dt = self.dt
-        in_r = self.in_r[i]
+        base = i * NCLASS
+        in_r = self.in_r[base : base + NCLASS]
         lam = list(in_r)
-        dropped = list(self.in_dead[i])
+        dropped = self.in_dead[base : base + NCLASS]
         dead_total = sum(dropped)
         in_total = sum(in_r)
         n = self.alive[i]
@@ -724,13 +731,15 @@ class Engine(Controls, Clusters):
         m = self.model
         total = sum(served)
         lost = [0.0] * NCLASS
+        base = i * NCLASS
         for k in range(NCLASS):
             s = served[k]
             if s <= 0.0:
                 continue
             if lam[k] > 0.0:
-                mean_in = self.in_m1[i][k] / self.in_r[i][k]
-                e2_in = self.in_m2[i][k] / self.in_r[i][k]
+                at = base + k
+                mean_in = self.in_m1[at] / self.in_r[at]
+                e2_in = self.in_m2[at] / self.in_r[at]
             else:
                 mean_in = e2_in = 0.0
             m1 = mean_in + w
@@ -826,8 +835,9 @@ class Engine(Controls, Clusters):
         for k in range(NCLASS):
             dropped[k] += lam[k] * (1.0 - frac_ok)
             if lam[k] > 0.0 and frac_ok > 0.0:
-                mean_in = self.in_m1[i][k] / self.in_r[i][k]
-                e2_in = self.in_m2[i][k] / self.in_r[i][k]
+                at = i * NCLASS + k
+                mean_in = self.in_m1[at] / self.in_r[at]
+                e2_in = self.in_m2[at] / self.in_r[at]
                 self.exits[k].append(
                     (lam[k] * frac_ok, mean_in + w, e2_in + 2.0 * mean_in * w + v + w * w)
                 )
@@ -907,7 +917,8 @@ class Engine(Controls, Clusters):
             ci = self.model.cluster_of[i]
             is_primary = self.primary[ci] == i
             if is_primary:
-                self.cluster_writes[ci] = sum(self.in_r[i][k] for k in (WRITE, JOB, BACKGROUND))
+                base = i * NCLASS
+                self.cluster_writes[ci] = sum(self.in_r[base + k] for k in (WRITE, JOB, BACKGROUND))
             if is_primary or p["role"] == "primary":  # or a failed primary, not yet rejoined
                 return {"role": "primary", "lost_writes": self.lost_writes[i]}
             writes = self.cluster_writes[ci]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeFrame:
     """One component in one tick. Rates in req/s, ``queued`` in requests, latencies in ms.
 
@@ -57,7 +57,7 @@ class NodeFrame:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Frame:
     """The state after one tick: per node, per link, global numbers and the tick's events."""
 

@@ -139,19 +139,26 @@ def mixture_percentiles(
     parts = [part for part in parts if part[0] > 0.0]
     if not parts:
         return [0.0] * len(ps)
-    if len(parts) == 1 or all(part[1:] == parts[0][1:] for part in parts):
-        _, mean, var = parts[0]
-        return [gamma_quantile(p, mean, var) for p in ps]
+    first = parts[0]
+    if len(parts) == 1 or all(part[1] == first[1] and part[2] == first[2] for part in parts):
+        return list(_gamma_quantiles(ps, first[1], first[2]))
     total = sum(w for w, _, _ in parts)
     if memo:
-        key = tuple([(float(f"{w / total:.6g}"), float(f"{m:.6g}"), float(f"{v:.6g}"))
-                     for w, m, v in parts])  # fmt: skip
+        # One string per mixture is a cheaper key than a tuple of rounded floats.
+        key = " ".join([f"{w / total:.6g} {m:.6g} {v:.6g}" for w, m, v in parts])
         return list(_memo_quantiles(ps, key))
     return list(_mixture_quantiles(ps, tuple([(w / total, m, v) for w, m, v in parts])))
 
 
 @lru_cache(maxsize=8192)
-def _memo_quantiles(ps: tuple[float, ...], parts: tuple[Part, ...]) -> tuple[float, ...]:
+def _gamma_quantiles(ps: tuple[float, ...], mean: float, var: float) -> tuple[float, ...]:
+    return tuple([gamma_quantile(p, mean, var) for p in ps])
+
+
+@lru_cache(maxsize=8192)
+def _memo_quantiles(ps: tuple[float, ...], key: str) -> tuple[float, ...]:
+    numbers = [float(x) for x in key.split()]
+    parts = list(zip(numbers[0::3], numbers[1::3], numbers[2::3], strict=True))
     total = sum(w for w, _, _ in parts)
     return _mixture_quantiles(ps, tuple([(w / total, m, v) for w, m, v in parts]))
 
@@ -273,10 +280,20 @@ class RunLatency:
                 key = _bin(mean, var) if self.pooled else (mean, var)
                 _add_part(bins, key, rate * seconds, mean, var)
         if not self.pooled and len(bins) > self.exact_limit:
-            self.pooled = True
-            self.bins = {}
-            for weight, mean, var in _parts_of(bins):
-                _add_part(self.bins, _bin(mean, var), weight, mean, var)
+            self._pool()
+
+    def add_one(self, weight: float, mean: float, var: float) -> None:
+        """Add one part of ``weight`` requests (the hot path of per-component laws)."""
+        _add_part(self.bins, _bin(mean, var) if self.pooled else (mean, var), weight, mean, var)
+        if not self.pooled and len(self.bins) > self.exact_limit:
+            self._pool()
+
+    def _pool(self) -> None:
+        bins = self.bins
+        self.pooled = True
+        self.bins = {}
+        for weight, mean, var in _parts_of(bins):
+            _add_part(self.bins, _bin(mean, var), weight, mean, var)
 
     @property
     def requests(self) -> float:
@@ -306,9 +323,12 @@ def _merge(exits: tuple[tuple[float, float, float], ...]) -> list[Part]:
     return [(rate, m1, max(m2 - m1 * m1, 0.0)) for (m1, m2), rate in merged.items()]
 
 
+_PS = tuple(p for p, _ in PERCENTILES)
+
+
 def _percentiles(parts: list[Part]) -> dict[str, float]:
-    values = mixture_percentiles(tuple(p for p, _ in PERCENTILES), parts, memo=True)
-    return {name: x * 1000.0 for (_, name), x in zip(PERCENTILES, values, strict=True)}
+    p50, p95, p99 = mixture_percentiles(_PS, parts, memo=True)
+    return {"p50_ms": p50 * 1000.0, "p95_ms": p95 * 1000.0, "p99_ms": p99 * 1000.0}
 
 
 def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) -> tuple:

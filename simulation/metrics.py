@@ -81,7 +81,9 @@ class Report:
         self.latency = RunLatency()  # end-to-end latency law of the ticks after warm-up
         self.node_latency: dict[str, RunLatency] = {}  # each component's, likewise
         self.sums: dict[str, float] = {}
-        self.nodes: dict[str, dict[str, float]] = {}
+        # Per component: sums over kept ticks of offered, served, dropped, utilisation,
+        # queue and served x mean latency (s), then the latest status.
+        self.nodes: dict[str, list] = {}
         self.series: dict[str, list[float]] = {
             "t": [], "offered_rps": [], "throughput_rps": [], "error_rate": [], "p50_ms": [],
             "p95_ms": [], "p99_ms": [], "cost_per_hour": [],
@@ -115,21 +117,25 @@ class Report:
         seconds = self.engine.dt * count
         self.latency.add(self._last_parts, seconds)
         laws = self.node_latency
+        sums = self.nodes
         for cid, node in self._last_nodes.items():
-            acc = self.nodes.setdefault(cid, {})
+            acc = sums.get(cid)
+            if acc is None:
+                acc = sums[cid] = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, ""]
             served = node.served
-            for key, value in (
-                ("offered_rps", node.offered), ("served_rps", served),
-                ("dropped_rps", node.dropped), ("utilization", node.util),
-                ("queue", node.queued), ("lat_w", node.lat / 1000.0 * served),
-            ):  # fmt: skip
-                acc[key] = acc.get(key, 0.0) + value * count
-            acc["status"] = node.status
+            mean = node.lat / 1000.0
+            acc[0] += node.offered * count
+            acc[1] += served * count
+            acc[2] += node.dropped * count
+            acc[3] += node.util * count
+            acc[4] += node.queued * count
+            acc[5] += mean * served * count
+            acc[6] = node.status
             if served > 0.0:
                 law = laws.get(cid)
                 if law is None:
                     law = laws[cid] = RunLatency(NODE_EXACT_PARTS)
-                law.add([(served, node.lat / 1000.0, node.var)], seconds)
+                law.add_one(served * seconds, mean, node.var)
         self._last_nodes = None
 
     def to_json(self) -> dict:
@@ -150,18 +156,17 @@ class Report:
             for name, x in zip(("p50", "p95", "p99"), self.latency.percentiles(RUN_PS), strict=True)
         }
         components = {}
-        for cid, acc in self.nodes.items():
-            served = acc["served_rps"]
-            mean = acc["lat_w"] / served if served > 0 else 0.0
+        for cid, (offered, served, dropped_c, util, queue, lat_w, status) in self.nodes.items():
+            mean = lat_w / served if served > 0 else 0.0
             law = self.node_latency.get(cid)
             p50, p95, p99 = law.percentiles(RUN_PS) if law is not None else (0.0, 0.0, 0.0)
             components[cid] = {
-                "offered_rps": acc["offered_rps"] / kept,
+                "offered_rps": offered / kept,
                 "served_rps": served / kept,
-                "dropped_rps": acc["dropped_rps"] / kept,
-                "utilization": acc["utilization"] / kept,
-                "queue": acc["queue"] / kept,
-                "status": acc["status"],
+                "dropped_rps": dropped_c / kept,
+                "utilization": util / kept,
+                "queue": queue / kept,
+                "status": status,
                 "latency_ms": {
                     "mean": mean * 1000.0,
                     "p50": p50 * 1000.0,
