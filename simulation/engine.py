@@ -122,6 +122,7 @@ class Engine(Controls, Clusters):
         self.lag_s = [p.get("replication_lag_ms", 0.0) / 1000.0 for p in self.params]
         self.lost_writes = [0.0] * n
         self.sessions_lost = [0.0] * n
+        self.rehashed: dict[int, tuple[float, float]] = {}  # tier -> (when, share of users kept)
         self.last_scale = [-math.inf] * n
         self.primary = [cluster[0] for cluster in m.clusters]
         self.promote_at: list[float | None] = [None] * len(m.clusters)
@@ -699,8 +700,19 @@ class Engine(Controls, Clusters):
                 f"{self.model.ids[i]}: ~{lost:.0f} sessions lost "
                 "with the dead instance; those users must log in again",
             )
-            return min(fresh / max(n, 1), 1.0), "sessions lost"
-        return 0.0, None
+        share = min(fresh / max(n, 1), 1.0)
+        kept = self._rehashed_kept(i)
+        if kept < 1.0:  # a resize re-hashed the others: their sessions are elsewhere too
+            share = 1.0 - (1.0 - share) * kept
+        return (share, "sessions lost") if share > 0.0 else (0.0, None)
+
+    def _rehashed_kept(self, i: int) -> float:
+        """Share of users still on their session's instance after a resize at this tick."""
+        at, kept = self.rehashed.get(i, (-1.0, 1.0))
+        if abs(at - self.now) >= EPS:
+            return 1.0
+        self._unsettled = True  # the next tick, without the refusal, differs from this one
+        return kept
 
     def _sticky(self, i: int) -> bool:
         m = self.model

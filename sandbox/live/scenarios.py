@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from simulation import DesignError, list_examples, validate_scenario
+from simulation import DesignError, list_examples, validate_document, validate_scenario
 
 STEADY = "steady"
 CUSTOM = "custom"
@@ -22,6 +22,10 @@ class ScenarioChoice:
 def scenario_choices(document: dict[str, Any]) -> list[ScenarioChoice]:
     """Steady traffic, then every built-in scenario that fits this design."""
     choices = [ScenarioChoice(STEADY, "Steady traffic (the design's own rates, 10 minutes)", None)]
+    try:
+        document = validate_document(document)
+    except DesignError:
+        return choices  # a design that no longer validates fits no built-in scenario
     for example in list_examples():
         if not example.scenario:
             continue
@@ -37,6 +41,9 @@ def resolve_scenario(
     document: dict[str, Any], key: str, custom_json: str
 ) -> tuple[str, dict[str, Any]]:
     """The validated scenario for a choice; DesignError naming what is wrong."""
+    # Scenarios are checked against the design with every parameter filled in, as the
+    # engine runs it (a stored document may leave parameters at their defaults).
+    document = validate_document(document)
     if key == CUSTOM:
         try:
             raw = json.loads(custom_json)

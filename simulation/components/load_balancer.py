@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from .base import Kind
 from .params import Param, serving_params
 
 ALGORITHMS = ("round_robin", "random", "weighted", "least_connections", "ip_hash")
+HASHINGS = ("modulo", "consistent")
 
 
 class LoadBalancer(Kind):
@@ -29,6 +32,16 @@ class LoadBalancer(Kind):
             "random; weighted uses the weights; least_connections favours idle servers; "
             "ip_hash keeps each user on one server (sticky sessions).",
             choices=ALGORITHMS,
+        ),
+        Param(
+            "hashing",
+            "choice",
+            "modulo",
+            "How ip_hash maps users to instances. modulo (hash mod n) moves most users "
+            "to another instance whenever the instance count changes; consistent (a hash "
+            "ring) moves only the share of the instances added or removed. A stateful "
+            "tier loses the sessions of the users who move.",
+            choices=HASHINGS,
         ),
         Param(
             "weights",
@@ -62,3 +75,18 @@ class LoadBalancer(Kind):
         ),
     )
     links_to = ("load_balancer", "web_server")
+
+
+def sessions_kept(before: int, after: int, hashing: str) -> float:
+    """Share of users ip_hash still sends to the same instance after ``before`` -> ``after``.
+
+    Both counts are serving instances (at least 1). modulo: a user stays only where
+    hash mod before == hash mod after, which holds for min/lcm of uniform hashes
+    (4 -> 5 keeps 20%). consistent: only the added or removed instances' arcs of the
+    ring move (4 -> 5 keeps 80%).
+    """
+    if before == after:
+        return 1.0
+    if hashing == "consistent":
+        return 1.0 - abs(after - before) / max(before, after)
+    return min(before, after) / math.lcm(before, after)

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sandbox.live.models import Run, RunChunk, RunStatus
-from sandbox.models import ShareLink
+from sandbox.models import Design, ShareLink
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +133,33 @@ def test_the_start_form_offers_the_scenarios(alice_client: Client, design: Any) 
     assert response.status_code == 200
     assert b'value="steady"' in response.content
     assert b'value="custom"' in response.content
+
+
+def test_built_in_scenarios_fit_a_design_that_leaves_parameters_at_their_defaults(
+    alice_client: Client, alice: Any, launched: list[Any]
+) -> None:
+    """A stored balancer without params still takes a scenario that sets one of them."""
+    document = {
+        "format": 1,
+        "name": "Sticky",
+        "components": [
+            {"id": "users", "kind": "client"},
+            {"id": "lb", "kind": "load_balancer"},
+            {"id": "web", "kind": "web_server"},
+        ],
+        "links": [{"from": "users", "to": "lb"}, {"from": "lb", "to": "web"}],
+    }
+    design = Design.create_with_document(
+        owner=alice, name="Sticky", document=document, message="first"
+    )
+    page = alice_client.get(reverse("live:run_new"), {"design": design.pk})
+    assert b'value="stateful-scaling"' in page.content
+    response = start(alice_client, design=design.pk, scenario="stateful-scaling")
+    assert response.status_code == 302
+    run = Run.objects.get()
+    assert run.scenario_name == "stateful-scaling"
+    assert {"at": 240.0, "action": "set_param", "target": "lb", "param": "hashing",
+            "value": "consistent"} in run.scenario["faults"]  # fmt: skip
 
 
 def test_wrong_methods_are_refused(alice_client: Client, make_run: Any) -> None:

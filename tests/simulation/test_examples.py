@@ -37,6 +37,7 @@ TEACHING_ORDER = [
     "sharding",
     "autoscaling",
     "monitoring",
+    "stateful-scaling",
 ]
 
 
@@ -74,7 +75,10 @@ def run(slug: str) -> Run:
 
 
 def test_examples_come_in_teaching_order():
-    """list_examples() walks the chapter from one server to a monitored, grown system."""
+    """list_examples() walks the chapter from one server to a monitored, grown system.
+
+    The last lesson goes back to the stateful tier: why it is hard to resize.
+    """
     assert [example.slug for example in list_examples()] == TEACHING_ORDER
 
 
@@ -222,6 +226,29 @@ def test_stateful_tier_loses_the_dead_servers_sessions_for_good():
     assert r.at(200).globals["availability"] == 1.0
     assert r.node("web", 360).status == "up"  # the server is back ...
     assert r.node("web", 360).x["sessions_lost"] == pytest.approx(5000)  # ... the sessions not
+
+
+def test_adding_a_server_to_a_stateful_tier_re_hashes_most_sessions_away():
+    """4 -> 5 under hash mod n keeps min/lcm = 4/20 of sessions; 5 -> 6 on a ring keeps 5/6."""
+    r = run("stateful-scaling")
+    assert all(f.globals["availability"] == 1.0 for f in r.between(0, 150))
+    assert r.node("web", 150).health == "warning"  # 1,300 req/s on four servers: near the limit
+    assert r.node("web", 150).x["sessions_lost"] == 0.0
+    assert r.node("web", 150).ready == 4  # the fifth is still starting
+    assert [(e["t"], e["text"]) for e in r.events("sessions_lost")] == [
+        (150.0, "web: 4 -> 5 instances re-hashed ~16000 sessions to other servers "
+                "(modulo hashing); those users must log in again"),
+        (270.0, "web: 5 -> 6 instances re-hashed ~3333 sessions to other servers "
+                "(consistent hashing); those users must log in again"),
+    ]  # fmt: skip
+    assert r.node("web", 151).x["sessions_lost"] == pytest.approx(20000 * (1 - 4 / 20))
+    assert r.node("web", 151).reason == "sessions lost"
+    assert r.at(151).globals["error_rate"] == pytest.approx(0.8)
+    assert all(f.globals["availability"] == 1.0 for f in r.between(151, 270))
+    assert r.node("web", 200).util == pytest.approx(1300 / 2000)
+    assert r.at(271).globals["error_rate"] == pytest.approx(1 / 6)
+    assert r.node("web", 271).x["sessions_lost"] == pytest.approx(16000 + 20000 / 6)
+    assert all(f.globals["availability"] == 1.0 for f in r.between(271, 360))
 
 
 def test_stateless_tier_with_a_session_store_loses_no_session():
