@@ -22,6 +22,7 @@ from .model import (
     READ,
     ROUTER,
     STATIC,
+    WARMUP_S,
     WRITE,
     Model,
     compile_design,
@@ -900,7 +901,9 @@ class Engine(Controls, Clusters):
     def _extra(self, i: int, kind: str, p: dict) -> dict:
         if kind in ("cache", "cdn"):
             if self.warm[i] < 1.0 and self.alive[i] > 0:
-                self.warm[i] = min(1.0, self.warm[i] + self.dt / max(p.get("warmup_s", 60.0), EPS))
+                self.warm[i] = min(
+                    1.0, self.warm[i] + self.dt / max(p.get("warmup_s", WARMUP_S), EPS)
+                )
                 self._unsettled = True
             return {"hit_ratio": p["hit_ratio"] * self.warm[i], "warm": self.warm[i]}
         if kind == "database":

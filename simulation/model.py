@@ -12,6 +12,7 @@ from .graph import build_graph, topological_order
 NCLASS = len(ALL_CLASSES)
 EPS = 1e-9  # tolerance for comparing simulated times and emptiness of backlogs
 READ, WRITE, STATIC, JOB, BACKGROUND = range(NCLASS)
+WARMUP_S = 60.0  # how long a cold cache or CDN without a warmup_s parameter takes to warm
 
 # Behaviour codes per kind, so the hot loop dispatches on small ints.
 CLIENT, ROUTER, SERVER, GROUP = range(4)

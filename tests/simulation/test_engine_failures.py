@@ -112,6 +112,29 @@ def test_a_cache_flush_stampedes_the_database_then_it_warms_up():
     assert reads_to_db[30] == pytest.approx(280 * 0.2)
 
 
+def test_a_flushed_cache_says_its_reads_go_to_the_database():
+    """The flush event names where a cold cache's misses go: its database."""
+    doc = web_stack()
+    doc["components"][4]["params"]["warmup_s"] = 20
+    events = Engine(doc).apply({"action": "flush", "target": "cache"})
+    assert [e["text"] for e in events] == [
+        "cache flushed: cold, so reads miss and go on to the database (db) "
+        "until it warms up over 20 s"
+    ]
+
+
+def test_a_flushed_cdn_says_its_static_requests_go_to_the_origin():
+    """A CDN serves static content: after a flush its static requests go to the origin."""
+    doc = single_server()
+    doc["components"].append({"id": "cdn", "kind": "cdn", "params": {}})
+    doc["links"] = [{"from": "users", "to": "cdn"}, {"from": "cdn", "to": "web"}]
+    events = Engine(doc).apply({"action": "flush", "target": "cdn"})
+    assert [e["text"] for e in events] == [
+        "cdn flushed: cold, so static requests miss and go on to the origin (web) "
+        "until it warms up over 60 s"
+    ]
+
+
 def test_a_dead_cache_sends_every_read_to_the_database():
     """Cache failure: reads go straight to the database."""
     frames = run_frames(web_stack(), {"faults": [{"at": 2, "target": "cache",
