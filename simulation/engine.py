@@ -413,15 +413,20 @@ class Engine(Controls, Clusters):
             return
         m = self.model
         self.link_flow[li] += rate
-        lat = m.link_base_s[li] + m.link_cross_s[li] + self.link_extra[li]
+        lat = m.link_base_s[li] + self.link_extra[li]
+        cluster = m.cluster_of[j]
+        if cluster >= 0:
+            # The member reached (primary or replica) may sit in another data centre
+            # than the linked one: the crossing is paid to that member.
+            cross = m.member_cross_s[li]
+            for r, frac in self._cluster_targets(cluster, k):
+                d = lat + cross[r]
+                self._arrive(r, k, rate * frac, m1 + d, m2 + 2.0 * m1 * d + d * d, ca2, 0.0)
+            return
+        lat += m.link_cross_s[li]
         if lat > 0.0:
             m2 = m2 + 2.0 * m1 * lat + lat * lat
             m1 = m1 + lat
-        cluster = m.cluster_of[j]
-        if cluster >= 0:
-            for r, frac in self._cluster_targets(cluster, k):
-                self._arrive(r, k, rate * frac, m1, m2, ca2, 0.0)
-            return
         if m.kinds[j] == "cache" and self.alive[j] == 0:
             # A dead cache is skipped: every read goes on to the database (a stampede).
             targets = m.routes[j][k]

@@ -33,6 +33,7 @@ class Model:
     links: list[tuple[int, int]]  # document links (from, to)
     link_base_s: list[float]  # link latency_ms param, in seconds
     link_cross_s: list[float]  # latency added by crossing data centres, in seconds
+    member_cross_s: list[dict[int, float]]  # link into a cluster -> {member: its crossing, s}
     routes: list[list[list[tuple[int, int]]]]  # routes[i][class] = [(target, link)]
     targets: list[list[tuple[int, int]]]  # every request target of a node, with its link
     cluster_of: list[int]  # database cluster number, or -1
@@ -74,6 +75,13 @@ def compile_design(doc: dict) -> Model:
         out_links[a].append((b, li))
 
     clusters, cluster_of = _clusters(kinds, comps, out_links, n)
+    # A cluster routes inside itself: the crossing depends on the member reached.
+    member_cross = [
+        {r: _cross_dc_s(comps, dc_of, a, r) for r in clusters[cluster_of[b]]}
+        if cluster_of[b] >= 0
+        else {}
+        for a, b in links
+    ]
     request_targets = [
         [(b, li) for b, li in out_links[a] if kinds[a] != "database"] for a in range(n)
     ]
@@ -123,6 +131,7 @@ def compile_design(doc: dict) -> Model:
         links=links,
         link_base_s=link_base,
         link_cross_s=link_cross,
+        member_cross_s=member_cross,
         routes=routes,
         targets=request_targets,
         cluster_of=cluster_of,
