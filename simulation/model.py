@@ -196,7 +196,10 @@ def _order(
     session_store_of: list[int],
     index: dict[str, int],
 ) -> list[int]:
-    """Topological order; anything sending to one cluster member precedes every member."""
+    """Topological order; anything sending to one cluster member precedes every member.
+
+    A session store comes after the web tiers that use it and before their targets.
+    """
     graph = nx.DiGraph()
     nodes = [c for c in comps if c["kind"] != "datacenter"]
     graph = build_graph(nodes, [])
@@ -212,5 +215,10 @@ def _order(
             graph.add_edge(ids[cluster[0]], ids[r])
     for a, s in enumerate(session_store_of):
         if s >= 0:
+            # A tier forwards once its store has run: the store precedes the tier's targets.
             graph.add_edge(ids[a], ids[s])
+            for b, _ in targets[a]:
+                for r in clusters[cluster_of[b]] if cluster_of[b] >= 0 else [b]:
+                    if r != s:
+                        graph.add_edge(ids[s], ids[r])
     return [index[cid] for cid in topological_order(graph, index)]
