@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .components.load_balancer import sessions_kept
-from .model import EPS, GROUP
+from .model import EPS, GROUP, READ, STATIC, WARMUP_S
 
 
 class Controls:
@@ -49,7 +49,24 @@ class Controls:
             self._event(i, "param", f"{cid} {c['param']} set to {c['value']}")
         elif action == "flush":
             self.warm[i] = 0.0
-            self._event(i, "flushed", f"{cid} flushed: every read goes to the database")
+            self._event(i, "flushed", self._flush_text(i))
+
+    def _flush_text(self, i: int) -> str:
+        """Where a cold cache's or CDN's misses go: a cache's reads to its database,
+        a CDN's static requests to the origin."""
+        m = self.model
+        if m.kinds[i] == "cdn":
+            what, where, k = "static requests", "the origin", STATIC
+        else:
+            what, where, k = "reads", "the database", READ
+        ids = ", ".join(m.ids[j] for j, _ in m.routes[i][k])
+        if ids:
+            where += f" ({ids})"
+        warmup = self.params[i].get("warmup_s", WARMUP_S)
+        return (
+            f"{m.ids[i]} flushed: cold, so {what} miss and go on to {where} "
+            f"until it warms up over {warmup:g} s"
+        )
 
     def _fail(self, i: int, count: int | None) -> None:
         m = self.model

@@ -22,6 +22,7 @@ from .model import (
     READ,
     ROUTER,
     STATIC,
+    WARMUP_S,
     WRITE,
     Model,
     compile_design,
@@ -117,7 +118,7 @@ class Engine(Controls, Clusters):
         self.link_extra = [0.0] * len(m.links)
         self.messages = [0.0] * n
         self.age = [0.0] * n
-        self.side_lat = [(0.0, 0.0)] * n  # (mean, variance) s of the last tick, side calls
+        self._side_waiting: list[list[tuple]] = [[] for _ in range(n)]  # store -> tiers to forward
         self.repl_backlog = [0.0] * n
         self.lag_s = [p.get("replication_lag_ms", 0.0) / 1000.0 for p in self.params]
         self.lost_writes = [0.0] * n
@@ -320,8 +321,8 @@ class Engine(Controls, Clusters):
             return None
         if self.now - self._last_failure <= self._detection_s + self.dt:
             return None
-        return (tuple(rates.values()), tuple(self.lag_s), tuple(self.side_lat),
-                tuple(self.cluster_writes), tuple(self.inst))  # fmt: skip
+        return (tuple(rates.values()), tuple(self.lag_s), tuple(self.cluster_writes),
+                tuple(self.inst))  # fmt: skip
 
     def _max_detection(self) -> float:
         delays = [0.0]
@@ -417,15 +418,20 @@ class Engine(Controls, Clusters):
             return
         m = self.model
         self.link_flow[li] += rate
-        lat = m.link_base_s[li] + m.link_cross_s[li] + self.link_extra[li]
+        lat = m.link_base_s[li] + self.link_extra[li]
+        cluster = m.cluster_of[j]
+        if cluster >= 0:
+            # The member reached (primary or replica) may sit in another data centre
+            # than the linked one: the crossing is paid to that member.
+            cross = m.member_cross_s[li]
+            for r, frac in self._cluster_targets(cluster, k):
+                d = lat + cross[r]
+                self._arrive(r, k, rate * frac, m1 + d, m2 + 2.0 * m1 * d + d * d, ca2, 0.0)
+            return
+        lat += m.link_cross_s[li]
         if lat > 0.0:
             m2 = m2 + 2.0 * m1 * lat + lat * lat
             m1 = m1 + lat
-        cluster = m.cluster_of[j]
-        if cluster >= 0:
-            for r, frac in self._cluster_targets(cluster, k):
-                self._arrive(r, k, rate * frac, m1, m2, ca2, 0.0)
-            return
         if m.kinds[j] == "cache" and self.alive[j] == 0:
             # A dead cache is skipped: every read goes on to the database (a stampede).
             targets = m.routes[j][k]
@@ -617,14 +623,13 @@ class Engine(Controls, Clusters):
             return self._side_frame(i, n, util, lam_total, dead_total, served_total, dropped,
                                     backlog, b_before, w, v, p95, reason)  # fmt: skip
         self.sync_dropped += dropped[0] + dropped[1] + dropped[2] + dropped[3]
-        w_out, v_out = w, v
+        forward = self._forward
         side = m.session_store_of[i]
         if side >= 0 and not p.get("stateful", False):
             for k in range(SYNC):
                 self._send(side, m.session_link_of[i], k, served[k], 0.0, 0.0, 1.0, 0.0)
-            sw, sv = self.side_lat[side]
-            w_out, v_out = w + sw, v + sv
-        for k, lost in enumerate(self._forward(i, kind, p, lam, served, w_out, v_out, cd2)):
+            forward = self._forward_after_store
+        for k, lost in enumerate(forward(i, kind, p, lam, served, w, v, cd2)):
             if lost > 0.0:
                 served[k] = max(served[k] - lost, 0.0)
                 dropped[k] += lost
@@ -663,6 +668,7 @@ class Engine(Controls, Clusters):
                     served_total: float, dropped: list[float], backlog: list[float],
                     b_before: float, w: float, v: float, p95: float | Callable[[], float],
                     reason: str | None) -> NodeFrame:  # fmt: skip
+        self._forward_waiting(i, w, v)
         drop_total = sum(dropped)
         queued = sum(backlog)
         if queued > 0.0:
@@ -673,6 +679,34 @@ class Engine(Controls, Clusters):
         return NodeFrame(status, health, reason, lam_total + dead_total, served_total, queued,
                          drop_total, util, w * 1000.0, p95,
                          self.inst[i] + len(self.starting[i]), n, {}, b_before, v)  # fmt: skip
+
+    def _forward_after_store(
+        self,
+        i: int,
+        kind: str,
+        p: dict,
+        lam: list[float],
+        served: list[float],
+        w: float,
+        v: float,
+        cd2: float,
+    ) -> list[float]:
+        """``_forward`` for a stateless tier, held until its session store has run this tick.
+
+        The store runs after every tier that uses it and before their targets, so the
+        tier's requests carry the store's latency of this tick. Nothing is lost here:
+        only a balancer's forward can lose requests, and this is a web tier.
+        """
+        self._side_waiting[self.model.session_store_of[i]].append(
+            (i, kind, p, lam, served, w, v, cd2)
+        )
+        return [0.0] * NCLASS
+
+    def _forward_waiting(self, s: int, sw: float, sv: float) -> None:
+        """Session store ``s`` has run: its tiers forward, adding its latency (mean, variance)."""
+        waiting, self._side_waiting[s] = self._side_waiting[s], []
+        for i, kind, p, lam, served, w, v, cd2 in waiting:
+            self._forward(i, kind, p, lam, served, w + sw, v + sv, cd2)
 
     def _pre_drop(self, i: int, kind: str, p: dict, n: int) -> tuple[float, str | None]:
         """Share of arrivals a web tier refuses before queueing, and why."""
@@ -922,7 +956,9 @@ class Engine(Controls, Clusters):
     def _extra(self, i: int, kind: str, p: dict) -> dict:
         if kind in ("cache", "cdn"):
             if self.warm[i] < 1.0 and self.alive[i] > 0:
-                self.warm[i] = min(1.0, self.warm[i] + self.dt / max(p.get("warmup_s", 60.0), EPS))
+                self.warm[i] = min(
+                    1.0, self.warm[i] + self.dt / max(p.get("warmup_s", WARMUP_S), EPS)
+                )
                 self._unsettled = True
             return {"hit_ratio": p["hit_ratio"] * self.warm[i], "warm": self.warm[i]}
         if kind == "database":
@@ -1026,10 +1062,6 @@ class Engine(Controls, Clusters):
     def _frame(self, nodes: list[NodeFrame]) -> Frame:
         m = self.model
         n = m.size
-        for s in range(n):
-            if m.kinds[s] == "session_store":
-                node = nodes[s]
-                self.side_lat[s] = (node.lat / 1000.0, node.var)
         exits = tuple(tuple(self.exits[k]) for k in range(SYNC))
         last_exits, latency = self._latency_memo
         if exits != last_exits:

@@ -12,6 +12,7 @@ from .graph import build_graph, topological_order
 NCLASS = len(ALL_CLASSES)
 EPS = 1e-9  # tolerance for comparing simulated times and emptiness of backlogs
 READ, WRITE, STATIC, JOB, BACKGROUND = range(NCLASS)
+WARMUP_S = 60.0  # how long a cold cache or CDN without a warmup_s parameter takes to warm
 
 # Behaviour codes per kind, so the hot loop dispatches on small ints.
 CLIENT, ROUTER, SERVER, GROUP = range(4)
@@ -32,6 +33,7 @@ class Model:
     links: list[tuple[int, int]]  # document links (from, to)
     link_base_s: list[float]  # link latency_ms param, in seconds
     link_cross_s: list[float]  # latency added by crossing data centres, in seconds
+    member_cross_s: list[dict[int, float]]  # link into a cluster -> {member: its crossing, s}
     routes: list[list[list[tuple[int, int]]]]  # routes[i][class] = [(target, link)]
     targets: list[list[tuple[int, int]]]  # every request target of a node, with its link
     cluster_of: list[int]  # database cluster number, or -1
@@ -73,6 +75,13 @@ def compile_design(doc: dict) -> Model:
         out_links[a].append((b, li))
 
     clusters, cluster_of = _clusters(kinds, comps, out_links, n)
+    # A cluster routes inside itself: the crossing depends on the member reached.
+    member_cross = [
+        {r: _cross_dc_s(comps, dc_of, a, r) for r in clusters[cluster_of[b]]}
+        if cluster_of[b] >= 0
+        else {}
+        for a, b in links
+    ]
     request_targets = [
         [(b, li) for b, li in out_links[a] if kinds[a] != "database"] for a in range(n)
     ]
@@ -122,6 +131,7 @@ def compile_design(doc: dict) -> Model:
         links=links,
         link_base_s=link_base,
         link_cross_s=link_cross,
+        member_cross_s=member_cross,
         routes=routes,
         targets=request_targets,
         cluster_of=cluster_of,
@@ -186,7 +196,10 @@ def _order(
     session_store_of: list[int],
     index: dict[str, int],
 ) -> list[int]:
-    """Topological order; anything sending to one cluster member precedes every member."""
+    """Topological order; anything sending to one cluster member precedes every member.
+
+    A session store comes after the web tiers that use it and before their targets.
+    """
     graph = nx.DiGraph()
     nodes = [c for c in comps if c["kind"] != "datacenter"]
     graph = build_graph(nodes, [])
@@ -202,5 +215,10 @@ def _order(
             graph.add_edge(ids[cluster[0]], ids[r])
     for a, s in enumerate(session_store_of):
         if s >= 0:
+            # A tier forwards once its store has run: the store precedes the tier's targets.
             graph.add_edge(ids[a], ids[s])
+            for b, _ in targets[a]:
+                for r in clusters[cluster_of[b]] if cluster_of[b] >= 0 else [b]:
+                    if r != s:
+                        graph.add_edge(ids[s], ids[r])
     return [index[cid] for cid in topological_order(graph, index)]

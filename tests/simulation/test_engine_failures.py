@@ -112,6 +112,29 @@ def test_a_cache_flush_stampedes_the_database_then_it_warms_up():
     assert reads_to_db[30] == pytest.approx(280 * 0.2)
 
 
+def test_a_flushed_cache_says_its_reads_go_to_the_database():
+    """The flush event names where a cold cache's misses go: its database."""
+    doc = web_stack()
+    doc["components"][4]["params"]["warmup_s"] = 20
+    events = Engine(doc).apply({"action": "flush", "target": "cache"})
+    assert [e["text"] for e in events] == [
+        "cache flushed: cold, so reads miss and go on to the database (db) "
+        "until it warms up over 20 s"
+    ]
+
+
+def test_a_flushed_cdn_says_its_static_requests_go_to_the_origin():
+    """A CDN serves static content: after a flush its static requests go to the origin."""
+    doc = single_server()
+    doc["components"].append({"id": "cdn", "kind": "cdn", "params": {}})
+    doc["links"] = [{"from": "users", "to": "cdn"}, {"from": "cdn", "to": "web"}]
+    events = Engine(doc).apply({"action": "flush", "target": "cdn"})
+    assert [e["text"] for e in events] == [
+        "cdn flushed: cold, so static requests miss and go on to the origin (web) "
+        "until it warms up over 60 s"
+    ]
+
+
 def test_a_dead_cache_sends_every_read_to_the_database():
     """Cache failure: reads go straight to the database."""
     frames = run_frames(web_stack(), {"faults": [{"at": 2, "target": "cache",
@@ -227,15 +250,28 @@ def with_session_store() -> dict:
 
 def test_a_session_store_takes_a_lookup_per_request_and_adds_its_latency():
     """A stateless tier looks every request up in the session store."""
-    engine = Engine(with_session_store())
-    first = engine.step()
-    second = engine.step()
-    store = second.nodes["sessions"]
+    frame = Engine(with_session_store()).step()
+    without = Engine(lb_web(instances=2)).step()
+    store = frame.nodes["sessions"]
     assert store.offered == pytest.approx(200.0)
     assert store.lat == pytest.approx(2.0, rel=0.01)
-    assert second.globals["throughput_rps"] == pytest.approx(200.0)
-    # The lookup's latency reaches the end-to-end numbers (from the store's previous tick).
-    assert second.globals["mean_ms"] - first.globals["mean_ms"] == pytest.approx(store.lat)
+    assert frame.globals["throughput_rps"] == pytest.approx(200.0)
+    # The lookup's latency reaches the end-to-end numbers from the first tick.
+    assert frame.globals["mean_ms"] - without.globals["mean_ms"] == pytest.approx(store.lat)
+
+
+def test_the_session_store_latency_reaches_users_in_the_same_tick():
+    """When traffic steps up and the store's latency jumps, the web tier's requests carry
+    the new latency in that very tick, not the tick after."""
+    doc = with_session_store()
+    doc["components"][3]["params"].update({"concurrency": 1})  # 500 lookups/s
+    frames = run_frames(doc, {"traffic": [{"at": 5, "source": "users", "rps": 450}]}, 8)
+    assert frames[5].nodes["sessions"].lat > 5 * frames[4].nodes["sessions"].lat
+    for frame in frames:
+        # Every request passes the balancer, is served at the web tier (there is no
+        # database) and looked up in the store.
+        expected = sum(frame.nodes[cid].lat for cid in ("lb", "web", "sessions"))
+        assert frame.globals["mean_ms"] == pytest.approx(expected, rel=1e-9)
 
 
 def test_a_dead_session_store_fails_the_stateless_tier():

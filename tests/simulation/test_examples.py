@@ -358,6 +358,27 @@ def test_dns_moves_every_user_to_the_surviving_data_centre():
     assert r.node("web-west", 400).offered == pytest.approx(600.0)
 
 
+def latency_from(dc: str, request_class: str) -> float:
+    """Mean latency (ms) of one request class when DNS sends every user to ``dc``."""
+    doc = get_example("multi-dc").document
+    comps = {c["id"]: c for c in doc["components"]}
+    mix = {"read": 0.0, "write": 0.0, "static": 0.0, "job": 0.0}
+    comps["users"]["params"]["mix"] = {**mix, request_class: 1.0}
+    comps["dns"]["params"]["weights"] = {"dc-east": 0.0, "dc-west": 0.0, dc: 1.0}
+    return Engine(doc).step().globals["classes"][request_class]["mean_ms"]
+
+
+def test_a_request_to_a_database_in_the_other_data_centre_pays_the_cross_dc_latency():
+    """West's writes reach the primary in east, east's reads the replica in west: each pays
+    the 40 ms cross-DC latency, though both web tiers link only to their own DC's database."""
+    assert latency_from("dc-west", "write") - latency_from("dc-east", "write") == (
+        pytest.approx(40.0, rel=1e-6)
+    )
+    assert latency_from("dc-east", "read") - latency_from("dc-west", "read") == (
+        pytest.approx(40.0, rel=1e-6)
+    )
+
+
 def test_message_queue_holds_jobs_while_workers_are_down_and_loses_none():
     """The backlog grows at the publish rate while workers are down and drains after."""
     r = run("message-queue")
