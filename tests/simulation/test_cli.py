@@ -43,10 +43,10 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]
 @pytest.fixture
 def cache_files(tmp_path: Path) -> Path:
     """The cache example's design and scenario copied to files, as a user would have them."""
-    for name in ("07_cache.json", "07_cache.scenario.json"):
+    for name in ("08_cache.json", "08_cache.scenario.json"):
         with resources.as_file(EXAMPLES / name) as source:
             shutil.copy(source, tmp_path / name)
-    return tmp_path / "07_cache.json"
+    return tmp_path / "08_cache.json"
 
 
 # --- validate ------------------------------------------------------------------------------
@@ -299,4 +299,4 @@ def test_examples_lists_every_slug_with_its_title(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 14
     assert lines[0].split(maxsplit=1) == ["single-server", "One server does everything"]
-    assert lines[-1].startswith("stateful-scaling ")
+    assert lines[-1].startswith("monitoring ")

@@ -29,6 +29,7 @@ TEACHING_ORDER = [
     "scale-out",
     "stateful-web",
     "stateless-web",
+    "stateful-scaling",
     "db-replication",
     "cache",
     "cdn",
@@ -37,7 +38,6 @@ TEACHING_ORDER = [
     "sharding",
     "autoscaling",
     "monitoring",
-    "stateful-scaling",
 ]
 
 
