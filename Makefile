@@ -62,9 +62,10 @@ run: setup ## serve on http://127.0.0.1:8000 with Daphne (prints a demo account)
 worker: setup ## run live simulations for web processes started with REDIS_URL + SIMULATION_RUNNERS=workers (docs/deploy.md)
 	$(PY) manage.py runworker live-runner
 
-lint: $(PIP_STAMP) ## ruff check + ruff format --check
+lint: $(PIP_STAMP) $(NPM_STAMP) ## ruff check + ruff format --check, ESLint on the front end
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	npm run --silent lint
 
 format: $(PIP_STAMP) ## rewrite the Python files with ruff format and fix what ruff can
 	$(VENV)/bin/ruff check --fix .

@@ -98,7 +98,7 @@ class LiveRun {
     }
   }
 
-  setStatus({ status, reason, speed, tick }) {
+  setStatus({ status, reason, speed }) {
     if (status) this.status = status;
     const pill = this.el("status");
     pill.textContent = reason ? `${this.status}: ${reason}` : this.status;
