@@ -18,6 +18,12 @@ export default [
       eqeqeq: ["error", "always", { null: "ignore" }],
       "no-var": "error",
       "prefer-const": "error",
+      // textContent for anything a user typed (STYLE.md); server-rendered HTML says why inline.
+      "no-restricted-properties": [
+        "error",
+        { property: "innerHTML", message: "Use textContent or h(); user text must never be parsed as HTML." },
+        { property: "outerHTML", message: "Use textContent or h(); user text must never be parsed as HTML." },
+      ],
     },
   },
   {

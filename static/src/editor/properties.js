@@ -95,6 +95,7 @@ export class PropertiesPanel {
     }
     if (sequence !== this.sequence) return; // a newer selection won
     // Server-rendered from the catalog; every user value in it is escaped by Django.
+    // eslint-disable-next-line no-restricted-properties
     this.element.innerHTML = html;
     globalThis.htmx?.process(this.element);
   }
