@@ -152,6 +152,19 @@ else:
     # Channels' in-memory layer with a cheaper expiry sweep (sandbox/live/layers.py).
     CHANNEL_LAYERS = {"default": {"BACKEND": "sandbox.live.layers.InMemoryChannelLayer"}}
 
+# The cache holds the request counts of the rate limits: in Redis every web process
+# counts against the same total; in local memory each process counts on its own.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "sandbox"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -220,3 +233,10 @@ LIVE_FLUSH_TICKS = env_int("LIVE_FLUSH_TICKS", 50, minimum=1)  # frames per save
 LIVE_FLUSH_S = env_int("LIVE_FLUSH_S", 5, minimum=1)  # save (and heartbeat) at least this often
 LIVE_STALE_S = env_int("LIVE_STALE_S", 60, minimum=10)  # no heartbeat: the runner is gone
 LIVE_SYNC_TIMEOUT_S = env_int("LIVE_SYNC_TIMEOUT_S", 2, minimum=1)
+
+# Requests per user (per IP address when signed out, and always for logins and sign-ups)
+# in a fixed window; one more answers 429 and changes nothing (sandbox/ratelimit.py).
+RATE_LIMIT_WRITES_PER_MINUTE = env_int("RATE_LIMIT_WRITES_PER_MINUTE", 60, minimum=1)
+RATE_LIMIT_READS_PER_MINUTE = env_int("RATE_LIMIT_READS_PER_MINUTE", 600, minimum=1)
+RATE_LIMIT_LOGINS_PER_MINUTE = env_int("RATE_LIMIT_LOGINS_PER_MINUTE", 20, minimum=1)
+RATE_LIMIT_SIGNUPS_PER_HOUR = env_int("RATE_LIMIT_SIGNUPS_PER_HOUR", 10, minimum=1)

@@ -55,6 +55,7 @@ urlpatterns = [
     path("api/s/<str:token>/document", api.shared_document, name="api_shared_document"),
     # Accounts
     path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/login/", accounts.login_view, name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("sandbox.live.urls")),
     path("admin/", admin.site.urls),

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,25 @@ PASSWORD = "correct-horse-battery-staple"
 def _fast_password_hashing(settings: Any) -> None:
     """Hash test passwords cheaply; the real hasher costs ~0.3 s per user on CI machines."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Limits no test of other behaviour comes near; tests of the limits set low ones themselves.
+SUITE_RATE_LIMITS = {
+    "RATE_LIMIT_WRITES_PER_MINUTE": 100_000,
+    "RATE_LIMIT_READS_PER_MINUTE": 100_000,
+    "RATE_LIMIT_LOGINS_PER_MINUTE": 100_000,
+    "RATE_LIMIT_SIGNUPS_PER_HOUR": 100_000,
+}
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_of_the_suite(settings: Any) -> None:
+    """High rate limits, and request counts of this test only: a cache key prefix of its own
+    (never clear the cache, which on Redis would empty the whole database)."""
+    for name, value in SUITE_RATE_LIMITS.items():
+        setattr(settings, name, value)
+    default = settings.CACHES["default"]
+    settings.CACHES = {"default": {**default, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
 
 
 @pytest.fixture(autouse=True)
@@ -124,6 +144,7 @@ def daphne_server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactor
         "DJANGO_SETTINGS_MODULE": "sandbox.settings",
         "DATABASE_URL": _test_database_url(),
         "PYTHONUNBUFFERED": "1",
+        **{name: str(value) for name, value in SUITE_RATE_LIMITS.items()},
     }
     log_path = tmp_path_factory.mktemp("daphne") / "daphne.log"
     with log_path.open("w+") as log:

@@ -17,6 +17,7 @@ from sandbox.live.models import SERIES_COLUMNS, Run
 from sandbox.live.runner import launch_run
 from sandbox.live.session import series_from_frames
 from sandbox.models import Design, ShareLink
+from sandbox.ratelimit import READS, WRITES, rate_limit
 
 
 def _design_to_run(request: HttpRequest) -> tuple[Design, str]:
@@ -40,6 +41,7 @@ def _design_to_run(request: HttpRequest) -> tuple[Design, str]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit(WRITES)
 def run_new(request: HttpRequest) -> HttpResponse:
     design, token = _design_to_run(request)
     revision = design.latest_revision()
@@ -106,6 +108,7 @@ def _series(run: Run) -> dict[str, list[Any]]:
 
 @login_required
 @require_GET
+@rate_limit(READS, methods=("GET",))
 def run_export_csv(request: HttpRequest, run_id: Any) -> HttpResponse:
     run = get_run_for_viewer(request.user, run_id)
     series = _series(run)
@@ -121,6 +124,7 @@ def run_export_csv(request: HttpRequest, run_id: Any) -> HttpResponse:
 
 @login_required
 @require_GET
+@rate_limit(READS, methods=("GET",))
 def run_export_json(request: HttpRequest, run_id: Any) -> HttpResponse:
     run = get_run_for_viewer(request.user, run_id)
     body = {
@@ -151,6 +155,7 @@ def run_export_json(request: HttpRequest, run_id: Any) -> HttpResponse:
 
 @login_required
 @require_GET
+@rate_limit(READS, methods=("GET",))
 def run_frames(request: HttpRequest, run_id: Any) -> JsonResponse:
     """The recorded frames after `?since=` (for replay when a viewer missed some)."""
     run = get_run_for_viewer(request.user, run_id)

@@ -2,14 +2,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from sandbox.forms import SignupForm
+from sandbox.ratelimit import LOGINS, SIGNUPS, rate_limit
+
+# Django's own login view; every attempt counts, right or wrong.
+login_view = rate_limit(LOGINS)(LoginView.as_view())
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit(SIGNUPS)
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")

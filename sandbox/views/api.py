@@ -13,11 +13,13 @@ from sandbox.access import get_share_link, is_owner
 from sandbox.documents import InputError, InputProblem, check_document, parse_json
 from sandbox.http import HtmxHttpRequest, json_error, json_not_found
 from sandbox.models import Design, StaleRevisionError
+from sandbox.ratelimit import READS, WRITES, rate_limit
 
 _SAVE_KEYS = {"base_revision", "document", "message"}
 
 
 @require_GET
+@rate_limit(READS, methods=("GET",))
 def catalog(request: HtmxHttpRequest) -> JsonResponse:
     return JsonResponse(simulation.catalog())
 
@@ -33,6 +35,7 @@ def _body(request: HtmxHttpRequest) -> Any:
 
 
 @require_POST
+@rate_limit(READS)  # stores nothing; the editor checks after every change
 def validate(request: HtmxHttpRequest) -> JsonResponse:
     """Every problem of the posted document; an empty list means it is valid."""
     try:
@@ -54,6 +57,8 @@ def _readable_design(request: HtmxHttpRequest, pk: int) -> Design | None:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit(READS, methods=("GET",))
+@rate_limit(WRITES)
 def document(request: HtmxHttpRequest, pk: int) -> JsonResponse:
     design = _readable_design(request, pk)
     if design is None:
@@ -118,6 +123,7 @@ def _parse_save(payload: Any) -> tuple[int, dict[str, Any], str]:
 
 
 @require_GET
+@rate_limit(READS, methods=("GET",))
 def shared_document(request: HtmxHttpRequest, token: str) -> JsonResponse:
     try:
         link = get_share_link(token)

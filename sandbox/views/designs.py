@@ -16,6 +16,7 @@ from sandbox.documents import InputError, blank_document, check_document
 from sandbox.forms import DesignSettingsForm, NewDesignForm, RenameForm
 from sandbox.http import HtmxHttpRequest
 from sandbox.models import Design, DesignLimitError
+from sandbox.ratelimit import WRITES, rate_limit
 
 SORTS = {
     "updated": ("-updated_at", "-pk"),
@@ -57,6 +58,7 @@ def design_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit(WRITES)
 def design_create(request: HtmxHttpRequest) -> HttpResponse:
     form = NewDesignForm(request.POST)
     if not form.is_valid():
@@ -85,6 +87,7 @@ def design_row(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit(WRITES)
 def design_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = get_owned_design(request, pk)
     if not request.htmx:
@@ -107,6 +110,7 @@ def design_rename(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit(WRITES)
 def design_duplicate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = get_owned_design(request, pk)
     latest = design.latest_revision()
@@ -132,6 +136,7 @@ def design_duplicate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit(WRITES)
 def design_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = get_owned_design(request, pk)
     if request.method == "GET":
@@ -149,6 +154,7 @@ def design_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit(WRITES)
 def design_settings(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = get_owned_design(request, pk)
     form = DesignSettingsForm(request.POST if request.method == "POST" else None, instance=design)

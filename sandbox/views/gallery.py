@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sandbox.documents import InputError, check_document
 from sandbox.http import HtmxHttpRequest
 from sandbox.models import Design, DesignLimitError, Template
+from sandbox.ratelimit import WRITES, rate_limit
 
 
 @require_GET
@@ -20,6 +21,7 @@ def template_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit(WRITES)
 def template_use(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     template = get_object_or_404(Template, slug=slug)
     try:

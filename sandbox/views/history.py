@@ -15,6 +15,7 @@ from sandbox.documents import InputError, check_document
 from sandbox.forms import CompareForm
 from sandbox.http import HtmxHttpRequest
 from sandbox.models import Revision, StaleRevisionError
+from sandbox.ratelimit import WRITES, rate_limit
 
 
 @login_required
@@ -63,6 +64,7 @@ def design_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit(WRITES)
 def revision_restore(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:
     design = get_owned_design(request, pk)
     old = get_object_or_404(Revision, design=design, number=number)

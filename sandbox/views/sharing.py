@@ -12,10 +12,12 @@ from sandbox.access import get_owned_design, get_readable_design, get_share_link
 from sandbox.documents import InputError, check_document
 from sandbox.http import HtmxHttpRequest
 from sandbox.models import Design, DesignLimitError, ShareLink
+from sandbox.ratelimit import WRITES, rate_limit
 
 
 @login_required
 @require_POST
+@rate_limit(WRITES)
 def share_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = get_owned_design(request, pk)
     if design.active_share_link() is None:
@@ -26,6 +28,7 @@ def share_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit(WRITES)
 def share_revoke(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = get_owned_design(request, pk)
     revoked = 0
@@ -66,6 +69,7 @@ def _fork(request: HtmxHttpRequest, design: Design, back: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit(WRITES)
 def design_fork(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = get_readable_design(request, pk)
     return _fork(request, design, design.get_absolute_url())
@@ -73,6 +77,7 @@ def design_fork(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit(WRITES)
 def shared_fork(request: HtmxHttpRequest, token: str) -> HttpResponse:
     link = get_share_link(token)
     return _fork(request, link.design, link.get_absolute_url())

@@ -16,6 +16,7 @@ from sandbox.documents import InputError, check_document, document_name, parse_j
 from sandbox.forms import ImportForm
 from sandbox.http import HtmxHttpRequest
 from sandbox.models import Design, DesignLimitError, Revision
+from sandbox.ratelimit import READS, WRITES, rate_limit
 
 
 def _download(design: Design, revision: Revision) -> HttpResponse:
@@ -36,12 +37,14 @@ def _revision(design: Design, raw: str | None) -> Revision:
 
 
 @require_GET
+@rate_limit(READS, methods=("GET",))
 def design_export(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = get_readable_design(request, pk)
     return _download(design, _revision(design, request.GET.get("revision")))
 
 
 @require_GET
+@rate_limit(READS, methods=("GET",))
 def shared_export(request: HtmxHttpRequest, token: str) -> HttpResponse:
     design = get_share_link(token).design
     return _download(design, design.latest_revision())
@@ -49,6 +52,7 @@ def shared_export(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit(WRITES)
 def design_import(request: HtmxHttpRequest) -> HttpResponse:
     form = ImportForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     problems: list[dict[str, str]] = []

@@ -54,6 +54,7 @@ def stack(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> It
         "REDIS_URL": REDIS_URL,
         # A prefix of its own, so that parallel test runs never share the runner channel.
         "CHANNEL_LAYER_PREFIX": f"livetest{os.getpid()}",
+        "CACHE_KEY_PREFIX": f"livetest{os.getpid()}",
         "SIMULATION_RUNNERS": "workers",
         "PYTHONUNBUFFERED": "1",
     }
@@ -73,6 +74,9 @@ def stack(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> It
                         "127.0.0.1",
                         "-p",
                         str(port),
+                        "--proxy-headers",
+                        "--proxy-headers-host",
+                        "X-Real-IP",
                         "sandbox.asgi:application",
                     ],
                     env,

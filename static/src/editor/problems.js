@@ -35,7 +35,8 @@ export class ProblemsPanel {
     const { ok, status, data } = await request(this.url, { method: "POST", json: doc, quiet: true });
     if (sequence !== this.sequence) return;
     if (!ok && status !== 422 && status !== 400) {
-      this.show(doc, [{ path: "", message: `Could not check the design (server answered ${status}).` }]);
+      const why = data?.error ?? `server answered ${status}`;
+      this.show(doc, [{ path: "", message: `Could not check the design (${why}).` }]);
       return;
     }
     this.show(doc, data?.problems ?? data?.errors ?? []);

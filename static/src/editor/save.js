@@ -109,7 +109,9 @@ export class Saver {
       this.onSaved?.(null, data);
       return false;
     }
-    const why = status === 0 ? "the server could not be reached" : `the server answered ${status}`;
+    // A rate-limited save (429) says how long to wait in `error`.
+    const why =
+      status === 0 ? "the server could not be reached" : (data?.error ?? `the server answered ${status}`);
     this.setStatus(`Not saved: ${why}. Your work is kept in this browser.`, "error");
     return false;
   }
