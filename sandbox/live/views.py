@@ -185,7 +185,8 @@ def run_replay(request: HttpRequest, run_id: Any) -> JsonResponse:
         )
     codec = FrameCodec(run.revision.document)
     frames = [codec.encode(f) for f in run.recorded_frames_between(first, last)]
-    return JsonResponse({"from": first, "to": last, "frames": frames, "status": run.status})
+    body = {"from": first, "to": last, "frames": frames, "status": run.status}
+    return JsonResponse(body, json_dumps_params={"separators": (",", ":")})
 
 
 def panel_context(request: HttpRequest, design: Design, token: str = "") -> dict[str, Any]:
