@@ -288,7 +288,6 @@ class LiveRun {
     const label = this.el("timeline-label");
     if (tick === null || (!this.ended && tick >= this.recording.lastTick)) {
       this.replayTick = null;
-    this.fetchingPages = new Set();
       this.root.dataset.replaying = "false";
       label.textContent = this.ended ? "end of run" : "live";
       this.charts?.setMarker(null);
@@ -309,11 +308,11 @@ class LiveRun {
   /** Show the frame of the replayed tick, or the nearest earlier one this page has. */
   showReplayed(fetched) {
     const frame = this.recording.at(this.replayTick);
-    if (!frame) return;
     const label = this.el("timeline-label");
-    if (frame.tick === this.replayTick) label.textContent = `replaying tick ${frame.tick}`;
-    else if (fetched) label.textContent = `replaying tick ${frame.tick} (tick ${this.replayTick} is not recorded yet)`;
-    else label.textContent = `loading tick ${this.replayTick}…`;
+    if (frame?.tick === this.replayTick) label.textContent = `replaying tick ${frame.tick}`;
+    else if (!fetched) label.textContent = `loading tick ${this.replayTick}…`;
+    else label.textContent = `tick ${this.replayTick} is not recorded yet${frame ? `; showing tick ${frame.tick}` : ""}`;
+    if (!frame) return;
     this.diagram.render(frame);
     this.showClock(frame);
     this.charts?.setMarker(frame.t ?? frame.tick);
