@@ -21,9 +21,15 @@ from django.http import Http404
 
 from sandbox.live.access import get_run_for_viewer
 from sandbox.live.models import LOST_REASON, Run, RunStatus
-from sandbox.live.protocol import ProtocolError, SpeedLimits, TokenBucket, parse_message
+from sandbox.live.protocol import (
+    HELLO_EVENTS,
+    ProtocolError,
+    SpeedLimits,
+    TokenBucket,
+    parse_message,
+)
 from sandbox.live.runner import runner_group, viewers_group
-from sandbox.live.wire import FrameCodec
+from sandbox.live.wire import FrameCodec, compact_series
 from simulation import catalog
 
 # Close codes (4000-4999 are the application's): refused before the socket opened.
@@ -57,13 +63,16 @@ def _load_viewing(user: Any, run_id: Any) -> dict[str, Any] | None:
 @database_sync_to_async
 def _load_recording(run_id: Any, since: int) -> dict[str, Any]:
     """A run's recording from the database (the run has no live runner)."""
-    run = Run.objects.get(pk=run_id)
+    run = Run.objects.select_related("revision").get(pk=run_id)
     report = run.report or {}
     frames = run.recorded_frames(since)
+    events = run.events or [e for f in frames for e in f.get("events") or ()]
     lost = run.is_lost
     return {
-        "frames": frames,
-        "events": run.events or [e for f in frames for e in f.get("events") or ()],
+        "series": compact_series(frames),
+        "frame": FrameCodec(run.revision.document).encode(frames[-1]) if frames else None,
+        "events": events[-HELLO_EVENTS:],
+        "event_count": len(events),
         "status": RunStatus.STOPPED if lost else run.status,
         "reason": LOST_REASON if lost else run.failure_reason,
         "summary": report.get("summary"),
@@ -94,6 +103,8 @@ class RunConsumer(AsyncWebsocketConsumer):
         self.syncing = True
         self.held: list[dict[str, Any]] = []
         self.last_tick = self.since
+        # How many of the run's events this viewer has had (the `hello` counts them).
+        self.events_seen = 0
         self.pending_frame: str | None = None
         self.last_sent_at = 0.0
         self.min_interval = 1.0 / settings.LIVE_VIEWER_MAX_FPS
@@ -178,7 +189,8 @@ class RunConsumer(AsyncWebsocketConsumer):
         if self.fallback is not None:
             self.fallback.cancel()
         state = message["state"]
-        await self._hello(message["frames"], message["events"], state["status"], state)
+        self.events_seen = message["event_count"]
+        await self._hello(message["series"], message["frame"], message["events"], state)
         self.syncing = False
         for held in self.held:
             await self._dispatch_held(held)
@@ -202,9 +214,13 @@ class RunConsumer(AsyncWebsocketConsumer):
             self.flusher = asyncio.create_task(self._flush_frame_later(wait))
 
     async def run_event(self, message: dict[str, Any]) -> None:
+        """A control's event, sent as it was applied (the run may be paused)."""
         if self.syncing:
             self.held.append(message)
             return
+        if message["seq"] < self.events_seen:
+            return  # the `hello` had it already
+        self.events_seen = message["seq"] + 1
         await self._send({"type": "event", "event": message["event"]})
 
     async def run_status(self, message: dict[str, Any]) -> None:
@@ -231,6 +247,7 @@ class RunConsumer(AsyncWebsocketConsumer):
                 "summary": message["summary"],
                 "checks": message["checks"],
                 "tick": message["tick"],
+                "series": message.get("series"),
             }
         )
         await self.close(code=1000)
@@ -253,14 +270,17 @@ class RunConsumer(AsyncWebsocketConsumer):
 
     async def _hello(
         self,
-        frames: list[dict[str, Any]],
+        series: dict[str, list[Any]],
+        frame: dict[str, Any] | None,
         events: list[dict[str, Any]],
-        status: str,
         state: dict[str, Any],
     ) -> None:
+        """Greet the viewer: the design, the charts' series after `since`, the newest
+        frame, and the newest events; frames to scrub the timeline come from
+        `replay.json`, so the greeting does not grow with the design times the ticks."""
         viewing = self.viewing
-        if frames:
-            self.last_tick = max(self.last_tick, frames[-1]["tick"])
+        if series["tick"]:
+            self.last_tick = max(self.last_tick, series["tick"][-1])
         await self._send(
             {
                 "type": "hello",
@@ -272,7 +292,7 @@ class RunConsumer(AsyncWebsocketConsumer):
                     "scenario_name": viewing["scenario_name"],
                     "scenario": viewing["scenario"],
                     "seed": viewing["seed"],
-                    "status": status,
+                    "status": state["status"],
                     "reason": state.get("reason", ""),
                     "speed": state.get("speed", viewing["speed"]),
                     "tick": self.last_tick,
@@ -284,7 +304,8 @@ class RunConsumer(AsyncWebsocketConsumer):
                 },
                 "design": viewing["design"],
                 "catalog": catalog(),
-                "frames": frames,
+                "series": series,
+                "frame": frame,
                 "events": events,
             }
         )
@@ -292,9 +313,8 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def _hello_from_recording(self, *, end: bool) -> None:
         recording = await _load_recording(self.run_id, self.since)
         state = {"status": recording["status"], "reason": recording["reason"]}
-        codec = FrameCodec(self.viewing["design"])
-        frames = [codec.encode(f) for f in recording["frames"]]
-        await self._hello(frames, recording["events"], recording["status"], state)
+        self.events_seen = recording["event_count"]
+        await self._hello(recording["series"], recording["frame"], recording["events"], state)
         self.syncing = False
         if end and not recording["active"]:
             await self.run_ended(

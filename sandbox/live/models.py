@@ -122,6 +122,20 @@ class Run(models.Model):
             frames.extend(f for f in chunk.frames if f["tick"] > since)
         return frames
 
+    def recorded_frames_between(self, first: int, last: int) -> list[dict[str, Any]]:
+        """The recorded frames with ticks from `first` to `last`, reading only their chunks."""
+        start = (
+            self.chunks.filter(first_tick__lte=max(0, first))
+            .order_by("-first_tick")
+            .values_list("first_tick", flat=True)
+            .first()
+        )
+        chunks = self.chunks.filter(first_tick__gte=start or 0, first_tick__lte=max(0, last))
+        frames: list[dict[str, Any]] = []
+        for chunk in chunks.order_by("first_tick"):
+            frames.extend(f for f in chunk.frames if first <= f["tick"] <= last)
+        return frames
+
 
 class RunChunk(models.Model):
     """A block of consecutive frames of a run, appended as the run goes (for replay)."""

@@ -17,6 +17,8 @@ from typing import Any
 MAX_MESSAGE_BYTES = 4096
 MAX_INSTANCES = 1000
 MAX_RPS = 10_000_000
+# The newest events a joining viewer gets in `hello` (its event log shows no more).
+HELLO_EVENTS = 500
 
 
 class ProtocolError(ValueError):

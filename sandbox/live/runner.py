@@ -27,8 +27,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from sandbox.live.models import Run, RunChunk, RunStatus
+from sandbox.live.protocol import HELLO_EVENTS
 from sandbox.live.session import RunSession, SessionError
-from sandbox.live.wire import FrameCodec
+from sandbox.live.wire import FrameCodec, compact_series
 from simulation import Engine
 
 log = logging.getLogger(__name__)
@@ -241,24 +242,33 @@ class Runner:
         """One engine step, recorded, and published unless viewers could not show it.
 
         Much faster than viewers take frames (`publish_interval`, real time), only
-        frames with events and the last one go out; the recording keeps them all.
+        frames with new events and the last one go out; the recording keeps them all.
         """
+        seen = len(self.session.events)
         frame = self.session.step()
+        events = self.session.events[seen:]
         now = self.clock()
         if (
-            frame.get("events")
+            events
             or now - self._published_at >= self.config.publish_interval / 2
             or self.session.ended
         ):
             self._published_at = now
-            await self.layer.group_send(viewers_group(self.run_id), self.frame_message(frame))
+            message = self.frame_message(frame, events)
+            await self.layer.group_send(viewers_group(self.run_id), message)
         if self.session.status == RunStatus.FINISHED:
             return frame
         await self._save_if_due()
         return frame
 
-    def frame_message(self, frame: dict[str, Any]) -> dict[str, Any]:
-        """The group message of a frame: its socket text made once for all viewers."""
+    def frame_message(
+        self, frame: dict[str, Any], events: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """The group message of a frame: its socket text made once for all viewers.
+
+        `events` are those viewers have not had yet (by default all of the frame's);
+        the events of controls went out as they were applied.
+        """
         text = json.dumps(
             {"type": "frame", "frame": self.codec.encode(frame), "ts": time.time()},
             separators=(",", ":"),
@@ -266,7 +276,7 @@ class Runner:
         return {
             "type": "run.frame",
             "tick": frame["tick"],
-            "events": frame.get("events") or [],
+            "events": (frame.get("events") or []) if events is None else events,
             "text": text,
         }
 
@@ -305,6 +315,8 @@ class Runner:
                 "summary": (report or {}).get("summary"),
                 "checks": (report or {}).get("checks", []),
                 "tick": session.last_tick if session else -1,
+                # The whole run's charts: a viewer may have skipped frames.
+                "series": compact_series(session.frames) if session else None,
             },
         )
         await self.close()
@@ -369,12 +381,16 @@ class Runner:
             self._resync = True
             await self._publish_state()
         since = int(message.get("since", -1))
+        frames = self.session.frames_since(since)
+        events = self.session.events
         await self._reply(
             reply_to,
             {
                 "type": "run.sync",
-                "frames": [self.codec.encode(f) for f in self.session.frames_since(since)],
-                "events": self.session.events,
+                "series": compact_series(frames),
+                "frame": self.codec.encode(frames[-1]) if frames else None,
+                "events": events[-HELLO_EVENTS:],
+                "event_count": len(events),
                 "state": self.session.state(),
             },
         )
@@ -394,6 +410,12 @@ class Runner:
                 {"type": "run.error", "error": str(exc), "action": control.get("action")},
             )
             return
+        # A control's events go out now: while paused, no frame would carry them.
+        first = len(self.session.events) - len(outcome.events)
+        for seq, event in enumerate(outcome.events, start=first):
+            await self.layer.group_send(
+                viewers_group(self.run_id), {"type": "run.event", "event": event, "seq": seq}
+            )
         if outcome.status_changed:
             self._resync = True
             await self._publish_state()

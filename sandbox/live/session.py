@@ -55,6 +55,8 @@ class RunSession:
         self.events: list[dict[str, Any]] = []
         self.series: dict[str, list[Any]] = {c: [] for c in SERIES_COLUMNS}
         self.auto_paused = False
+        # Events of controls since the last tick: recorded (and sent) when applied.
+        self._announced = 0
 
     @property
     def ticking(self) -> bool:
@@ -74,12 +76,18 @@ class RunSession:
         return self.frames[start:]
 
     def step(self) -> dict[str, Any]:
-        """Advance one tick; record and return its frame (JSON-ready)."""
+        """Advance one tick; record and return its frame (JSON-ready).
+
+        The frame lists every event of its tick; `self.events` gets only those not
+        recorded yet (a control's events were recorded when it was applied).
+        """
         if not self.ticking:
             raise SessionError(f"the run is {self.status}, not running")
         frame = self.engine.step().to_json()
         self.frames.append(frame)
-        self.events.extend(frame.get("events") or ())
+        # The engine puts the events of controls applied between ticks first.
+        self.events.extend((frame.get("events") or [])[self._announced :])
+        self._announced = 0
         record_series(self.series, frame)
         if self.engine.finished:
             self.status = RunStatus.FINISHED
@@ -95,8 +103,11 @@ class RunSession:
                 events = self.engine.apply(control)
             except ControlError as exc:
                 raise SessionError(f"{action}: {exc}") from exc
-            # The engine also puts these events in the next frame: recorded from there.
-            return ControlOutcome(events=[dict(e) for e in events or ()])
+            # Recorded now, so viewers see them at once, even while the run is paused.
+            events = [dict(e) for e in events or ()]
+            self.events.extend(events)
+            self._announced += len(events)
+            return ControlOutcome(events=events)
         return self._steer(action, control, by)
 
     def _steer(self, action: str, control: dict[str, Any], by: str) -> ControlOutcome:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("runs/new/", views.run_new, name="run_new"),
     path("runs/<uuid:run_id>/", views.run_detail, name="run_detail"),
     path("runs/<uuid:run_id>/frames.json", views.run_frames, name="run_frames"),
+    path("runs/<uuid:run_id>/replay.json", views.run_replay, name="run_replay"),
     path("runs/<uuid:run_id>/export.csv", views.run_export_csv, name="run_export_csv"),
     path("runs/<uuid:run_id>/export.json", views.run_export_json, name="run_export_json"),
 ]

@@ -16,6 +16,7 @@ from sandbox.live.forms import RunForm
 from sandbox.live.models import SERIES_COLUMNS, Run
 from sandbox.live.runner import launch_run
 from sandbox.live.session import series_from_frames
+from sandbox.live.wire import FrameCodec
 from sandbox.models import Design, ShareLink
 from sandbox.ratelimit import READS, WRITES, rate_limit
 
@@ -164,6 +165,33 @@ def run_frames(request: HttpRequest, run_id: Any) -> JsonResponse:
     except ValueError:
         return JsonResponse({"error": "since: must be an integer tick"}, status=400)
     return JsonResponse({"frames": run.recorded_frames(since), "status": run.status})
+
+
+# The most ticks one `replay.json` request returns (a 500-component design: ~40 kB a tick).
+REPLAY_MAX_TICKS = 100
+
+
+@login_required
+@require_GET
+def run_replay(request: HttpRequest, run_id: Any) -> JsonResponse:
+    """Recorded frames from tick `?from=` to `?to=` in the socket's compact form, for
+    scrubbing the timeline (the socket's `hello` carries only the newest frame)."""
+    run = get_run_for_viewer(request.user, run_id)
+    ticks = {}
+    for name in ("from", "to"):
+        try:
+            ticks[name] = int(request.GET.get(name, ""))
+        except ValueError:
+            return JsonResponse({"error": f"{name}: must be an integer tick"}, status=400)
+    first, last = ticks["from"], ticks["to"]
+    if not 0 <= last - first < REPLAY_MAX_TICKS:
+        return JsonResponse(
+            {"error": f"to: must be from `from` to `from` + {REPLAY_MAX_TICKS - 1}"}, status=400
+        )
+    codec = FrameCodec(run.revision.document)
+    frames = [codec.encode(f) for f in run.recorded_frames_between(first, last)]
+    body = {"from": first, "to": last, "frames": frames, "status": run.status}
+    return JsonResponse(body, json_dumps_params={"separators": (",", ":")})
 
 
 def panel_context(request: HttpRequest, design: Design, token: str = "") -> dict[str, Any]:

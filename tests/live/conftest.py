@@ -49,7 +49,7 @@ def design(alice: Any) -> Design:
 @pytest.fixture
 def make_run(design: Design, alice: Any) -> Any:
     def make(**fields: Any) -> Run:
-        revision = design.latest_revision()
+        revision = fields.pop("revision", None) or design.latest_revision()
         scenario = validate_scenario(fields.pop("scenario", {"duration_s": 60}), revision.document)
         values = {"owner": alice, "scenario_name": "custom", "seed": 1, "speed": 1.0}
         values.update(fields)

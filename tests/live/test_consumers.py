@@ -11,14 +11,18 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from sandbox.asgi import application
 from sandbox.live.models import Run
-from sandbox.live.runner import Runner
+from sandbox.live.runner import Runner, runner_group, viewers_group
 from sandbox.live.wire import FrameCodec, decode
-from sandbox.models import ShareLink
+from sandbox.models import Design, ShareLink
+from simulation import validate_document
 from tests.live.conftest import ORIGIN, session_headers, two_web_servers
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -79,7 +83,8 @@ async def test_the_owner_starts_the_run_and_frames_arrive_in_order(
         assert hello["run"]["is_owner"] is True
         assert {c["id"] for c in hello["design"]["components"]} >= {"web-1", "web-2"}
         assert "web_server" in json.dumps(hello["catalog"])
-        assert hello["frames"] == []
+        assert hello["series"]["tick"] == []
+        assert hello["frame"] is None
         await comm.send_json_to({"action": "start"})
         assert (await next_of(comm, "status"))["status"] == "running"
         ticks = [f["tick"] for f in await frames(comm, 5)]
@@ -191,9 +196,11 @@ async def test_a_late_joiner_catches_up_then_follows_live(make_run: Any, alice: 
         seen = await frames(first, 6)
         late = await connect(run, alice)
         hello = await next_of(late, "hello")
-        caught_up = [f["tick"] for f in hello["frames"]]
+        caught_up = hello["series"]["tick"]
         assert {f["tick"] for f in seen} <= set(caught_up)
         assert caught_up == list(range(caught_up[0], caught_up[0] + len(caught_up)))
+        assert len(hello["series"]["throughput_rps"]) == len(caught_up)
+        assert decode(CODEC, hello["frame"])["tick"] == caught_up[-1]
         assert any(e["component"] == "web-2" for e in hello["events"])
         following = await frames(late, 2)
         assert following[0]["tick"] == caught_up[-1] + 1
@@ -213,9 +220,12 @@ async def test_a_reconnecting_viewer_resumes_after_its_last_tick(make_run: Any, 
         await first.disconnect()
         again = await connect(run, alice, query=f"since={last}")
         hello = await next_of(again, "hello")
-        assert all(f["tick"] > last for f in hello["frames"])
+        ticks = hello["series"]["tick"]
+        assert all(tick > last for tick in ticks)
+        if ticks:
+            assert decode(CODEC, hello["frame"])["tick"] == ticks[-1]
         nxt = (await frames(again, 1))[0]["tick"]
-        assert nxt == (hello["frames"][-1]["tick"] + 1 if hello["frames"] else nxt)
+        assert nxt == (ticks[-1] + 1 if ticks else nxt)
         assert nxt > last
         await again.disconnect()
 
@@ -237,7 +247,8 @@ async def test_an_ended_run_replays_from_the_recording(make_run: Any, alice: Any
     await runner.finish(runner.session.status, runner.session.reason)
     comm = await connect(run, alice)
     hello = await next_of(comm, "hello")
-    assert [f["tick"] for f in hello["frames"]] == [f["tick"] for f in runner.session.frames]
+    assert hello["series"]["tick"] == [f["tick"] for f in runner.session.frames]
+    assert decode(CODEC, hello["frame"]) == decode(CODEC, CODEC.encode(runner.session.frames[-1]))
     ended = await next_of(comm, "ended")
     assert ended["status"] == "finished"
     assert ended["summary"]["availability"] is not None
@@ -298,3 +309,175 @@ async def test_a_run_whose_server_died_is_shown_as_lost(make_run: Any, alice: An
     ended = await next_of(comm, "ended")
     assert ended["reason"] == "lost: its server stopped before the run ended"
     assert (await comm.receive_output(timeout=5))["type"] == "websocket.close"
+
+
+def many_web_servers(count: int) -> dict[str, Any]:
+    """Users -> load balancer -> `count` web servers: a big design for size checks."""
+    webs = [{"id": f"web-{i}", "kind": "web_server"} for i in range(count)]
+    return validate_document(
+        {
+            "format": 1,
+            "name": "Many web servers",
+            "components": [
+                {"id": "users", "kind": "client", "params": {"rps": 50 * count}},
+                {"id": "lb", "kind": "load_balancer"},
+                *webs,
+            ],
+            "links": [
+                {"from": "users", "to": "lb"},
+                *({"from": "lb", "to": web["id"]} for web in webs),
+            ],
+        }
+    )
+
+
+@contextlib.asynccontextmanager
+async def paused_after(runner: Runner, ticks: int) -> AsyncIterator[None]:
+    """Tick the runner `ticks` more times, pause it, and let it answer viewers meanwhile."""
+    message = {"type": "runner.control", "reply_to": "nobody", "by": "alice"}
+    action = "start" if runner.session.status == "starting" else "resume"
+    await runner.handle({**message, "control": {"action": action}})
+    for _ in range(ticks):
+        await runner.tick()
+    await runner.handle({**message, "control": {"action": "pause"}})
+    looping = asyncio.create_task(runner.loop())
+    try:
+        yield
+    finally:
+        looping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await looping
+
+
+async def hello_text(run: Run, user: Any) -> str:
+    comm = await connect(run, user)
+    async with asyncio.timeout(5):
+        while True:
+            text = (await comm.receive_output(timeout=5))["text"]
+            if json.loads(text)["type"] == "hello":
+                await comm.disconnect()
+                return text
+
+
+@pytest.mark.asyncio
+async def test_a_late_joiners_hello_does_not_grow_with_the_design_times_the_ticks(
+    make_run: Any, alice: Any
+) -> None:
+    big = await database_sync_to_async(Design.create_with_document)(
+        owner=alice, name="Big", document=many_web_servers(200), message="m"
+    )
+    revision = await database_sync_to_async(big.latest_revision)()
+    run = await database_sync_to_async(make_run)(
+        revision=revision, scenario={"duration_s": 1000}, speed=0.0
+    )
+    codec = FrameCodec(revision.document)
+    runner = Runner(run.pk)
+    await runner.open()
+    async with paused_after(runner, 20):
+        early = await hello_text(run, alice)
+    async with paused_after(runner, 60):
+        late = await hello_text(run, alice)
+    hello = json.loads(late)
+    assert "frames" not in hello
+    assert hello["series"]["tick"] == [f["tick"] for f in runner.session.frames]
+    assert len(hello["series"]["throughput_rps"]) == 80
+    assert decode(codec, hello["frame"]) == decode(codec, codec.encode(runner.session.frames[-1]))
+    frame_bytes = len(json.dumps(hello["frame"]))
+    assert frame_bytes > 5000, "one frame of this design is big"
+    per_tick = (len(late) - len(early)) / 60
+    assert per_tick < 200, f"{per_tick:.0f} bytes more a tick"
+    await runner.close()
+
+
+@pytest.mark.asyncio
+async def test_a_late_joiner_scrubs_to_recorded_frames_of_a_paused_run(
+    make_run: Any, alice: Any
+) -> None:
+    run = await database_sync_to_async(make_run)(speed=0.0)
+    runner = Runner(run.pk)
+    await runner.open()
+    async with paused_after(runner, 30):
+        await runner._saving  # pausing saves the frames so far
+        hello = json.loads(await hello_text(run, alice))
+        client = Client(HTTP_HOST="127.0.0.1")
+        await database_sync_to_async(client.force_login)(alice)
+        url = reverse("live:run_replay", args=[run.pk])
+        response = await database_sync_to_async(client.get)(url, {"from": 5, "to": 9})
+    assert hello["series"]["tick"][4:9] == [5, 6, 7, 8, 9]
+    scrubbed = [decode(CODEC, f) for f in response.json()["frames"]]
+    assert scrubbed == [decode(CODEC, CODEC.encode(f)) for f in runner.session.frames[4:9]]
+    await runner.close()
+
+
+async def messages_until_quiet(comm: WebsocketCommunicator, quiet: float = 0.5) -> list[dict]:
+    received = []
+    while not await comm.receive_nothing(timeout=quiet):
+        received.append(await comm.receive_json_from())
+    return received
+
+
+@pytest.mark.asyncio
+async def test_a_controls_events_reach_every_viewer_while_paused_exactly_once(
+    make_run: Any, alice: Any, bob: Any
+) -> None:
+    run = await database_sync_to_async(make_run)(speed=20.0)
+    await database_sync_to_async(ShareLink.objects.create)(design=run.revision.design)
+    async with live_runner(run):
+        owner = await connect(run, alice)
+        await next_of(owner, "hello")
+        watcher = await connect(run, bob)
+        await next_of(watcher, "hello")
+        await owner.send_json_to({"action": "start"})
+        await frames(owner, 3)
+        await owner.send_json_to({"action": "pause"})
+        assert (await next_of(owner, "status"))["status"] == "paused"
+        await messages_until_quiet(owner)
+        await messages_until_quiet(watcher)
+        await owner.send_json_to({"action": "fail", "target": "web-1"})
+        for comm in (owner, watcher):
+            received = await messages_until_quiet(comm)
+            assert [m["type"] for m in received] == ["event"], "no frame while paused"
+            assert received[0]["event"]["component"] == "web-1"
+            assert received[0]["event"]["kind"] == "failed"
+        late = await connect(run, bob)
+        hello = await next_of(late, "hello")
+        assert [e["kind"] for e in hello["events"] if e["component"] == "web-1"] == ["failed"]
+        await owner.send_json_to({"action": "resume"})
+        for comm in (owner, watcher, late):
+            after = []
+            async with asyncio.timeout(5):
+                while len([m for m in after if m["type"] == "frame"]) < 3:
+                    after.append(await comm.receive_json_from())
+            assert [m for m in after if m["type"] == "event"] == [], "not again with a frame"
+            first = decode(CODEC, next(m for m in after if m["type"] == "frame")["frame"])
+            assert first["nodes"]["web-1"]["health"] == "down"
+        for comm in (late, watcher, owner):
+            await comm.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_an_event_the_hello_already_had_is_not_sent_again(make_run: Any, alice: Any) -> None:
+    """A control applied between a viewer joining and the runner's answer: its event
+    arrives both in `hello` and as a message; the viewer sees it once."""
+    run = await database_sync_to_async(make_run)()
+    layer = get_channel_layer()
+    runner_channel = await layer.new_channel()
+    await layer.group_add(runner_group(run.pk), runner_channel)
+    comm = await connect(run, alice)
+    sync = await asyncio.wait_for(layer.receive(runner_channel), 5)
+    assert sync["type"] == "runner.sync"
+    failed = {"t": 3.0, "component": "web-1", "kind": "failed", "text": "web-1 failed"}
+    recovered = {"t": 3.0, "component": "web-1", "kind": "recovered", "text": "web-1 back"}
+    group = viewers_group(run.pk)
+    await layer.group_send(group, {"type": "run.event", "event": failed, "seq": 0})
+    state = {"status": "paused", "reason": "", "speed": 1.0, "tick": 3}
+    await layer.send(
+        sync["reply_to"],
+        {"type": "run.sync", "series": {"tick": [], "t": []}, "frame": None,
+         "events": [failed], "event_count": 1, "state": state},
+    )  # fmt: skip
+    hello = await next_of(comm, "hello")
+    assert hello["events"] == [failed]
+    await layer.group_send(group, {"type": "run.event", "event": recovered, "seq": 1})
+    assert await messages_until_quiet(comm) == [{"type": "event", "event": recovered}]
+    await comm.disconnect()

@@ -76,7 +76,8 @@ async def test_a_joining_viewer_gets_the_frames_it_lacks(make_run: Any) -> None:
     frames = [await runner.tick() for _ in range(4)]
     await runner.handle({"type": "runner.sync", "reply_to": "late", "since": frames[1]["tick"]})
     sync = await receive(layer, "late", "run.sync")
-    assert [f["tick"] for f in sync["frames"]] == [f["tick"] for f in frames[2:]]
+    assert sync["series"]["tick"] == [f["tick"] for f in frames[2:]]
+    assert sync["frame"]["tick"] == frames[-1]["tick"]
     assert sync["state"]["status"] == "running"
     assert "late" in runner.viewers
     await runner.close()
@@ -268,3 +269,25 @@ def test_a_short_stall_is_made_up_and_a_long_one_restarts_the_schedule() -> None
     assert runner._keep_schedule(0.1) == pytest.approx(5.1)
     assert runner.schedule.resyncs == 1
     assert runner.schedule.late_ticks == 2
+
+
+@pytest.mark.asyncio
+async def test_a_controls_events_go_out_at_once_and_not_again_with_the_next_frame(
+    make_run: Any,
+) -> None:
+    run = await database_sync_to_async(make_run)()
+    runner, layer = await opened(run)
+    await control(runner, action="start")
+    await runner.tick()
+    await control(runner, action="pause")
+    await control(runner, action="fail", target="web-1")
+    event = await receive(layer, "viewer", "run.event")
+    assert (event["event"]["component"], event["event"]["kind"]) == ("web-1", "failed")
+    assert event["seq"] == 0
+    await control(runner, action="resume")
+    await runner.tick()
+    message = await receive(layer, "viewer", "run.frame")
+    assert message["events"] == []
+    frame = json.loads(message["text"])["frame"]
+    assert frame["events"] == [event["event"]], "the frame itself lists its tick's events"
+    await runner.close()

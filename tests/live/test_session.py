@@ -125,3 +125,24 @@ def test_idle_pause_resumes_only_when_it_was_automatic() -> None:
     session.control({"action": "pause"})
     assert session.resume_idle() is False
     assert session.status == RunStatus.PAUSED
+
+
+def test_a_controls_events_are_recorded_when_applied_and_only_once() -> None:
+    """Even while paused; the next frame still lists them among its tick's events."""
+    document = two_web_servers()
+    scenario = validate_scenario(
+        {"duration_s": 30, "faults": [{"at": 2, "target": "web-2", "action": "fail"}]}, document
+    )
+    session = RunSession(Engine(document, scenario, seed=3), tick_s=1.0, speed=1.0)
+    session.control({"action": "start"})
+    session.step()
+    session.step()
+    session.control({"action": "pause"})
+    outcome = session.control({"action": "fail", "target": "web-1"})
+    assert [(e["component"], e["kind"]) for e in outcome.events] == [("web-1", "failed")]
+    assert session.events == outcome.events
+    session.control({"action": "resume"})
+    frame = session.step()
+    kinds = [(e["component"], e["kind"]) for e in frame["events"]]
+    assert kinds == [("web-1", "failed"), ("web-2", "failed")]
+    assert [(e["component"], e["kind"]) for e in session.events] == kinds

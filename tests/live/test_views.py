@@ -12,7 +12,10 @@ from django.test import Client
 from django.urls import reverse
 
 from sandbox.live.models import Run, RunChunk, RunStatus
+from sandbox.live.views import REPLAY_MAX_TICKS
+from sandbox.live.wire import FrameCodec, decode
 from sandbox.models import Design, ShareLink
+from simulation import Engine
 
 pytestmark = pytest.mark.django_db
 
@@ -254,3 +257,65 @@ def test_a_shared_design_page_runs_through_its_link(bob_client: Client, design: 
     body = bob_client.get(link.get_absolute_url()).content.decode()
     assert f'name="token" value="{link.token}"' in body
     assert f'name="design" value="{design.pk}"' not in body
+
+
+def engine_recorded_run(make_run: Any, ticks: int = 120, chunk: int = 50) -> tuple[Run, list]:
+    """A run whose engine frames are recorded in chunks of `chunk` frames, as the runner does."""
+    run = make_run(status=RunStatus.FINISHED)
+    engine = Engine(run.revision.document, run.scenario, seed=run.seed)
+    frames = [engine.step().to_json() for _ in range(ticks)]
+    for start in range(0, ticks, chunk):
+        RunChunk.objects.create(
+            run=run, first_tick=frames[start]["tick"], frames=frames[start : start + chunk]
+        )
+    return run, frames
+
+
+def test_replay_serves_compact_frames_of_a_tick_range(
+    alice_client: Client, make_run: Any, django_assert_max_num_queries: Any
+) -> None:
+    run, frames = engine_recorded_run(make_run)
+    codec = FrameCodec(run.revision.document)
+    url = reverse("live:run_replay", args=[run.pk])
+    with django_assert_max_num_queries(6):
+        response = alice_client.get(url, {"from": 45, "to": 60})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["from"], body["to"]) == (45, 60)
+    assert [f["tick"] for f in body["frames"]] == list(range(45, 61)), "across two chunks"
+    assert all("n" in f for f in body["frames"]), "in the socket's compact form"
+    expected = [decode(codec, codec.encode(f)) for f in frames if 45 <= f["tick"] <= 60]
+    assert [decode(codec, f) for f in body["frames"]] == expected
+    tail = alice_client.get(url, {"from": 100, "to": 199}).json()["frames"]
+    assert [f["tick"] for f in tail] == list(range(100, frames[-1]["tick"] + 1))
+
+
+def test_replay_is_for_those_who_may_watch_the_run(
+    alice_client: Client, bob_client: Client, anon_client: Client, make_run: Any, design: Any
+) -> None:
+    run, _frames = engine_recorded_run(make_run, ticks=10)
+    url = reverse("live:run_replay", args=[run.pk])
+    query = {"from": 1, "to": 5}
+    assert bob_client.get(url, query).status_code == 404
+    assert anon_client.get(url, query).status_code == 302
+    link = ShareLink.objects.create(design=design)
+    assert len(bob_client.get(url, query).json()["frames"]) == 5, "a share-link holder may"
+    link.revoke()
+    assert bob_client.get(url, query).status_code == 404
+    assert alice_client.post(url, query).status_code == 405
+
+
+def test_replay_refuses_bad_and_too_long_ranges(alice_client: Client, make_run: Any) -> None:
+    run, _frames = engine_recorded_run(make_run, ticks=10)
+    url = reverse("live:run_replay", args=[run.pk])
+    for query, field in (
+        ({"to": 5}, "from"),
+        ({"from": "x", "to": 5}, "from"),
+        ({"from": 1, "to": ""}, "to"),
+        ({"from": 5, "to": 4}, "to"),
+        ({"from": 0, "to": REPLAY_MAX_TICKS}, "to"),
+    ):
+        response = alice_client.get(url, query)
+        assert response.status_code == 400, query
+        assert response.json()["error"].startswith(f"{field}: "), query
+    assert alice_client.get(url, {"from": 0, "to": REPLAY_MAX_TICKS - 1}).status_code == 200

@@ -12,6 +12,8 @@ import { RunSocket } from "./socket.js";
 import { FrameDecoder } from "./wire.js";
 
 const MAX_LOG_ENTRIES = 500;
+// Ticks per `replay.json` request when scrubbing to a frame this page lacks.
+const REPLAY_PAGE = 50;
 const DEFAULT_PERCENTILES = ["p50_ms", "p95_ms", "p99_ms"];
 
 class LiveRun {
@@ -20,6 +22,7 @@ class LiveRun {
     this.isOwner = root.dataset.isOwner === "true";
     this.recording = new Recording();
     this.replayTick = null;
+    this.fetchingPages = new Set();
     this.diagram = null;
     this.charts = null;
     this.status = "starting";
@@ -64,7 +67,10 @@ class LiveRun {
     }
     this.el("events").replaceChildren();
     for (const event of msg.events ?? []) this.logEvent(event);
-    this.recording.add(...(msg.frames ?? []).map((f) => this.decoder.decode(f)));
+    // The charts' numbers of every tick, and only the newest frame: frames to scrub
+    // the timeline to are fetched when needed (see replay()).
+    this.recording.addSeries(msg.series);
+    if (msg.frame) this.recording.add(this.decoder.decode(msg.frame));
     this.setStatus(msg.run);
     this.afterFrames();
     if (this.isOwner && msg.run.status === "starting" && !this.started) {
@@ -123,12 +129,6 @@ class LiveRun {
     while (list.children.length > MAX_LOG_ENTRIES) list.lastElementChild.remove();
   }
 
-  /** The event log from the whole recording (frames carry every event of their tick). */
-  rebuildEventLog() {
-    this.el("events").replaceChildren();
-    for (const frame of this.recording.frames) for (const event of frame.events ?? []) this.logEvent(event);
-  }
-
   showError(text) {
     const box = this.el("error");
     box.textContent = text;
@@ -137,24 +137,13 @@ class LiveRun {
     this.errorTimer = setTimeout(() => (box.hidden = true), 8000);
   }
 
-  async onEnded(msg) {
+  onEnded(msg) {
     this.ended = true;
     this.setStatus({ status: msg.status, reason: msg.reason });
     this.showSummary(msg);
     if (this.replayTick === null) this.el("timeline-label").textContent = "end of run";
-    // Frames this viewer skipped (rate limit, reconnects) come from the recording.
-    try {
-      const response = await fetch(this.root.dataset.framesUrl, { credentials: "same-origin" });
-      if (response.ok) {
-        const body = await response.json();
-        if (this.recording.add(...body.frames.map((f) => this.decoder.decode(f)))) {
-          this.afterFrames();
-          this.rebuildEventLog();
-        }
-      }
-    } catch {
-      showMessage("Could not load the whole recording; the timeline shows what arrived live.", "error");
-    }
+    // The whole run's numbers: the charts fill the ticks whose frames this viewer skipped.
+    if (this.recording.addSeries(msg.series)) this.afterFrames();
   }
 
   showSummary(msg) {
@@ -310,14 +299,42 @@ class LiveRun {
       }
       return;
     }
-    const frame = this.recording.at(tick);
-    if (!frame) return;
     this.replayTick = tick;
     this.root.dataset.replaying = "true";
-    label.textContent = `replaying tick ${frame.tick}`;
+    this.showReplayed(false);
+    if (!this.recording.has(tick)) this.fetchFrames(tick);
+  }
+
+  /** Show the frame of the replayed tick, or the nearest earlier one this page has. */
+  showReplayed(fetched) {
+    const frame = this.recording.at(this.replayTick);
+    const label = this.el("timeline-label");
+    if (frame?.tick === this.replayTick) label.textContent = `replaying tick ${frame.tick}`;
+    else if (!fetched) label.textContent = `loading tick ${this.replayTick}…`;
+    else label.textContent = `tick ${this.replayTick} is not recorded yet${frame ? `; showing tick ${frame.tick}` : ""}`;
+    if (!frame) return;
     this.diagram.render(frame);
     this.showClock(frame);
     this.charts?.setMarker(frame.t ?? frame.tick);
+  }
+
+  /** Fetch the recorded frames around `tick` (a page of REPLAY_PAGE ticks). */
+  async fetchFrames(tick) {
+    const from = Math.floor(tick / REPLAY_PAGE) * REPLAY_PAGE;
+    if (this.fetchingPages.has(from)) return;
+    this.fetchingPages.add(from);
+    try {
+      const url = `${this.root.dataset.replayUrl}?from=${from}&to=${from + REPLAY_PAGE - 1}`;
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(`replay: ${response.status}`);
+      const body = await response.json();
+      this.recording.add(...body.frames.map((f) => this.decoder.decode(f)));
+      if (this.replayTick !== null) this.showReplayed(true);
+    } catch {
+      showMessage("Could not load that part of the recording; the timeline shows the nearest frame.", "error");
+    } finally {
+      this.fetchingPages.delete(from);
+    }
   }
 
   updatePercentileChoices(global) {
