@@ -173,6 +173,7 @@ REPLAY_MAX_TICKS = 100
 
 @login_required
 @require_GET
+@rate_limit(READS, methods=("GET",))
 def run_replay(request: HttpRequest, run_id: Any) -> JsonResponse:
     """Recorded frames from tick `?from=` to `?to=` in the socket's compact form, for
     scrubbing the timeline (the socket's `hello` carries only the newest frame)."""

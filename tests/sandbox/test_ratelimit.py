@@ -278,14 +278,15 @@ WRITE_VIEWS = [
     ("api_document", ["pk"], {}),
 ]
 READ_VIEWS = [
-    ("api_catalog", []),
-    ("api_document", ["pk"]),
-    ("api_shared_document", ["token"]),
-    ("design_export", ["pk"]),
-    ("shared_export", ["token"]),
-    ("live:run_frames", ["run"]),
-    ("live:run_export_csv", ["run"]),
-    ("live:run_export_json", ["run"]),
+    ("api_catalog", [], ""),
+    ("api_document", ["pk"], ""),
+    ("api_shared_document", ["token"], ""),
+    ("design_export", ["pk"], ""),
+    ("shared_export", ["token"], ""),
+    ("live:run_frames", ["run"], ""),
+    ("live:run_replay", ["run"], "?from=0&to=0"),
+    ("live:run_export_csv", ["run"], ""),
+    ("live:run_export_json", ["run"], ""),
 ]
 
 
@@ -309,12 +310,17 @@ def test_every_write_is_limited(
     assert alice_client.post(url, data).status_code == 429
 
 
-@pytest.mark.parametrize(("view", "args"), READ_VIEWS)
+@pytest.mark.parametrize(("view", "args", "query"), READ_VIEWS)
 def test_every_api_read_and_export_is_limited(
-    alice_client: Client, things: dict[str, Any], limits: Any, view: str, args: list[Any]
+    alice_client: Client,
+    things: dict[str, Any],
+    limits: Any,
+    view: str,
+    args: list[Any],
+    query: str,
 ) -> None:
     limits(reads=1)
-    url = reverse(view, args=_args(args, things))
+    url = reverse(view, args=_args(args, things)) + query
     assert alice_client.get(url).status_code == 200
     assert alice_client.get(url).status_code == 429
 
