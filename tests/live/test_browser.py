@@ -142,3 +142,43 @@ def test_a_run_comes_alive_and_a_failed_server_shifts_the_load(
     shot(page, "browser-failed")
     shot(other, "browser-watcher")
     assert errors == []
+
+
+def test_while_paused_a_node_still_opens_its_menu_and_its_failure_shows_at_once(
+    page: Page, daphne_server: str, alice: Any, design: Design
+) -> None:
+    """The page reflows above the diagram (a longer status wraps the header, a message
+    appears) without a resize or scroll: clicks must still land on the nodes. A control's
+    event shows while the run is paused, before any new frame."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page.context, daphne_server, alice)
+    page.goto(f"{daphne_server}{design.get_absolute_url()}")
+    page.get_by_test_id("run-button").click()
+    page.wait_for_url("**/runs/*/")
+    wait_frames(page, 2)
+    page.locator("[data-action=pause]").click()
+    expect(page.get_by_test_id("run-status")).to_contain_text("paused")
+    diagram = page.get_by_test_id("live-diagram")
+    top = diagram.bounding_box()["y"]
+    page.evaluate(
+        "() => { const note = document.createElement('p'); note.style.height = '120px';"
+        " document.querySelector('[data-role=controls]').before(note); }"
+    )
+    box = diagram.bounding_box()
+    assert box["y"] >= top + 100  # the diagram moved down
+    ticks = page.evaluate("document.querySelector('[data-live-run]').liveRun.recording.lastTick")
+    pos = page.evaluate(
+        "() => { const p = document.querySelector('[data-live-run]').liveRun.diagram.cy"
+        ".getElementById('web-1').renderedPosition(); return {x: p.x, y: p.y}; }"
+    )
+    page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+    menu = page.locator("[data-role=node-menu]")
+    expect(menu).to_be_visible()
+    expect(menu.locator("[data-role=menu-title]")).to_have_text("web-1")
+    menu.locator("[data-action=fail]").click()
+    expect(page.get_by_test_id("event-log")).to_contain_text("web-1", timeout=10_000)
+    expect(page.get_by_test_id("run-status")).to_contain_text("paused")
+    assert (
+        page.evaluate("document.querySelector('[data-live-run]').liveRun.recording.lastTick")
+        == ticks
+    )

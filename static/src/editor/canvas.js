@@ -28,12 +28,27 @@ export function createCanvas(container, readOnly, { large = false } = {}) {
   });
   // Cytoscape swallows the mouse down, so the canvas would never take the keyboard focus.
   cy.on("tapstart", () => container.focus({ preventScroll: true }));
+  followLayoutShifts(cy, container);
   if (large) showDetailsWhenZoomedIn(cy);
   const media = globalThis.matchMedia?.("(prefers-color-scheme: dark)");
   media?.addEventListener("change", () => {
     cy.style(style());
   });
   return cy;
+}
+
+/**
+ * Keep pointer events on target when the page reflows around the canvas. Cytoscape caches
+ * where its container sits and refreshes that only when the window resizes or scrolls; text
+ * above it that wraps (a longer status, a message) moves the canvas, and clicks would then
+ * land beside the nodes. Entering, pressing or scrolling over it refreshes the cache first.
+ */
+export function followLayoutShifts(cy, container) {
+  const refresh = () => cy.resize();
+  container.addEventListener("pointerenter", refresh);
+  for (const type of ["pointerdown", "wheel"]) {
+    container.addEventListener(type, refresh, { capture: true, passive: true });
+  }
 }
 
 /**

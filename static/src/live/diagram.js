@@ -4,6 +4,7 @@
 
 import cytoscape from "cytoscape";
 
+import { followLayoutShifts } from "../editor/canvas.js";
 import { toElements } from "../editor/graph.js";
 import { flowLayout, needsLayout } from "../editor/layout.js";
 import { isGroupKind, linkId } from "../editor/model.js";
@@ -110,6 +111,7 @@ export class LiveDiagram {
       hideTooltip();
       if (onNodeClick && !isGroupKind(e.target.data("kind"))) onNodeClick(e.target.id(), e.target.renderedPosition());
     });
+    followLayoutShifts(this.cy, container);
     this.cy.on("pan zoom resize", () => this.placeBadges());
     if (this.cy.edges().length <= ANIMATE_MAX_EDGES) this.animate();
   }
