@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sandbox.live.access import can_read_design, get_run_for_viewer
@@ -157,6 +158,7 @@ def run_export_json(request: HttpRequest, run_id: Any) -> HttpResponse:
 @login_required
 @require_GET
 @rate_limit(READS, methods=("GET",))
+@gzip_page  # recorded frames: large, repetitive JSON with no secret in it
 def run_frames(request: HttpRequest, run_id: Any) -> JsonResponse:
     """The recorded frames after `?since=` (for replay when a viewer missed some)."""
     run = get_run_for_viewer(request.user, run_id)
@@ -174,6 +176,7 @@ REPLAY_MAX_TICKS = 100
 @login_required
 @require_GET
 @rate_limit(READS, methods=("GET",))
+@gzip_page  # recorded frames: large, repetitive JSON with no secret in it
 def run_replay(request: HttpRequest, run_id: Any) -> JsonResponse:
     """Recorded frames from tick `?from=` to `?to=` in the socket's compact form, for
     scrubbing the timeline (the socket's `hello` carries only the newest frame)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 from typing import Any
@@ -288,6 +289,18 @@ def test_replay_serves_compact_frames_of_a_tick_range(
     assert [decode(codec, f) for f in body["frames"]] == expected
     tail = alice_client.get(url, {"from": 100, "to": 199}).json()["frames"]
     assert [f["tick"] for f in tail] == list(range(100, frames[-1]["tick"] + 1))
+
+
+def test_replay_pages_are_compressed_for_browsers_that_accept_gzip(
+    alice_client: Client, make_run: Any
+) -> None:
+    run, _ = engine_recorded_run(make_run)
+    url = reverse("live:run_replay", args=[run.pk])
+    plain = alice_client.get(url, {"from": 0, "to": 60})
+    packed = alice_client.get(url, {"from": 0, "to": 60}, headers={"accept-encoding": "gzip"})
+    assert packed["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()
+    assert len(packed.content) < len(plain.content) / 3
 
 
 def test_replay_is_for_those_who_may_watch_the_run(
