@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from .components.base import EPS, READ, STATIC
+from .components.cache import WARMUP_S
 from .components.load_balancer import sessions_kept
-from .model import EPS, GROUP, READ, STATIC, WARMUP_S
+from .model import GROUP
 
 
 class Controls:

@@ -8,25 +8,14 @@ from collections.abc import Callable
 
 from .clusters import Clusters
 from .components import SIZE_TIERS
+from .components.base import BACKGROUND_K as BACKGROUND
+from .components.base import EPS, NCLASS, STATIC, Kind
 from .controls import Controls
 from .document import validate_document
 from .frame import Frame, NodeFrame
 from .limits import Limits
 from .metrics import CheckState, Report, exit_latencies, gamma_p95_ms, node_steady_state
-from .model import (
-    BACKGROUND,
-    CLIENT,
-    EPS,
-    JOB,
-    NCLASS,
-    READ,
-    ROUTER,
-    STATIC,
-    WARMUP_S,
-    WRITE,
-    Model,
-    compile_design,
-)
+from .model import CLIENT, ROUTER, Model, compile_design
 from .queueing import mmc, mmck
 from .scenario import control_or_raise, validate_scenario
 
@@ -520,7 +509,8 @@ class Engine(Controls, Clusters):
 
     def _server(self, i: int) -> NodeFrame:
         m = self.model
-        kind = m.kinds[i]
+        kind = m.kind_of[i]
+        name = m.kinds[i]
         p = self.params[i]
         dt = self.dt
         base = i * NCLASS
@@ -536,8 +526,8 @@ class Engine(Controls, Clusters):
         cap = n * c * mu
         lam_total = in_total
         reason = None
-        if kind == "web_server" and lam_total > 0.0 and n > 0:
-            pre = self._pre_drop(i, kind, p, n)
+        if name == "web_server" and lam_total > 0.0 and n > 0:
+            pre = self._pre_drop(i, p, n)
             if pre[0] > 0.0:
                 reason = pre[1]
                 for k in range(NCLASS):
@@ -550,7 +540,7 @@ class Engine(Controls, Clusters):
             ca2 = ca2 / n + 1.0 - 1.0 / n
         backlog = self.backlog[i]
         b_before = sum(backlog)
-        if kind == "message_queue":
+        if name == "message_queue":
             return self._queue(i, p, lam, dropped, n, c, mu, ca2, b_before)
         served = [0.0] * NCLASS
         w = v = p95 = util = 0.0
@@ -561,7 +551,7 @@ class Engine(Controls, Clusters):
                 backlog[k] = 0.0
             if reason is None:
                 reason = "dead"
-        elif kind == "worker":
+        elif name == "worker":
             # Workers pull only what they can process: no waiting here (it is in the queue).
             served = lam
             w, v = 1.0 / mu, 1.0 / (mu * mu)
@@ -618,7 +608,7 @@ class Engine(Controls, Clusters):
             p95 = gamma_p95_ms(w, v)
             util = done / (cap * dt)
         served_total = sum(served)
-        if kind == "session_store":
+        if name == "session_store":
             # Its load is the web tiers' session lookups, already counted where they came from.
             return self._side_frame(i, n, util, lam_total, dead_total, served_total, dropped,
                                     backlog, b_before, w, v, p95, reason)  # fmt: skip
@@ -641,7 +631,7 @@ class Engine(Controls, Clusters):
         queued = sum(backlog)
         if queued > 0.0:
             self._unsettled = True
-        x = self._extra(i, kind, p)
+        x = kind.extra(self, i, p)
         status, health, reason = self._health(
             i, n, util, drop_total - dead_total, dead_total, reason, queued
         )
@@ -683,7 +673,7 @@ class Engine(Controls, Clusters):
     def _forward_after_store(
         self,
         i: int,
-        kind: str,
+        kind: Kind,
         p: dict,
         lam: list[float],
         served: list[float],
@@ -708,10 +698,8 @@ class Engine(Controls, Clusters):
         for i, kind, p, lam, served, w, v, cd2 in waiting:
             self._forward(i, kind, p, lam, served, w + sw, v + sv, cd2)
 
-    def _pre_drop(self, i: int, kind: str, p: dict, n: int) -> tuple[float, str | None]:
+    def _pre_drop(self, i: int, p: dict, n: int) -> tuple[float, str | None]:
         """Share of arrivals a web tier refuses before queueing, and why."""
-        if kind != "web_server":
-            return 0.0, None
         side = self.model.session_store_of[i]
         if not p["stateful"]:
             if side >= 0 and self.alive[side] == 0:
@@ -765,7 +753,7 @@ class Engine(Controls, Clusters):
     def _forward(
         self,
         i: int,
-        kind: str,
+        kind: Kind,
         p: dict,
         lam: list[float],
         served: list[float],
@@ -791,20 +779,14 @@ class Engine(Controls, Clusters):
             m1 = mean_in + w
             m2 = e2_in + 2.0 * mean_in * w + v + w * w
             targets = m.routes[i][k]
-            done = 0.0
-            if kind == "cdn" and k == STATIC:
-                done = p["hit_ratio"] * self.warm[i]
-            elif kind == "cache" and k == READ:
-                done = p["hit_ratio"] * self.warm[i]
-            if not targets:
-                done = 1.0
+            done = kind.answered(self, i, p, k) if targets else 1.0
             if done > 0.0:
                 self.exits[k].append((s * done, m1, m2))
             rest = s * (1.0 - done)
             if rest <= 0.0:
                 continue
             share_out = rest / total if total > 0 else 1.0
-            if kind == "load_balancer":
+            if m.kinds[i] == "load_balancer":
                 lost[k] = self._balance(i, p, k, rest, m1, m2, cd2 * share_out + 1.0 - share_out)
                 continue
             split = 1.0 / len(targets)
@@ -952,38 +934,6 @@ class Engine(Controls, Clusters):
             stored_before,
             v,
         )
-
-    def _extra(self, i: int, kind: str, p: dict) -> dict:
-        if kind in ("cache", "cdn"):
-            if self.warm[i] < 1.0 and self.alive[i] > 0:
-                self.warm[i] = min(
-                    1.0, self.warm[i] + self.dt / max(p.get("warmup_s", WARMUP_S), EPS)
-                )
-                self._unsettled = True
-            return {"hit_ratio": p["hit_ratio"] * self.warm[i], "warm": self.warm[i]}
-        if kind == "database":
-            ci = self.model.cluster_of[i]
-            is_primary = self.primary[ci] == i
-            if is_primary:
-                base = i * NCLASS
-                self.cluster_writes[ci] = sum(self.in_r[base + k] for k in (WRITE, JOB, BACKGROUND))
-            if is_primary or p["role"] == "primary":  # or a failed primary, not yet rejoined
-                return {"role": "primary", "lost_writes": self.lost_writes[i]}
-            writes = self.cluster_writes[ci]
-            apply = p["apply_rps"]
-            self.repl_backlog[i] = max(0.0, self.repl_backlog[i] + (writes - apply) * self.dt)
-            if self.repl_backlog[i] > 0.0:
-                self._unsettled = True
-            load = min(writes / apply, 0.95)
-            self.lag_s[i] = p["replication_lag_ms"] / 1000.0 / (1.0 - load) + (
-                self.repl_backlog[i] / apply
-            )
-            return {"role": "replica", "lag_ms": self.lag_s[i] * 1000.0}
-        if kind == "session_store":
-            return {}
-        if kind == "web_server" and p["stateful"]:
-            return {"sessions_lost": self.sessions_lost[i]}
-        return {}
 
     def _health(
         self,

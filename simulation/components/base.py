@@ -1,16 +1,23 @@
-"""The base of every component kind: its catalog entry and its compile-time routing hook."""
+"""The base of every component kind: its catalog entry, its routing and its tick hooks."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
 from .params import Param
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 # Request classes a client emits, plus the background work workers take from queues.
 CLASSES: tuple[str, ...] = ("read", "write", "static", "job")
 BACKGROUND = "background"
 ALL_CLASSES: tuple[str, ...] = (*CLASSES, BACKGROUND)
+# Each class's number: its index in ALL_CLASSES and in the engine's per-class lists.
+NCLASS = len(ALL_CLASSES)
+READ, WRITE, STATIC, JOB, BACKGROUND_K = range(NCLASS)
+EPS = 1e-9  # tolerance for comparing simulated times and emptiness of backlogs
 
 
 class Kind:
@@ -50,6 +57,29 @@ class Kind:
         means requests of that class complete here.
         """
         return [t for ids in targets.values() for t in ids]
+
+    # --- tick hooks ---------------------------------------------------------------------
+    # The engine calls these on one shared instance per kind, looked up once per node
+    # when the design is compiled. ``engine`` is the running Engine (its per-node state
+    # lists are indexed by ``i``), ``i`` the node's index and ``p`` its live parameters.
+
+    def answered(self, engine: Engine, i: int, p: dict, k: int) -> float:
+        """Share (0..1) of class ``k``'s served requests that completes here.
+
+        The rest goes on along the node's routes. Called only for a class that has
+        routes (a class without any always completes here). Default 0: nothing is
+        answered on the way.
+        """
+        return 0.0
+
+    def extra(self, engine: Engine, i: int, p: dict) -> dict:
+        """The frame's kind-specific numbers (``NodeFrame.x``) after the node has served.
+
+        Called once per computed tick, so it may advance state that moves with time
+        (a cache warming up, a replica's lag); it sets ``engine._unsettled`` when that
+        state is still changing. Default: no extra numbers.
+        """
+        return {}
 
     @classmethod
     def to_json(cls) -> dict:

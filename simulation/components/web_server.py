@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
 from .base import Kind, pick
 from .params import Param, autoscaling_params, serving_params
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 DATA_KINDS = ("database", "shard_router")
 
@@ -42,6 +45,9 @@ class WebServer(Kind):
         if request_class == "job":
             return pick(targets, "message_queue")
         return []
+
+    def extra(self, engine: Engine, i: int, p: dict) -> dict:
+        return {"sessions_lost": engine.sessions_lost[i]} if p["stateful"] else {}
 
 
 def check_autoscaling(params: dict[str, Any], path: str, problems: list[Problem]) -> None:
