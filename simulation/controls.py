@@ -5,6 +5,7 @@ from __future__ import annotations
 from .components.base import EPS, READ, STATIC
 from .components.cache import WARMUP_S
 from .components.load_balancer import sessions_kept
+from .components.web_server import sticky
 from .model import GROUP
 
 
@@ -152,12 +153,12 @@ class Controls:
 
         ip_hash now sends some users to an instance that does not hold their session;
         those sessions are lost, and the next tick refuses that share of the requests
-        (``_pre_drop``). A dead instance keeps its slot in the hash (its own users are
+        (``WebServer.refuse``). A dead instance keeps its slot in the hash (its own users are
         lost when it dies), so the counts include dead instances and a death re-hashes
         nobody else.
         """
         m = self.model
-        if m.kinds[i] != "web_server" or not self.params[i]["stateful"] or not self._sticky(i):
+        if m.kinds[i] != "web_server" or not self.params[i]["stateful"] or not sticky(self, i):
             return
         a, b = before, self.inst[i]
         if a <= 0 or b <= 0 or a == b:

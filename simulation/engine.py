@@ -9,7 +9,7 @@ from collections.abc import Callable
 from .clusters import Clusters
 from .components import SIZE_TIERS
 from .components.base import BACKGROUND_K as BACKGROUND
-from .components.base import EPS, NCLASS, STATIC, Kind
+from .components.base import EPS, NCLASS, Kind
 from .controls import Controls
 from .document import validate_document
 from .frame import Frame, NodeFrame
@@ -526,14 +526,9 @@ class Engine(Controls, Clusters):
         cap = n * c * mu
         lam_total = in_total
         reason = None
-        if name == "web_server" and lam_total > 0.0 and n > 0:
-            pre = self._pre_drop(i, p, n)
-            if pre[0] > 0.0:
-                reason = pre[1]
-                for k in range(NCLASS):
-                    if k != STATIC or reason != "session store down":
-                        dropped[k] += lam[k] * pre[0]
-                        lam[k] *= 1.0 - pre[0]
+        if lam_total > 0.0 and n > 0:
+            reason = kind.refuse(self, i, p, n, lam, dropped)
+            if reason is not None:
                 lam_total = sum(lam)
         ca2 = self.in_ca2[i] / in_total if in_total > 0.0 else 1.0
         if n > 1 and not m.upstream_balanced[i]:
@@ -697,58 +692,6 @@ class Engine(Controls, Clusters):
         waiting, self._side_waiting[s] = self._side_waiting[s], []
         for i, kind, p, lam, served, w, v, cd2 in waiting:
             self._forward(i, kind, p, lam, served, w + sw, v + sv, cd2)
-
-    def _pre_drop(self, i: int, p: dict, n: int) -> tuple[float, str | None]:
-        """Share of arrivals a web tier refuses before queueing, and why."""
-        side = self.model.session_store_of[i]
-        if not p["stateful"]:
-            if side >= 0 and self.alive[side] == 0:
-                return 1.0, "session store down"
-            return 0.0, None
-        sticky = self._sticky(i)
-        if not sticky and n > 1:
-            return (n - 1) / n, "sessions lost: no sticky routing"
-        detect = self._detect_delay(i)
-        fresh = sum(1 for t in self.dead_times[i]
-                    if self.now - self.dt < t + detect <= self.now + EPS)  # fmt: skip
-        if fresh:
-            # Sessions are spread evenly over the instances that held them.
-            sessions = sum(self.params[c]["sessions"] for c in self._sources)
-            lost = sessions * fresh / max(self.inst[i], 1)
-            self.sessions_lost[i] += lost
-            self._event(
-                i,
-                "sessions_lost",
-                f"{self.model.ids[i]}: ~{lost:.0f} sessions lost "
-                "with the dead instance; those users must log in again",
-            )
-        share = min(fresh / max(n, 1), 1.0)
-        kept = self._rehashed_kept(i)
-        if kept < 1.0:  # a resize re-hashed the others: their sessions are elsewhere too
-            share = 1.0 - (1.0 - share) * kept
-        return (share, "sessions lost") if share > 0.0 else (0.0, None)
-
-    def _rehashed_kept(self, i: int) -> float:
-        """Share of users still on their session's instance after a resize at this tick."""
-        at, kept = self.rehashed.get(i, (-1.0, 1.0))
-        if abs(at - self.now) >= EPS:
-            return 1.0
-        self._unsettled = True  # the next tick, without the refusal, differs from this one
-        return kept
-
-    def _sticky(self, i: int) -> bool:
-        m = self.model
-        feeders = [a for a, b in m.links if b == i]
-        return bool(feeders) and all(
-            m.kinds[a] == "load_balancer" and self.params[a]["algorithm"] == "ip_hash"
-            for a in feeders
-        )
-
-    def _detect_delay(self, i: int) -> float:
-        m = self.model
-        delays = [self.params[a]["health_check_s"] for a, b in m.links
-                  if b == i and m.kinds[a] == "load_balancer"]  # fmt: skip
-        return max(delays) if delays else 0.0
 
     def _forward(
         self,

@@ -72,6 +72,18 @@ class Kind:
         """
         return 0.0
 
+    def refuse(
+        self, engine: Engine, i: int, p: dict, n: int, lam: list[float], dropped: list[float]
+    ) -> str | None:
+        """Refuse arrivals before they queue (a web tier that lost their sessions); why.
+
+        Called when ``n`` (> 0) instances are up and something arrived. ``lam`` and
+        ``dropped`` are this tick's live arrival and drop rates per class (req/s); the
+        hook moves the refused rate from ``lam`` to ``dropped`` in place and returns
+        the reason shown on the node, or None when it refused nothing (the default).
+        """
+        return None
+
     def extra(self, engine: Engine, i: int, p: dict) -> dict:
         """The frame's kind-specific numbers (``NodeFrame.x``) after the node has served.
 
