@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from .clusters import Clusters
 from .components import SIZE_TIERS
-from .components.base import BACKGROUND_K as BACKGROUND
 from .components.base import EPS, NCLASS, Kind
 from .controls import Controls
 from .document import validate_document
@@ -16,7 +15,7 @@ from .frame import Frame, NodeFrame
 from .limits import Limits
 from .metrics import CheckState, Report, exit_latencies, gamma_p95_ms, node_steady_state
 from .model import CLIENT, ROUTER, Model, compile_design
-from .queueing import mmc, mmck
+from .queueing import mmck
 from .scenario import control_or_raise, validate_scenario
 
 SYNC = 4  # classes 0..3 are user requests; BACKGROUND is work taken from queues
@@ -510,7 +509,6 @@ class Engine(Controls, Clusters):
     def _server(self, i: int) -> NodeFrame:
         m = self.model
         kind = m.kind_of[i]
-        name = m.kinds[i]
         p = self.params[i]
         dt = self.dt
         base = i * NCLASS
@@ -533,10 +531,11 @@ class Engine(Controls, Clusters):
         ca2 = self.in_ca2[i] / in_total if in_total > 0.0 else 1.0
         if n > 1 and not m.upstream_balanced[i]:
             ca2 = ca2 / n + 1.0 - 1.0 / n
+        own = kind.serve(self, i, p, lam, dropped, n, c, mu, ca2)
+        if own is not None:
+            return own
         backlog = self.backlog[i]
         b_before = sum(backlog)
-        if name == "message_queue":
-            return self._queue(i, p, lam, dropped, n, c, mu, ca2, b_before)
         served = [0.0] * NCLASS
         w = v = p95 = util = 0.0
         cd2 = 1.0
@@ -546,7 +545,7 @@ class Engine(Controls, Clusters):
                 backlog[k] = 0.0
             if reason is None:
                 reason = "dead"
-        elif name == "worker":
+        elif not kind.queues:
             # Workers pull only what they can process: no waiting here (it is in the queue).
             served = lam
             w, v = 1.0 / mu, 1.0 / (mu * mu)
@@ -603,7 +602,7 @@ class Engine(Controls, Clusters):
             p95 = gamma_p95_ms(w, v)
             util = done / (cap * dt)
         served_total = sum(served)
-        if name == "session_store":
+        if kind.side_store:
             # Its load is the web tiers' session lookups, already counted where they came from.
             return self._side_frame(i, n, util, lam_total, dead_total, served_total, dropped,
                                     backlog, b_before, w, v, p95, reason)  # fmt: skip
@@ -771,112 +770,6 @@ class Engine(Controls, Clusters):
             ca2_j = per_instance * ca2 if even else per_instance * ca2 + 1.0 - per_instance
             self._send(j, li, k, rate * share, m1, m2, ca2_j, dead)
         return 0.0
-
-    def _queue(
-        self,
-        i: int,
-        p: dict,
-        lam: list[float],
-        dropped: list[float],
-        n: int,
-        c: int,
-        mu: float,
-        ca2: float,
-        b_before: float,
-    ) -> NodeFrame:
-        """A message queue: publishes are acknowledged, stored, and pulled by its workers."""
-        m = self.model
-        dt = self.dt
-        lam_total = sum(lam)
-        dead_total = sum(dropped)
-        stored = stored_before = self.messages[i]
-        accepted = 0.0
-        w = v = p95 = util = 0.0
-        if n > 0 and lam_total > 0.0:
-            cap = n * c * mu
-            accepted = min(lam_total, cap * (1.0 - 1e-6))
-            st = mmc(accepted / n, mu, c, ca2)
-            w, v, util = st.mean_response, st.response_var, st.rho
-            p95 = gamma_p95_ms(w, v)
-        refused = lam_total - accepted
-        room = p["max_messages"] - stored
-        overflow = max(0.0, accepted * dt - room) / dt
-        accepted -= overflow
-        frac_ok = accepted / lam_total if lam_total > 0 else 0.0
-        for k in range(NCLASS):
-            dropped[k] += lam[k] * (1.0 - frac_ok)
-            if lam[k] > 0.0 and frac_ok > 0.0:
-                at = i * NCLASS + k
-                mean_in = self.in_m1[at] / self.in_r[at]
-                e2_in = self.in_m2[at] / self.in_r[at]
-                self.exits[k].append(
-                    (lam[k] * frac_ok, mean_in + w, e2_in + 2.0 * mean_in * w + v + w * w)
-                )
-        stored += accepted * dt
-        capacity = 0.0
-        caps = []
-        for wk in m.consumers[i]:
-            if self._alive(wk) == 0:
-                caps.append(0.0)
-                continue
-            pw = self.params[wk]
-            cw = (
-                self._alive(wk)
-                * pw["concurrency"]
-                * SIZE_TIERS[pw["size"]][0]
-                * 1000.0
-                / pw["service_ms"]
-            )
-            cw /= max(len(m.queues_of[wk]), 1)
-            caps.append(cw)
-            capacity += cw
-        pulled = min(stored, capacity * dt) if self.alive[i] > 0 else 0.0
-        stored -= pulled
-        self.messages[i] = stored
-        if stored > 0.0:
-            self._unsettled = True
-        if pulled > 0.0:
-            self.age[i] = stored / (pulled / dt)
-        elif stored > 0.0:
-            self.age[i] += dt
-        else:
-            self.age[i] = 0.0
-        for (wk, li), cw in zip(
-            [(b, li) for b, li in m.targets[i] if m.kinds[b] == "worker"], caps, strict=True
-        ):
-            if cw > 0.0:
-                self._send(wk, li, BACKGROUND, pulled / dt * cw / capacity, 0.0, 0.0, 1.0, 0.0)
-        self._count_drops(dropped)
-        drop_total = sum(dropped)
-        reason = None
-        full = stored >= p["max_messages"] - EPS
-        if full:
-            reason = "backlog full"
-        elif refused > EPS:
-            reason = "saturated"
-        status, health, reason = self._health(
-            i, n, util, drop_total - dead_total, dead_total, reason, 0.0
-        )
-        if health == "ok" and stored > 0.0 and capacity == 0.0:
-            health, reason = "warning", "no consumers: backlog growing"
-        x = {"messages": stored, "age_s": self.age[i], "max_messages": p["max_messages"]}
-        return NodeFrame(
-            status,
-            health,
-            reason,
-            lam_total + dead_total,
-            pulled / dt,
-            stored,
-            drop_total,
-            util,
-            w * 1000.0,
-            p95,
-            self.inst[i],
-            n,
-            x,
-            stored_before,
-            v,
-        )
 
     def _health(
         self,

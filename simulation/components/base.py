@@ -9,6 +9,7 @@ from .params import Param
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..frame import NodeFrame
 
 # Request classes a client emits, plus the background work workers take from queues.
 CLASSES: tuple[str, ...] = ("read", "write", "static", "job")
@@ -37,6 +38,13 @@ class Kind:
     role: str = "server"
     params: tuple[Param, ...] = ()
     links_to: tuple[str, ...] = ()
+    # False: it takes only what it can process (workers pull from a queue), so nothing
+    # waits here and its latency is the service time alone.
+    queues: bool = True
+    # True: tiers consult it on the side of their requests (a session store). Its
+    # arrivals and drops count where they came from, and those tiers forward their
+    # requests once it has served, carrying its latency of the same tick.
+    side_store: bool = False
 
     @classmethod
     def param(cls, name: str) -> Param:
@@ -81,6 +89,28 @@ class Kind:
         ``dropped`` are this tick's live arrival and drop rates per class (req/s); the
         hook moves the refused rate from ``lam`` to ``dropped`` in place and returns
         the reason shown on the node, or None when it refused nothing (the default).
+        """
+        return None
+
+    def serve(
+        self,
+        engine: Engine,
+        i: int,
+        p: dict,
+        lam: list[float],
+        dropped: list[float],
+        n: int,
+        c: int,
+        mu: float,
+        ca2: float,
+    ) -> NodeFrame | None:
+        """The node's whole tick when the kind does not queue and serve like a server.
+
+        Called after ``refuse`` with this tick's live arrival and drop rates per class
+        (req/s, ``dropped`` already holds what reached dead instances), ``n`` instances
+        up, ``c`` servers per instance, ``mu`` service rate per server (1/s) and ``ca2``
+        the arrivals' squared coefficient of variation. Return the node's frame after
+        sending its output on, or None (the default) to let the engine queue and serve.
         """
         return None
 
