@@ -728,48 +728,8 @@ class Engine(Controls, Clusters):
             if rest <= 0.0:
                 continue
             share_out = rest / total if total > 0 else 1.0
-            if m.kinds[i] == "load_balancer":
-                lost[k] = self._balance(i, p, k, rest, m1, m2, cd2 * share_out + 1.0 - share_out)
-                continue
-            split = 1.0 / len(targets)
-            ca2 = split * share_out * cd2 + 1.0 - split * share_out
-            for j, li in targets:
-                self._send(j, li, k, rest * split, m1, m2, ca2, self.passive_dead[j])
+            lost[k] = kind.send_on(self, i, p, k, rest, m1, m2, cd2, share_out)
         return lost
-
-    def _balance(
-        self, i: int, p: dict, k: int, rate: float, m1: float, m2: float, ca2: float
-    ) -> float:
-        """Split among targets by the algorithm; return the rate with no healthy target."""
-        m = self.model
-        targets = m.routes[i][k]
-        algorithm = p["algorithm"]
-        detect = p["health_check_s"]
-        weights = []
-        shares = []
-        for j, _ in targets:
-            believed, dead = self._dead_share(j, detect)
-            if algorithm == "weighted":
-                weight = p["weights"].get(m.ids[j], 1.0) * believed
-            elif algorithm == "least_connections":
-                pj = self.params[j]
-                weight = believed * pj["concurrency"] * SIZE_TIERS[pj["size"]][0] / pj["service_ms"]
-            else:
-                weight = believed
-            weights.append(weight)
-            shares.append((believed, dead))
-        total = sum(weights)
-        if total <= 0.0:
-            return rate
-        even = algorithm in ("round_robin", "weighted")
-        for (j, li), weight, (believed, dead) in zip(targets, weights, shares, strict=True):
-            if weight <= 0.0:
-                continue
-            share = weight / total
-            per_instance = share / believed
-            ca2_j = per_instance * ca2 if even else per_instance * ca2 + 1.0 - per_instance
-            self._send(j, li, k, rate * share, m1, m2, ca2_j, dead)
-        return 0.0
 
     def _health(
         self,

@@ -114,6 +114,34 @@ class Kind:
         """
         return None
 
+    def send_on(
+        self,
+        engine: Engine,
+        i: int,
+        p: dict,
+        k: int,
+        rate: float,
+        m1: float,
+        m2: float,
+        cd2: float,
+        share_out: float,
+    ) -> float:
+        """Send ``rate`` (req/s) of class ``k`` leaving the node on; the rate that found no target.
+
+        The routes ``engine.model.routes[i][k]`` (not empty) each get their share
+        through ``engine._send``. ``m1``, ``m2``: moments of the latency so far (s, s^2);
+        ``cd2``: squared coefficient of variation of the node's departures, of which
+        this class is ``share_out``. Default: an even split over the routes; each
+        route's share reaching dead instances is the one its senders see
+        (``engine.passive_dead``), so nothing is lost here.
+        """
+        targets = engine.model.routes[i][k]
+        split = 1.0 / len(targets)
+        ca2 = split * share_out * cd2 + 1.0 - split * share_out
+        for j, li in targets:
+            engine._send(j, li, k, rate * split, m1, m2, ca2, engine.passive_dead[j])
+        return 0.0
+
     def extra(self, engine: Engine, i: int, p: dict) -> dict:
         """The frame's kind-specific numbers (``NodeFrame.x``) after the node has served.
 
