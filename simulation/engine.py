@@ -459,27 +459,13 @@ class Engine(Controls, Clusters):
             status, health, reason = self._health(i, 0, 0.0, 0.0, 0.0, None, 0.0)
             return NodeFrame(status, health, reason, offered, 0.0, 0.0, offered, 0.0, 0.0, 0.0,
                              1, 0, {})  # fmt: skip
-        is_dns = m.kinds[i] == "dns"
+        kind = m.kind_of[i]
         p = self.params[i]
         for k in range(NCLASS):
             if lam[k] <= 0.0:
                 continue
             targets = m.routes[i][k]
-            if is_dns:
-                weights = []
-                for j, _ in targets:
-                    w = p["weights"].get(m.ids[j])
-                    if w is None and m.dc_of[j] >= 0:
-                        w = p["weights"].get(m.ids[m.dc_of[j]])
-                    w = 1.0 if w is None else w
-                    gone = (
-                        self._alive(j) == 0
-                        and self.now - self._down_since_any(j) >= p["failover_s"]
-                    )
-                    weights.append(0.0 if (p["failover"] and gone) else w)
-            else:
-                skew = p["skew"]
-                weights = [1.0 / (r + 1) ** skew for r in range(len(targets))]
+            weights = kind.weights(self, i, p, targets)
             total = sum(weights)
             if total <= 0.0:
                 dropped += lam[k]

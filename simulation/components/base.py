@@ -142,6 +142,17 @@ class Kind:
             engine._send(j, li, k, rate * split, m1, m2, ca2, engine.passive_dead[j])
         return 0.0
 
+    def weights(
+        self, engine: Engine, i: int, p: dict, targets: list[tuple[int, int]]
+    ) -> list[float]:
+        """A router's weight for each of ``targets`` ((node, link) pairs, in route order).
+
+        A router (``role`` "router") splits each class over its routes in proportion
+        to these; a zero weight sends nothing there, and all zero drops the class.
+        Default: equal weights.
+        """
+        return [1.0] * len(targets)
+
     def extra(self, engine: Engine, i: int, p: dict) -> dict:
         """The frame's kind-specific numbers (``NodeFrame.x``) after the node has served.
 
