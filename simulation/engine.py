@@ -86,6 +86,7 @@ class Engine(Controls, Clusters):
             i for i, kind in enumerate(self.model.kinds) if kind == "load_balancer"
         ]  # fmt: skip
         self._latency_memo: tuple = ((), {})
+        self._skipped_when_down = [kind.skipped_when_down for kind in self.model.kind_of]
         self._init_state()
 
     # --- state ---------------------------------------------------------------------------
@@ -420,7 +421,7 @@ class Engine(Controls, Clusters):
         if lat > 0.0:
             m2 = m2 + 2.0 * m1 * lat + lat * lat
             m1 = m1 + lat
-        if m.kinds[j] == "cache" and self.alive[j] == 0:
+        if self._skipped_when_down[j] and self.alive[j] == 0:
             # A dead cache is skipped: every read goes on to the database (a stampede).
             targets = m.routes[j][k]
             if targets:

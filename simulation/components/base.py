@@ -45,6 +45,9 @@ class Kind:
     # arrivals and drops count where they came from, and those tiers forward their
     # requests once it has served, carrying its latency of the same tick.
     side_store: bool = False
+    # True: when it is down, senders skip it and its requests go straight on along its
+    # routes (a dead cache sends every read to the database: a stampede).
+    skipped_when_down: bool = False
 
     @classmethod
     def param(cls, name: str) -> Param:
