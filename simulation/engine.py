@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from .clusters import Clusters
 from .components import SIZE_TIERS
-from .components.base import EPS, NCLASS, Kind
+from .components.base import EPS, NCLASS, Kind, overrides
 from .controls import Controls
 from .document import validate_document
 from .frame import Frame, NodeFrame
@@ -70,10 +70,7 @@ class Engine(Controls, Clusters):
         self._last_failure = -math.inf
         self._sources = [i for i in self.model.order if self.model.role[i] == CLIENT]
         self._scalers = [i for i in self.model.order if "autoscale" in self.model.params[i]]
-        self._detectors = [
-            i for i, kind in enumerate(self.model.kinds)
-            if kind in ("load_balancer", "dns", "database")
-        ]  # fmt: skip
+        self._detectors = [i for i, kind in enumerate(self.model.kind_of) if kind.detection_params]
         # Each client's spikes and waves, in scenario order (most clients have none).
         self._shaping: dict[int, tuple[list[dict], list[dict]]] = {}
         for i in self._sources:
@@ -82,9 +79,11 @@ class Engine(Controls, Clusters):
             waves = [w for w in self.scenario["waves"] if w["source"] == cid]
             if spikes or waves:
                 self._shaping[i] = (spikes, waves)
-        self._balancer_pairs = [
-            i for i, kind in enumerate(self.model.kinds) if kind == "load_balancer"
-        ]  # fmt: skip
+        # Nodes whose senders' view of their dead instances moves with time (a balancer
+        # pair failing over): refreshed every tick while a failure is being detected.
+        self._timed_dead = [
+            i for i, kind in enumerate(self.model.kind_of) if overrides(kind, "seen_dead")
+        ]
         self._latency_memo: tuple = ((), {})
         self._skipped_when_down = [kind.skipped_when_down for kind in self.model.kind_of]
         self._init_state()
@@ -154,22 +153,6 @@ class Engine(Controls, Clusters):
         believed = alive + undetected
         return float(believed), (undetected / believed if believed else 0.0)
 
-    def _pair_dead_share(self, i: int) -> float:
-        """Share of a load balancer's traffic lost at its dead instances, seen by its senders.
-
-        Two or more instances share a floating address: a dead one's share is lost
-        until its address fails over to the survivors (``failover_s`` after its death).
-        A single instance has nothing to fail over to.
-        """
-        if self.inst[i] < 2 or self._unavailable(i):
-            return self._dead_share(i, None)[1]
-        alive = self.inst[i] - len(self.dead_times[i])
-        if alive <= 0:
-            return 1.0
-        failover = self.params[i]["failover_s"]
-        undetected = sum(1 for t in self.dead_times[i] if self.now - t < failover - EPS)
-        return undetected / (alive + undetected)
-
     # --- public API --------------------------------------------------------------------
 
     @property
@@ -236,12 +219,12 @@ class Engine(Controls, Clusters):
             self.passive_dead = [self._dead_share(i, None)[1] for i in range(n)]
             self._update_clusters()
             self._detection_s = self._max_detection()
-        if self._balancer_pairs and (
+        if self._timed_dead and (
             self._dirty or self._promotions_pending
             or t0 - self._last_failure <= self._detection_s + dt
         ):  # fmt: skip
-            for i in self._balancer_pairs:
-                self.passive_dead[i] = self._pair_dead_share(i)
+            for i in self._timed_dead:
+                self.passive_dead[i] = m.kind_of[i].seen_dead(self, i)
         rates = {}
         for i in self._sources:
             rate = self._client_rate(i, t0)
@@ -315,9 +298,10 @@ class Engine(Controls, Clusters):
 
     def _max_detection(self) -> float:
         delays = [0.0]
+        kind_of = self.model.kind_of
         for i in self._detectors:
             p = self.params[i]
-            delays.append(p.get("health_check_s", 0.0) + p.get("failover_s", 0.0))
+            delays.append(sum(p[name] for name in kind_of[i].detection_params))
         return max(delays)
 
     def _repeat(self, t0: float) -> Frame:

@@ -48,6 +48,13 @@ class Kind:
     # True: when it is down, senders skip it and its requests go straight on along its
     # routes (a dead cache sends every read to the database: a stampede).
     skipped_when_down: bool = False
+    # Parameters (seconds) whose sum is how long after a failure the kind's routing
+    # still changes with time (health checks, failovers); the engine computes every
+    # tick until the longest of them has passed.
+    detection_params: tuple[str, ...] = ()
+    # A kind that caches (cache, CDN): what misses while it is cold, where it goes and
+    # that class's number, for the flush event; it is cold after a flush or a recovery.
+    cold_misses: tuple[str, str, int] | None = None
 
     @classmethod
     def param(cls, name: str) -> Param:
@@ -156,6 +163,16 @@ class Kind:
         """
         return [1.0] * len(targets)
 
+    def seen_dead(self, engine: Engine, i: int) -> float:
+        """Share (0..1) of the flow its senders send to this node that reaches dead instances.
+
+        Computed after every event, and each tick while a failure is being detected
+        for kinds that define their own (a load balancer pair fails a dead instance's
+        address over in time). Default: the dead instances' share, as seen by senders
+        without health checks.
+        """
+        return engine._dead_share(i, None)[1]
+
     def extra(self, engine: Engine, i: int, p: dict) -> dict:
         """The frame's kind-specific numbers (``NodeFrame.x``) after the node has served.
 
@@ -164,6 +181,13 @@ class Kind:
         state is still changing. Default: no extra numbers.
         """
         return {}
+
+    def resized(self, engine: Engine, i: int, before: int) -> None:
+        """The node went from ``before`` serving instances to ``engine.inst[i]``.
+
+        Called between ticks, when a resize takes effect (scale down, or new
+        instances ready). Default: nothing to do.
+        """
 
     @classmethod
     def to_json(cls) -> dict:
@@ -176,6 +200,11 @@ class Kind:
             "params": [p.to_json() for p in cls.params],
             "links_to": list(cls.links_to),
         }
+
+
+def overrides(kind: Kind, hook: str) -> bool:
+    """True when ``kind`` defines its own ``hook`` instead of the base class's default."""
+    return getattr(type(kind), hook) is not getattr(Kind, hook)
 
 
 def pick(targets: dict[str, list[str]], *kinds: str) -> list[str]:

@@ -60,6 +60,7 @@ class Database(Kind):
         ),
     )
     links_to = ("database",)
+    detection_params = ("failover_s",)
 
     @classmethod
     def route(cls, request_class: str, targets: dict[str, list[str]], params: dict) -> list[str]:

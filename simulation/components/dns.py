@@ -41,6 +41,7 @@ class Dns(Kind):
         ),
     )
     links_to = ("cdn", "load_balancer", "web_server")
+    detection_params = ("failover_s",)
 
     def weights(
         self, engine: Engine, i: int, p: dict, targets: list[tuple[int, int]]

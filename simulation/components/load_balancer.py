@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .base import Kind
+from .base import EPS, Kind
 from .params import SIZE_TIERS, Param, serving_params
 
 if TYPE_CHECKING:
@@ -79,6 +79,21 @@ class LoadBalancer(Kind):
         ),
     )
     links_to = ("load_balancer", "web_server")
+    detection_params = ("health_check_s", "failover_s")
+
+    def seen_dead(self, engine: Engine, i: int) -> float:
+        """Two or more instances share a floating address: a dead one's share is lost
+        until its address fails over to the survivors (``failover_s`` after its death).
+        A single instance has nothing to fail over to.
+        """
+        if engine.inst[i] < 2 or engine._unavailable(i):
+            return engine._dead_share(i, None)[1]
+        alive = engine.inst[i] - len(engine.dead_times[i])
+        if alive <= 0:
+            return 1.0
+        failover = engine.params[i]["failover_s"]
+        undetected = sum(1 for t in engine.dead_times[i] if engine.now - t < failover - EPS)
+        return undetected / (alive + undetected)
 
     def send_on(
         self,
