@@ -38,6 +38,7 @@ class Cache(Kind):
     )
     links_to = ("database", "shard_router")
     skipped_when_down = True
+    cold_misses = ("reads", "the database", READ)
 
     @classmethod
     def route(cls, request_class: str, targets: dict[str, list[str]], params: dict) -> list[str]:

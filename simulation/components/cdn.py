@@ -32,6 +32,7 @@ class Cdn(Kind):
         ),
     )
     links_to = ("load_balancer", "web_server")
+    cold_misses = ("static requests", "the origin", STATIC)
 
     def answered(self, engine: Engine, i: int, p: dict, k: int) -> float:
         return p["hit_ratio"] * engine.warm[i] if k == STATIC else 0.0

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
 from .base import EPS, NCLASS, STATIC, Kind, pick
+from .load_balancer import sessions_kept
 from .params import Param, autoscaling_params, serving_params
 
 if TYPE_CHECKING:
@@ -60,6 +61,40 @@ class WebServer(Kind):
 
     def extra(self, engine: Engine, i: int, p: dict) -> dict:
         return {"sessions_lost": engine.sessions_lost[i]} if p["stateful"] else {}
+
+    def resized(self, engine: Engine, i: int, before: int) -> None:
+        """A stateful sticky tier went from ``before`` to ``inst`` instances: sessions move.
+
+        ip_hash now sends some users to an instance that does not hold their session;
+        those sessions are lost, and the next tick refuses that share of the requests
+        (``refuse``). A dead instance keeps its slot in the hash (its own users are
+        lost when it dies), so the counts include dead instances and a death re-hashes
+        nobody else.
+        """
+        m = engine.model
+        if not engine.params[i]["stateful"] or not sticky(engine, i):
+            return
+        a, b = before, engine.inst[i]
+        if a <= 0 or b <= 0 or a == b:
+            return
+        # Several balancers feed the tier: count the one that moves the most users.
+        hashing = min(
+            (engine.params[f]["hashing"] for f, t in m.links if t == i),
+            key=lambda h: sessions_kept(a, b, h),
+        )
+        kept = sessions_kept(a, b, hashing)
+        lost = sum(engine.params[c]["sessions"] for c in engine._sources) * (1.0 - kept)
+        engine.sessions_lost[i] += lost
+        at, kept_before = engine.rehashed.get(i, (-1.0, 1.0))
+        if abs(at - engine.now) < EPS:  # a second change before the next tick
+            kept *= kept_before
+        engine.rehashed[i] = (engine.now, kept)
+        engine._event(
+            i,
+            "sessions_lost",
+            f"{m.ids[i]}: {a} -> {b} instances re-hashed ~{lost:.0f} sessions to other "
+            f"servers ({hashing} hashing); those users must log in again",
+        )
 
 
 def refused_share(engine: Engine, i: int, p: dict, n: int) -> tuple[float, str | None]:
