@@ -22,13 +22,31 @@ EPS = 1e-9  # tolerance for comparing simulated times and emptiness of backlogs
 
 
 class Kind:
-    """One component kind.
+    """One component kind: its catalog entry, its routing and its behaviour each tick.
 
     Class attributes describe it for the catalog: ``kind``, ``label``, ``group``
     (traffic, edge, compute, data, async, groups), ``help``, ``params`` and
     ``links_to`` (the kinds it may send requests to). ``role`` tells the engine
     how it behaves each tick: ``source`` emits traffic, ``router`` splits traffic
     without queueing, ``server`` queues and serves, ``group`` holds members.
+
+    At compile time ``check`` validates parameters together and ``route`` picks the
+    linked targets of each request class. The engine keeps the generic machinery
+    (fluid flows, queueing, latency moments, health) and asks the kind only where
+    kinds differ, through the hooks below; each documents its arguments and what
+    it returns, and the defaults describe a plain server. A serving node's tick:
+    ``refuse`` (arrivals turned away before queueing) -> ``serve`` (a kind's own
+    tick, else the engine queues and serves) -> per class ``answered`` (the share
+    completing here) and ``send_on`` (the rest to the routes) -> ``extra`` (the
+    frame's kind-specific numbers). A router's split comes from ``weights``;
+    ``seen_dead`` is what senders lose at dead instances; ``resized`` runs between
+    ticks when the instance count changes. The data attributes below (``queues``,
+    ``side_store``, ``skipped_when_down``, ``detection_params``, ``cold_misses``)
+    state the remaining differences as plain values.
+
+    Hooks run on one shared instance per kind (``Model.kind_of``), so they keep no
+    state of their own: per-node state lives in the engine's lists, indexed by node.
+    Adding a kind is one module with a ``Kind`` subclass plus one line in ``KINDS``.
     """
 
     kind: str = ""
