@@ -406,7 +406,8 @@ class Engine(Controls, Clusters):
             m2 = m2 + 2.0 * m1 * lat + lat * lat
             m1 = m1 + lat
         if self._skipped_when_down[j] and self.alive[j] == 0:
-            # A dead cache is skipped: every read goes on to the database (a stampede).
+            # A dead node of a skipped kind passes its requests on along its routes
+            # (a dead cache: every read goes on to the database, a stampede).
             targets = m.routes[j][k]
             if targets:
                 for b, lb in targets:
