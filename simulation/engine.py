@@ -22,6 +22,7 @@ SYNC = 4  # classes 0..3 are user requests; BACKGROUND is work taken from queues
 CLASS_NAMES = ("read", "write", "static", "job")
 WARN_UTIL = 0.7
 CRITICAL_UTIL = 0.9
+MIN_RPS = 1e-9
 
 
 class Engine(Controls, Clusters):
@@ -332,7 +333,9 @@ class Engine(Controls, Clusters):
             for wave in waves:
                 phase = 2.0 * math.pi * (t - wave["peak_s"]) / wave["period_s"]
                 rate *= 1.0 + wave["amplitude"] * math.cos(phase)
-        return rate if rate > 0.0 else 0.0
+        # Below one request in about thirty years a rate is zero: such rates only reach
+        # subnormal floats downstream, where sums lose their precision.
+        return rate if rate >= MIN_RPS else 0.0
 
     def _client(self, i: int, rate: float) -> NodeFrame:
         mix = self.params[i]["mix"]

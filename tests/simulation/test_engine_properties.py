@@ -194,3 +194,27 @@ def flatten(value: object, path: str = "") -> dict:
             k: v for n, item in enumerate(value) for k, v in flatten(item, f"{path}[{n}]").items()
         }
     return {path: value}
+
+
+def test_a_subnormal_rate_counts_as_no_traffic():
+    """Rates far below one request a year would leave only subnormal floats, whose sums
+    lose precision (found by the property above: quiet and computed reports differed)."""
+    doc = {
+        "format": 1,
+        "name": "tiny",
+        "components": [
+            {"id": "users", "kind": "client", "params": {"rps": 0.0}},
+            {"id": "web", "kind": "web_server", "params": {"service_ms": 1.0}},
+        ],
+        "links": [{"from": "users", "to": "web"}],
+    }
+    ramp = {"at": 0, "source": "users", "rps": 2.2250738585e-313, "ramp_s": 5}
+    scenario = {"duration_s": 25, "noise": False, "traffic": [ramp]}
+    fast, full = Engine(doc, scenario), FullEngine(doc, scenario)
+    frames = [fast.step() for _ in range(25)]
+    for _ in range(25):
+        full.step()
+    assert {frame.nodes["web"].offered for frame in frames} == {0.0}
+    assert fast.report()["summary"] == full.report()["summary"]
+    small = {**ramp, "rps": 1e-6, "ramp_s": 0}
+    assert Engine(doc, {**scenario, "traffic": [small]}).step().nodes["web"].offered == 1e-6
