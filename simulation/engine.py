@@ -86,7 +86,12 @@ class Engine(Controls, Clusters):
             i for i, kind in enumerate(self.model.kind_of) if overrides(kind, "seen_dead")
         ]
         self._latency_memo: tuple = ((), {})
-        self._skipped_when_down = [kind.skipped_when_down for kind in self.model.kind_of]
+        kind_of = self.model.kind_of
+        self._skipped_when_down = [kind.skipped_when_down for kind in kind_of]
+        # Hooks a kind leaves at the base class's do-nothing default are not called.
+        self._refuses = [overrides(kind, "refuse") for kind in kind_of]
+        self._serves = [overrides(kind, "serve") for kind in kind_of]
+        self._answers = [overrides(kind, "answered") for kind in kind_of]
         self._init_state()
 
     # --- state ---------------------------------------------------------------------------
@@ -499,16 +504,17 @@ class Engine(Controls, Clusters):
         cap = n * c * mu
         lam_total = in_total
         reason = None
-        if lam_total > 0.0 and n > 0:
+        if lam_total > 0.0 and n > 0 and self._refuses[i]:
             reason = kind.refuse(self, i, p, n, lam, dropped)
             if reason is not None:
                 lam_total = sum(lam)
         ca2 = self.in_ca2[i] / in_total if in_total > 0.0 else 1.0
         if n > 1 and not m.upstream_balanced[i]:
             ca2 = ca2 / n + 1.0 - 1.0 / n
-        own = kind.serve(self, i, p, lam, dropped, n, c, mu, ca2)
-        if own is not None:
-            return own
+        if self._serves[i]:
+            own = kind.serve(self, i, p, lam, dropped, n, c, mu, ca2)
+            if own is not None:
+                return own
         backlog = self.backlog[i]
         b_before = sum(backlog)
         served = [0.0] * NCLASS
@@ -683,6 +689,7 @@ class Engine(Controls, Clusters):
         total = sum(served)
         lost = [0.0] * NCLASS
         base = i * NCLASS
+        answers = self._answers[i]
         for k in range(NCLASS):
             s = served[k]
             if s <= 0.0:
@@ -696,7 +703,10 @@ class Engine(Controls, Clusters):
             m1 = mean_in + w
             m2 = e2_in + 2.0 * mean_in * w + v + w * w
             targets = m.routes[i][k]
-            done = kind.answered(self, i, p, k) if targets else 1.0
+            if not targets:
+                done = 1.0
+            else:
+                done = kind.answered(self, i, p, k) if answers else 0.0
             if done > 0.0:
                 self.exits[k].append((s * done, m1, m2))
             rest = s * (1.0 - done)
