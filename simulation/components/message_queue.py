@@ -82,23 +82,7 @@ class MessageQueue(Kind):
                     (lam[k] * frac_ok, mean_in + w, e2_in + 2.0 * mean_in * w + v + w * w)
                 )
         stored += accepted * dt
-        capacity = 0.0
-        caps = []
-        for wk in m.consumers[i]:
-            if engine._alive(wk) == 0:
-                caps.append(0.0)
-                continue
-            pw = engine.params[wk]
-            cw = (
-                engine._alive(wk)
-                * pw["concurrency"]
-                * SIZE_TIERS[pw["size"]][0]
-                * 1000.0
-                / pw["service_ms"]
-            )
-            cw /= max(len(m.queues_of[wk]), 1)
-            caps.append(cw)
-            capacity += cw
+        caps, capacity = worker_capacities(engine, i)
         pulled = min(stored, capacity * dt) if engine.alive[i] > 0 else 0.0
         stored -= pulled
         engine.messages[i] = stored
@@ -146,3 +130,29 @@ class MessageQueue(Kind):
             stored_before,
             v,
         )
+
+
+def worker_capacities(engine: Engine, i: int) -> tuple[list[float], float]:
+    """Jobs per second each worker tier of queue ``i`` can take from it, and their sum.
+
+    A tier fed by several queues splits its capacity evenly among them.
+    """
+    m = engine.model
+    capacity = 0.0
+    caps = []
+    for wk in m.consumers[i]:
+        if engine._alive(wk) == 0:
+            caps.append(0.0)
+            continue
+        pw = engine.params[wk]
+        cw = (
+            engine._alive(wk)
+            * pw["concurrency"]
+            * SIZE_TIERS[pw["size"]][0]
+            * 1000.0
+            / pw["service_ms"]
+        )
+        cw /= max(len(m.queues_of[wk]), 1)
+        caps.append(cw)
+        capacity += cw
+    return caps, capacity
