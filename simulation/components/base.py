@@ -47,8 +47,9 @@ class Kind:
     Hooks run on one shared instance per kind (``Model.kind_of``), so they keep no
     state of their own: per-node state lives in the engine's lists, indexed by node.
     The engine calls ``refuse``, ``serve``, ``answered`` and ``seen_dead`` only for
-    kinds that define their own (the defaults change nothing), so plain servers pay
-    nothing for them.
+    kinds that define their own (it has the defaults' answers without a call), so
+    plain servers pay nothing for them.
+
     Adding a kind is one module with a ``Kind`` subclass plus one line in ``KINDS``.
     """
 
