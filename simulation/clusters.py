@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .model import EPS, READ
+from .components.base import EPS, READ
 
 
 class Clusters:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .components.load_balancer import sessions_kept
-from .model import EPS, GROUP, READ, STATIC, WARMUP_S
+from .components.base import EPS
+from .components.cache import WARMUP_S
+from .model import GROUP
 
 
 class Controls:
@@ -55,10 +56,7 @@ class Controls:
         """Where a cold cache's or CDN's misses go: a cache's reads to its database,
         a CDN's static requests to the origin."""
         m = self.model
-        if m.kinds[i] == "cdn":
-            what, where, k = "static requests", "the origin", STATIC
-        else:
-            what, where, k = "reads", "the database", READ
+        what, where, k = m.kind_of[i].cold_misses
         ids = ", ".join(m.ids[j] for j, _ in m.routes[i][k])
         if ids:
             where += f" ({ids})"
@@ -96,7 +94,7 @@ class Controls:
         self.dead_times[i] = []
         affected = m.members.get(i, []) if m.role[i] == GROUP else [i]
         for j in affected:
-            if m.kinds[j] in ("cache", "cdn") and was_down:
+            if m.kind_of[j].cold_misses is not None and was_down:
                 self.warm[j] = 0.0
         self._event(
             i,
@@ -135,7 +133,7 @@ class Controls:
             before = self.inst[i]
             self.inst[i] -= drop - cut
             self._event(i, why, f"{cid} scaling {current} -> {target} instances")
-            self._rehash(i, before)
+            self.model.kind_of[i].resized(self, i, before)
         self.params[i]["instances"] = target
 
     def _ready_instances(self, i: int) -> None:
@@ -143,38 +141,4 @@ class Controls:
         if ready:
             self.starting[i] = [t for t in self.starting[i] if t > self.now + EPS]
             self.inst[i] += len(ready)
-            self._rehash(i, self.inst[i] - len(ready))
-
-    def _rehash(self, i: int, before: int) -> None:
-        """A stateful sticky tier went from ``before`` to ``inst`` instances: sessions move.
-
-        ip_hash now sends some users to an instance that does not hold their session;
-        those sessions are lost, and the next tick refuses that share of the requests
-        (``_pre_drop``). A dead instance keeps its slot in the hash (its own users are
-        lost when it dies), so the counts include dead instances and a death re-hashes
-        nobody else.
-        """
-        m = self.model
-        if m.kinds[i] != "web_server" or not self.params[i]["stateful"] or not self._sticky(i):
-            return
-        a, b = before, self.inst[i]
-        if a <= 0 or b <= 0 or a == b:
-            return
-        # Several balancers feed the tier: count the one that moves the most users.
-        hashing = min(
-            (self.params[f]["hashing"] for f, t in m.links if t == i),
-            key=lambda h: sessions_kept(a, b, h),
-        )
-        kept = sessions_kept(a, b, hashing)
-        lost = sum(self.params[c]["sessions"] for c in self._sources) * (1.0 - kept)
-        self.sessions_lost[i] += lost
-        at, kept_before = self.rehashed.get(i, (-1.0, 1.0))
-        if abs(at - self.now) < EPS:  # a second change before the next tick
-            kept *= kept_before
-        self.rehashed[i] = (self.now, kept)
-        self._event(
-            i,
-            "sessions_lost",
-            f"{m.ids[i]}: {a} -> {b} instances re-hashed ~{lost:.0f} sessions to other "
-            f"servers ({hashing} hashing); those users must log in again",
-        )
+            self.model.kind_of[i].resized(self, i, self.inst[i] - len(ready))

@@ -8,26 +8,14 @@ from collections.abc import Callable
 
 from .clusters import Clusters
 from .components import SIZE_TIERS
+from .components.base import EPS, NCLASS, Kind, overrides
 from .controls import Controls
 from .document import validate_document
 from .frame import Frame, NodeFrame
 from .limits import Limits
 from .metrics import CheckState, Report, exit_latencies, gamma_p95_ms, node_steady_state
-from .model import (
-    BACKGROUND,
-    CLIENT,
-    EPS,
-    JOB,
-    NCLASS,
-    READ,
-    ROUTER,
-    STATIC,
-    WARMUP_S,
-    WRITE,
-    Model,
-    compile_design,
-)
-from .queueing import mmc, mmck
+from .model import CLIENT, ROUTER, Model, compile_design
+from .queueing import mmck
 from .scenario import control_or_raise, validate_scenario
 
 SYNC = 4  # classes 0..3 are user requests; BACKGROUND is work taken from queues
@@ -83,10 +71,7 @@ class Engine(Controls, Clusters):
         self._last_failure = -math.inf
         self._sources = [i for i in self.model.order if self.model.role[i] == CLIENT]
         self._scalers = [i for i in self.model.order if "autoscale" in self.model.params[i]]
-        self._detectors = [
-            i for i, kind in enumerate(self.model.kinds)
-            if kind in ("load_balancer", "dns", "database")
-        ]  # fmt: skip
+        self._detectors = [i for i, kind in enumerate(self.model.kind_of) if kind.detection_params]
         # Each client's spikes and waves, in scenario order (most clients have none).
         self._shaping: dict[int, tuple[list[dict], list[dict]]] = {}
         for i in self._sources:
@@ -95,10 +80,18 @@ class Engine(Controls, Clusters):
             waves = [w for w in self.scenario["waves"] if w["source"] == cid]
             if spikes or waves:
                 self._shaping[i] = (spikes, waves)
-        self._balancer_pairs = [
-            i for i, kind in enumerate(self.model.kinds) if kind == "load_balancer"
-        ]  # fmt: skip
+        # Nodes whose senders' view of their dead instances moves with time (a balancer
+        # pair failing over): refreshed every tick while a failure is being detected.
+        self._timed_dead = [
+            i for i, kind in enumerate(self.model.kind_of) if overrides(kind, "seen_dead")
+        ]
         self._latency_memo: tuple = ((), {})
+        kind_of = self.model.kind_of
+        self._skipped_when_down = [kind.skipped_when_down for kind in kind_of]
+        # Hooks a kind leaves at the base class's do-nothing default are not called.
+        self._refuses = [overrides(kind, "refuse") for kind in kind_of]
+        self._serves = [overrides(kind, "serve") for kind in kind_of]
+        self._answers = [overrides(kind, "answered") for kind in kind_of]
         self._init_state()
 
     # --- state ---------------------------------------------------------------------------
@@ -166,22 +159,6 @@ class Engine(Controls, Clusters):
         believed = alive + undetected
         return float(believed), (undetected / believed if believed else 0.0)
 
-    def _pair_dead_share(self, i: int) -> float:
-        """Share of a load balancer's traffic lost at its dead instances, seen by its senders.
-
-        Two or more instances share a floating address: a dead one's share is lost
-        until its address fails over to the survivors (``failover_s`` after its death).
-        A single instance has nothing to fail over to.
-        """
-        if self.inst[i] < 2 or self._unavailable(i):
-            return self._dead_share(i, None)[1]
-        alive = self.inst[i] - len(self.dead_times[i])
-        if alive <= 0:
-            return 1.0
-        failover = self.params[i]["failover_s"]
-        undetected = sum(1 for t in self.dead_times[i] if self.now - t < failover - EPS)
-        return undetected / (alive + undetected)
-
     # --- public API --------------------------------------------------------------------
 
     @property
@@ -248,12 +225,12 @@ class Engine(Controls, Clusters):
             self.passive_dead = [self._dead_share(i, None)[1] for i in range(n)]
             self._update_clusters()
             self._detection_s = self._max_detection()
-        if self._balancer_pairs and (
+        if self._timed_dead and (
             self._dirty or self._promotions_pending
             or t0 - self._last_failure <= self._detection_s + dt
         ):  # fmt: skip
-            for i in self._balancer_pairs:
-                self.passive_dead[i] = self._pair_dead_share(i)
+            for i in self._timed_dead:
+                self.passive_dead[i] = m.kind_of[i].seen_dead(self, i)
         rates = {}
         for i in self._sources:
             rate = self._client_rate(i, t0)
@@ -327,9 +304,10 @@ class Engine(Controls, Clusters):
 
     def _max_detection(self) -> float:
         delays = [0.0]
+        kind_of = self.model.kind_of
         for i in self._detectors:
             p = self.params[i]
-            delays.append(p.get("health_check_s", 0.0) + p.get("failover_s", 0.0))
+            delays.append(sum(p[name] for name in kind_of[i].detection_params))
         return max(delays)
 
     def _repeat(self, t0: float) -> Frame:
@@ -435,8 +413,9 @@ class Engine(Controls, Clusters):
         if lat > 0.0:
             m2 = m2 + 2.0 * m1 * lat + lat * lat
             m1 = m1 + lat
-        if m.kinds[j] == "cache" and self.alive[j] == 0:
-            # A dead cache is skipped: every read goes on to the database (a stampede).
+        if self._skipped_when_down[j] and self.alive[j] == 0:
+            # A dead node of a skipped kind passes its requests on along its routes
+            # (a dead cache: every read goes on to the database, a stampede).
             targets = m.routes[j][k]
             if targets:
                 for b, lb in targets:
@@ -474,27 +453,13 @@ class Engine(Controls, Clusters):
             status, health, reason = self._health(i, 0, 0.0, 0.0, 0.0, None, 0.0)
             return NodeFrame(status, health, reason, offered, 0.0, 0.0, offered, 0.0, 0.0, 0.0,
                              1, 0, {})  # fmt: skip
-        is_dns = m.kinds[i] == "dns"
+        kind = m.kind_of[i]
         p = self.params[i]
         for k in range(NCLASS):
             if lam[k] <= 0.0:
                 continue
             targets = m.routes[i][k]
-            if is_dns:
-                weights = []
-                for j, _ in targets:
-                    w = p["weights"].get(m.ids[j])
-                    if w is None and m.dc_of[j] >= 0:
-                        w = p["weights"].get(m.ids[m.dc_of[j]])
-                    w = 1.0 if w is None else w
-                    gone = (
-                        self._alive(j) == 0
-                        and self.now - self._down_since_any(j) >= p["failover_s"]
-                    )
-                    weights.append(0.0 if (p["failover"] and gone) else w)
-            else:
-                skew = p["skew"]
-                weights = [1.0 / (r + 1) ** skew for r in range(len(targets))]
+            weights = kind.weights(self, i, p, targets)
             total = sum(weights)
             if total <= 0.0:
                 dropped += lam[k]
@@ -523,7 +488,7 @@ class Engine(Controls, Clusters):
 
     def _server(self, i: int) -> NodeFrame:
         m = self.model
-        kind = m.kinds[i]
+        kind = m.kind_of[i]
         p = self.params[i]
         dt = self.dt
         base = i * NCLASS
@@ -539,22 +504,19 @@ class Engine(Controls, Clusters):
         cap = n * c * mu
         lam_total = in_total
         reason = None
-        if kind == "web_server" and lam_total > 0.0 and n > 0:
-            pre = self._pre_drop(i, kind, p, n)
-            if pre[0] > 0.0:
-                reason = pre[1]
-                for k in range(NCLASS):
-                    if k != STATIC or reason != "session store down":
-                        dropped[k] += lam[k] * pre[0]
-                        lam[k] *= 1.0 - pre[0]
+        if lam_total > 0.0 and n > 0 and self._refuses[i]:
+            reason = kind.refuse(self, i, p, n, lam, dropped)
+            if reason is not None:
                 lam_total = sum(lam)
         ca2 = self.in_ca2[i] / in_total if in_total > 0.0 else 1.0
         if n > 1 and not m.upstream_balanced[i]:
             ca2 = ca2 / n + 1.0 - 1.0 / n
+        if self._serves[i]:
+            own = kind.serve(self, i, p, lam, dropped, n, c, mu, ca2)
+            if own is not None:
+                return own
         backlog = self.backlog[i]
         b_before = sum(backlog)
-        if kind == "message_queue":
-            return self._queue(i, p, lam, dropped, n, c, mu, ca2, b_before)
         served = [0.0] * NCLASS
         w = v = p95 = util = 0.0
         cd2 = 1.0
@@ -564,7 +526,7 @@ class Engine(Controls, Clusters):
                 backlog[k] = 0.0
             if reason is None:
                 reason = "dead"
-        elif kind == "worker":
+        elif not kind.queues:
             # Workers pull only what they can process: no waiting here (it is in the queue).
             served = lam
             w, v = 1.0 / mu, 1.0 / (mu * mu)
@@ -621,7 +583,7 @@ class Engine(Controls, Clusters):
             p95 = gamma_p95_ms(w, v)
             util = done / (cap * dt)
         served_total = sum(served)
-        if kind == "session_store":
+        if kind.side_store:
             # Its load is the web tiers' session lookups, already counted where they came from.
             return self._side_frame(i, n, util, lam_total, dead_total, served_total, dropped,
                                     backlog, b_before, w, v, p95, reason)  # fmt: skip
@@ -644,7 +606,7 @@ class Engine(Controls, Clusters):
         queued = sum(backlog)
         if queued > 0.0:
             self._unsettled = True
-        x = self._extra(i, kind, p)
+        x = kind.extra(self, i, p)
         status, health, reason = self._health(
             i, n, util, drop_total - dead_total, dead_total, reason, queued
         )
@@ -686,7 +648,7 @@ class Engine(Controls, Clusters):
     def _forward_after_store(
         self,
         i: int,
-        kind: str,
+        kind: Kind,
         p: dict,
         lam: list[float],
         served: list[float],
@@ -711,64 +673,10 @@ class Engine(Controls, Clusters):
         for i, kind, p, lam, served, w, v, cd2 in waiting:
             self._forward(i, kind, p, lam, served, w + sw, v + sv, cd2)
 
-    def _pre_drop(self, i: int, kind: str, p: dict, n: int) -> tuple[float, str | None]:
-        """Share of arrivals a web tier refuses before queueing, and why."""
-        if kind != "web_server":
-            return 0.0, None
-        side = self.model.session_store_of[i]
-        if not p["stateful"]:
-            if side >= 0 and self.alive[side] == 0:
-                return 1.0, "session store down"
-            return 0.0, None
-        sticky = self._sticky(i)
-        if not sticky and n > 1:
-            return (n - 1) / n, "sessions lost: no sticky routing"
-        detect = self._detect_delay(i)
-        fresh = sum(1 for t in self.dead_times[i]
-                    if self.now - self.dt < t + detect <= self.now + EPS)  # fmt: skip
-        if fresh:
-            # Sessions are spread evenly over the instances that held them.
-            sessions = sum(self.params[c]["sessions"] for c in self._sources)
-            lost = sessions * fresh / max(self.inst[i], 1)
-            self.sessions_lost[i] += lost
-            self._event(
-                i,
-                "sessions_lost",
-                f"{self.model.ids[i]}: ~{lost:.0f} sessions lost "
-                "with the dead instance; those users must log in again",
-            )
-        share = min(fresh / max(n, 1), 1.0)
-        kept = self._rehashed_kept(i)
-        if kept < 1.0:  # a resize re-hashed the others: their sessions are elsewhere too
-            share = 1.0 - (1.0 - share) * kept
-        return (share, "sessions lost") if share > 0.0 else (0.0, None)
-
-    def _rehashed_kept(self, i: int) -> float:
-        """Share of users still on their session's instance after a resize at this tick."""
-        at, kept = self.rehashed.get(i, (-1.0, 1.0))
-        if abs(at - self.now) >= EPS:
-            return 1.0
-        self._unsettled = True  # the next tick, without the refusal, differs from this one
-        return kept
-
-    def _sticky(self, i: int) -> bool:
-        m = self.model
-        feeders = [a for a, b in m.links if b == i]
-        return bool(feeders) and all(
-            m.kinds[a] == "load_balancer" and self.params[a]["algorithm"] == "ip_hash"
-            for a in feeders
-        )
-
-    def _detect_delay(self, i: int) -> float:
-        m = self.model
-        delays = [self.params[a]["health_check_s"] for a, b in m.links
-                  if b == i and m.kinds[a] == "load_balancer"]  # fmt: skip
-        return max(delays) if delays else 0.0
-
     def _forward(
         self,
         i: int,
-        kind: str,
+        kind: Kind,
         p: dict,
         lam: list[float],
         served: list[float],
@@ -781,6 +689,7 @@ class Engine(Controls, Clusters):
         total = sum(served)
         lost = [0.0] * NCLASS
         base = i * NCLASS
+        answers = self._answers[i]
         for k in range(NCLASS):
             s = served[k]
             if s <= 0.0:
@@ -794,199 +703,18 @@ class Engine(Controls, Clusters):
             m1 = mean_in + w
             m2 = e2_in + 2.0 * mean_in * w + v + w * w
             targets = m.routes[i][k]
-            done = 0.0
-            if kind == "cdn" and k == STATIC:
-                done = p["hit_ratio"] * self.warm[i]
-            elif kind == "cache" and k == READ:
-                done = p["hit_ratio"] * self.warm[i]
             if not targets:
                 done = 1.0
+            else:
+                done = kind.answered(self, i, p, k) if answers else 0.0
             if done > 0.0:
                 self.exits[k].append((s * done, m1, m2))
             rest = s * (1.0 - done)
             if rest <= 0.0:
                 continue
             share_out = rest / total if total > 0 else 1.0
-            if kind == "load_balancer":
-                lost[k] = self._balance(i, p, k, rest, m1, m2, cd2 * share_out + 1.0 - share_out)
-                continue
-            split = 1.0 / len(targets)
-            ca2 = split * share_out * cd2 + 1.0 - split * share_out
-            for j, li in targets:
-                self._send(j, li, k, rest * split, m1, m2, ca2, self.passive_dead[j])
+            lost[k] = kind.send_on(self, i, p, k, rest, m1, m2, cd2, share_out)
         return lost
-
-    def _balance(
-        self, i: int, p: dict, k: int, rate: float, m1: float, m2: float, ca2: float
-    ) -> float:
-        """Split among targets by the algorithm; return the rate with no healthy target."""
-        m = self.model
-        targets = m.routes[i][k]
-        algorithm = p["algorithm"]
-        detect = p["health_check_s"]
-        weights = []
-        shares = []
-        for j, _ in targets:
-            believed, dead = self._dead_share(j, detect)
-            if algorithm == "weighted":
-                weight = p["weights"].get(m.ids[j], 1.0) * believed
-            elif algorithm == "least_connections":
-                pj = self.params[j]
-                weight = believed * pj["concurrency"] * SIZE_TIERS[pj["size"]][0] / pj["service_ms"]
-            else:
-                weight = believed
-            weights.append(weight)
-            shares.append((believed, dead))
-        total = sum(weights)
-        if total <= 0.0:
-            return rate
-        even = algorithm in ("round_robin", "weighted")
-        for (j, li), weight, (believed, dead) in zip(targets, weights, shares, strict=True):
-            if weight <= 0.0:
-                continue
-            share = weight / total
-            per_instance = share / believed
-            ca2_j = per_instance * ca2 if even else per_instance * ca2 + 1.0 - per_instance
-            self._send(j, li, k, rate * share, m1, m2, ca2_j, dead)
-        return 0.0
-
-    def _queue(
-        self,
-        i: int,
-        p: dict,
-        lam: list[float],
-        dropped: list[float],
-        n: int,
-        c: int,
-        mu: float,
-        ca2: float,
-        b_before: float,
-    ) -> NodeFrame:
-        """A message queue: publishes are acknowledged, stored, and pulled by its workers."""
-        m = self.model
-        dt = self.dt
-        lam_total = sum(lam)
-        dead_total = sum(dropped)
-        stored = stored_before = self.messages[i]
-        accepted = 0.0
-        w = v = p95 = util = 0.0
-        if n > 0 and lam_total > 0.0:
-            cap = n * c * mu
-            accepted = min(lam_total, cap * (1.0 - 1e-6))
-            st = mmc(accepted / n, mu, c, ca2)
-            w, v, util = st.mean_response, st.response_var, st.rho
-            p95 = gamma_p95_ms(w, v)
-        refused = lam_total - accepted
-        room = p["max_messages"] - stored
-        overflow = max(0.0, accepted * dt - room) / dt
-        accepted -= overflow
-        frac_ok = accepted / lam_total if lam_total > 0 else 0.0
-        for k in range(NCLASS):
-            dropped[k] += lam[k] * (1.0 - frac_ok)
-            if lam[k] > 0.0 and frac_ok > 0.0:
-                at = i * NCLASS + k
-                mean_in = self.in_m1[at] / self.in_r[at]
-                e2_in = self.in_m2[at] / self.in_r[at]
-                self.exits[k].append(
-                    (lam[k] * frac_ok, mean_in + w, e2_in + 2.0 * mean_in * w + v + w * w)
-                )
-        stored += accepted * dt
-        capacity = 0.0
-        caps = []
-        for wk in m.consumers[i]:
-            if self._alive(wk) == 0:
-                caps.append(0.0)
-                continue
-            pw = self.params[wk]
-            cw = (
-                self._alive(wk)
-                * pw["concurrency"]
-                * SIZE_TIERS[pw["size"]][0]
-                * 1000.0
-                / pw["service_ms"]
-            )
-            cw /= max(len(m.queues_of[wk]), 1)
-            caps.append(cw)
-            capacity += cw
-        pulled = min(stored, capacity * dt) if self.alive[i] > 0 else 0.0
-        stored -= pulled
-        self.messages[i] = stored
-        if stored > 0.0:
-            self._unsettled = True
-        if pulled > 0.0:
-            self.age[i] = stored / (pulled / dt)
-        elif stored > 0.0:
-            self.age[i] += dt
-        else:
-            self.age[i] = 0.0
-        for (wk, li), cw in zip(
-            [(b, li) for b, li in m.targets[i] if m.kinds[b] == "worker"], caps, strict=True
-        ):
-            if cw > 0.0:
-                self._send(wk, li, BACKGROUND, pulled / dt * cw / capacity, 0.0, 0.0, 1.0, 0.0)
-        self._count_drops(dropped)
-        drop_total = sum(dropped)
-        reason = None
-        full = stored >= p["max_messages"] - EPS
-        if full:
-            reason = "backlog full"
-        elif refused > EPS:
-            reason = "saturated"
-        status, health, reason = self._health(
-            i, n, util, drop_total - dead_total, dead_total, reason, 0.0
-        )
-        if health == "ok" and stored > 0.0 and capacity == 0.0:
-            health, reason = "warning", "no consumers: backlog growing"
-        x = {"messages": stored, "age_s": self.age[i], "max_messages": p["max_messages"]}
-        return NodeFrame(
-            status,
-            health,
-            reason,
-            lam_total + dead_total,
-            pulled / dt,
-            stored,
-            drop_total,
-            util,
-            w * 1000.0,
-            p95,
-            self.inst[i],
-            n,
-            x,
-            stored_before,
-            v,
-        )
-
-    def _extra(self, i: int, kind: str, p: dict) -> dict:
-        if kind in ("cache", "cdn"):
-            if self.warm[i] < 1.0 and self.alive[i] > 0:
-                self.warm[i] = min(
-                    1.0, self.warm[i] + self.dt / max(p.get("warmup_s", WARMUP_S), EPS)
-                )
-                self._unsettled = True
-            return {"hit_ratio": p["hit_ratio"] * self.warm[i], "warm": self.warm[i]}
-        if kind == "database":
-            ci = self.model.cluster_of[i]
-            is_primary = self.primary[ci] == i
-            if is_primary:
-                base = i * NCLASS
-                self.cluster_writes[ci] = sum(self.in_r[base + k] for k in (WRITE, JOB, BACKGROUND))
-            if is_primary or p["role"] == "primary":  # or a failed primary, not yet rejoined
-                return {"role": "primary", "lost_writes": self.lost_writes[i]}
-            writes = self.cluster_writes[ci]
-            apply = p["apply_rps"]
-            self.repl_backlog[i] = max(0.0, self.repl_backlog[i] + (writes - apply) * self.dt)
-            if self.repl_backlog[i] > 0.0:
-                self._unsettled = True
-            load = min(writes / apply, 0.95)
-            self.lag_s[i] = p["replication_lag_ms"] / 1000.0 / (1.0 - load) + (
-                self.repl_backlog[i] / apply
-            )
-            return {"role": "replica", "lag_ms": self.lag_s[i] * 1000.0}
-        if kind == "session_store":
-            return {}
-        if kind == "web_server" and p["stateful"]:
-            return {"sessions_lost": self.sessions_lost[i]}
-        return {}
 
     def _health(
         self,

@@ -6,13 +6,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from .components import ALL_CLASSES, KINDS
+from .components import ALL_CLASSES, KINDS, Kind
 from .graph import build_graph, topological_order
-
-NCLASS = len(ALL_CLASSES)
-EPS = 1e-9  # tolerance for comparing simulated times and emptiness of backlogs
-READ, WRITE, STATIC, JOB, BACKGROUND = range(NCLASS)
-WARMUP_S = 60.0  # how long a cold cache or CDN without a warmup_s parameter takes to warm
 
 # Behaviour codes per kind, so the hot loop dispatches on small ints.
 CLIENT, ROUTER, SERVER, GROUP = range(4)
@@ -25,6 +20,7 @@ class Model:
 
     ids: list[str]
     kinds: list[str]
+    kind_of: list[Kind]  # each node's kind object: the engine calls its tick hooks
     role: list[int]
     params: list[dict]
     index: dict[str, int]
@@ -120,9 +116,11 @@ def compile_design(doc: dict) -> Model:
     upstream_balanced = [u and h for u, h in zip(upstream_balanced, has_upstream, strict=True)]
 
     order = _order(comps, request_targets, clusters, cluster_of, session_store_of, index)
+    shared = {kind: KINDS[kind]() for kind in set(kinds)}  # one stateless instance per kind
     return Model(
         ids=ids,
         kinds=kinds,
+        kind_of=[shared[kind] for kind in kinds],
         role=[ROLE_CODE[KINDS[k].role] for k in kinds],
         params=[dict(c["params"]) for c in comps],
         index=index,

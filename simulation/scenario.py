@@ -152,7 +152,7 @@ def check_control(control: Any, document: dict, path: str, problems: list[Proble
                 merged = {**comp["params"], name: value}
                 KINDS[kind].check(merged, f"{at}value", problems)
             out.update({"param": name, "value": value})
-    elif action == "flush" and kind not in ("cache", "cdn"):
+    elif action == "flush" and KINDS[kind].cold_misses is None:
         problems.append(
             Problem(f"{at}target", f"{target} is a {kind}; only a cache or cdn flushes")
         )

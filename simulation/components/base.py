@@ -1,26 +1,56 @@
-"""The base of every component kind: its catalog entry and its compile-time routing hook."""
+"""The base of every component kind: its catalog entry, its routing and its tick hooks."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
 from .params import Param
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from ..frame import NodeFrame
 
 # Request classes a client emits, plus the background work workers take from queues.
 CLASSES: tuple[str, ...] = ("read", "write", "static", "job")
 BACKGROUND = "background"
 ALL_CLASSES: tuple[str, ...] = (*CLASSES, BACKGROUND)
+# Each class's number: its index in ALL_CLASSES and in the engine's per-class lists.
+NCLASS = len(ALL_CLASSES)
+READ, WRITE, STATIC, JOB, BACKGROUND_K = range(NCLASS)
+EPS = 1e-9  # tolerance for comparing simulated times and emptiness of backlogs
 
 
 class Kind:
-    """One component kind.
+    """One component kind: its catalog entry, its routing and its behaviour each tick.
 
     Class attributes describe it for the catalog: ``kind``, ``label``, ``group``
     (traffic, edge, compute, data, async, groups), ``help``, ``params`` and
     ``links_to`` (the kinds it may send requests to). ``role`` tells the engine
     how it behaves each tick: ``source`` emits traffic, ``router`` splits traffic
     without queueing, ``server`` queues and serves, ``group`` holds members.
+
+    At compile time ``check`` validates parameters together and ``route`` picks the
+    linked targets of each request class. The engine keeps the generic machinery
+    (fluid flows, queueing, latency moments, health) and asks the kind only where
+    kinds differ, through the hooks below; each documents its arguments and what
+    it returns, and the defaults describe a plain server. A serving node's tick:
+    ``refuse`` (arrivals turned away before queueing) -> ``serve`` (a kind's own
+    tick, else the engine queues and serves) -> per class ``answered`` (the share
+    completing here) and ``send_on`` (the rest to the routes) -> ``extra`` (the
+    frame's kind-specific numbers). A router's split comes from ``weights``;
+    ``seen_dead`` is what senders lose at dead instances; ``resized`` runs between
+    ticks when the instance count changes. The data attributes below (``queues``,
+    ``side_store``, ``skipped_when_down``, ``detection_params``, ``cold_misses``)
+    state the remaining differences as plain values.
+
+    Hooks run on one shared instance per kind (``Model.kind_of``), so they keep no
+    state of their own: per-node state lives in the engine's lists, indexed by node.
+    The engine calls ``refuse``, ``serve``, ``answered`` and ``seen_dead`` only for
+    kinds that define their own (it has the defaults' answers without a call), so
+    plain servers pay nothing for them.
+
+    Adding a kind is one module with a ``Kind`` subclass plus one line in ``KINDS``.
     """
 
     kind: str = ""
@@ -30,6 +60,23 @@ class Kind:
     role: str = "server"
     params: tuple[Param, ...] = ()
     links_to: tuple[str, ...] = ()
+    # False: it takes only what it can process (workers pull from a queue), so nothing
+    # waits here and its latency is the service time alone.
+    queues: bool = True
+    # True: tiers consult it on the side of their requests (a session store). Its
+    # arrivals and drops count where they came from, and those tiers forward their
+    # requests once it has served, carrying its latency of the same tick.
+    side_store: bool = False
+    # True: when it is down, senders skip it and its requests go straight on along its
+    # routes (a dead cache sends every read to the database: a stampede).
+    skipped_when_down: bool = False
+    # Parameters (seconds) whose sum is how long after a failure the kind's routing
+    # still changes with time (health checks, failovers); the engine computes every
+    # tick until the longest of them has passed.
+    detection_params: tuple[str, ...] = ()
+    # A kind that caches (cache, CDN): what misses while it is cold, where it goes and
+    # that class's number, for the flush event; it is cold after a flush or a recovery.
+    cold_misses: tuple[str, str, int] | None = None
 
     @classmethod
     def param(cls, name: str) -> Param:
@@ -51,6 +98,119 @@ class Kind:
         """
         return [t for ids in targets.values() for t in ids]
 
+    # --- tick hooks ---------------------------------------------------------------------
+    # The engine calls these on one shared instance per kind, looked up once per node
+    # when the design is compiled. ``engine`` is the running Engine (its per-node state
+    # lists are indexed by ``i``), ``i`` the node's index and ``p`` its live parameters.
+
+    def answered(self, engine: Engine, i: int, p: dict, k: int) -> float:
+        """Share (0..1) of class ``k``'s served requests that completes here.
+
+        The rest goes on along the node's routes. Called only for a class that has
+        routes (a class without any always completes here). Default 0: nothing is
+        answered on the way.
+        """
+        return 0.0
+
+    def refuse(
+        self, engine: Engine, i: int, p: dict, n: int, lam: list[float], dropped: list[float]
+    ) -> str | None:
+        """Refuse arrivals before they queue (a web tier that lost their sessions); why.
+
+        Called when ``n`` (> 0) instances are up and something arrived. ``lam`` and
+        ``dropped`` are this tick's live arrival and drop rates per class (req/s); the
+        hook moves the refused rate from ``lam`` to ``dropped`` in place and returns
+        the reason shown on the node, or None when it refused nothing (the default).
+        """
+        return None
+
+    def serve(
+        self,
+        engine: Engine,
+        i: int,
+        p: dict,
+        lam: list[float],
+        dropped: list[float],
+        n: int,
+        c: int,
+        mu: float,
+        ca2: float,
+    ) -> NodeFrame | None:
+        """The node's whole tick when the kind does not queue and serve like a server.
+
+        Called after ``refuse`` with this tick's live arrival and drop rates per class
+        (req/s, ``dropped`` already holds what reached dead instances), ``n`` instances
+        up, ``c`` servers per instance, ``mu`` service rate per server (1/s) and ``ca2``
+        the arrivals' squared coefficient of variation. Return the node's frame after
+        sending its output on, or None (the default) to let the engine queue and serve.
+        """
+        return None
+
+    def send_on(
+        self,
+        engine: Engine,
+        i: int,
+        p: dict,
+        k: int,
+        rate: float,
+        m1: float,
+        m2: float,
+        cd2: float,
+        share_out: float,
+    ) -> float:
+        """Send ``rate`` (req/s) of class ``k`` leaving the node on; the rate that found no target.
+
+        The routes ``engine.model.routes[i][k]`` (not empty) each get their share
+        through ``engine._send``. ``m1``, ``m2``: moments of the latency so far (s, s^2);
+        ``cd2``: squared coefficient of variation of the node's departures, of which
+        this class is ``share_out``. Default: an even split over the routes; each
+        route's share reaching dead instances is the one its senders see
+        (``engine.passive_dead``), so nothing is lost here.
+        """
+        targets = engine.model.routes[i][k]
+        split = 1.0 / len(targets)
+        ca2 = split * share_out * cd2 + 1.0 - split * share_out
+        for j, li in targets:
+            engine._send(j, li, k, rate * split, m1, m2, ca2, engine.passive_dead[j])
+        return 0.0
+
+    def weights(
+        self, engine: Engine, i: int, p: dict, targets: list[tuple[int, int]]
+    ) -> list[float]:
+        """A router's weight for each of ``targets`` ((node, link) pairs, in route order).
+
+        A router (``role`` "router") splits each class over its routes in proportion
+        to these; a zero weight sends nothing there, and all zero drops the class.
+        Default: equal weights.
+        """
+        return [1.0] * len(targets)
+
+    def seen_dead(self, engine: Engine, i: int) -> float:
+        """Share (0..1) of the flow its senders send to this node that reaches dead instances.
+
+        Computed after every event, and each tick while a failure is being detected
+        for kinds that define their own (a load balancer pair fails a dead instance's
+        address over in time). Default: the dead instances' share, as seen by senders
+        without health checks.
+        """
+        return engine._dead_share(i, None)[1]
+
+    def extra(self, engine: Engine, i: int, p: dict) -> dict:
+        """The frame's kind-specific numbers (``NodeFrame.x``) after the node has served.
+
+        Called once per computed tick, so it may advance state that moves with time
+        (a cache warming up, a replica's lag); it sets ``engine._unsettled`` when that
+        state is still changing. Default: no extra numbers.
+        """
+        return {}
+
+    def resized(self, engine: Engine, i: int, before: int) -> None:
+        """The node went from ``before`` serving instances to ``engine.inst[i]``.
+
+        Called between ticks, when a resize takes effect (scale down, or new
+        instances ready). Default: nothing to do.
+        """
+
     @classmethod
     def to_json(cls) -> dict:
         return {
@@ -62,6 +222,11 @@ class Kind:
             "params": [p.to_json() for p in cls.params],
             "links_to": list(cls.links_to),
         }
+
+
+def overrides(kind: Kind, hook: str) -> bool:
+    """True when ``kind`` defines its own ``hook`` instead of the base class's default."""
+    return getattr(type(kind), hook) is not getattr(Kind, hook)
 
 
 def pick(targets: dict[str, list[str]], *kinds: str) -> list[str]:

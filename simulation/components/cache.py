@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from .base import Kind, pick
+from typing import TYPE_CHECKING
+
+from .base import EPS, READ, Kind, pick
 from .params import Param, serving_params
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+WARMUP_S = 60.0  # how long a cold cache or CDN without a warmup_s parameter takes to warm
 
 
 class Cache(Kind):
@@ -30,7 +37,25 @@ class Cache(Kind):
         ),
     )
     links_to = ("database", "shard_router")
+    skipped_when_down = True
+    cold_misses = ("reads", "the database", READ)
 
     @classmethod
     def route(cls, request_class: str, targets: dict[str, list[str]], params: dict) -> list[str]:
         return pick(targets, "database", "shard_router")
+
+    def answered(self, engine: Engine, i: int, p: dict, k: int) -> float:
+        return p["hit_ratio"] * engine.warm[i] if k == READ else 0.0
+
+    def extra(self, engine: Engine, i: int, p: dict) -> dict:
+        return warm_up(engine, i, p)
+
+
+def warm_up(engine: Engine, i: int, p: dict) -> dict:
+    """Warm a cold (flushed or recovered) live cache by one tick; its hit ratio and warmth."""
+    if engine.warm[i] < 1.0 and engine.alive[i] > 0:
+        engine.warm[i] = min(
+            1.0, engine.warm[i] + engine.dt / max(p.get("warmup_s", WARMUP_S), EPS)
+        )
+        engine._unsettled = True
+    return {"hit_ratio": p["hit_ratio"] * engine.warm[i], "warm": engine.warm[i]}

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from .base import Kind
+from typing import TYPE_CHECKING
+
+from .base import STATIC, Kind
+from .cache import warm_up
 from .params import Param, serving_params
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 
 class Cdn(Kind):
@@ -26,3 +32,10 @@ class Cdn(Kind):
         ),
     )
     links_to = ("load_balancer", "web_server")
+    cold_misses = ("static requests", "the origin", STATIC)
+
+    def answered(self, engine: Engine, i: int, p: dict, k: int) -> float:
+        return p["hit_ratio"] * engine.warm[i] if k == STATIC else 0.0
+
+    def extra(self, engine: Engine, i: int, p: dict) -> dict:
+        return warm_up(engine, i, p)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from .base import Kind
+from typing import TYPE_CHECKING
+
+from .base import BACKGROUND_K, JOB, NCLASS, WRITE, Kind
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 from .params import Param, serving_params
 
 
@@ -55,7 +60,30 @@ class Database(Kind):
         ),
     )
     links_to = ("database",)
+    detection_params = ("failover_s",)
 
     @classmethod
     def route(cls, request_class: str, targets: dict[str, list[str]], params: dict) -> list[str]:
         return []  # links between databases carry replication, not requests
+
+    def extra(self, engine: Engine, i: int, p: dict) -> dict:
+        """A primary records its cluster's write rate; a replica's lag follows that rate."""
+        ci = engine.model.cluster_of[i]
+        is_primary = engine.primary[ci] == i
+        if is_primary:
+            base = i * NCLASS
+            engine.cluster_writes[ci] = sum(
+                engine.in_r[base + k] for k in (WRITE, JOB, BACKGROUND_K)
+            )
+        if is_primary or p["role"] == "primary":  # or a failed primary, not yet rejoined
+            return {"role": "primary", "lost_writes": engine.lost_writes[i]}
+        writes = engine.cluster_writes[ci]
+        apply = p["apply_rps"]
+        engine.repl_backlog[i] = max(0.0, engine.repl_backlog[i] + (writes - apply) * engine.dt)
+        if engine.repl_backlog[i] > 0.0:
+            engine._unsettled = True
+        load = min(writes / apply, 0.95)
+        engine.lag_s[i] = p["replication_lag_ms"] / 1000.0 / (1.0 - load) + (
+            engine.repl_backlog[i] / apply
+        )
+        return {"role": "replica", "lag_ms": engine.lag_s[i] * 1000.0}

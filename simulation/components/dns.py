@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .base import Kind
 from .params import Param
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 
 class Dns(Kind):
@@ -36,3 +41,21 @@ class Dns(Kind):
         ),
     )
     links_to = ("cdn", "load_balancer", "web_server")
+    detection_params = ("failover_s",)
+
+    def weights(
+        self, engine: Engine, i: int, p: dict, targets: list[tuple[int, int]]
+    ) -> list[float]:
+        """Geo weights by entry id, else its data centre's id; a dead entry's after failover."""
+        m = engine.model
+        weights = []
+        for j, _ in targets:
+            w = p["weights"].get(m.ids[j])
+            if w is None and m.dc_of[j] >= 0:
+                w = p["weights"].get(m.ids[m.dc_of[j]])
+            w = 1.0 if w is None else w
+            gone = (
+                engine._alive(j) == 0 and engine.now - engine._down_since_any(j) >= p["failover_s"]
+            )
+            weights.append(0.0 if (p["failover"] and gone) else w)
+        return weights

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from .base import Kind
-from .params import Param, serving_params
+from .base import EPS, Kind
+from .params import SIZE_TIERS, Param, serving_params
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 ALGORITHMS = ("round_robin", "random", "weighted", "least_connections", "ip_hash")
 HASHINGS = ("modulo", "consistent")
@@ -75,6 +79,74 @@ class LoadBalancer(Kind):
         ),
     )
     links_to = ("load_balancer", "web_server")
+    detection_params = ("health_check_s", "failover_s")
+
+    def seen_dead(self, engine: Engine, i: int) -> float:
+        """Two or more instances share a floating address: a dead one's share is lost
+        until its address fails over to the survivors (``failover_s`` after its death).
+        A single instance has nothing to fail over to.
+        """
+        if engine.inst[i] < 2 or engine._unavailable(i):
+            return engine._dead_share(i, None)[1]
+        alive = engine.inst[i] - len(engine.dead_times[i])
+        if alive <= 0:
+            return 1.0
+        failover = engine.params[i]["failover_s"]
+        undetected = sum(1 for t in engine.dead_times[i] if engine.now - t < failover - EPS)
+        return undetected / (alive + undetected)
+
+    def send_on(
+        self,
+        engine: Engine,
+        i: int,
+        p: dict,
+        k: int,
+        rate: float,
+        m1: float,
+        m2: float,
+        cd2: float,
+        share_out: float,
+    ) -> float:
+        return balance(engine, i, p, k, rate, m1, m2, cd2 * share_out + 1.0 - share_out)
+
+
+def balance(
+    engine: Engine, i: int, p: dict, k: int, rate: float, m1: float, m2: float, ca2: float
+) -> float:
+    """Split among targets by the algorithm; return the rate with no healthy target.
+
+    Each target's weight counts the instances the balancer believes up (a dead one
+    stays in rotation until its health check fails it).
+    """
+    m = engine.model
+    targets = m.routes[i][k]
+    algorithm = p["algorithm"]
+    detect = p["health_check_s"]
+    weights = []
+    shares = []
+    for j, _ in targets:
+        believed, dead = engine._dead_share(j, detect)
+        if algorithm == "weighted":
+            weight = p["weights"].get(m.ids[j], 1.0) * believed
+        elif algorithm == "least_connections":
+            pj = engine.params[j]
+            weight = believed * pj["concurrency"] * SIZE_TIERS[pj["size"]][0] / pj["service_ms"]
+        else:
+            weight = believed
+        weights.append(weight)
+        shares.append((believed, dead))
+    total = sum(weights)
+    if total <= 0.0:
+        return rate
+    even = algorithm in ("round_robin", "weighted")
+    for (j, li), weight, (believed, dead) in zip(targets, weights, shares, strict=True):
+        if weight <= 0.0:
+            continue
+        share = weight / total
+        per_instance = share / believed
+        ca2_j = per_instance * ca2 if even else per_instance * ca2 + 1.0 - per_instance
+        engine._send(j, li, k, rate * share, m1, m2, ca2_j, dead)
+    return 0.0
 
 
 def sessions_kept(before: int, after: int, hashing: str) -> float:

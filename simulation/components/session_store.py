@@ -15,6 +15,7 @@ class SessionStore(Kind):
         "it looks up its session here, so any instance can serve any user."
     )
     params = serving_params(concurrency=50, service_ms=0.5)
+    side_store = True
     links_to = ()
 
     @classmethod

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .base import Kind
 from .params import Param
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 
 class ShardRouter(Kind):
@@ -28,3 +33,10 @@ class ShardRouter(Kind):
         ),
     )
     links_to = ("database",)
+
+    def weights(
+        self, engine: Engine, i: int, p: dict, targets: list[tuple[int, int]]
+    ) -> list[float]:
+        """Zipf shares by link order: shard r gets 1/(r+1)^skew."""
+        skew = p["skew"]
+        return [1.0 / (r + 1) ** skew for r in range(len(targets))]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
-from .base import Kind, pick
+from .base import EPS, NCLASS, STATIC, Kind, pick
+from .load_balancer import sessions_kept
 from .params import Param, autoscaling_params, serving_params
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 DATA_KINDS = ("database", "shard_router")
 
@@ -42,6 +46,112 @@ class WebServer(Kind):
         if request_class == "job":
             return pick(targets, "message_queue")
         return []
+
+    def refuse(
+        self, engine: Engine, i: int, p: dict, n: int, lam: list[float], dropped: list[float]
+    ) -> str | None:
+        share, reason = refused_share(engine, i, p, n)
+        if share <= 0.0:
+            return None
+        for k in range(NCLASS):
+            if k != STATIC or reason != "session store down":  # static needs no session
+                dropped[k] += lam[k] * share
+                lam[k] *= 1.0 - share
+        return reason
+
+    def extra(self, engine: Engine, i: int, p: dict) -> dict:
+        return {"sessions_lost": engine.sessions_lost[i]} if p["stateful"] else {}
+
+    def resized(self, engine: Engine, i: int, before: int) -> None:
+        """A stateful sticky tier went from ``before`` to ``inst`` instances: sessions move.
+
+        ip_hash now sends some users to an instance that does not hold their session;
+        those sessions are lost, and the next tick refuses that share of the requests
+        (``refuse``). A dead instance keeps its slot in the hash (its own users are
+        lost when it dies), so the counts include dead instances and a death re-hashes
+        nobody else.
+        """
+        m = engine.model
+        if not engine.params[i]["stateful"] or not sticky(engine, i):
+            return
+        a, b = before, engine.inst[i]
+        if a <= 0 or b <= 0 or a == b:
+            return
+        # Several balancers feed the tier: count the one that moves the most users.
+        hashing = min(
+            (engine.params[f]["hashing"] for f, t in m.links if t == i),
+            key=lambda h: sessions_kept(a, b, h),
+        )
+        kept = sessions_kept(a, b, hashing)
+        lost = sum(engine.params[c]["sessions"] for c in engine._sources) * (1.0 - kept)
+        engine.sessions_lost[i] += lost
+        at, kept_before = engine.rehashed.get(i, (-1.0, 1.0))
+        if abs(at - engine.now) < EPS:  # a second change before the next tick
+            kept *= kept_before
+        engine.rehashed[i] = (engine.now, kept)
+        engine._event(
+            i,
+            "sessions_lost",
+            f"{m.ids[i]}: {a} -> {b} instances re-hashed ~{lost:.0f} sessions to other "
+            f"servers ({hashing} hashing); those users must log in again",
+        )
+
+
+def refused_share(engine: Engine, i: int, p: dict, n: int) -> tuple[float, str | None]:
+    """Share of arrivals a web tier refuses before queueing, and why."""
+    side = engine.model.session_store_of[i]
+    if not p["stateful"]:
+        if side >= 0 and engine.alive[side] == 0:
+            return 1.0, "session store down"
+        return 0.0, None
+    if not sticky(engine, i) and n > 1:
+        return (n - 1) / n, "sessions lost: no sticky routing"
+    detect = detect_delay(engine, i)
+    now = engine.now
+    fresh = sum(1 for t in engine.dead_times[i] if now - engine.dt < t + detect <= now + EPS)
+    if fresh:
+        # Sessions are spread evenly over the instances that held them.
+        sessions = sum(engine.params[c]["sessions"] for c in engine._sources)
+        lost = sessions * fresh / max(engine.inst[i], 1)
+        engine.sessions_lost[i] += lost
+        engine._event(
+            i,
+            "sessions_lost",
+            f"{engine.model.ids[i]}: ~{lost:.0f} sessions lost "
+            "with the dead instance; those users must log in again",
+        )
+    share = min(fresh / max(n, 1), 1.0)
+    kept = rehashed_kept(engine, i)
+    if kept < 1.0:  # a resize re-hashed the others: their sessions are elsewhere too
+        share = 1.0 - (1.0 - share) * kept
+    return (share, "sessions lost") if share > 0.0 else (0.0, None)
+
+
+def rehashed_kept(engine: Engine, i: int) -> float:
+    """Share of users still on their session's instance after a resize at this tick."""
+    at, kept = engine.rehashed.get(i, (-1.0, 1.0))
+    if abs(at - engine.now) >= EPS:
+        return 1.0
+    engine._unsettled = True  # the next tick, without the refusal, differs from this one
+    return kept
+
+
+def sticky(engine: Engine, i: int) -> bool:
+    """Every balancer feeding tier ``i`` keeps each user on one instance (ip_hash)."""
+    m = engine.model
+    feeders = [a for a, b in m.links if b == i]
+    return bool(feeders) and all(
+        m.kinds[a] == "load_balancer" and engine.params[a]["algorithm"] == "ip_hash"
+        for a in feeders
+    )
+
+
+def detect_delay(engine: Engine, i: int) -> float:
+    """The slowest health check among the balancers feeding tier ``i`` (s)."""
+    m = engine.model
+    delays = [engine.params[a]["health_check_s"] for a, b in m.links
+              if b == i and m.kinds[a] == "load_balancer"]  # fmt: skip
+    return max(delays) if delays else 0.0
 
 
 def check_autoscaling(params: dict[str, Any], path: str, problems: list[Problem]) -> None:

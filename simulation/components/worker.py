@@ -19,6 +19,7 @@ class Worker(Kind):
         "allow; each finished job may write to the database it links to."
     )
     params = (*serving_params(concurrency=4, service_ms=200.0), *autoscaling_params())
+    queues = False
     links_to = ("database", "shard_router", "cache")
 
     @classmethod
