@@ -668,10 +668,14 @@ class Engine(Controls, Clusters):
         return [0.0] * NCLASS
 
     def _forward_waiting(self, s: int, sw: float, sv: float) -> None:
-        """Session store ``s`` has run: its tiers forward, adding its latency (mean, variance)."""
+        """Session store ``s`` has run: its tiers forward, adding its latency (mean, variance)
+        and their link's to it (its latency and any data-centre crossing, as on any hop)."""
+        m = self.model
         waiting, self._side_waiting[s] = self._side_waiting[s], []
         for i, kind, p, lam, served, w, v, cd2 in waiting:
-            self._forward(i, kind, p, lam, served, w + sw, v + sv, cd2)
+            li = m.session_link_of[i]
+            hop = m.link_base_s[li] + m.link_cross_s[li] + self.link_extra[li]
+            self._forward(i, kind, p, lam, served, w + sw + hop, v + sv, cd2)
 
     def _forward(
         self,

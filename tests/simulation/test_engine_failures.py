@@ -260,6 +260,23 @@ def test_a_session_store_takes_a_lookup_per_request_and_adds_its_latency():
     assert frame.globals["mean_ms"] - without.globals["mean_ms"] == pytest.approx(store.lat)
 
 
+def test_a_session_lookup_pays_its_link_and_a_data_centre_crossing():
+    """The lookup is a hop like any other: the link's latency, and the crossing when the
+    store sits in another data centre, add to every request of the tier."""
+    base = Engine(with_session_store()).step().globals["mean_ms"]
+    slow = with_session_store()
+    slow["links"][-1]["params"] = {"latency_ms": 7.0}
+    assert Engine(slow).step().globals["mean_ms"] - base == pytest.approx(7.0, rel=1e-9)
+    far = with_session_store()
+    far["components"] += [
+        {"id": "dc-a", "kind": "datacenter", "params": {"cross_dc_ms": 30.0}},
+        {"id": "dc-b", "kind": "datacenter", "params": {"cross_dc_ms": 30.0}},
+    ]
+    for cid, dc in (("users", "dc-a"), ("lb", "dc-a"), ("web", "dc-a"), ("sessions", "dc-b")):
+        next(c for c in far["components"] if c["id"] == cid)["parent"] = dc
+    assert Engine(far).step().globals["mean_ms"] - base == pytest.approx(30.0, rel=1e-9)
+
+
 def test_the_session_store_latency_reaches_users_in_the_same_tick():
     """When traffic steps up and the store's latency jumps, the web tier's requests carry
     the new latency in that very tick, not the tick after."""
