@@ -219,7 +219,9 @@ class Engine(Controls, Clusters):
                 before = self.inst[i]
                 self._ready_instances(i)
                 if self.inst[i] != before:
-                    self._event(i, "ready", f"{m.ids[i]}: {self.inst[i] - before} instances ready")
+                    ready = self.inst[i] - before
+                    plural = "instance" if ready == 1 else "instances"
+                    self._event(i, "ready", f"{m.ids[i]}: {ready} {plural} ready")
         if self._dirty or self._promotions_pending:
             self.alive = [self._alive(i) for i in range(n)]
             self.passive_dead = [self._dead_share(i, None)[1] for i in range(n)]

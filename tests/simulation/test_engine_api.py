@@ -105,6 +105,11 @@ def test_scale_out_and_up():
     frames = [engine.step() for _ in range(31)]
     assert frames[0].nodes["web"].ready == 1
     assert frames[-1].nodes["web"].ready == 3
+    ready = [e["text"] for f in frames for e in f.events if e["kind"] == "ready"]
+    assert ready == ["web: 2 instances ready"]
+    engine.apply({"action": "scale", "target": "web", "instances": 4})
+    ready = [e["text"] for _ in range(31) for e in engine.step().events if e["kind"] == "ready"]
+    assert ready == ["web: 1 instance ready"]
 
 
 def test_set_param_changes_a_parameter_live():
