@@ -3,6 +3,6 @@
 import "./app.css";
 import "./dom.js";
 import "./copy.js";
-import "./limits.js";
+import "./htmx_errors.js";
 import "./editor/index.js";
 import "./live/index.js";

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from sandbox.models import Design
 
@@ -244,3 +244,40 @@ def test_my_designs_rename_inline_and_delete_with_confirmation(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "my-designs-phone")
     assert [e for e in errors if "pageerror" in e] == []
+
+
+def test_a_refused_inline_action_says_why_and_changes_nothing(
+    page: Page, daphne_server: str, errors: list[str]
+) -> None:
+    """htmx swaps only successful answers: a rename that is rate-limited, refused or never
+    reaches the server must still say so (in DEBUG, django-htmx shows 400/403/404/500 pages)."""
+    sign_up(page, daphne_server, "hana")
+    page.goto(daphne_server + "/designs/")
+    page.get_by_label("Name of the new design").fill("Ledger")
+    page.get_by_role("button", name="New design").click()
+    page.goto(daphne_server + "/designs/")
+    limited = {"error": "too many writes: at most 60 a minute; try again in 12 s"}
+    answers = iter([
+        {"status": 429, "json": limited},
+        {"status": 503, "json": {"error": "the database is restarting; try again"}},
+        None,  # the connection fails
+    ])  # fmt: skip
+
+    def refuse_the_save(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+        elif (answer := next(answers)) is None:
+            route.abort("connectionfailed")
+        else:
+            route.fulfill(**answer)
+
+    page.route("**/designs/*/rename/", refuse_the_save)
+    row = page.get_by_test_id("design-row").filter(has_text="Ledger")
+    for expected in ("try again in 12 s", "the database is restarting", "could not be reached"):
+        row.get_by_role("link", name="Rename").click()
+        field = page.get_by_label("New name for Ledger")
+        field.fill("Ledger v2")
+        field.press("Enter")
+        expect(page.get_by_role("alert").filter(has_text=expected)).to_be_visible()
+        page.goto(daphne_server + "/designs/")
+    assert list(Design.objects.values_list("name", flat=True)) == ["Ledger"]
