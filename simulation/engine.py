@@ -92,6 +92,7 @@ class Engine(Controls, Clusters):
         self._refuses = [overrides(kind, "refuse") for kind in kind_of]
         self._serves = [overrides(kind, "serve") for kind in kind_of]
         self._answers = [overrides(kind, "answered") for kind in kind_of]
+        self._own_service_time = [overrides(kind, "service_time_ms") for kind in kind_of]
         self._init_state()
 
     # --- state ---------------------------------------------------------------------------
@@ -509,7 +510,7 @@ class Engine(Controls, Clusters):
         n = self.alive[i]
         factor = SIZE_TIERS[p["size"]][0]
         c = p["concurrency"] * factor
-        mu = 1000.0 / p["service_ms"]
+        mu = 1000.0 / (kind.service_time_ms(p) if self._own_service_time[i] else p["service_ms"])
         cap = n * c * mu
         lam_total = in_total
         reason = None

@@ -246,6 +246,15 @@ def test_stateful_tier_loses_the_dead_servers_sessions_for_good():
     assert r.node("web", 360).x["sessions_lost"] == pytest.approx(5000)  # ... the sessions not
 
 
+def test_sticky_sessions_cost_the_balancer_twice_the_work_of_round_robin():
+    """ip_hash looks up each request's server: the same 900 req/s keep the balancer
+    twice as busy as the stateless example's round robin, and each request takes 2 ms there."""
+    sticky, plain = run("stateful-web").node("lb", 60), run("stateless-web").node("lb", 60)
+    assert plain.util == pytest.approx(900 / 100_000)
+    assert sticky.util == pytest.approx(2 * plain.util)
+    assert (sticky.lat, plain.lat) == (pytest.approx(2.0), pytest.approx(1.0))
+
+
 def test_adding_a_server_to_a_stateful_tier_re_hashes_most_sessions_away():
     """4 -> 5 under hash mod n keeps min/lcm = 4/20 of sessions; 5 -> 6 on a ring keeps 5/6."""
     r = run("stateful-scaling")
