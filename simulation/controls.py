@@ -37,8 +37,7 @@ class Controls:
             self._recover(i)
         elif action == "scale":
             if "size" in c:
-                self.params[i]["size"] = c["size"]
-                self._event(i, "scaled", f"{cid} resized to {c['size']}")
+                self._resize(i, c["size"])
             if "instances" in c:
                 self._scale_to(i, c["instances"], "scaled")
         elif action == "set_rate":
@@ -110,6 +109,41 @@ class Controls:
                         "rejoined",
                         f"{m.ids[j]} rejoined as a replica of {m.ids[self.primary[ci]]}",
                     )
+
+    def _resize(self, i: int, size: str) -> None:
+        """Move to another size tier: each instance moves to a new box, one at a time,
+        out of service for ``resize_s`` while it moves; the tier serves at its old size
+        until all have moved. A new target while a resize runs replaces the old one and
+        the clock restarts (the move starts over towards the new box)."""
+        cid = self.model.ids[i]
+        p = self.params[i]
+        if size == p["size"] and i not in self.resizing:
+            self._event(i, "scaled", f"{cid}: already {size}")
+            return
+        n = self.inst[i]
+        took = p["resize_s"] * n
+        if took <= 0.0:
+            self.resizing.pop(i, None)
+            p["size"] = size
+            self._event(i, "resized", f"{cid}: resized to {size}")
+            return
+        self.resizing[i] = (self.now + took, size)
+        if n == 1:
+            text = f"{cid}: resizing to {size}, down for {took:g} s"
+        else:
+            text = (
+                f"{cid}: resizing to {size} one instance at a time, "
+                f"{n - 1} of {n} serving for {took:g} s"
+            )
+        self._event(i, "resizing", text)
+
+    def _finish_resizes(self) -> None:
+        """Resizes whose time is up: the tier serves at its new size with all instances."""
+        for i, (ends, size) in list(self.resizing.items()):
+            if ends <= self.now + EPS:
+                del self.resizing[i]
+                self.params[i]["size"] = size
+                self._event(i, "resized", f"{self.model.ids[i]}: resized to {size}")
 
     def _scale_to(self, i: int, target: int, why: str) -> None:
         cid = self.model.ids[i]

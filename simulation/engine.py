@@ -92,6 +92,7 @@ class Engine(Controls, Clusters):
         self._refuses = [overrides(kind, "refuse") for kind in kind_of]
         self._serves = [overrides(kind, "serve") for kind in kind_of]
         self._answers = [overrides(kind, "answered") for kind in kind_of]
+        self._own_service_time = [overrides(kind, "service_time_ms") for kind in kind_of]
         self._init_state()
 
     # --- state ---------------------------------------------------------------------------
@@ -105,6 +106,8 @@ class Engine(Controls, Clusters):
         self.failed = [False] * n
         self.failed_at = [0.0] * n
         self.starting: list[list[float]] = [[] for _ in range(n)]
+        # Nodes moving to another size tier -> (when the move ends, the new size).
+        self.resizing: dict[int, tuple[float, str]] = {}
         self.backlog = [[0.0] * NCLASS for _ in range(n)]
         self.warm = [1.0] * n
         self.rate = [p.get("rps", 0.0) for p in self.params]
@@ -137,7 +140,10 @@ class Engine(Controls, Clusters):
     def _alive(self, i: int) -> int:
         if self._unavailable(i):
             return 0
-        return max(self.inst[i] - len(self.dead_times[i]), 0)
+        alive = self.inst[i] - len(self.dead_times[i])
+        if i in self.resizing:
+            alive -= 1  # the instance moving to its new box
+        return max(alive, 0)
 
     def _dead_share(self, j: int, detect_s: float | None) -> tuple[float, float]:
         """(instances the sender believes up, share of its flow that reaches dead ones).
@@ -214,6 +220,8 @@ class Engine(Controls, Clusters):
                 f"{item['source']} traffic -> {item['rps']:g} req/s"
                 + (f" over {item['ramp_s']:g} s" if item["ramp_s"] else ""),
             )
+        if self.resizing:
+            self._finish_resizes()
         for i in range(n) if any(self.starting) else ():
             if self.starting[i]:
                 before = self.inst[i]
@@ -502,7 +510,7 @@ class Engine(Controls, Clusters):
         n = self.alive[i]
         factor = SIZE_TIERS[p["size"]][0]
         c = p["concurrency"] * factor
-        mu = 1000.0 / p["service_ms"]
+        mu = 1000.0 / (kind.service_time_ms(p) if self._own_service_time[i] else p["service_ms"])
         cap = n * c * mu
         lam_total = in_total
         reason = None
@@ -739,6 +747,8 @@ class Engine(Controls, Clusters):
             dc = self.model.dc_of[i]
             if dc >= 0 and self.failed[dc]:
                 return "down", "down", "datacenter down"
+            if i in self.resizing and not self.failed[i] and not self.dead_times[i]:
+                return "down", "down", "resizing"
             return "down", "down", reason or "dead"
         status = "degraded" if n < total else "up"
         if dead > EPS:
@@ -750,7 +760,8 @@ class Engine(Controls, Clusters):
         if util >= WARN_UTIL:
             return status, "warning", reason or "near saturation"
         if status == "degraded":
-            return status, "warning", reason or "instances down"
+            out = "resizing" if i in self.resizing else "instances down"
+            return status, "warning", reason or out
         if reason:
             return status, "warning", reason
         return status, "ok", None
@@ -790,7 +801,7 @@ class Engine(Controls, Clusters):
             current = self.inst[i] + len(self.starting[i]) - len(self.dead_times[i])
             needed = demand / (per_instance * p["target_util"]) if per_instance > 0 else current
             desired = min(max(math.ceil(needed - 1e-6), p["min_instances"]), p["max_instances"])
-            if alive == 0 and not self.starting[i]:
+            if alive == 0 and not self.starting[i] and i not in self.resizing:
                 desired = max(desired, current + 1)
             if desired > current or (desired < current and needed < current * 0.8):
                 self._scale_to(i, desired + len(self.dead_times[i]), "autoscaled")

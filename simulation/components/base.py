@@ -46,7 +46,8 @@ class Kind:
 
     Hooks run on one shared instance per kind (``Model.kind_of``), so they keep no
     state of their own: per-node state lives in the engine's lists, indexed by node.
-    The engine calls ``refuse``, ``serve``, ``answered`` and ``seen_dead`` only for
+    The engine calls ``refuse``, ``serve``, ``answered``, ``seen_dead`` and
+    ``service_time_ms`` only for
     kinds that define their own (it has the defaults' answers without a call), so
     plain servers pay nothing for them.
 
@@ -111,6 +112,14 @@ class Kind:
         answered on the way.
         """
         return 0.0
+
+    def service_time_ms(self, p: dict) -> float:
+        """Mean service time (ms) of one request at one server, from the live parameters ``p``.
+
+        Default: the ``service_ms`` parameter. A kind whose work per request depends on
+        other parameters (a balancer's session-affinity lookup) defines its own.
+        """
+        return p["service_ms"]
 
     def refuse(
         self, engine: Engine, i: int, p: dict, n: int, lam: list[float], dropped: list[float]

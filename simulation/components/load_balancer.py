@@ -48,6 +48,17 @@ class LoadBalancer(Kind):
             choices=HASHINGS,
         ),
         Param(
+            "sticky_cost",
+            "float",
+            2.0,
+            "With ip_hash: factor on the balancer's service time per request. Sticky "
+            "sessions make the balancer look up each user's server in its session-affinity "
+            "table (and keep that table up to date), a big burden: the same traffic uses "
+            "this many times the capacity of round robin.",
+            min=1,
+            max=10,
+        ),
+        Param(
             "weights",
             "map",
             {},
@@ -80,6 +91,12 @@ class LoadBalancer(Kind):
     )
     links_to = ("load_balancer", "web_server")
     detection_params = ("health_check_s", "failover_s")
+
+    def service_time_ms(self, p: dict) -> float:
+        """ip_hash pays a session-affinity lookup on every request: ``sticky_cost`` x."""
+        if p["algorithm"] == "ip_hash":
+            return p["service_ms"] * p["sticky_cost"]
+        return p["service_ms"]
 
     def seen_dead(self, engine: Engine, i: int) -> float:
         """Two or more instances share a floating address: a dead one's share is lost
@@ -130,7 +147,8 @@ def balance(
             weight = p["weights"].get(m.ids[j], 1.0) * believed
         elif algorithm == "least_connections":
             pj = engine.params[j]
-            weight = believed * pj["concurrency"] * SIZE_TIERS[pj["size"]][0] / pj["service_ms"]
+            ms = m.kind_of[j].service_time_ms(pj)
+            weight = believed * pj["concurrency"] * SIZE_TIERS[pj["size"]][0] / ms
         else:
             weight = believed
         weights.append(weight)

@@ -206,6 +206,18 @@ def serving_params(
             nullable=True,
             section=s,
         ),
+        Param(
+            "resize_s",
+            "float",
+            30.0,
+            "Time to move one instance to a new size tier (a new box: restart, copy the "
+            "data). One instance is down meanwhile; two or more move one at a time, so "
+            "one is out for instances x this. 0 = instant.",
+            unit="s",
+            min=0,
+            max=86400,
+            section=s,
+        ),
     )
 
 

@@ -8,7 +8,15 @@ from simulation import catalog, link_problem
 from simulation.components import KINDS
 from simulation.schema import SCHEMA_PATH, schema_text
 
-SERVING = ("instances", "size", "concurrency", "service_ms", "queue_limit", "timeout_ms")
+SERVING = (
+    "instances",
+    "size",
+    "concurrency",
+    "service_ms",
+    "queue_limit",
+    "timeout_ms",
+    "resize_s",
+)
 SERVING_KINDS = (
     "cdn", "load_balancer", "web_server", "cache", "session_store", "database",
     "message_queue", "worker",
@@ -29,10 +37,11 @@ def test_the_catalog_lists_every_kind_of_the_design():
 
 
 def test_serving_kinds_share_the_serving_parameters_by_name():
-    """instances, size, concurrency, service_ms, queue_limit, timeout_ms on every serving kind."""
+    """instances, size, concurrency, service_ms, queue_limit, timeout_ms, resize_s on every
+    serving kind."""
     for name in SERVING_KINDS:
         names = [p["name"] for p in catalog()["kinds"][name]["params"]]
-        assert names[:6] == list(SERVING), name
+        assert names[: len(SERVING)] == list(SERVING), name
 
 
 def test_every_param_describes_itself_for_a_form():

@@ -95,8 +95,11 @@ def test_set_rate_changes_the_traffic():
 
 
 def test_scale_out_and_up():
-    """scale instances adds capacity after provisioning; size changes the tier at once."""
-    engine = Engine(single_server(rps=150, service_ms=10.0))
+    """scale instances adds capacity after provisioning; size with resize_s 0 changes the
+    tier at once."""
+    doc = single_server(rps=150, service_ms=10.0)
+    doc["components"][1]["params"]["resize_s"] = 0
+    engine = Engine(doc)
     engine.apply({"action": "scale", "target": "web", "size": "medium"})
     frame = engine.step()
     assert frame.nodes["web"].util == pytest.approx(0.75)

@@ -162,13 +162,31 @@ def test_single_server_latency_climbs_steeply_near_capacity_then_it_drops():
 
 
 def test_scale_up_reaches_the_largest_tier_then_one_failure_is_a_total_outage():
-    """A bigger tier adds capacity at a rising price, up to a ceiling; one box, one failure."""
+    """A bigger tier adds capacity at a rising price, up to a ceiling; one box, one failure.
+
+    Each move to a bigger tier takes the one box down for its resize time (30 s).
+    """
     r = run("scale-up")
     sizes = {s["name"]: s for s in catalog()["sizes"]}
     largest = catalog()["sizes"][-1]["name"]
     assert largest == "2xlarge"
     assert r.node("server", 80).served == pytest.approx(400.0)  # small saturates
     assert r.at(80).globals["error_rate"] > 0.5
+    for start in (90, 240):
+        moving = r.between(start, start + 30)
+        assert len(moving) == 30
+        assert all(frame.globals["availability"] == 0.0 for frame in moving)
+        assert {(f.nodes["server"].status, f.nodes["server"].reason) for f in moving} == {
+            ("down", "resizing")
+        }
+        assert r.at(start + 31).globals["availability"] == 1.0
+    assert [(e["t"], e["text"]) for e in r.events("resizing") + r.events("resized")] == [
+        (90.0, "server: resizing to large, down for 30 s"),
+        (240.0, "server: resizing to 2xlarge, down for 30 s"),
+        (120.0, "server: resized to large"),
+        (270.0, "server: resized to 2xlarge"),
+    ]
+    assert r.at(120).globals["cost_per_hour"] == pytest.approx(sizes["small"]["cost_per_hour"])
     assert r.at(150).globals["availability"] == 1.0  # large carries 1,200 req/s
     assert r.node("server", 150).util == pytest.approx(0.75)
     assert r.at(60).globals["cost_per_hour"] == pytest.approx(sizes["small"]["cost_per_hour"])
@@ -226,6 +244,15 @@ def test_stateful_tier_loses_the_dead_servers_sessions_for_good():
     assert r.at(200).globals["availability"] == 1.0
     assert r.node("web", 360).status == "up"  # the server is back ...
     assert r.node("web", 360).x["sessions_lost"] == pytest.approx(5000)  # ... the sessions not
+
+
+def test_sticky_sessions_cost_the_balancer_twice_the_work_of_round_robin():
+    """ip_hash looks up each request's server: the same 900 req/s keep the balancer
+    twice as busy as the stateless example's round robin, and each request takes 2 ms there."""
+    sticky, plain = run("stateful-web").node("lb", 60), run("stateless-web").node("lb", 60)
+    assert plain.util == pytest.approx(900 / 100_000)
+    assert sticky.util == pytest.approx(2 * plain.util)
+    assert (sticky.lat, plain.lat) == (pytest.approx(2.0), pytest.approx(1.0))
 
 
 def test_adding_a_server_to_a_stateful_tier_re_hashes_most_sessions_away():
