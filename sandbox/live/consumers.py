@@ -29,7 +29,7 @@ from sandbox.live.protocol import (
     parse_message,
 )
 from sandbox.live.runner import runner_group, viewers_group
-from sandbox.live.wire import FrameCodec, compact_series
+from sandbox.live.wire import FrameCodec, compact_columns, compact_series
 from simulation import catalog
 
 # Close codes (4000-4999 are the application's): refused before the socket opened.
@@ -65,12 +65,21 @@ def _load_recording(run_id: Any, since: int) -> dict[str, Any]:
     """A run's recording from the database (the run has no live runner)."""
     run = Run.objects.select_related("revision").get(pk=run_id)
     report = run.report or {}
-    frames = run.recorded_frames(since)
-    events = run.events or [e for f in frames for e in f.get("events") or ()]
+    stored = run.recorded_series()
+    if stored is not None:
+        # An ended run stored its charts' numbers: read one chunk, not every frame.
+        series = compact_columns(stored, since)
+        newest = run.newest_frame() if series["tick"] else None
+        events = run.events or []
+    else:
+        frames = run.recorded_frames(since)
+        series = compact_series(frames)
+        newest = frames[-1] if frames else None
+        events = run.events or [e for f in frames for e in f.get("events") or ()]
     lost = run.is_lost
     return {
-        "series": compact_series(frames),
-        "frame": FrameCodec(run.revision.document).encode(frames[-1]) if frames else None,
+        "series": series,
+        "frame": FrameCodec(run.revision.document).encode(newest) if newest else None,
         "events": events[-HELLO_EVENTS:],
         "event_count": len(events),
         "status": RunStatus.STOPPED if lost else run.status,

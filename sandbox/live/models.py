@@ -122,6 +122,24 @@ class Run(models.Model):
             frames.extend(f for f in chunk.frames if f["tick"] > since)
         return frames
 
+    def newest_frame(self) -> dict[str, Any] | None:
+        """The last recorded frame, reading only the last chunk."""
+        chunk = self.chunks.order_by("-first_tick").first()
+        return chunk.frames[-1] if chunk is not None and chunk.frames else None
+
+    def recorded_series(self) -> dict[str, list[Any]] | None:
+        """The stored per-tick global numbers with a `tick` column, or None if not stored.
+
+        The runner stores them when it finishes or stops (one entry per recorded frame,
+        in order), so a viewer of an ended run needs none of its frames for the charts.
+        """
+        series = self.series or {}
+        times = series.get("t") or []
+        tick_s = float(self.scenario.get("tick_s") or 1.0)
+        if not times or self.ticks != len(times):
+            return None
+        return {"tick": [round(t / tick_s) for t in times], **series}
+
     def recorded_frames_between(self, first: int, last: int) -> list[dict[str, Any]]:
         """The recorded frames with ticks from `first` to `last`, reading only their chunks."""
         start = (

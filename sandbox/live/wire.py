@@ -79,6 +79,22 @@ def compact_series(frames: list[dict[str, Any]]) -> dict[str, list[Any]]:
     return series
 
 
+def compact_columns(series: dict[str, list[Any]], since: int) -> dict[str, list[Any]]:
+    """`compact_series` of the ticks after `since`, from stored columns (`Run.recorded_series`)
+    instead of frames: the same answer without reading a run's frames."""
+    keep = [i for i, tick in enumerate(series["tick"]) if tick > since]
+    out: dict[str, list[Any]] = {
+        "tick": [series["tick"][i] for i in keep],
+        "t": [series["t"][i] for i in keep],
+    }
+    for key in (c for c in SERIES_COLUMNS if c != "t"):
+        stored = series.get(key) or []
+        column = [short(stored[i]) if i < len(stored) else None for i in keep]
+        if any(value is not None for value in column):
+            out[key] = column
+    return out
+
+
 def _code(value: Any, names: tuple[str, ...]) -> Any:
     return names.index(value) if value in names else value
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from sandbox.asgi import application
 from sandbox.live.models import Run
 from sandbox.live.runner import Runner, runner_group, viewers_group
-from sandbox.live.wire import FrameCodec, decode
+from sandbox.live.wire import FrameCodec, compact_series, decode
 from sandbox.models import Design, ShareLink
 from simulation import validate_document
 from tests.live.conftest import ORIGIN, session_headers, two_web_servers
@@ -253,6 +253,40 @@ async def test_an_ended_run_replays_from_the_recording(make_run: Any, alice: Any
     assert ended["status"] == "finished"
     assert ended["summary"]["availability"] is not None
     assert (await comm.receive_output(timeout=5))["type"] == "websocket.close"
+
+
+@pytest.mark.asyncio
+async def test_an_ended_runs_hello_comes_from_its_stored_series_not_its_frames(
+    make_run: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading every frame of a long, big run for each viewer would be slow: the charts
+    come from the series the runner stored, and only the last chunk is read."""
+    run = await database_sync_to_async(make_run)(scenario={"duration_s": 8}, speed=0.0)
+    runner = Runner(run.pk)
+    await runner.open()
+    control = {"type": "runner.control", "reply_to": "nobody", "by": "alice"}
+    await runner.handle({**control, "control": {"action": "start"}})
+    await runner.loop()
+    await runner.finish(runner.session.status, runner.session.reason)
+    frames = runner.session.frames
+    from_frames = {since: compact_series([f for f in frames if f["tick"] > since])
+                   for since in (-1, 5)}  # fmt: skip
+
+    def every_frame(self: Run, since: int = -1) -> list[dict[str, Any]]:
+        raise AssertionError("an ended run's hello read all of its frames")
+
+    monkeypatch.setattr(Run, "recorded_frames", every_frame)
+    for since, query in ((-1, ""), (5, "since=5")):
+        comm = await connect(run, alice, query)
+        hello = await next_of(comm, "hello")
+        assert hello["series"] == from_frames[since]
+        assert decode(CODEC, hello["frame"]) == decode(CODEC, CODEC.encode(frames[-1]))
+        await comm.disconnect()
+    comm = await connect(run, alice, f"since={frames[-1]['tick']}")
+    hello = await next_of(comm, "hello")
+    assert hello["series"]["tick"] == []
+    assert hello["frame"] is None
+    await comm.disconnect()
 
 
 @pytest.mark.asyncio
