@@ -15,6 +15,8 @@ from typing import Any
 
 from sandbox.live.models import SERIES_COLUMNS
 
+_GLOBAL_COLUMNS = tuple(c for c in SERIES_COLUMNS if c != "t")
+
 # A node's values, in this order: [status, health, reason, offered, served, queued,
 # dropped, util, lat, p95, inst, ready] plus `x` when the node has extra numbers.
 STATUSES = ("up", "down", "degraded", "starting")
@@ -68,26 +70,24 @@ def compact_series(frames: list[dict[str, Any]]) -> dict[str, list[Any]]:
     A few bytes a tick whatever the design's size, so a viewer who joins late gets
     the whole run's charts without its frames. Columns no frame reports are left out.
     """
-    series: dict[str, list[Any]] = {
+    columns: dict[str, list[Any]] = {
         "tick": [f["tick"] for f in frames],
         "t": [f["t"] for f in frames],
     }
-    for key in (c for c in SERIES_COLUMNS if c != "t"):
-        column = [short((f.get("global") or {}).get(key)) for f in frames]
-        if any(value is not None for value in column):
-            series[key] = column
-    return series
+    for key in _GLOBAL_COLUMNS:
+        columns[key] = [(f.get("global") or {}).get(key) for f in frames]
+    return compact_columns(columns, since=-1)
 
 
 def compact_columns(series: dict[str, list[Any]], since: int) -> dict[str, list[Any]]:
-    """`compact_series` of the ticks after `since`, from stored columns (`Run.recorded_series`)
-    instead of frames: the same answer without reading a run's frames."""
+    """`compact_series` of the ticks after `since`, from columns such as the stored ones
+    (`Run.recorded_series`): the same answer without reading a run's frames."""
     keep = [i for i, tick in enumerate(series["tick"]) if tick > since]
     out: dict[str, list[Any]] = {
         "tick": [series["tick"][i] for i in keep],
         "t": [series["t"][i] for i in keep],
     }
-    for key in (c for c in SERIES_COLUMNS if c != "t"):
+    for key in _GLOBAL_COLUMNS:
         stored = series.get(key) or []
         column = [short(stored[i]) if i < len(stored) else None for i in keep]
         if any(value is not None for value in column):
