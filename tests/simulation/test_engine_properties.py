@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from simulation import Engine
 
+from .flat import flatten
+
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -182,18 +184,6 @@ def test_repeated_quiet_ticks_equal_fully_computed_ones(data: st.DataObject):
         k: v for k, v in want.items() if k not in numbers
     }
     assert [got[k] for k in numbers] == pytest.approx([want[k] for k in numbers], rel=1e-9)
-
-
-def flatten(value: object, path: str = "") -> dict:
-    if isinstance(value, dict):
-        return {
-            k: v for key, item in value.items() for k, v in flatten(item, f"{path}.{key}").items()
-        }
-    if isinstance(value, list):
-        return {
-            k: v for n, item in enumerate(value) for k, v in flatten(item, f"{path}[{n}]").items()
-        }
-    return {path: value}
 
 
 def test_a_subnormal_rate_counts_as_no_traffic():

@@ -14,6 +14,7 @@ import pytest
 from simulation import Engine
 
 from .designs import web_stack
+from .flat import flatten
 
 GOLDEN = Path(__file__).with_name("golden")
 
@@ -50,19 +51,6 @@ def test_a_golden_run_gives_its_stored_report(name: str):
     }
     # Solvers converge to 1e-9; anything beyond 1e-6 is a change in the model.
     assert [got[k] for k in numbers] == pytest.approx([stored[k] for k in numbers], rel=1e-6)
-
-
-def flatten(value: object, path: str = "") -> dict:
-    """Nested JSON as {"a.b[0].c": leaf}."""
-    if isinstance(value, dict):
-        return {
-            k: v for key, item in value.items() for k, v in flatten(item, f"{path}.{key}").items()
-        }
-    if isinstance(value, list):
-        return {
-            k: v for n, item in enumerate(value) for k, v in flatten(item, f"{path}[{n}]").items()
-        }
-    return {path: value}
 
 
 if __name__ == "__main__":
