@@ -16,6 +16,7 @@ class Controls:
 
     def _event(self, i: int | None, kind: str, text: str) -> None:
         self._dirty = True
+        self._cost = None
         cid = self.model.ids[i] if i is not None else None
         t = round(self.now, 6)
         self._pending_events.append({"t": t, "component": cid, "kind": kind, "text": text})

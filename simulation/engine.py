@@ -86,6 +86,11 @@ class Engine(Controls, Clusters):
             i for i, kind in enumerate(self.model.kind_of) if overrides(kind, "seen_dead")
         ]
         self._latency_memo: tuple = ((), {})
+        self._roles_in_order = [(i, self.model.role[i]) for i in self.model.order]
+        self._groups = sorted(set(range(self.model.size)) - set(self.model.order))
+        self._sized = [i for i, p in enumerate(self.model.params) if "size" in p]
+        self._cost: float | None = None  # cost per hour, until an event changes it
+        self._link_ids = [(self.model.ids[a], self.model.ids[b]) for a, b in self.model.links]
         kind_of = self.model.kind_of
         self._skipped_when_down = [kind.skipped_when_down for kind in kind_of]
         # Hooks a kind leaves at the base class's do-nothing default are not called.
@@ -93,6 +98,7 @@ class Engine(Controls, Clusters):
         self._serves = [overrides(kind, "serve") for kind in kind_of]
         self._answers = [overrides(kind, "answered") for kind in kind_of]
         self._own_service_time = [overrides(kind, "service_time_ms") for kind in kind_of]
+        self._extras = [overrides(kind, "extra") for kind in kind_of]
         self._init_state()
 
     # --- state ---------------------------------------------------------------------------
@@ -144,6 +150,17 @@ class Engine(Controls, Clusters):
         if i in self.resizing:
             alive -= 1  # the instance moving to its new box
         return max(alive, 0)
+
+    def _server_constants(self, i: int) -> tuple[float, float]:
+        """(servers per instance, service rate of one server in req/s) from the live
+        parameters; they change only with an event (a set_param or a resize)."""
+        p = self.params[i]
+        if "service_ms" not in p:
+            return 0.0, 0.0  # not a serving kind
+        kind = self.model.kind_of[i]
+        c = p["concurrency"] * SIZE_TIERS[p["size"]][0]
+        mu = 1000.0 / (kind.service_time_ms(p) if self._own_service_time[i] else p["service_ms"])
+        return c, mu
 
     def _dead_share(self, j: int, detect_s: float | None) -> tuple[float, float]:
         """(instances the sender believes up, share of its flow that reaches dead ones).
@@ -232,6 +249,7 @@ class Engine(Controls, Clusters):
                     self._event(i, "ready", f"{m.ids[i]}: {ready} {plural} ready")
         if self._dirty or self._promotions_pending:
             self.alive = [self._alive(i) for i in range(n)]
+            self._servers = [self._server_constants(i) for i in range(n)]
             self.passive_dead = [self._dead_share(i, None)[1] for i in range(n)]
             self._update_clusters()
             self._detection_s = self._max_detection()
@@ -268,17 +286,16 @@ class Engine(Controls, Clusters):
         self.sync_dropped = 0.0
         self.offered_total = 0.0
         nodes: list[NodeFrame | None] = [None] * n
-        for i in m.order:
-            role = m.role[i]
+        client, router, server = self._client, self._router, self._server
+        for i, role in self._roles_in_order:
             if role == CLIENT:
-                nodes[i] = self._client(i, rates[i])
+                nodes[i] = client(i, rates[i])
             elif role == ROUTER:
-                nodes[i] = self._router(i)
+                nodes[i] = router(i)
             else:
-                nodes[i] = self._server(i)
-        for i in range(n):
-            if nodes[i] is None:
-                nodes[i] = self._group_frame(i)
+                nodes[i] = server(i)
+        for i in self._groups:
+            nodes[i] = self._group_frame(i)
         self.now = t0 + dt
         self.tick += 1
         self._autoscale(nodes)
@@ -431,7 +448,17 @@ class Engine(Controls, Clusters):
                 for b, lb in targets:
                     self._send(b, lb, k, rate / len(targets), m1, m2, ca2, 0.0)
                 return
-        self._arrive(j, k, rate, m1, m2, ca2, dead)
+        # _arrive, inlined: this is the hottest call of a tick.
+        at = j * NCLASS + k
+        if dead > 0.0:
+            self.in_dead[at] += rate * dead
+            rate *= 1.0 - dead
+            if rate <= 0.0:
+                return
+        self.in_r[at] += rate
+        self.in_m1[at] += rate * m1
+        self.in_m2[at] += rate * m2
+        self.in_ca2[j] += rate * ca2
 
     def _arrive(
         self, j: int, k: int, rate: float, m1: float, m2: float, ca2: float, dead: float
@@ -502,15 +529,12 @@ class Engine(Controls, Clusters):
         p = self.params[i]
         dt = self.dt
         base = i * NCLASS
-        in_r = self.in_r[base : base + NCLASS]
-        lam = list(in_r)
+        lam = self.in_r[base : base + NCLASS]
         dropped = self.in_dead[base : base + NCLASS]
         dead_total = sum(dropped)
-        in_total = sum(in_r)
+        in_total = sum(lam)
         n = self.alive[i]
-        factor = SIZE_TIERS[p["size"]][0]
-        c = p["concurrency"] * factor
-        mu = 1000.0 / (kind.service_time_ms(p) if self._own_service_time[i] else p["service_ms"])
+        c, mu = self._servers[i]
         cap = n * c * mu
         lam_total = in_total
         reason = None
@@ -604,7 +628,8 @@ class Engine(Controls, Clusters):
             for k in range(SYNC):
                 self._send(side, m.session_link_of[i], k, served[k], 0.0, 0.0, 1.0, 0.0)
             forward = self._forward_after_store
-        for k, lost in enumerate(forward(i, kind, p, lam, served, w, v, cd2)):
+        unplaced = forward(i, kind, p, lam, served, w, v, cd2)
+        for k, lost in enumerate(unplaced or ()):
             if lost > 0.0:
                 served[k] = max(served[k] - lost, 0.0)
                 dropped[k] += lost
@@ -616,7 +641,7 @@ class Engine(Controls, Clusters):
         queued = sum(backlog)
         if queued > 0.0:
             self._unsettled = True
-        x = kind.extra(self, i, p)
+        x = kind.extra(self, i, p) if self._extras[i] else {}
         status, health, reason = self._health(
             i, n, util, drop_total - dead_total, dead_total, reason, queued
         )
@@ -665,7 +690,7 @@ class Engine(Controls, Clusters):
         w: float,
         v: float,
         cd2: float,
-    ) -> list[float]:
+    ) -> None:
         """``_forward`` for a stateless tier, held until its session store has run this tick.
 
         The store runs after every tier that uses it and before their targets, so the
@@ -675,7 +700,6 @@ class Engine(Controls, Clusters):
         self._side_waiting[self.model.session_store_of[i]].append(
             (i, kind, p, lam, served, w, v, cd2)
         )
-        return [0.0] * NCLASS
 
     def _forward_waiting(self, s: int, sw: float, sv: float) -> None:
         """Session store ``s`` has run: its tiers forward, adding its latency (mean, variance)
@@ -697,12 +721,14 @@ class Engine(Controls, Clusters):
         w: float,
         v: float,
         cd2: float,
-    ) -> list[float]:
-        """Send each class on (or let it complete here); return what could not be placed."""
-        m = self.model
+    ) -> list[float] | None:
+        """Send each class on (or let it complete here); return what could not be placed
+        per class, or None when everything was."""
         total = sum(served)
-        lost = [0.0] * NCLASS
+        lost = None
         base = i * NCLASS
+        in_r, in_m1, in_m2 = self.in_r, self.in_m1, self.in_m2
+        routes = self.model.routes[i]
         answers = self._answers[i]
         for k in range(NCLASS):
             s = served[k]
@@ -710,14 +736,13 @@ class Engine(Controls, Clusters):
                 continue
             if lam[k] > 0.0:
                 at = base + k
-                mean_in = self.in_m1[at] / self.in_r[at]
-                e2_in = self.in_m2[at] / self.in_r[at]
+                mean_in = in_m1[at] / in_r[at]
+                e2_in = in_m2[at] / in_r[at]
             else:
                 mean_in = e2_in = 0.0
             m1 = mean_in + w
             m2 = e2_in + 2.0 * mean_in * w + v + w * w
-            targets = m.routes[i][k]
-            if not targets:
+            if not routes[k]:
                 done = 1.0
             else:
                 done = kind.answered(self, i, p, k) if answers else 0.0
@@ -727,7 +752,11 @@ class Engine(Controls, Clusters):
             if rest <= 0.0:
                 continue
             share_out = rest / total if total > 0 else 1.0
-            lost[k] = kind.send_on(self, i, p, k, rest, m1, m2, cd2, share_out)
+            unplaced = kind.send_on(self, i, p, k, rest, m1, m2, cd2, share_out)
+            if unplaced > 0.0:
+                if lost is None:
+                    lost = [0.0] * NCLASS
+                lost[k] = unplaced
         return lost
 
     def _health(
@@ -809,7 +838,6 @@ class Engine(Controls, Clusters):
 
     def _frame(self, nodes: list[NodeFrame]) -> Frame:
         m = self.model
-        n = m.size
         exits = tuple(tuple(self.exits[k]) for k in range(SYNC))
         last_exits, latency = self._latency_memo
         if exits != last_exits:
@@ -819,12 +847,7 @@ class Engine(Controls, Clusters):
         dropped = self.sync_dropped
         attempts = completed + dropped
         error_rate = dropped / attempts if attempts > 0 else 0.0
-        cost = 0.0
-        for i in range(n):
-            if "size" in self.params[i]:
-                cost += (self.inst[i] + len(self.starting[i])) * SIZE_TIERS[self.params[i]["size"]][
-                    1
-                ]
+        cost = self._cost_per_hour()
         glob = {
             "offered_rps": self.offered_total,
             "throughput_rps": completed,
@@ -836,9 +859,20 @@ class Engine(Controls, Clusters):
             "classes": classes,
             "cost_per_hour": cost,
         }
-        node_map = {m.ids[i]: nodes[i] for i in range(n)}
-        links = [(m.ids[a], m.ids[b], self.link_flow[li]) for li, (a, b) in enumerate(m.links)]
+        node_map = dict(zip(m.ids, nodes, strict=True))
+        links = [(a, b, flow) for (a, b), flow in zip(self._link_ids, self.link_flow, strict=True)]
         return Frame(self.tick, self.now, self.dt, node_map, links, glob, [], parts)
+
+    def _cost_per_hour(self) -> float:
+        """Every serving instance at its size tier's price; kept until the next event
+        (only events change instances, starting ones or sizes)."""
+        if self._cost is None:
+            cost = 0.0
+            for i in self._sized:
+                price = SIZE_TIERS[self.params[i]["size"]][1]
+                cost += (self.inst[i] + len(self.starting[i])) * price
+            self._cost = cost
+        return self._cost
 
     def _run_checks(self, frame: Frame, t0: float) -> None:
         for check in self.checks:

@@ -94,6 +94,32 @@ def test_set_rate_changes_the_traffic():
     assert engine.step().globals["offered_rps"] == 40.0
 
 
+def test_cost_per_hour_follows_every_change_of_instances_and_size():
+    """Cost is kept between events: scaling, a set_param of the size and instances that
+    start billing while they provision each show in the very next frame."""
+    doc = single_server(rps=10)
+    doc["components"][1]["params"]["provision_s"] = 20
+    engine = Engine(doc)
+    assert engine.step().globals["cost_per_hour"] == pytest.approx(0.05)
+    engine.apply({"action": "scale", "target": "web", "instances": 3})
+    assert engine.step().globals["cost_per_hour"] == pytest.approx(3 * 0.05)
+    engine.apply({"action": "set_param", "target": "web", "param": "size", "value": "large"})
+    assert engine.step().globals["cost_per_hour"] == pytest.approx(3 * 0.30)
+    engine.apply({"action": "scale", "target": "web", "instances": 1})
+    frames = [engine.step() for _ in range(3)]
+    assert [f.globals["cost_per_hour"] for f in frames] == pytest.approx([0.30] * 3)
+
+
+def test_set_param_of_service_time_or_concurrency_changes_capacity_from_the_next_tick():
+    """A server's capacity follows its live parameters (they are read once per event)."""
+    engine = Engine(single_server(rps=50, service_ms=10.0))
+    assert engine.step().nodes["web"].util == pytest.approx(0.5)
+    engine.apply({"action": "set_param", "target": "web", "param": "service_ms", "value": 5.0})
+    assert engine.step().nodes["web"].util == pytest.approx(0.25)
+    engine.apply({"action": "set_param", "target": "web", "param": "concurrency", "value": 5})
+    assert engine.step().nodes["web"].util == pytest.approx(0.05)
+
+
 def test_scale_out_and_up():
     """scale instances adds capacity after provisioning; size with resize_s 0 changes the
     tier at once."""
