@@ -18,22 +18,27 @@ class Clusters:
             if self._alive(p) == 0:
                 if self.promote_at[ci] is None:
                     self.promote_at[ci] = self._down_since_any(p) + self.params[p]["failover_s"]
-                    # Writes the primary took within the best replica's lag never reached it.
-                    best = self._best_replica(ci)
-                    lost = self.cluster_writes[ci] * (self.lag_s[best] if best >= 0 else 0.0)
-                    self.lost_writes[p] += lost
+                    # Writes the primary took within a replica's lag never reached that
+                    # replica: they are lost if it is promoted (not if the primary returns).
+                    self.unreplicated[ci] = {
+                        r: self.cluster_writes[ci] * self.lag_s[r] for r in cluster if r != p
+                    }
+                    at_risk = self.unreplicated[ci].get(self._best_replica(ci), 0.0)
                     wait = self.promote_at[ci] - self.now
                     self._event(p, "failover", f"{m.ids[p]} (primary) is down: writes fail "
-                                f"until a replica is promoted in {wait:g} s; ~{lost:.0f} writes "
-                                "inside the replication lag lost")  # fmt: skip
+                                f"until a replica is promoted in {wait:g} s, which loses the "
+                                f"{_writes(at_risk)} inside its replication lag")  # fmt: skip
                 if self.now + EPS >= self.promote_at[ci]:
                     best = self._best_replica(ci)
                     if best >= 0:
+                        lost = self.unreplicated[ci].get(best, 0.0)
+                        self.lost_writes[p] += lost
                         self.primary[ci] = best
                         self.params[best]["role"] = "primary"
                         self.promote_at[ci] = None
                         self.repl_backlog[best] = 0.0
-                        self._event(best, "promoted", f"{m.ids[best]} promoted to primary")
+                        self._event(best, "promoted", f"{m.ids[best]} promoted to primary; "
+                                    f"{_writes(lost)} inside its replication lag lost")  # fmt: skip
             else:
                 self.promote_at[ci] = None
             p = self.primary[ci]
@@ -60,3 +65,9 @@ class Clusters:
         if k == READ:
             return self.read_targets[ci]
         return [(self.primary[ci], 1.0)]
+
+
+def _writes(count: float) -> str:
+    """An estimate of a number of writes for event texts: "~2 writes", "~1 write"."""
+    n = round(count)
+    return f"~{n} write" if n == 1 else f"~{n} writes"

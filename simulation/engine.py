@@ -131,6 +131,8 @@ class Engine(Controls, Clusters):
         self.primary = [cluster[0] for cluster in m.clusters]
         self.promote_at: list[float | None] = [None] * len(m.clusters)
         self.cluster_writes = [0.0] * len(m.clusters)
+        # Cluster -> {replica: writes it lacks}, while its primary is down.
+        self.unreplicated: list[dict[int, float]] = [{} for _ in m.clusters]
 
     def _unavailable(self, i: int) -> bool:
         dc = self.model.dc_of[i]

@@ -85,10 +85,46 @@ def test_primary_failover_promotes_a_replica_after_the_delay():
     # 80 writes/s inside a 10 ms replication lag (at 80 of 5000 writes/s applied): ~0.8 lost.
     lag_s = 0.010 / (1 - 80 / 5000)
     assert promoted == [{"t": 16.0, "component": "db-r1", "kind": "promoted",
-                         "text": "db-r1 promoted to primary"}]  # fmt: skip
+                         "text": "db-r1 promoted to primary; ~1 write inside its replication "
+                                 "lag lost"}]  # fmt: skip
     assert frames[20].nodes["db-r1"].x["role"] == "primary"
-    assert frames[10].nodes["db"].x["lost_writes"] == pytest.approx(80 * lag_s)
+    # The writes are lost when the replica that lacks them is promoted, not before.
+    assert frames[15].nodes["db"].x["lost_writes"] == 0.0
+    assert frames[16].nodes["db"].x["lost_writes"] == pytest.approx(80 * lag_s)
     assert [e["kind"] for e in engine.events if e["component"] == "db"] == ["failed", "failover"]
+
+
+def test_a_primary_back_before_the_failover_delay_loses_no_writes():
+    """Writes fail while the primary is down, but it kept them all: nothing is promoted
+    and nothing is lost."""
+    doc = web_stack()
+    doc["components"][5]["params"]["failover_s"] = 6
+    engine = Engine(doc, {"faults": [{"at": 10, "target": "db", "action": "fail"},
+                                     {"at": 13, "target": "db", "action": "recover"}]})  # fmt: skip
+    frames = [engine.step() for _ in range(25)]
+    writes_ok = [f.globals["classes"].get("write", {}).get("rps", 0.0) for f in frames]
+    assert writes_ok[10:13] == [0.0] * 3
+    assert writes_ok[13] == pytest.approx(80.0)
+    assert [e for e in engine.events if e["kind"] == "promoted"] == []
+    assert frames[-1].nodes["db"].x == {"role": "primary", "lost_writes": 0.0}
+
+
+def test_resizing_a_clustered_single_primary_is_an_outage_of_its_writes_without_loss():
+    """A one-instance primary moving to a bigger box is down for resize_s; with a failover
+    delay longer than that, writes fail for resize_s and come back with none lost."""
+    doc = web_stack()
+    doc["components"][5]["params"].update({"failover_s": 60, "resize_s": 20})
+    engine = Engine(doc)
+    for _ in range(5):
+        engine.step()
+    engine.apply({"action": "scale", "target": "db", "size": "large"})
+    frames = [engine.step() for _ in range(25)]
+    writes_ok = [f.globals["classes"].get("write", {}).get("rps", 0.0) for f in frames]
+    assert writes_ok[:20] == [0.0] * 20
+    assert writes_ok[20] == pytest.approx(80.0)
+    assert frames[5].nodes["db"].reason == "resizing"
+    assert frames[-1].nodes["db"].x == {"role": "primary", "lost_writes": 0.0}
+    assert [e for e in engine.events if e["kind"] == "promoted"] == []
 
 
 def test_replica_loss_sends_reads_to_the_primary():
