@@ -144,7 +144,18 @@ class Controls:
             if ends <= self.now + EPS:
                 del self.resizing[i]
                 self.params[i]["size"] = size
-                self._event(i, "resized", f"{self.model.ids[i]}: resized to {size}")
+                self._event(i, "resized", f"{self.model.ids[i]}: resized to {size}"
+                            + self._cold_after_move(i))  # fmt: skip
+
+    def _cold_after_move(self, i: int) -> str:
+        """A cache or CDN on a new box starts empty: a single box comes back cold; in a
+        group that rolled one box at a time the last one moved holds none of its share
+        yet (the others warmed up again while it moved). Text for the event, if cold."""
+        if self.model.kind_of[i].cold_misses is None:
+            return ""
+        n = self.inst[i]
+        self.warm[i] = min(self.warm[i], 1.0 - 1.0 / n) if n > 1 else 0.0
+        return " (cold: warming up)" if n == 1 else f" (warming up: {n - 1} of {n} boxes warm)"
 
     def _scale_to(self, i: int, target: int, why: str) -> None:
         cid = self.model.ids[i]

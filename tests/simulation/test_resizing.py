@@ -6,7 +6,7 @@ import pytest
 
 from simulation import Engine
 
-from .designs import single_server
+from .designs import single_server, web_stack
 
 
 def engine_for(rps: float, instances: int = 1, **params: object) -> Engine:
@@ -92,3 +92,39 @@ def test_the_autoscaler_does_not_add_a_box_because_one_is_resizing():
     frames = [engine.step() for _ in range(31)]
     assert [f.nodes["web"].inst for f in frames] == [1] * 31
     assert texts(engine, "autoscaled") == []
+
+
+def test_a_cache_on_a_new_box_comes_back_cold_and_warms_up():
+    """A single cache box moved to a bigger tier starts empty: while it moves every read
+    goes to the database, and once back its hit ratio climbs from zero over warmup_s."""
+    doc = web_stack()
+    cache = next(c for c in doc["components"] if c["id"] == "cache")
+    cache["params"].update({"resize_s": 10, "warmup_s": 20})
+    engine = Engine(doc)
+    warm_db = engine.step().nodes["db-r1"].offered
+    engine.apply({"action": "scale", "target": "cache", "size": "medium"})
+    frames = [engine.step() for _ in range(40)]
+    assert frames[5].nodes["cache"].reason == "resizing"
+    assert frames[5].nodes["db-r1"].offered > warm_db  # every read reaches the database
+    assert frames[10].nodes["cache"].x["warm"] == pytest.approx(1 / 20)
+    assert frames[19].nodes["cache"].x["warm"] == pytest.approx(10 / 20)
+    assert frames[35].nodes["cache"].x["warm"] == 1.0
+    assert frames[35].nodes["db-r1"].offered == pytest.approx(warm_db)
+    assert texts(engine, "resized") == [(11.0, "cache: resized to medium (cold: warming up)")]
+
+
+def test_a_cache_group_rolled_to_a_new_tier_loses_only_the_last_boxs_share():
+    """Four cache boxes moved one at a time: the last to move is empty, so warmth starts
+    again from 3 of 4."""
+    doc = web_stack()
+    cache = next(c for c in doc["components"] if c["id"] == "cache")
+    cache["params"].update({"instances": 4, "resize_s": 5, "warmup_s": 20})
+    engine = Engine(doc)
+    engine.step()
+    engine.apply({"action": "scale", "target": "cache", "size": "medium"})
+    frames = [engine.step() for _ in range(21)]
+    assert all(f.nodes["cache"].x["warm"] == 1.0 for f in frames[:20])
+    assert frames[20].nodes["cache"].x["warm"] == pytest.approx(0.75 + 1 / 20)
+    assert texts(engine, "resized") == [
+        (21.0, "cache: resized to medium (warming up: 3 of 4 boxes warm)")
+    ]
