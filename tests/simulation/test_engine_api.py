@@ -293,6 +293,29 @@ def test_balancer_algorithms_split_as_documented(algorithm: str, weights: dict |
     assert nodes["big"].offered == pytest.approx(300 * (1 - small_share))
 
 
+def test_least_connections_weighs_balancers_by_their_own_service_time():
+    """Least connections favours the faster target by its real service time: a sticky
+    (ip_hash) balancer spends sticky_cost times as long on each request, so it has half
+    the capacity of a round-robin one and gets a third of the traffic."""
+    doc = {
+        "format": 1, "name": "two balancer tiers",
+        "components": [
+            {"id": "users", "kind": "client", "params": {"rps": 300}},
+            {"id": "front", "kind": "load_balancer", "params": {"algorithm": "least_connections"}},
+            {"id": "sticky", "kind": "load_balancer",
+             "params": {"algorithm": "ip_hash", "sticky_cost": 2}},
+            {"id": "plain", "kind": "load_balancer", "params": {"algorithm": "round_robin"}},
+            {"id": "web", "kind": "web_server", "params": {"instances": 4}},
+        ],
+        "links": [{"from": "users", "to": "front"}, {"from": "front", "to": "sticky"},
+                  {"from": "front", "to": "plain"}, {"from": "sticky", "to": "web"},
+                  {"from": "plain", "to": "web"}],
+    }  # fmt: skip
+    nodes = Engine(doc).step().nodes
+    assert nodes["sticky"].offered == pytest.approx(100.0)
+    assert nodes["plain"].offered == pytest.approx(200.0)
+
+
 def test_dns_splits_by_geo_weights():
     """DNS weights (by entry id or data-centre id) set each entry's share."""
     doc = {
