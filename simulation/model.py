@@ -40,6 +40,9 @@ class Model:
     queues_of: list[list[int]]  # worker -> queues feeding it
     upstream_balanced: list[bool]  # node fed only through load balancers
     members: dict[int, list[int]] = field(default_factory=dict)  # datacenter -> members
+    # Per node: what its kind derived from the live parameters and state, kept while
+    # nothing changes (``components.base.memo``); None until first needed.
+    memo: list = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -140,6 +143,7 @@ def compile_design(doc: dict) -> Model:
         queues_of=queues_of,
         upstream_balanced=upstream_balanced,
         members=members,
+        memo=[None] * n,
     )
 
 

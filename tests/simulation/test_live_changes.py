@@ -1,0 +1,118 @@
+"""A live control changes the numbers exactly as a design built with the new values.
+
+Kinds keep what they derive from the live parameters and instances until the next
+change (``components.base.memo``); these tests change each input of such a value
+between ticks and compare the next frame with an engine built with the new values.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from simulation import Engine, Frame
+
+
+def balanced(algorithm: str = "round_robin") -> dict:
+    """A balancer over a small and a large web tier, each with its own provisioning."""
+    return {
+        "format": 1, "name": "balanced",
+        "components": [
+            {"id": "users", "kind": "client", "params": {"rps": 300}},
+            {"id": "lb", "kind": "load_balancer",
+             "params": {"algorithm": algorithm, "weights": {"big": 2}}},
+            {"id": "small", "kind": "web_server",
+             "params": {"size": "small", "provision_s": 0, "resize_s": 0}},
+            {"id": "big", "kind": "web_server",
+             "params": {"size": "large", "instances": 2, "provision_s": 0, "resize_s": 0}},
+        ],
+        "links": [{"from": "users", "to": "lb"}, {"from": "lb", "to": "small"},
+                  {"from": "lb", "to": "big"}],
+    }  # fmt: skip
+
+
+def with_params(doc: dict, changes: dict[str, dict]) -> dict:
+    """``doc`` with some components' parameters replaced."""
+    doc = copy.deepcopy(doc)
+    for comp in doc["components"]:
+        comp["params"].update(changes.get(comp["id"], {}))
+    return doc
+
+
+def numbers(frame: Frame) -> dict:
+    """The frame's flows and latencies, node by node and link by link."""
+    nodes = {
+        cid: (n.offered, n.served, n.dropped, n.queued, n.util, n.lat, n.var)
+        for cid, n in frame.nodes.items()
+    }
+    return {"nodes": nodes, "links": frame.links}
+
+
+def live_then_built(doc: dict, control: dict, changes: dict[str, dict]) -> tuple[dict, dict]:
+    """The frame after ``control`` applied between ticks, and the first frame of an
+    engine built with ``changes`` instead."""
+    live = Engine(doc)
+    live.run(until=3)
+    live.apply(control)
+    after = live.step()
+    built = Engine(with_params(doc, changes)).step()
+    return numbers(after), numbers(built)
+
+
+BALANCER_CHANGES = [
+    ({"action": "set_param", "target": "lb", "param": "algorithm", "value": "least_connections"},
+     {"lb": {"algorithm": "least_connections"}}),
+    ({"action": "set_param", "target": "lb", "param": "algorithm", "value": "weighted"},
+     {"lb": {"algorithm": "weighted"}}),
+    ({"action": "set_param", "target": "lb", "param": "algorithm", "value": "random"},
+     {"lb": {"algorithm": "random"}}),
+    ({"action": "scale", "target": "small", "instances": 3}, {"small": {"instances": 3}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("control", "changes"), BALANCER_CHANGES)
+def test_a_balancer_splits_by_its_live_algorithm_and_targets(control: dict, changes: dict):
+    """A new algorithm or target count moves the split at once, as if built with it."""
+    after, built = live_then_built(balanced(), control, changes)
+    assert after == built
+    assert after != numbers(Engine(balanced()).step())  # the change moved something
+
+
+TARGET_CHANGES = [
+    ("weighted",
+     {"action": "set_param", "target": "lb", "param": "weights", "value": {"small": 5}},
+     {"lb": {"weights": {"small": 5}}}),
+    ("least_connections",
+     {"action": "scale", "target": "small", "size": "xlarge"}, {"small": {"size": "xlarge"}}),
+    ("least_connections",
+     {"action": "set_param", "target": "big", "param": "service_ms", "value": 80.0},
+     {"big": {"service_ms": 80.0}}),
+    ("least_connections",
+     {"action": "set_param", "target": "small", "param": "concurrency", "value": 32},
+     {"small": {"concurrency": 32}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("algorithm", "control", "changes"), TARGET_CHANGES)
+def test_a_balancer_weighs_its_targets_by_their_live_parameters(
+    algorithm: str, control: dict, changes: dict
+):
+    """Weights and the targets' capacities count as they are now, not as they were."""
+    doc = balanced(algorithm)
+    after, built = live_then_built(doc, control, changes)
+    assert after == built
+    assert after != numbers(Engine(doc).step())
+
+
+def test_a_balancer_stops_and_resumes_sending_to_a_target_that_fails_and_recovers():
+    """A whole target's death is seen after the health check; its recovery at once."""
+    doc = balanced()
+    doc["components"][1]["params"]["health_check_s"] = 2
+    engine = Engine(doc)
+    engine.run(until=3)
+    engine.apply({"action": "fail", "target": "small"})
+    lost = [engine.step().nodes["small"].dropped for _ in range(4)]
+    assert lost == [pytest.approx(100.0), pytest.approx(100.0), 0.0, 0.0]
+    engine.apply({"action": "recover", "target": "small"})
+    assert numbers(engine.step()) == numbers(Engine(doc).step())
