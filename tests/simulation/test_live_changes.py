@@ -32,6 +32,27 @@ def balanced(algorithm: str = "round_robin") -> dict:
     }  # fmt: skip
 
 
+def queue_two_tiers() -> dict:
+    """A web tier publishing jobs to a queue that feeds two worker tiers."""
+    return {
+        "format": 1, "name": "queue",
+        "components": [
+            {"id": "users", "kind": "client",
+             "params": {"rps": 30, "mix": {"read": 0, "write": 0, "static": 0, "job": 1}}},
+            {"id": "web", "kind": "web_server", "params": {}},
+            {"id": "queue", "kind": "message_queue", "params": {}},
+            {"id": "fast", "kind": "worker",
+             "params": {"instances": 2, "provision_s": 0, "resize_s": 0}},
+            {"id": "slow", "kind": "worker",
+             "params": {"instances": 4, "service_ms": 400, "provision_s": 0, "resize_s": 0}},
+            {"id": "db", "kind": "database", "params": {}},
+        ],
+        "links": [{"from": "users", "to": "web"}, {"from": "web", "to": "queue"},
+                  {"from": "queue", "to": "fast"}, {"from": "queue", "to": "slow"},
+                  {"from": "fast", "to": "db"}, {"from": "slow", "to": "db"}],
+    }  # fmt: skip
+
+
 def with_params(doc: dict, changes: dict[str, dict]) -> dict:
     """``doc`` with some components' parameters replaced."""
     doc = copy.deepcopy(doc)
@@ -116,3 +137,36 @@ def test_a_balancer_stops_and_resumes_sending_to_a_target_that_fails_and_recover
     assert lost == [pytest.approx(100.0), pytest.approx(100.0), 0.0, 0.0]
     engine.apply({"action": "recover", "target": "small"})
     assert numbers(engine.step()) == numbers(Engine(doc).step())
+
+
+QUEUE_CHANGES = [
+    ({"action": "scale", "target": "fast", "instances": 5}, {"fast": {"instances": 5}}),
+    ({"action": "scale", "target": "slow", "size": "large"}, {"slow": {"size": "large"}}),
+    ({"action": "set_param", "target": "slow", "param": "service_ms", "value": 100.0},
+     {"slow": {"service_ms": 100.0}}),
+    ({"action": "set_param", "target": "fast", "param": "concurrency", "value": 1},
+     {"fast": {"concurrency": 1}}),
+    ({"action": "fail", "target": "fast", "count": 1}, {"fast": {"instances": 1}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("control", "changes"), QUEUE_CHANGES)
+def test_a_queue_feeds_its_worker_tiers_by_their_live_capacity(control: dict, changes: dict):
+    """The jobs pulled go to each worker tier in proportion to what it can take now."""
+    after, built = live_then_built(queue_two_tiers(), control, changes)
+    for node in ("queue", "fast", "slow"):
+        assert after["nodes"][node] == built["nodes"][node]
+    assert after["links"] == built["links"]
+    assert after != numbers(Engine(queue_two_tiers()).step())
+
+
+def test_a_queue_stops_feeding_a_dead_worker_tier_and_feeds_it_again_on_recovery():
+    """A dead tier takes nothing; the other takes all; after recovery both take again."""
+    engine = Engine(queue_two_tiers())
+    before = numbers(engine.run(until=3))
+    engine.apply({"action": "fail", "target": "fast"})
+    dead = engine.step()
+    assert dead.nodes["fast"].offered == 0.0
+    assert dead.nodes["slow"].offered == pytest.approx(30.0)
+    engine.apply({"action": "recover", "target": "fast"})
+    assert numbers(engine.step()) == before
