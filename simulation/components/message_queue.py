@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..frame import NodeFrame
 from ..metrics import gamma_p95_ms
-from ..queueing import mmc
+from ..queueing import _mmc
 from .base import BACKGROUND, BACKGROUND_K, EPS, NCLASS, Kind, keep, memo, pick
 from .params import SIZE_TIERS, Param, serving_params
 
@@ -63,7 +63,9 @@ class MessageQueue(Kind):
         if n > 0 and lam_total > 0.0:
             cap = n * c * mu
             accepted = min(lam_total, cap * (1.0 - 1e-6))
-            st = mmc(accepted / n, mu, c, ca2)
+            # Valid by construction (below capacity, c >= 1): the memoised solver is
+            # called without the public function's argument checks, as the engine does.
+            st = _mmc(accepted / n, mu, c, ca2)
             w, v, util = st.mean_response, st.response_var, st.rho
             p95 = gamma_p95_ms(w, v)
         refused = lam_total - accepted
