@@ -32,6 +32,7 @@ class Model:
     member_cross_s: list[dict[int, float]]  # link into a cluster -> {member: its crossing, s}
     routes: list[list[list[tuple[int, int]]]]  # routes[i][class] = [(target, link)]
     targets: list[list[tuple[int, int]]]  # every request target of a node, with its link
+    senders: list[list[int]]  # nodes linking to each node, in link order
     cluster_of: list[int]  # database cluster number, or -1
     clusters: list[list[int]]  # members of each cluster, the configured primary first
     session_store_of: list[int]  # web_server -> its session store, or -1
@@ -66,12 +67,14 @@ def compile_design(doc: dict) -> Model:
     link_base: list[float] = []
     link_cross: list[float] = []
     out_links: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    senders: list[list[int]] = [[] for _ in range(n)]
     for li, link in enumerate(doc["links"]):
         a, b = index[link["from"]], index[link["to"]]
         links.append((a, b))
         link_base.append(link["params"]["latency_ms"] / 1000.0)
         link_cross.append(_cross_dc_s(comps, dc_of, a, b))
         out_links[a].append((b, li))
+        senders[b].append(a)
 
     clusters, cluster_of = _clusters(kinds, comps, out_links, n)
     # A cluster routes inside itself: the crossing depends on the member reached.
@@ -135,6 +138,7 @@ def compile_design(doc: dict) -> Model:
         member_cross_s=member_cross,
         routes=routes,
         targets=request_targets,
+        senders=senders,
         cluster_of=cluster_of,
         clusters=clusters,
         session_store_of=session_store_of,

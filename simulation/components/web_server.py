@@ -79,7 +79,7 @@ class WebServer(Kind):
             return
         # Several balancers feed the tier: count the one that moves the most users.
         hashing = min(
-            (engine.params[f]["hashing"] for f, t in m.links if t == i),
+            (engine.params[f]["hashing"] for f in m.senders[i]),
             key=lambda h: sessions_kept(a, b, h),
         )
         kept = sessions_kept(a, b, hashing)
@@ -139,7 +139,7 @@ def rehashed_kept(engine: Engine, i: int) -> float:
 def sticky(engine: Engine, i: int) -> bool:
     """Every balancer feeding tier ``i`` keeps each user on one instance (ip_hash)."""
     m = engine.model
-    feeders = [a for a, b in m.links if b == i]
+    feeders = m.senders[i]
     return bool(feeders) and all(
         m.kinds[a] == "load_balancer" and engine.params[a]["algorithm"] == "ip_hash"
         for a in feeders
@@ -149,8 +149,8 @@ def sticky(engine: Engine, i: int) -> bool:
 def detect_delay(engine: Engine, i: int) -> float:
     """The slowest health check among the balancers feeding tier ``i`` (s)."""
     m = engine.model
-    delays = [engine.params[a]["health_check_s"] for a, b in m.links
-              if b == i and m.kinds[a] == "load_balancer"]  # fmt: skip
+    delays = [engine.params[a]["health_check_s"] for a in m.senders[i]
+              if m.kinds[a] == "load_balancer"]  # fmt: skip
     return max(delays) if delays else 0.0
 
 

@@ -170,3 +170,31 @@ def test_a_queue_stops_feeding_a_dead_worker_tier_and_feeds_it_again_on_recovery
     assert dead.nodes["slow"].offered == pytest.approx(30.0)
     engine.apply({"action": "recover", "target": "fast"})
     assert numbers(engine.step()) == before
+
+
+def two_stateful_tiers() -> dict:
+    """Users -> two balancers, each in front of its own stateful web tier."""
+    return {
+        "format": 1, "name": "two tiers",
+        "components": [
+            {"id": "users", "kind": "client", "params": {"rps": 400}},
+            {"id": "lb-a", "kind": "load_balancer", "params": {"algorithm": "ip_hash"}},
+            {"id": "lb-b", "kind": "load_balancer", "params": {"algorithm": "round_robin"}},
+            {"id": "web-a", "kind": "web_server", "params": {"instances": 4, "stateful": True}},
+            {"id": "web-b", "kind": "web_server", "params": {"instances": 4, "stateful": True}},
+        ],
+        "links": [{"from": "users", "to": "lb-a"}, {"from": "users", "to": "lb-b"},
+                  {"from": "lb-a", "to": "web-a"}, {"from": "lb-b", "to": "web-b"}],
+    }  # fmt: skip
+
+
+def test_sticky_routing_is_judged_by_the_live_balancers_feeding_the_tier():
+    """Only a tier's own balancers count; switching one to ip_hash keeps sessions at once."""
+    doc = two_stateful_tiers()
+    first = Engine(doc).step()
+    assert first.nodes["web-a"].dropped == 0.0
+    assert first.nodes["web-b"].dropped == pytest.approx(200.0 * 3 / 4)
+    control = {"action": "set_param", "target": "lb-b", "param": "algorithm", "value": "ip_hash"}
+    after, built = live_then_built(doc, control, {"lb-b": {"algorithm": "ip_hash"}})
+    assert after == built
+    assert after["nodes"]["web-b"][2] == 0.0  # nothing dropped
