@@ -11,12 +11,16 @@ class Controls:
     """Engine mixin: fail, recover, scale, rates, parameters, flushes and link latency.
 
     Every change records an event (``_event``), which also marks the engine's
-    cached routing as stale.
+    cached routing as stale and counts in ``changes``.
     """
+
+    # Changes recorded so far: what a kind derives from the live parameters and state
+    # (``memo``) holds while this count stays the same.
+    changes = 0
 
     def _event(self, i: int | None, kind: str, text: str) -> None:
         self._dirty = True
-        self._cost = None
+        self.changes += 1
         cid = self.model.ids[i] if i is not None else None
         t = round(self.now, 6)
         self._pending_events.append({"t": t, "component": cid, "kind": kind, "text": text})

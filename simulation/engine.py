@@ -89,7 +89,7 @@ class Engine(Controls, Clusters):
         self._roles_in_order = [(i, self.model.role[i]) for i in self.model.order]
         self._groups = sorted(set(range(self.model.size)) - set(self.model.order))
         self._sized = [i for i, p in enumerate(self.model.params) if "size" in p]
-        self._cost: float | None = None  # cost per hour, until an event changes it
+        self._cost = (-1, 0.0)  # (changes, cost per hour) until an event changes it
         self._link_ids = [(self.model.ids[a], self.model.ids[b]) for a, b in self.model.links]
         kind_of = self.model.kind_of
         self._skipped_when_down = [kind.skipped_when_down for kind in kind_of]
@@ -868,13 +868,14 @@ class Engine(Controls, Clusters):
     def _cost_per_hour(self) -> float:
         """Every serving instance at its size tier's price; kept until the next event
         (only events change instances, starting ones or sizes)."""
-        if self._cost is None:
+        changes, cost = self._cost
+        if changes != self.changes:
             cost = 0.0
             for i in self._sized:
                 price = SIZE_TIERS[self.params[i]["size"]][1]
                 cost += (self.inst[i] + len(self.starting[i])) * price
-            self._cost = cost
-        return self._cost
+            self._cost = (self.changes, cost)
+        return cost
 
     def _run_checks(self, frame: Frame, t0: float) -> None:
         for check in self.checks:

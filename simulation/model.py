@@ -32,6 +32,7 @@ class Model:
     member_cross_s: list[dict[int, float]]  # link into a cluster -> {member: its crossing, s}
     routes: list[list[list[tuple[int, int]]]]  # routes[i][class] = [(target, link)]
     targets: list[list[tuple[int, int]]]  # every request target of a node, with its link
+    senders: list[list[int]]  # nodes linking to each node, in link order
     cluster_of: list[int]  # database cluster number, or -1
     clusters: list[list[int]]  # members of each cluster, the configured primary first
     session_store_of: list[int]  # web_server -> its session store, or -1
@@ -40,6 +41,9 @@ class Model:
     queues_of: list[list[int]]  # worker -> queues feeding it
     upstream_balanced: list[bool]  # node fed only through load balancers
     members: dict[int, list[int]] = field(default_factory=dict)  # datacenter -> members
+    # Per node: what its kind derived from the live parameters and state, kept while
+    # nothing changes (``components.base.memo``); None until first needed.
+    memo: list = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -63,12 +67,14 @@ def compile_design(doc: dict) -> Model:
     link_base: list[float] = []
     link_cross: list[float] = []
     out_links: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    senders: list[list[int]] = [[] for _ in range(n)]
     for li, link in enumerate(doc["links"]):
         a, b = index[link["from"]], index[link["to"]]
         links.append((a, b))
         link_base.append(link["params"]["latency_ms"] / 1000.0)
         link_cross.append(_cross_dc_s(comps, dc_of, a, b))
         out_links[a].append((b, li))
+        senders[b].append(a)
 
     clusters, cluster_of = _clusters(kinds, comps, out_links, n)
     # A cluster routes inside itself: the crossing depends on the member reached.
@@ -132,6 +138,7 @@ def compile_design(doc: dict) -> Model:
         member_cross_s=member_cross,
         routes=routes,
         targets=request_targets,
+        senders=senders,
         cluster_of=cluster_of,
         clusters=clusters,
         session_store_of=session_store_of,
@@ -140,6 +147,7 @@ def compile_design(doc: dict) -> Model:
         queues_of=queues_of,
         upstream_balanced=upstream_balanced,
         members=members,
+        memo=[None] * n,
     )
 
 

@@ -46,6 +46,8 @@ class Kind:
 
     Hooks run on one shared instance per kind (``Model.kind_of``), so they keep no
     state of their own: per-node state lives in the engine's lists, indexed by node.
+    What a hook derives from the live parameters and instances alone (a balancer's
+    split) may be kept per node until the next change: ``memo`` and ``keep``.
     The engine calls ``refuse``, ``serve``, ``answered``, ``seen_dead`` and
     ``service_time_ms`` only for
     kinds that define their own (it has the defaults' answers without a call), so
@@ -236,6 +238,24 @@ class Kind:
 def overrides(kind: Kind, hook: str) -> bool:
     """True when ``kind`` defines its own ``hook`` instead of the base class's default."""
     return getattr(type(kind), hook) is not getattr(Kind, hook)
+
+
+def memo(engine: Engine, i: int) -> Any:
+    """What node ``i``'s kind derived (``keep``) since the engine's last change, or None.
+
+    A value derived from the live parameters and instances holds until a control, a
+    fault or any other event changes something (``engine.changes`` counts them).
+    """
+    held = engine.model.memo[i]
+    if held is not None and held[0] == engine.changes:
+        return held[1]
+    return None
+
+
+def keep(engine: Engine, i: int, value: Any) -> Any:
+    """Keep ``value`` as what node ``i``'s kind derived, until the next change; return it."""
+    engine.model.memo[i] = (engine.changes, value)
+    return value
 
 
 def pick(targets: dict[str, list[str]], *kinds: str) -> list[str]:

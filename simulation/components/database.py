@@ -71,19 +71,21 @@ class Database(Kind):
         ci = engine.model.cluster_of[i]
         is_primary = engine.primary[ci] == i
         if is_primary:
-            base = i * NCLASS
-            engine.cluster_writes[ci] = sum(
-                engine.in_r[base + k] for k in (WRITE, JOB, BACKGROUND_K)
-            )
+            at = i * NCLASS
+            in_r = engine.in_r
+            engine.cluster_writes[ci] = in_r[at + WRITE] + in_r[at + JOB] + in_r[at + BACKGROUND_K]
         if is_primary or p["role"] == "primary":  # or a failed primary, not yet rejoined
             return {"role": "primary", "lost_writes": engine.lost_writes[i]}
         writes = engine.cluster_writes[ci]
         apply = p["apply_rps"]
-        engine.repl_backlog[i] = max(0.0, engine.repl_backlog[i] + (writes - apply) * engine.dt)
-        if engine.repl_backlog[i] > 0.0:
+        backlog = engine.repl_backlog[i] + (writes - apply) * engine.dt
+        if backlog > 0.0:
             engine._unsettled = True
-        load = min(writes / apply, 0.95)
-        engine.lag_s[i] = p["replication_lag_ms"] / 1000.0 / (1.0 - load) + (
-            engine.repl_backlog[i] / apply
-        )
-        return {"role": "replica", "lag_ms": engine.lag_s[i] * 1000.0}
+        else:
+            backlog = 0.0
+        engine.repl_backlog[i] = backlog
+        load = writes / apply
+        if load > 0.95:
+            load = 0.95
+        lag = engine.lag_s[i] = p["replication_lag_ms"] / 1000.0 / (1.0 - load) + backlog / apply
+        return {"role": "replica", "lag_ms": lag * 1000.0}

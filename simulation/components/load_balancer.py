@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .base import EPS, Kind
+from .base import EPS, NCLASS, Kind, keep, memo
 from .params import SIZE_TIERS, Param, serving_params
 
 if TYPE_CHECKING:
@@ -130,13 +130,47 @@ class LoadBalancer(Kind):
 def balance(
     engine: Engine, i: int, p: dict, k: int, rate: float, m1: float, m2: float, ca2: float
 ) -> float:
-    """Split among targets by the algorithm; return the rate with no healthy target.
+    """Split among targets by the algorithm; return the rate with no healthy target."""
+    even, sends = split_plan(engine, i, p, k)
+    if not sends:
+        return rate
+    send = engine._send
+    for j, li, share, per_instance, dead in sends:
+        ca2_j = per_instance * ca2 if even else per_instance * ca2 + 1.0 - per_instance
+        send(j, li, k, rate * share, m1, m2, ca2_j, dead)
+    return 0.0
 
-    Each target's weight counts the instances the balancer believes up (a dead one
-    stays in rotation until its health check fails it).
+
+def split_plan(
+    engine: Engine, i: int, p: dict, k: int
+) -> tuple[bool, list[tuple[int, int, float, float, float]]]:
+    """How balancer ``i`` splits class ``k``: whether it deals in turn, and per target
+    with a share ``(node, link, share, share per believed instance, share lost dead)``.
+
+    The split follows only the parameters and the targets' instances, so it is kept
+    (``Model.memo``) until the next change (``engine.changes``); while a target has
+    dead instances it also moves with time, and is kept for the tick only.
+    """
+    held = memo(engine, i)
+    if held is None or (held[0] is not None and held[0] != engine.now):
+        held = keep(engine, i, [None, [None] * NCLASS])  # [tick it is limited to, plans]
+    plans = held[1]
+    plan = plans[k]
+    if plan is None:
+        targets = engine.model.routes[i][k]
+        plan = plans[k] = derive_split(engine, i, p, targets)
+        if any(engine.dead_times[j] or engine._unavailable(j) for j, _ in targets):
+            held[0] = engine.now
+    return plan
+
+
+def derive_split(
+    engine: Engine, i: int, p: dict, targets: list[tuple[int, int]]
+) -> tuple[bool, list[tuple[int, int, float, float, float]]]:
+    """``split_plan`` worked out: each target's weight counts the instances the
+    balancer believes up (a dead one stays in rotation until its health check fails it).
     """
     m = engine.model
-    targets = m.routes[i][k]
     algorithm = p["algorithm"]
     detect = p["health_check_s"]
     weights = []
@@ -153,18 +187,16 @@ def balance(
             weight = believed
         weights.append(weight)
         shares.append((believed, dead))
+    even = algorithm in ("round_robin", "weighted")
     total = sum(weights)
     if total <= 0.0:
-        return rate
-    even = algorithm in ("round_robin", "weighted")
+        return even, []
+    sends = []
     for (j, li), weight, (believed, dead) in zip(targets, weights, shares, strict=True):
-        if weight <= 0.0:
-            continue
-        share = weight / total
-        per_instance = share / believed
-        ca2_j = per_instance * ca2 if even else per_instance * ca2 + 1.0 - per_instance
-        engine._send(j, li, k, rate * share, m1, m2, ca2_j, dead)
-    return 0.0
+        if weight > 0.0:
+            share = weight / total
+            sends.append((j, li, share, share / believed, dead))
+    return even, sends
 
 
 def sessions_kept(before: int, after: int, hashing: str) -> float:

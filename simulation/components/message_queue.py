@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from ..frame import NodeFrame
 from ..metrics import gamma_p95_ms
-from ..queueing import mmc
-from .base import BACKGROUND, BACKGROUND_K, EPS, NCLASS, Kind, pick
+from ..queueing import _mmc
+from .base import BACKGROUND, BACKGROUND_K, EPS, NCLASS, Kind, keep, memo, pick
 from .params import SIZE_TIERS, Param, serving_params
 
 if TYPE_CHECKING:
@@ -54,7 +54,6 @@ class MessageQueue(Kind):
         ca2: float,
     ) -> NodeFrame | None:
         """Publishes are acknowledged and stored; the workers pull what they can."""
-        m = engine.model
         dt = engine.dt
         lam_total = sum(lam)
         dead_total = sum(dropped)
@@ -64,7 +63,9 @@ class MessageQueue(Kind):
         if n > 0 and lam_total > 0.0:
             cap = n * c * mu
             accepted = min(lam_total, cap * (1.0 - 1e-6))
-            st = mmc(accepted / n, mu, c, ca2)
+            # Valid by construction (below capacity, c >= 1): the memoised solver is
+            # called without the public function's argument checks, as the engine does.
+            st = _mmc(accepted / n, mu, c, ca2)
             w, v, util = st.mean_response, st.response_var, st.rho
             p95 = gamma_p95_ms(w, v)
         refused = lam_total - accepted
@@ -82,7 +83,7 @@ class MessageQueue(Kind):
                     (lam[k] * frac_ok, mean_in + w, e2_in + 2.0 * mean_in * w + v + w * w)
                 )
         stored += accepted * dt
-        caps, capacity = worker_capacities(engine, i)
+        feeds, capacity = worker_feeds(engine, i)
         pulled = min(stored, capacity * dt) if engine.alive[i] > 0 else 0.0
         stored -= pulled
         engine.messages[i] = stored
@@ -94,9 +95,7 @@ class MessageQueue(Kind):
             engine.age[i] += dt
         else:
             engine.age[i] = 0.0
-        for (wk, li), cw in zip(
-            [(b, li) for b, li in m.targets[i] if m.kinds[b] == "worker"], caps, strict=True
-        ):
+        for wk, li, cw in feeds:
             if cw > 0.0:
                 engine._send(wk, li, BACKGROUND_K, pulled / dt * cw / capacity, 0.0, 0.0, 1.0, 0.0)
         engine._count_drops(dropped)
@@ -130,6 +129,19 @@ class MessageQueue(Kind):
             stored_before,
             v,
         )
+
+
+def worker_feeds(engine: Engine, i: int) -> tuple[list[tuple[int, int, float]], float]:
+    """Each worker tier queue ``i`` feeds, as ``(worker, link, jobs per second it can take)``,
+    and their sum; kept until the next change (``memo``)."""
+    held = memo(engine, i)
+    if held is None:
+        m = engine.model
+        links = [(b, li) for b, li in m.targets[i] if m.kinds[b] == "worker"]
+        caps, capacity = worker_capacities(engine, i)
+        feeds = [(wk, li, cw) for (wk, li), cw in zip(links, caps, strict=True)]
+        held = keep(engine, i, (feeds, capacity))
+    return held
 
 
 def worker_capacities(engine: Engine, i: int) -> tuple[list[float], float]:

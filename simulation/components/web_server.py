@@ -79,7 +79,7 @@ class WebServer(Kind):
             return
         # Several balancers feed the tier: count the one that moves the most users.
         hashing = min(
-            (engine.params[f]["hashing"] for f, t in m.links if t == i),
+            (engine.params[f]["hashing"] for f in m.senders[i]),
             key=lambda h: sessions_kept(a, b, h),
         )
         kept = sessions_kept(a, b, hashing)
@@ -106,9 +106,7 @@ def refused_share(engine: Engine, i: int, p: dict, n: int) -> tuple[float, str |
         return 0.0, None
     if not sticky(engine, i) and n > 1:
         return (n - 1) / n, "sessions lost: no sticky routing"
-    detect = detect_delay(engine, i)
-    now = engine.now
-    fresh = sum(1 for t in engine.dead_times[i] if now - engine.dt < t + detect <= now + EPS)
+    fresh = fresh_deaths(engine, i) if engine.dead_times[i] else 0
     if fresh:
         # Sessions are spread evenly over the instances that held them.
         sessions = sum(engine.params[c]["sessions"] for c in engine._sources)
@@ -127,6 +125,13 @@ def refused_share(engine: Engine, i: int, p: dict, n: int) -> tuple[float, str |
     return (share, "sessions lost") if share > 0.0 else (0.0, None)
 
 
+def fresh_deaths(engine: Engine, i: int) -> int:
+    """Instances of tier ``i`` whose death its balancers detect in this tick."""
+    detect = detect_delay(engine, i)
+    now = engine.now
+    return sum(1 for t in engine.dead_times[i] if now - engine.dt < t + detect <= now + EPS)
+
+
 def rehashed_kept(engine: Engine, i: int) -> float:
     """Share of users still on their session's instance after a resize at this tick."""
     at, kept = engine.rehashed.get(i, (-1.0, 1.0))
@@ -139,18 +144,18 @@ def rehashed_kept(engine: Engine, i: int) -> float:
 def sticky(engine: Engine, i: int) -> bool:
     """Every balancer feeding tier ``i`` keeps each user on one instance (ip_hash)."""
     m = engine.model
-    feeders = [a for a, b in m.links if b == i]
-    return bool(feeders) and all(
-        m.kinds[a] == "load_balancer" and engine.params[a]["algorithm"] == "ip_hash"
-        for a in feeders
-    )
+    feeders = m.senders[i]
+    for a in feeders:
+        if m.kinds[a] != "load_balancer" or engine.params[a]["algorithm"] != "ip_hash":
+            return False
+    return bool(feeders)
 
 
 def detect_delay(engine: Engine, i: int) -> float:
     """The slowest health check among the balancers feeding tier ``i`` (s)."""
     m = engine.model
-    delays = [engine.params[a]["health_check_s"] for a, b in m.links
-              if b == i and m.kinds[a] == "load_balancer"]  # fmt: skip
+    delays = [engine.params[a]["health_check_s"] for a in m.senders[i]
+              if m.kinds[a] == "load_balancer"]  # fmt: skip
     return max(delays) if delays else 0.0
 
 
