@@ -140,14 +140,28 @@ def mixture_percentiles(
     if not parts:
         return [0.0] * len(ps)
     first = parts[0]
-    if len(parts) == 1 or all(part[1] == first[1] and part[2] == first[2] for part in parts):
+    if len(parts) == 1 or _same_gamma(parts):
         return list(_gamma_quantiles(ps, first[1], first[2]))
-    total = sum(w for w, _, _ in parts)
     if memo:
-        # One string per mixture is a cheaper key than a tuple of rounded floats.
-        key = " ".join([f"{w / total:.6g} {m:.6g} {v:.6g}" for w, m, v in parts])
-        return list(_memo_quantiles(ps, key))
+        return list(_memo_quantiles(ps, _memo_key(parts)))
+    total = sum(w for w, _, _ in parts)
     return list(_mixture_quantiles(ps, tuple([(w / total, m, v) for w, m, v in parts])))
+
+
+def _memo_key(parts: tuple[Part, ...] | list[Part]) -> str:
+    """The parts, weights normalised, to six significant digits: one string per mixture
+    is a cheaper key than a tuple of rounded floats."""
+    total = sum([w for w, _, _ in parts])
+    # printf-style formatting is the quickest of Python's three here.
+    return " ".join(["%.6g %.6g %.6g" % (w / total, m, v) for w, m, v in parts])  # noqa: UP031
+
+
+def _same_gamma(parts: tuple[Part, ...] | list[Part]) -> bool:
+    _, mean, var = parts[0]
+    for _, m, v in parts:
+        if m != mean or v != var:
+            return False
+    return True
 
 
 @lru_cache(maxsize=8192)
@@ -253,8 +267,23 @@ def pool(parts: list[Part]) -> list[Part]:
     if len(parts) <= POOL_ABOVE:
         return parts
     bins: dict[tuple[int, int], list[float]] = {}
+    get = bins.get
+    log = math.log
     for rate, mean, var in parts:
-        _add_part(bins, _bin(mean, var), rate, mean, var)
+        # _bin and _add_part, inlined: this runs for every exit stream of a large design.
+        if mean <= 0.0:
+            key = (_NO_BIN, 0)
+        elif var <= 0.0:
+            key = (round(log(mean) * _MEAN_BINS), _NO_BIN)
+        else:
+            key = (round(log(mean) * _MEAN_BINS), round(log(var / (mean * mean)) * _CV2_BINS))
+        acc = get(key)
+        if acc is None:
+            bins[key] = [rate, rate * mean, rate * (var + mean * mean)]
+        else:
+            acc[0] += rate
+            acc[1] += rate * mean
+            acc[2] += rate * (var + mean * mean)
     return _parts_of(bins)
 
 
@@ -314,20 +343,55 @@ def mixture_moments(parts: list[tuple[float, float, float]]) -> tuple[float, flo
     return weight, mean, max(second - mean * mean, 0.0)
 
 
-def _merge(exits: tuple[tuple[float, float, float], ...]) -> list[Part]:
-    """Exit streams ``(rate, m1, m2)`` as ``(rate, mean, variance)``, equal moments merged."""
+def _merged_rates(exits: tuple[tuple[float, float, float], ...]) -> dict:
+    """``{(m1, m2): total rate}`` of the exit streams with traffic, in order of first sight."""
     merged: dict[tuple[float, float], float] = {}
+    get = merged.get
     for rate, m1, m2 in exits:
         if rate > 0.0:
-            merged[(m1, m2)] = merged.get((m1, m2), 0.0) + rate
-    return [(rate, m1, max(m2 - m1 * m1, 0.0)) for (m1, m2), rate in merged.items()]
+            key = (m1, m2)
+            merged[key] = get(key, 0.0) + rate
+    return merged
+
+
+def _variance_parts(merged: dict) -> list[Part]:
+    # ``0.0 if v < 0.0 else v`` is ``max(v, 0.0)`` without the call.
+    return [
+        (rate, m1, 0.0 if (var := m2 - m1 * m1) < 0.0 else var) for (m1, m2), rate in merged.items()
+    ]
+
+
+def _class_law(streams: tuple[tuple[float, float, float], ...]) -> tuple | None:
+    """A class's ``(rate, mean, parts)``: completed req/s, mean latency (s) and its
+    exit streams, equal moments merged, as pooled ``(rate, mean, variance)`` parts;
+    None when nothing completes."""
+    if len(streams) == 1:
+        rate, m1, m2 = streams[0]
+        if not rate > 0.0:
+            return None
+        var = m2 - m1 * m1
+        return rate, rate * m1 / rate, [(rate, m1, 0.0 if var < 0.0 else var)]
+    merged = _merged_rates(streams)
+    if not merged:
+        return None
+    rate = sum(merged.values())
+    parts = _variance_parts(merged)
+    return rate, sum([r * m1 for r, m1, _ in parts]) / rate, pool(parts)
 
 
 _PS = tuple(p for p, _ in PERCENTILES)
 
 
 def _percentiles(parts: list[Part]) -> dict[str, float]:
-    p50, p95, p99 = mixture_percentiles(_PS, parts, memo=True)
+    """p50/p95/p99 (ms) as ``mixture_percentiles(_PS, parts, memo=True)`` gives them, for
+    parts that all carry traffic (merged or pooled exits)."""
+    if not parts:
+        return {"p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0}
+    if len(parts) == 1 or _same_gamma(parts):
+        _, mean, var = parts[0]
+        p50, p95, p99 = _gamma_quantiles(_PS, mean, var)
+    else:
+        p50, p95, p99 = _memo_quantiles(_PS, _memo_key(parts))
     return {"p50_ms": p50 * 1000.0, "p95_ms": p95 * 1000.0, "p99_ms": p99 * 1000.0}
 
 
@@ -340,14 +404,12 @@ def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) ->
     completed = weighted_mean = 0.0
     everything: list[Part] = []
     for k, streams in enumerate(exits):
-        parts = _merge(streams)
-        rate = sum(r for r, _, _ in parts)
-        if rate <= 0.0:
+        law = _class_law(streams)
+        if law is None:
             continue
-        mean = sum(r * m1 for r, m1, _ in parts) / rate
+        rate, mean, pooled = law
         completed += rate
         weighted_mean += rate * mean
-        pooled = pool(parts)
         everything.extend(pooled)
         classes[CLASS_NAMES[k]] = {"rps": rate, "mean_ms": mean * 1000.0, **_percentiles(pooled)}
     overall = pool(_merge_parts(everything))
@@ -357,6 +419,8 @@ def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) ->
 def _merge_parts(parts: list[Part]) -> list[Part]:
     """Parts with equal mean and variance merged into one."""
     merged: dict[tuple[float, float], float] = {}
+    get = merged.get
     for rate, mean, var in parts:
-        merged[(mean, var)] = merged.get((mean, var), 0.0) + rate
+        key = (mean, var)
+        merged[key] = get(key, 0.0) + rate
     return [(rate, mean, var) for (mean, var), rate in merged.items()]

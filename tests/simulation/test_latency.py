@@ -73,6 +73,31 @@ def test_exit_latencies_add_up_classes_and_return_the_overall_parts():
     assert overall["p50_ms"] / 1000 == pytest.approx(mixture_percentiles((0.5,), parts)[0])
 
 
+def test_exit_latencies_without_traffic_are_zero():
+    """No class completes anything (streams of zero rate count as none)."""
+    for exits in (((), (), (), ()), (((0.0, 0.02, 0.0008),), (), ((0.0, 0.1, 0.02),) * 2, ())):
+        completed, weighted_mean, classes, overall, parts = exit_latencies(exits)
+        assert (completed, weighted_mean, classes, parts) == (0.0, 0.0, {}, [])
+        assert overall == {"p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0}
+
+
+def test_exit_latencies_merge_equal_streams_and_pool_many():
+    """Streams with equal moments count once with their rates added; past POOL_ABOVE
+    distinct streams the class's parts are pooled, its rate and mean kept."""
+    same = ((30.0, 0.02, 0.0008), (10.0, 0.05, 0.005), (20.0, 0.02, 0.0008))
+    _, _, classes, _, parts = exit_latencies((same, (), (), ()))
+    assert sorted(parts) == [(10.0, 0.05, pytest.approx(0.0025)), (50.0, 0.02, 0.0004)]
+    assert classes["read"]["mean_ms"] == pytest.approx((50 * 0.02 + 10 * 0.05) / 60 * 1000)
+    many = tuple((1.0 + i, 0.02 * (1 + i / 1000), 0.0008) for i in range(3 * POOL_ABOVE))
+    completed, weighted_mean, classes, _, parts = exit_latencies(((), many, (), ()))
+    assert len(parts) < POOL_ABOVE
+    assert completed == pytest.approx(sum(r for r, _, _ in many))
+    assert weighted_mean == pytest.approx(sum(r * m1 for r, m1, _ in many))
+    exact = mixture_percentiles(PS, [(r, m1, m2 - m1 * m1) for r, m1, m2 in many])
+    pooled = [classes["write"][name] / 1000 for name in ("p50_ms", "p95_ms", "p99_ms")]
+    assert pooled == pytest.approx(exact, rel=1e-3)
+
+
 def _bisect(cdf, p: float, hi: float = 10.0) -> float:
     lo = 0.0
     for _ in range(200):
