@@ -21,6 +21,7 @@ from .queueing import _gamma_pq, gamma_percentile
 WILSON_HILFERTY_SHAPE = 200.0
 _NORMAL = NormalDist()
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT2 = math.sqrt(2.0)
 
 CLASS_NAMES = ("read", "write", "static", "job")
 PERCENTILES = ((0.5, "p50_ms"), (0.95, "p95_ms"), (0.99, "p99_ms"))
@@ -87,30 +88,61 @@ def mixture_cdf_pdf(x: float, parts: tuple[Part, ...] | list[Part]) -> tuple[flo
 
 def _mixture_terms(x: float, parts: tuple[Part, ...] | list[Part]) -> tuple[float, float, float]:
     """CDF, density and the density's slope (Wilson-Hilferty parts add no slope)."""
-    cdf = pdf = slope = 0.0
+    return _terms(x, _prepare(parts))
+
+
+# Kinds of prepared parts.
+_AT_ZERO, _POINT, _NEAR_NORMAL, _GAMMA = range(4)
+
+
+def _prepare(parts: tuple[Part, ...] | list[Part]) -> list[tuple]:
+    """Each part as ``(kind, weight, ...)`` with what its CDF evaluations share: a
+    quantile search evaluates the same parts at many ``x``.
+
+    ``_NEAR_NORMAL``: ``(kind, w, rate, shape, 1 - spread, root)`` (Wilson-Hilferty);
+    ``_GAMMA``: ``(kind, w, rate, shape, shape - 1)``.
+    """
+    prepared: list[tuple] = []
     for w, mean, var in parts:
         if mean <= 0.0:
-            cdf += w
+            prepared.append((_AT_ZERO, w))
         elif var <= 0.0:
-            if x >= mean:
-                cdf += w
-        elif x > 0.0:
+            prepared.append((_POINT, w, mean))
+        else:
             rate = mean / var
             shape = mean * rate
-            y = x * rate
             if shape > WILSON_HILFERTY_SHAPE:
                 spread = 1.0 / (9.0 * shape)
-                root = math.sqrt(spread)
-                cube = (y / shape) ** (1.0 / 3.0)
-                z = (cube - (1.0 - spread)) / root
-                cdf += w * _NORMAL.cdf(z)
-                pdf += w * _INV_SQRT_2PI * math.exp(-0.5 * z * z) * cube / (3.0 * x * root)
+                prepared.append((_NEAR_NORMAL, w, rate, shape, 1.0 - spread, math.sqrt(spread)))
             else:
-                lower, _, prefix = _gamma_pq(shape, math.log(y))
+                prepared.append((_GAMMA, w, rate, shape, shape - 1.0))
+    return prepared
+
+
+def _terms(x: float, prepared: list[tuple]) -> tuple[float, float, float]:
+    """``_mixture_terms`` of prepared parts."""
+    cdf = pdf = slope = 0.0
+    for part in prepared:
+        kind = part[0]
+        if kind == _GAMMA:
+            if x > 0.0:
+                _, w, rate, shape, shape_less_one = part
+                lower, _, prefix = _gamma_pq(shape, math.log(x * rate))
                 density = w * prefix / x  # prefix = y^a e^-y / Gamma(a) = x f(x)
                 cdf += w * lower
                 pdf += density
-                slope += density * ((shape - 1.0) / x - rate)
+                slope += density * (shape_less_one / x - rate)
+        elif kind == _NEAR_NORMAL:
+            if x > 0.0:
+                _, w, rate, shape, centre, root = part
+                cube = (x * rate / shape) ** (1.0 / 3.0)
+                z = (cube - centre) / root
+                cdf += w * (0.5 * (1.0 + math.erf(z / _SQRT2)))  # NormalDist().cdf(z)
+                pdf += w * _INV_SQRT_2PI * math.exp(-0.5 * z * z) * cube / (3.0 * x * root)
+        elif kind == _AT_ZERO:
+            cdf += part[1]
+        elif x >= part[2]:
+            cdf += part[1]
     return cdf, pdf, slope
 
 
@@ -181,7 +213,8 @@ def _mixture_quantiles(ps: tuple[float, ...], parts: tuple[Part, ...]) -> tuple[
     mean = sum(w * m for w, m, _ in parts)
     second = sum(w * (v + m * m) for w, m, v in parts)
     var = max(second - mean * mean, 0.0)
-    return tuple(_solve(p, parts, _start(p, mean, var)) for p in ps)
+    prepared = _prepare(parts)
+    return tuple([_solve(p, prepared, _start(p, mean, var)) for p in ps])
 
 
 def _start(p: float, mean: float, var: float) -> float:
@@ -195,7 +228,7 @@ def _start(p: float, mean: float, var: float) -> float:
     return mean * max(cube, 0.05) ** 3
 
 
-def _solve(p: float, parts: tuple[Part, ...], x: float) -> float:
+def _solve(p: float, prepared: list[tuple], x: float) -> float:
     """Halley steps on the mixture CDF from ``x``, bisecting when a step leaves the bracket
     or would move ``x`` by more than a factor of four, or the last step did not halve
     the error.
@@ -206,7 +239,7 @@ def _solve(p: float, parts: tuple[Part, ...], x: float) -> float:
     lo, hi = 0.0, math.inf
     last = math.inf  # |excess| of the previous step
     for _ in range(200):
-        cdf, pdf, slope = _mixture_terms(x, parts)
+        cdf, pdf, slope = _terms(x, prepared)
         excess = cdf - p
         if abs(excess) <= 1e-13:
             return x
