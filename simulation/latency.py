@@ -454,8 +454,41 @@ def _class_law(streams: tuple[tuple[float, float, float], ...]) -> tuple | None:
     if not merged:
         return None
     rate = sum(merged.values())
+    if len(merged) > POOL_ABOVE:
+        weighted, parts = _pooled_streams(merged)
+        return rate, weighted / rate, parts
     parts = _variance_parts(merged)
-    return rate, sum([r * m1 for r, m1, _ in parts]) / rate, pool(parts)
+    return rate, sum([r * m1 for r, m1, _ in parts]) / rate, parts
+
+
+def _pooled_streams(merged: dict) -> tuple[float, list[Part]]:
+    """``(sum of rate x m1, pool(_variance_parts(merged)))`` in one pass over the merged
+    streams, with the same arithmetic: a large design's classes have hundreds."""
+    firsts: list[float] = []
+    append = firsts.append
+    bins: dict[tuple[int, int], list[float]] = {}
+    get = bins.get
+    log = math.log
+    for (m1, m2), rate in merged.items():
+        var = m2 - m1 * m1
+        if var < 0.0:
+            var = 0.0
+        first = rate * m1
+        append(first)
+        if m1 <= 0.0:
+            key = (_NO_BIN, 0)
+        elif var <= 0.0:
+            key = (round(log(m1) * _MEAN_BINS), _NO_BIN)
+        else:
+            key = (round(log(m1) * _MEAN_BINS), round(log(var / (m1 * m1)) * _CV2_BINS))
+        acc = get(key)
+        if acc is None:
+            bins[key] = [rate, first, rate * (var + m1 * m1)]
+        else:
+            acc[0] += rate
+            acc[1] += first
+            acc[2] += rate * (var + m1 * m1)
+    return sum(firsts), _parts_of(bins)
 
 
 _PS = tuple(p for p, _ in PERCENTILES)

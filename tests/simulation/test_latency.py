@@ -13,10 +13,13 @@ from simulation.latency import (
     POOL_ABOVE,
     RunLatency,
     _gamma_density_integral,
+    _merged_rates,
     _mixture_terms,
     _near,
+    _pooled_streams,
     _prepare,
     _terms,
+    _variance_parts,
     exit_latencies,
     mixture_cdf_pdf,
     mixture_percentiles,
@@ -102,6 +105,26 @@ def test_exit_latencies_merge_equal_streams_and_pool_many():
     exact = mixture_percentiles(PS, [(r, m1, m2 - m1 * m1) for r, m1, m2 in many])
     pooled = [classes["write"][name] / 1000 for name in ("p50_ms", "p95_ms", "p99_ms")]
     assert pooled == pytest.approx(exact, rel=1e-3)
+
+
+def test_streams_pooled_in_one_pass_equal_pooled_parts():
+    """The one-pass pooling of a class's merged streams gives pool's parts exactly, with
+    point masses, zero variances and duplicate streams among them."""
+    rng = random.Random(19)
+    for _ in range(50):
+        streams = []
+        for _ in range(rng.randint(2 * POOL_ABOVE, 80)):
+            m1 = rng.choice((0.0, 0.004, 0.03, 0.2)) * rng.uniform(0.97, 1.03)
+            m2 = m1 * m1 * rng.choice((1.0, 1.0 - 1e-12, 1.3, 2.0, 3.0))
+            streams.append((rng.uniform(0.0, 50.0), m1, m2))
+        streams += rng.sample(streams, 5)
+        merged = _merged_rates(tuple(streams))
+        if len(merged) <= POOL_ABOVE:
+            continue
+        parts = _variance_parts(merged)
+        weighted, pooled = _pooled_streams(merged)
+        assert pooled == pool(parts)
+        assert weighted == sum([r * m1 for r, m1, _ in parts])
 
 
 def _bisect(cdf, p: float, hi: float = 10.0) -> float:
