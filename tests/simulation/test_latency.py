@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 import random
 from decimal import Decimal, localcontext
 
@@ -125,6 +126,32 @@ def test_streams_pooled_in_one_pass_equal_pooled_parts():
         weighted, pooled = _pooled_streams(merged)
         assert pooled == pool(parts)
         assert weighted == sum([r * m1 for r, m1, _ in parts])
+
+
+def test_exit_percentiles_are_the_memoised_mixture_percentiles_tick_after_tick():
+    """Per-class and overall percentiles equal mixture_percentiles(memo=True) of their
+    parts, on a first tick and on a later one with equal exits (answered from memo)."""
+    rng = random.Random(23)
+    for _ in range(30):
+        exits = tuple(
+            tuple(
+                (rng.uniform(1.0, 100.0), m1, m1 * m1 * rng.uniform(1.1, 3.0))
+                for m1 in (rng.uniform(0.001, 0.5) for _ in range(rng.randint(0, 4)))
+            )
+            for _ in range(4)
+        )
+        first = exit_latencies(exits)
+        again = exit_latencies(pickle.loads(pickle.dumps(exits)))  # equal, not the same
+        assert again == first
+        _, _, classes, overall, parts = first
+        if parts:
+            expected = [x * 1000 for x in mixture_percentiles(PS, parts, memo=True)]
+            assert [overall[key] for key in ("p50_ms", "p95_ms", "p99_ms")] == expected
+        for k, name in enumerate(("read", "write", "static", "job")):
+            if name in classes:
+                merged = _variance_parts(_merged_rates(exits[k]))
+                expected = [x * 1000 for x in mixture_percentiles(PS, merged, memo=True)]
+                assert [classes[name][key] for key in ("p50_ms", "p95_ms", "p99_ms")] == expected
 
 
 def _bisect(cdf, p: float, hi: float = 10.0) -> float:
