@@ -121,13 +121,9 @@ def _prepare(parts: tuple[Part, ...] | list[Part]) -> list[tuple]:
     return prepared
 
 
-# Four-point Gauss-Legendre nodes and weights on [-1, 1].
-_GAUSS_LEGENDRE = (
-    (-0.8611363115940526, 0.3478548451374538),
-    (-0.3399810435848563, 0.6521451548625461),
-    (0.3399810435848563, 0.6521451548625461),
-    (0.8611363115940526, 0.3478548451374538),
-)
+# Four-point Gauss-Legendre nodes (plus and minus) and their weights on [-1, 1].
+_GL_INNER, _GL_OUTER = 0.3399810435848563, 0.8611363115940526
+_GL_INNER_WEIGHT, _GL_OUTER_WEIGHT = 0.6521451548625461, 0.3478548451374538
 
 
 def _near(y: float, y0: float, shape_less_one: float) -> bool:
@@ -144,13 +140,18 @@ def _near(y: float, y0: float, shape_less_one: float) -> bool:
 def _gamma_density_integral(y0: float, y: float, shape_less_one: float, log_gamma: float) -> float:
     """P(a, y) - P(a, y0) for close ``y0``, ``y`` (see ``_near``): the integral of the
     gamma density ``t^(a-1) e^-t / Gamma(a)`` by four-point Gauss-Legendre."""
+    log, exp = math.log, math.exp
     half = 0.5 * (y - y0)
     mid = y0 + half
-    total = 0.0
-    for node, weight in _GAUSS_LEGENDRE:
-        t = mid + half * node
-        total += weight * math.exp(shape_less_one * math.log(t) - t - log_gamma)
-    return half * total
+    inner, outer = half * _GL_INNER, half * _GL_OUTER
+    t1, t2, t3, t4 = mid - outer, mid - inner, mid + inner, mid + outer
+    outer_sum = exp(shape_less_one * log(t1) - t1 - log_gamma) + exp(
+        shape_less_one * log(t4) - t4 - log_gamma
+    )
+    inner_sum = exp(shape_less_one * log(t2) - t2 - log_gamma) + exp(
+        shape_less_one * log(t3) - t3 - log_gamma
+    )
+    return half * (_GL_OUTER_WEIGHT * outer_sum + _GL_INNER_WEIGHT * inner_sum)
 
 
 def _terms(x: float, prepared: list[tuple]) -> tuple[float, float, float]:
@@ -166,10 +167,12 @@ def _terms(x: float, prepared: list[tuple]) -> tuple[float, float, float]:
                 if _near(y, y0, shape_less_one):
                     # A Halley step or the check after it: integrate from the last full
                     # evaluation instead of summing the whole series again.
-                    log_y = math.log(y)
                     lower = lower0 + _gamma_density_integral(y0, y, shape_less_one, log_gamma)
-                    lower = min(1.0, max(0.0, lower))
-                    prefix = math.exp(shape * log_y - y - log_gamma)
+                    if lower > 1.0:
+                        lower = 1.0
+                    elif lower < 0.0:
+                        lower = 0.0
+                    prefix = math.exp(shape * math.log(y) - y - log_gamma)
                 else:
                     lower, _, prefix = _gamma_pq(shape, math.log(y))
                     anchor[0] = y
