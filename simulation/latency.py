@@ -21,6 +21,7 @@ from .queueing import _gamma_pq, gamma_percentile
 WILSON_HILFERTY_SHAPE = 200.0
 _NORMAL = NormalDist()
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT2 = math.sqrt(2.0)
 
 CLASS_NAMES = ("read", "write", "static", "job")
 PERCENTILES = ((0.5, "p50_ms"), (0.95, "p95_ms"), (0.99, "p99_ms"))
@@ -87,30 +88,110 @@ def mixture_cdf_pdf(x: float, parts: tuple[Part, ...] | list[Part]) -> tuple[flo
 
 def _mixture_terms(x: float, parts: tuple[Part, ...] | list[Part]) -> tuple[float, float, float]:
     """CDF, density and the density's slope (Wilson-Hilferty parts add no slope)."""
-    cdf = pdf = slope = 0.0
+    return _terms(x, _prepare(parts))
+
+
+# Kinds of prepared parts.
+_AT_ZERO, _POINT, _NEAR_NORMAL, _GAMMA = range(4)
+
+
+def _prepare(parts: tuple[Part, ...] | list[Part]) -> list[tuple]:
+    """Each part as ``(kind, weight, ...)`` with what its CDF evaluations share: a
+    quantile search evaluates the same parts at many ``x``.
+
+    ``_NEAR_NORMAL``: ``(kind, w, rate, shape, 1 - spread, root)`` (Wilson-Hilferty);
+    ``_GAMMA``: ``(kind, w, rate, shape, shape - 1, ln Gamma(shape), anchor)``, where
+    ``anchor`` is ``[y0, P(shape, y0)]`` of the last full evaluation (see ``_near``).
+    """
+    prepared: list[tuple] = []
     for w, mean, var in parts:
         if mean <= 0.0:
-            cdf += w
+            prepared.append((_AT_ZERO, w))
         elif var <= 0.0:
-            if x >= mean:
-                cdf += w
-        elif x > 0.0:
+            prepared.append((_POINT, w, mean))
+        else:
             rate = mean / var
             shape = mean * rate
-            y = x * rate
             if shape > WILSON_HILFERTY_SHAPE:
                 spread = 1.0 / (9.0 * shape)
-                root = math.sqrt(spread)
-                cube = (y / shape) ** (1.0 / 3.0)
-                z = (cube - (1.0 - spread)) / root
-                cdf += w * _NORMAL.cdf(z)
-                pdf += w * _INV_SQRT_2PI * math.exp(-0.5 * z * z) * cube / (3.0 * x * root)
+                prepared.append((_NEAR_NORMAL, w, rate, shape, 1.0 - spread, math.sqrt(spread)))
             else:
-                lower, _, prefix = _gamma_pq(shape, math.log(y))
+                anchor = [0.0, 0.0]  # a y where P(shape, y) was evaluated in full, and P there
+                prepared.append((_GAMMA, w, rate, shape, shape - 1.0, math.lgamma(shape), anchor))
+    return prepared
+
+
+# Four-point Gauss-Legendre nodes (plus and minus) and their weights on [-1, 1].
+_GL_INNER, _GL_OUTER = 0.3399810435848563, 0.8611363115940526
+_GL_INNER_WEIGHT, _GL_OUTER_WEIGHT = 0.6521451548625461, 0.3478548451374538
+
+
+def _near(y: float, y0: float, shape_less_one: float) -> bool:
+    """Whether ``_gamma_density_integral`` from ``y0`` to ``y`` is accurate to 1e-16.
+
+    Four Gauss-Legendre nodes integrate ``t^(a-1) e^-t`` to about 1e-16 of P over
+    steps of at most 5% of ``y0`` (its branch point at 0 stays far) over which its
+    logarithm moves by at most 0.25 (checked against 50-digit sums in the tests).
+    """
+    step = abs(y - y0)
+    return step <= 0.05 * y0 and step * (abs(shape_less_one) + y0) <= 0.25 * y0
+
+
+def _gamma_density_integral(y0: float, y: float, shape_less_one: float, log_gamma: float) -> float:
+    """P(a, y) - P(a, y0) for close ``y0``, ``y`` (see ``_near``): the integral of the
+    gamma density ``t^(a-1) e^-t / Gamma(a)`` by four-point Gauss-Legendre."""
+    log, exp = math.log, math.exp
+    half = 0.5 * (y - y0)
+    mid = y0 + half
+    inner, outer = half * _GL_INNER, half * _GL_OUTER
+    t1, t2, t3, t4 = mid - outer, mid - inner, mid + inner, mid + outer
+    outer_sum = exp(shape_less_one * log(t1) - t1 - log_gamma) + exp(
+        shape_less_one * log(t4) - t4 - log_gamma
+    )
+    inner_sum = exp(shape_less_one * log(t2) - t2 - log_gamma) + exp(
+        shape_less_one * log(t3) - t3 - log_gamma
+    )
+    return half * (_GL_OUTER_WEIGHT * outer_sum + _GL_INNER_WEIGHT * inner_sum)
+
+
+def _terms(x: float, prepared: list[tuple]) -> tuple[float, float, float]:
+    """``_mixture_terms`` of prepared parts."""
+    cdf = pdf = slope = 0.0
+    for part in prepared:
+        kind = part[0]
+        if kind == _GAMMA:
+            if x > 0.0:
+                _, w, rate, shape, shape_less_one, log_gamma, anchor = part
+                y = x * rate
+                y0, lower0 = anchor
+                if _near(y, y0, shape_less_one):
+                    # A Halley step or the check after it: integrate from the last full
+                    # evaluation instead of summing the whole series again.
+                    lower = lower0 + _gamma_density_integral(y0, y, shape_less_one, log_gamma)
+                    if lower > 1.0:
+                        lower = 1.0
+                    elif lower < 0.0:
+                        lower = 0.0
+                    prefix = math.exp(shape * math.log(y) - y - log_gamma)
+                else:
+                    lower, _, prefix = _gamma_pq(shape, math.log(y))
+                    anchor[0] = y
+                    anchor[1] = lower
                 density = w * prefix / x  # prefix = y^a e^-y / Gamma(a) = x f(x)
                 cdf += w * lower
                 pdf += density
-                slope += density * ((shape - 1.0) / x - rate)
+                slope += density * (shape_less_one / x - rate)
+        elif kind == _NEAR_NORMAL:
+            if x > 0.0:
+                _, w, rate, shape, centre, root = part
+                cube = (x * rate / shape) ** (1.0 / 3.0)
+                z = (cube - centre) / root
+                cdf += w * (0.5 * (1.0 + math.erf(z / _SQRT2)))  # NormalDist().cdf(z)
+                pdf += w * _INV_SQRT_2PI * math.exp(-0.5 * z * z) * cube / (3.0 * x * root)
+        elif kind == _AT_ZERO:
+            cdf += part[1]
+        elif x >= part[2]:
+            cdf += part[1]
     return cdf, pdf, slope
 
 
@@ -140,14 +221,28 @@ def mixture_percentiles(
     if not parts:
         return [0.0] * len(ps)
     first = parts[0]
-    if len(parts) == 1 or all(part[1] == first[1] and part[2] == first[2] for part in parts):
+    if len(parts) == 1 or _same_gamma(parts):
         return list(_gamma_quantiles(ps, first[1], first[2]))
-    total = sum(w for w, _, _ in parts)
     if memo:
-        # One string per mixture is a cheaper key than a tuple of rounded floats.
-        key = " ".join([f"{w / total:.6g} {m:.6g} {v:.6g}" for w, m, v in parts])
-        return list(_memo_quantiles(ps, key))
+        return list(_memo_quantiles(ps, _memo_key(parts)))
+    total = sum(w for w, _, _ in parts)
     return list(_mixture_quantiles(ps, tuple([(w / total, m, v) for w, m, v in parts])))
+
+
+def _memo_key(parts: tuple[Part, ...] | list[Part]) -> str:
+    """The parts, weights normalised, to six significant digits: one string per mixture
+    is a cheaper key than a tuple of rounded floats."""
+    total = sum([w for w, _, _ in parts])
+    # printf-style formatting is the quickest of Python's three here.
+    return " ".join(["%.6g %.6g %.6g" % (w / total, m, v) for w, m, v in parts])  # noqa: UP031
+
+
+def _same_gamma(parts: tuple[Part, ...] | list[Part]) -> bool:
+    _, mean, var = parts[0]
+    for _, m, v in parts:
+        if m != mean or v != var:
+            return False
+    return True
 
 
 @lru_cache(maxsize=8192)
@@ -167,7 +262,8 @@ def _mixture_quantiles(ps: tuple[float, ...], parts: tuple[Part, ...]) -> tuple[
     mean = sum(w * m for w, m, _ in parts)
     second = sum(w * (v + m * m) for w, m, v in parts)
     var = max(second - mean * mean, 0.0)
-    return tuple(_solve(p, parts, _start(p, mean, var)) for p in ps)
+    prepared = _prepare(parts)
+    return tuple([_solve(p, prepared, _start(p, mean, var)) for p in ps])
 
 
 def _start(p: float, mean: float, var: float) -> float:
@@ -181,7 +277,7 @@ def _start(p: float, mean: float, var: float) -> float:
     return mean * max(cube, 0.05) ** 3
 
 
-def _solve(p: float, parts: tuple[Part, ...], x: float) -> float:
+def _solve(p: float, prepared: list[tuple], x: float) -> float:
     """Halley steps on the mixture CDF from ``x``, bisecting when a step leaves the bracket
     or would move ``x`` by more than a factor of four, or the last step did not halve
     the error.
@@ -192,7 +288,7 @@ def _solve(p: float, parts: tuple[Part, ...], x: float) -> float:
     lo, hi = 0.0, math.inf
     last = math.inf  # |excess| of the previous step
     for _ in range(200):
-        cdf, pdf, slope = _mixture_terms(x, parts)
+        cdf, pdf, slope = _terms(x, prepared)
         excess = cdf - p
         if abs(excess) <= 1e-13:
             return x
@@ -253,8 +349,23 @@ def pool(parts: list[Part]) -> list[Part]:
     if len(parts) <= POOL_ABOVE:
         return parts
     bins: dict[tuple[int, int], list[float]] = {}
+    get = bins.get
+    log = math.log
     for rate, mean, var in parts:
-        _add_part(bins, _bin(mean, var), rate, mean, var)
+        # _bin and _add_part, inlined: this runs for every exit stream of a large design.
+        if mean <= 0.0:
+            key = (_NO_BIN, 0)
+        elif var <= 0.0:
+            key = (round(log(mean) * _MEAN_BINS), _NO_BIN)
+        else:
+            key = (round(log(mean) * _MEAN_BINS), round(log(var / (mean * mean)) * _CV2_BINS))
+        acc = get(key)
+        if acc is None:
+            bins[key] = [rate, rate * mean, rate * (var + mean * mean)]
+        else:
+            acc[0] += rate
+            acc[1] += rate * mean
+            acc[2] += rate * (var + mean * mean)
     return _parts_of(bins)
 
 
@@ -314,21 +425,100 @@ def mixture_moments(parts: list[tuple[float, float, float]]) -> tuple[float, flo
     return weight, mean, max(second - mean * mean, 0.0)
 
 
-def _merge(exits: tuple[tuple[float, float, float], ...]) -> list[Part]:
-    """Exit streams ``(rate, m1, m2)`` as ``(rate, mean, variance)``, equal moments merged."""
+def _merged_rates(exits: tuple[tuple[float, float, float], ...]) -> dict:
+    """``{(m1, m2): total rate}`` of the exit streams with traffic, in order of first sight."""
     merged: dict[tuple[float, float], float] = {}
+    get = merged.get
     for rate, m1, m2 in exits:
         if rate > 0.0:
-            merged[(m1, m2)] = merged.get((m1, m2), 0.0) + rate
-    return [(rate, m1, max(m2 - m1 * m1, 0.0)) for (m1, m2), rate in merged.items()]
+            key = (m1, m2)
+            merged[key] = get(key, 0.0) + rate
+    return merged
+
+
+def _variance_parts(merged: dict) -> list[Part]:
+    # ``0.0 if v < 0.0 else v`` is ``max(v, 0.0)`` without the call.
+    return [
+        (rate, m1, 0.0 if (var := m2 - m1 * m1) < 0.0 else var) for (m1, m2), rate in merged.items()
+    ]
+
+
+def _class_law(streams: tuple[tuple[float, float, float], ...]) -> tuple | None:
+    """A class's ``(rate, mean, parts)``: completed req/s, mean latency (s) and its
+    exit streams, equal moments merged, as pooled ``(rate, mean, variance)`` parts;
+    None when nothing completes."""
+    if len(streams) == 1:
+        rate, m1, m2 = streams[0]
+        if not rate > 0.0:
+            return None
+        var = m2 - m1 * m1
+        return rate, rate * m1 / rate, [(rate, m1, 0.0 if var < 0.0 else var)]
+    merged = _merged_rates(streams)
+    if not merged:
+        return None
+    rate = sum(merged.values())
+    if len(merged) > POOL_ABOVE:
+        weighted, parts = _pooled_streams(merged)
+        return rate, weighted / rate, parts
+    parts = _variance_parts(merged)
+    return rate, sum([r * m1 for r, m1, _ in parts]) / rate, parts
+
+
+def _pooled_streams(merged: dict) -> tuple[float, list[Part]]:
+    """``(sum of rate x m1, pool(_variance_parts(merged)))`` in one pass over the merged
+    streams, with the same arithmetic: a large design's classes have hundreds."""
+    firsts: list[float] = []
+    append = firsts.append
+    bins: dict[tuple[int, int], list[float]] = {}
+    get = bins.get
+    log = math.log
+    for (m1, m2), rate in merged.items():
+        var = m2 - m1 * m1
+        if var < 0.0:
+            var = 0.0
+        first = rate * m1
+        append(first)
+        if m1 <= 0.0:
+            key = (_NO_BIN, 0)
+        elif var <= 0.0:
+            key = (round(log(m1) * _MEAN_BINS), _NO_BIN)
+        else:
+            key = (round(log(m1) * _MEAN_BINS), round(log(var / (m1 * m1)) * _CV2_BINS))
+        acc = get(key)
+        if acc is None:
+            bins[key] = [rate, first, rate * (var + m1 * m1)]
+        else:
+            acc[0] += rate
+            acc[1] += first
+            acc[2] += rate * (var + m1 * m1)
+    return sum(firsts), _parts_of(bins)
 
 
 _PS = tuple(p for p, _ in PERCENTILES)
 
 
 def _percentiles(parts: list[Part]) -> dict[str, float]:
-    p50, p95, p99 = mixture_percentiles(_PS, parts, memo=True)
+    """p50/p95/p99 (ms) as ``mixture_percentiles(_PS, parts, memo=True)`` gives them, for
+    parts that all carry traffic (merged or pooled exits)."""
+    if not parts:
+        return {"p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0}
+    if len(parts) == 1 or _same_gamma(parts):
+        _, mean, var = parts[0]
+        p50, p95, p99 = _gamma_quantiles(_PS, mean, var)
+    else:
+        p50, p95, p99 = _exactly_memo_quantiles(tuple(parts))
     return {"p50_ms": p50 * 1000.0, "p95_ms": p95 * 1000.0, "p99_ms": p99 * 1000.0}
+
+
+@lru_cache(maxsize=4096)
+def _exactly_memo_quantiles(parts: tuple[Part, ...]) -> tuple[float, ...]:
+    """``_memo_quantiles(_PS, _memo_key(parts))``, memoised on the exact parts as well.
+
+    A class's exits often recur exactly from tick to tick (a small design's noisy
+    arrivals take a few hundred Poisson counts), and a tuple of floats hashes in a
+    fraction of the time the rounded key takes to format.
+    """
+    return _memo_quantiles(_PS, _memo_key(parts))
 
 
 def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) -> tuple:
@@ -340,14 +530,12 @@ def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) ->
     completed = weighted_mean = 0.0
     everything: list[Part] = []
     for k, streams in enumerate(exits):
-        parts = _merge(streams)
-        rate = sum(r for r, _, _ in parts)
-        if rate <= 0.0:
+        law = _class_law(streams)
+        if law is None:
             continue
-        mean = sum(r * m1 for r, m1, _ in parts) / rate
+        rate, mean, pooled = law
         completed += rate
         weighted_mean += rate * mean
-        pooled = pool(parts)
         everything.extend(pooled)
         classes[CLASS_NAMES[k]] = {"rps": rate, "mean_ms": mean * 1000.0, **_percentiles(pooled)}
     overall = pool(_merge_parts(everything))
@@ -357,6 +545,8 @@ def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) ->
 def _merge_parts(parts: list[Part]) -> list[Part]:
     """Parts with equal mean and variance merged into one."""
     merged: dict[tuple[float, float], float] = {}
+    get = merged.get
     for rate, mean, var in parts:
-        merged[(mean, var)] = merged.get((mean, var), 0.0) + rate
+        key = (mean, var)
+        merged[key] = get(key, 0.0) + rate
     return [(rate, mean, var) for (mean, var), rate in merged.items()]
