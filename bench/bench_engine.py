@@ -154,7 +154,8 @@ def per_tick(
     """
     cpu_medians, wall_medians, counts = [], [], []
     for repeat in range(repeats):
-        scenario = {"duration_s": 1e6, "noise": noise, "seed": repeat}
+        # No warm-up: every measured tick is also added to the run report, as in a run.
+        scenario = {"duration_s": 1e6, "noise": noise, "seed": repeat, "warmup_s": 0}
         engine = make_engine(design, scenario)
         for _ in range(warmup):
             engine.step()
@@ -183,7 +184,7 @@ def profile_breakdown(design: dict, ticks: int, top: int = 8) -> list[tuple[str,
     cProfile's per-call overhead inflates small functions, so the shares are a guide to
     where the time goes, not a measurement of it.
     """
-    engine = make_engine(design, {"duration_s": 1e6, "noise": True, "seed": 1})
+    engine = make_engine(design, {"duration_s": 1e6, "noise": True, "seed": 1, "warmup_s": 0})
     for _ in range(3):
         engine.step()
     profile = cProfile.Profile()
