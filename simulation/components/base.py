@@ -42,7 +42,9 @@ class Kind:
     ``seen_dead`` is what senders lose at dead instances; ``resized`` runs between
     ticks when the instance count changes. The data attributes below (``queues``,
     ``side_store``, ``skipped_when_down``, ``detection_params``, ``cold_misses``)
-    state the remaining differences as plain values.
+    state the remaining differences as plain values, and so do those that shape the
+    compiled routes (``replicates``, ``balances``, ``pulls_from_queues``,
+    ``cache_aside``, ``data_tier``): ``compile_design`` reads them, never a kind's name.
 
     Hooks run on one shared instance per kind (``Model.kind_of``), so they keep no
     state of their own: per-node state lives in the engine's lists, indexed by node.
@@ -66,9 +68,10 @@ class Kind:
     # False: it takes only what it can process (workers pull from a queue), so nothing
     # waits here and its latency is the service time alone.
     queues: bool = True
-    # True: tiers consult it on the side of their requests (a session store). Its
-    # arrivals and drops count where they came from, and those tiers forward their
-    # requests once it has served, carrying its latency of the same tick.
+    # True: tiers linking to it consult it on the side of their requests (a session
+    # store), so a link to it is no route. Its arrivals and drops count where they came
+    # from, and those tiers forward their requests once it has served, carrying its
+    # latency of the same tick.
     side_store: bool = False
     # True: when it is down, senders skip it and its requests go straight on along its
     # routes (a dead cache sends every read to the database: a stampede).
@@ -80,6 +83,25 @@ class Kind:
     # A kind that caches (cache, CDN): what misses while it is cold, where it goes and
     # that class's number, for the flush event; it is cold after a flush or a recovery.
     cold_misses: tuple[str, str, int] | None = None
+    # True: it replicates (a database). A node whose ``role`` parameter is "primary" forms
+    # one cluster with the nodes of its kind it links to, its replicas: links between two
+    # nodes of the kind carry replication, not requests, and requests sent to any member
+    # go where the cluster routes them (primary or replica, ``clusters.py``).
+    replicates: bool = False
+    # True: it balances (a load balancer): it deals a tier's arrivals to the tier's
+    # instances itself, its algorithm setting their variability. A tier with any other
+    # sender has its arrivals split over its instances at random, which makes them burstier.
+    balances: bool = False
+    # True: it pulls its work from the queues that link to it (workers); each queue feeds
+    # its pullers only what they can process.
+    pulls_from_queues: bool = False
+    # True: it caches reads beside the tiers that link to it (a cache). When it links to
+    # no ``data_tier`` itself, its misses go to the data tiers those tiers link to, and
+    # the flow is reported on their links (cache-aside).
+    cache_aside: bool = False
+    # True: it holds the data behind a cache (database, shard router): where a
+    # ``cache_aside`` kind's misses go.
+    data_tier: bool = False
 
     @classmethod
     def param(cls, name: str) -> Param:

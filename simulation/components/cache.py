@@ -38,6 +38,7 @@ class Cache(Kind):
     )
     links_to = ("database", "shard_router")
     skipped_when_down = True
+    cache_aside = True
     cold_misses = ("reads", "the database", READ)
 
     @classmethod

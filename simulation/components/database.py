@@ -61,6 +61,8 @@ class Database(Kind):
     )
     links_to = ("database",)
     detection_params = ("failover_s",)
+    replicates = True
+    data_tier = True
 
     @classmethod
     def route(cls, request_class: str, targets: dict[str, list[str]], params: dict) -> list[str]:

@@ -91,6 +91,7 @@ class LoadBalancer(Kind):
     )
     links_to = ("load_balancer", "web_server")
     detection_params = ("health_check_s", "failover_s")
+    balances = True
 
     def service_time_ms(self, p: dict) -> float:
         """ip_hash pays a session-affinity lookup on every request: ``sticky_cost`` x."""

@@ -33,6 +33,7 @@ class ShardRouter(Kind):
         ),
     )
     links_to = ("database",)
+    data_tier = True
 
     def weights(
         self, engine: Engine, i: int, p: dict, targets: list[tuple[int, int]]

@@ -20,6 +20,7 @@ class Worker(Kind):
     )
     params = (*serving_params(concurrency=4, service_ms=200.0), *autoscaling_params())
     queues = False
+    pulls_from_queues = True
     links_to = ("database", "shard_router", "cache")
 
     @classmethod
