@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from .components import ALL_CLASSES, KINDS, Kind
 from .graph import build_graph, topological_order
 
@@ -33,13 +31,13 @@ class Model:
     routes: list[list[list[tuple[int, int]]]]  # routes[i][class] = [(target, link)]
     targets: list[list[tuple[int, int]]]  # every request target of a node, with its link
     senders: list[list[int]]  # nodes linking to each node, in link order
-    cluster_of: list[int]  # database cluster number, or -1
+    cluster_of: list[int]  # cluster number (a primary and its replicas), or -1
     clusters: list[list[int]]  # members of each cluster, the configured primary first
-    session_store_of: list[int]  # web_server -> its session store, or -1
-    session_link_of: list[int]  # web_server -> its link to that store, or -1
-    consumers: list[list[int]]  # message_queue -> workers it feeds
-    queues_of: list[list[int]]  # worker -> queues feeding it
-    upstream_balanced: list[bool]  # node fed only through load balancers
+    session_store_of: list[int]  # tier -> the side store it consults (sessions), or -1
+    session_link_of: list[int]  # tier -> its link to that store, or -1
+    consumers: list[list[int]]  # queue -> the nodes pulling from it (workers)
+    queues_of: list[list[int]]  # puller -> queues feeding it
+    upstream_balanced: list[bool]  # node fed only through balancers
     members: dict[int, list[int]] = field(default_factory=dict)  # datacenter -> members
     # Per node: what its kind derived from the live parameters and state, kept while
     # nothing changes (``components.base.memo``); None until first needed.
@@ -56,6 +54,7 @@ def compile_design(doc: dict) -> Model:
     ids = [c["id"] for c in comps]
     index = {cid: i for i, cid in enumerate(ids)}
     kinds = [c["kind"] for c in comps]
+    types = [KINDS[kind] for kind in kinds]
     n = len(ids)
     dc_of = [index[c["parent"]] if "parent" in c else -1 for c in comps]
     members: dict[int, list[int]] = {}
@@ -76,7 +75,7 @@ def compile_design(doc: dict) -> Model:
         out_links[a].append((b, li))
         senders[b].append(a)
 
-    clusters, cluster_of = _clusters(kinds, comps, out_links, n)
+    clusters, cluster_of = _clusters(kinds, types, comps, out_links, n)
     # A cluster routes inside itself: the crossing depends on the member reached.
     member_cross = [
         {r: _cross_dc_s(comps, dc_of, a, r) for r in clusters[cluster_of[b]]}
@@ -85,9 +84,10 @@ def compile_design(doc: dict) -> Model:
         for a, b in links
     ]
     request_targets = [
-        [(b, li) for b, li in out_links[a] if kinds[a] != "database"] for a in range(n)
+        [(b, li) for b, li in out_links[a] if not _replication(kinds, types, a, b)]
+        for a in range(n)
     ]
-    _add_cache_miss_targets(kinds, request_targets, n)
+    _add_cache_miss_targets(types, request_targets, senders, n)
 
     routes: list[list[list[tuple[int, int]]]] = []
     session_store_of = [-1] * n
@@ -96,19 +96,19 @@ def compile_design(doc: dict) -> Model:
         by_kind: dict[str, list[str]] = {}
         link_of: dict[str, tuple[int, int]] = {}
         for b, li in request_targets[a]:
-            if kinds[b] == "session_store" and kinds[a] == "web_server":
+            if types[b].side_store:
                 session_store_of[a] = b
                 session_link_of[a] = li
                 continue
             by_kind.setdefault(kinds[b], []).append(ids[b])
             link_of[ids[b]] = (b, li)
-        kind = KINDS[kinds[a]]
+        kind = types[a]
         params = comps[a]["params"]
         routes.append(
             [[link_of[t] for t in kind.route(cls, by_kind, params)] for cls in ALL_CLASSES]
         )
 
-    consumers = [[b for b, _ in out_links[a] if kinds[b] == "worker"] for a in range(n)]
+    consumers = [[b for b, _ in out_links[a] if types[b].pulls_from_queues] for a in range(n)]
     queues_of: list[list[int]] = [[] for _ in range(n)]
     for a in range(n):
         for b in consumers[a]:
@@ -117,17 +117,17 @@ def compile_design(doc: dict) -> Model:
     has_upstream = [False] * n
     for a, b in links:
         has_upstream[b] = True
-        if kinds[a] != "load_balancer":
+        if not types[a].balances:
             upstream_balanced[b] = False
     upstream_balanced = [u and h for u, h in zip(upstream_balanced, has_upstream, strict=True)]
 
-    order = _order(comps, request_targets, clusters, cluster_of, session_store_of, index)
+    order = _order(comps, types, request_targets, clusters, cluster_of, session_store_of, index)
     shared = {kind: KINDS[kind]() for kind in set(kinds)}  # one stateless instance per kind
     return Model(
         ids=ids,
         kinds=kinds,
         kind_of=[shared[kind] for kind in kinds],
-        role=[ROLE_CODE[KINDS[k].role] for k in kinds],
+        role=[ROLE_CODE[kind.role] for kind in types],
         params=[dict(c["params"]) for c in comps],
         index=index,
         order=order,
@@ -158,44 +158,57 @@ def _cross_dc_s(comps: list[dict], dc_of: list[int], a: int, b: int) -> float:
     return max(comps[da]["params"]["cross_dc_ms"], comps[db]["params"]["cross_dc_ms"]) / 1000.0
 
 
+def _replication(kinds: list[str], types: list[type[Kind]], a: int, b: int) -> bool:
+    """True when link ``a`` -> ``b`` carries replication: both ends of one kind that replicates."""
+    return types[a].replicates and kinds[b] == kinds[a]
+
+
 def _clusters(
-    kinds: list[str], comps: list[dict], out_links: list[list[tuple[int, int]]], n: int
+    kinds: list[str],
+    types: list[type[Kind]],
+    comps: list[dict],
+    out_links: list[list[tuple[int, int]]],
+    n: int,
 ) -> tuple[list[list[int]], list[int]]:
-    """A primary database and the replicas it links to form one cluster."""
+    """A primary of a kind that replicates and the replicas it links to form one cluster."""
     cluster_of = [-1] * n
     clusters: list[list[int]] = []
     for a in range(n):
-        if kinds[a] == "database" and comps[a]["params"]["role"] == "primary":
+        if types[a].replicates and comps[a]["params"]["role"] == "primary":
             cluster_of[a] = len(clusters)
-            replicas = [b for b, _ in out_links[a] if kinds[b] == "database"]
+            replicas = [b for b, _ in out_links[a] if _replication(kinds, types, a, b)]
             for b in replicas:
                 cluster_of[b] = len(clusters)
             clusters.append([a, *replicas])
     return clusters, cluster_of
 
 
-def _add_cache_miss_targets(kinds: list[str], targets: list[list[tuple[int, int]]], n: int) -> None:
-    """A cache that links to no database sends misses where its web servers send reads.
+def _add_cache_miss_targets(
+    types: list[type[Kind]],
+    targets: list[list[tuple[int, int]]],
+    senders: list[list[int]],
+    n: int,
+) -> None:
+    """A cache-aside cache that links to no data tier sends misses where its tiers send reads.
 
-    The flow is reported on the web server's own link to that database (cache-aside).
+    Its tiers are the nodes linking to it, taken in node order; the flow is reported on
+    a tier's own link to that data tier.
     """
+    data_tier = [kind.data_tier for kind in types]
     for c in range(n):
-        if kinds[c] != "cache" or any(
-            kinds[b] in ("database", "shard_router") for b, _ in targets[c]
-        ):
+        if not types[c].cache_aside or any(data_tier[b] for b, _ in targets[c]):
             continue
         seen: set[int] = set()
-        for a in range(n):
-            if kinds[a] not in ("web_server", "worker") or not any(b == c for b, _ in targets[a]):
-                continue
+        for a in sorted(senders[c]):
             for b, li in targets[a]:
-                if kinds[b] in ("database", "shard_router") and b not in seen:
+                if data_tier[b] and b not in seen:
                     seen.add(b)
                     targets[c].append((b, li))
 
 
 def _order(
     comps: list[dict],
+    types: list[type[Kind]],
     targets: list[list[tuple[int, int]]],
     clusters: list[list[int]],
     cluster_of: list[int],
@@ -204,10 +217,10 @@ def _order(
 ) -> list[int]:
     """Topological order; anything sending to one cluster member precedes every member.
 
-    A session store comes after the web tiers that use it and before their targets.
+    A side store comes after the tiers that consult it and before their targets. Groups
+    (data centres) hold members and take no requests, so they are left out.
     """
-    graph = nx.DiGraph()
-    nodes = [c for c in comps if c["kind"] != "datacenter"]
+    nodes = [c for c, kind in zip(comps, types, strict=True) if kind.role != "group"]
     graph = build_graph(nodes, [])
     ids = [c["id"] for c in comps]
     for a, outs in enumerate(targets):
