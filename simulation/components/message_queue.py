@@ -137,7 +137,7 @@ def worker_feeds(engine: Engine, i: int) -> tuple[list[tuple[int, int, float]], 
     held = memo(engine, i)
     if held is None:
         m = engine.model
-        links = [(b, li) for b, li in m.targets[i] if m.kinds[b] == "worker"]
+        links = [(b, li) for b, li in m.targets[i] if m.kind_of[b].pulls_from_queues]
         caps, capacity = worker_capacities(engine, i)
         feeds = [(wk, li, cw) for (wk, li), cw in zip(links, caps, strict=True)]
         held = keep(engine, i, (feeds, capacity))

@@ -146,7 +146,7 @@ def sticky(engine: Engine, i: int) -> bool:
     m = engine.model
     feeders = m.senders[i]
     for a in feeders:
-        if m.kinds[a] != "load_balancer" or engine.params[a]["algorithm"] != "ip_hash":
+        if not m.kind_of[a].balances or engine.params[a]["algorithm"] != "ip_hash":
             return False
     return bool(feeders)
 
@@ -155,7 +155,7 @@ def detect_delay(engine: Engine, i: int) -> float:
     """The slowest health check among the balancers feeding tier ``i`` (s)."""
     m = engine.model
     delays = [engine.params[a]["health_check_s"] for a in m.senders[i]
-              if m.kinds[a] == "load_balancer"]  # fmt: skip
+              if m.kind_of[a].balances]  # fmt: skip
     return max(delays) if delays else 0.0
 
 
