@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from .latency import (  # noqa: F401 (re-exported: the latency mixture's public names)
@@ -22,6 +22,10 @@ RUN_PS = (0.5, 0.95, 0.99)
 # A component's latency law over a run is a mixture of one gamma per tick; past this
 # many distinct ones they are pooled (quantiles within 0.1%), keeping reports quick.
 NODE_EXACT_PARTS = 32
+# The report's run-wide sums of frame globals ("mean_ms" weighted by throughput).
+RUN_SUMS = ("offered_rps", "throughput_rps", "dropped_rps", "cost_per_hour", "mean_ms")
+SERIES = ("t", "offered_rps", "throughput_rps", "error_rate", "p50_ms", "p95_ms", "p99_ms",
+          "cost_per_hour")  # fmt: skip
 
 OPS = {
     ">": lambda a, b: a > b,
@@ -79,29 +83,34 @@ class Report:
         self._last_parts: list = []
         self._repeats = 0
         self.latency = RunLatency()  # end-to-end latency law of the ticks after warm-up
-        self.node_latency: dict[str, RunLatency] = {}  # each component's, likewise
-        self.sums: dict[str, float] = {}
-        # Per component: sums over kept ticks of offered, served, dropped, utilisation,
-        # queue and served x mean latency (s), then the latest status.
-        self.nodes: dict[str, list] = {}
-        self.series: dict[str, list[float]] = {
-            "t": [], "offered_rps": [], "throughput_rps": [], "error_rate": [], "p50_ms": [],
-            "p95_ms": [], "p99_ms": [], "cost_per_hour": [],
-        }  # fmt: skip
+        self.sums = dict.fromkeys(RUN_SUMS, 0.0)
+        # Per component, in the frames' order of nodes (the model's): sums over kept ticks of
+        # offered, served, dropped, utilisation, queue and served x mean latency (s); the
+        # latency law; and the latest nodes summed, whose statuses are the report's.
+        self.ids: list[str] = []
+        self.node_sums: list[list[float]] = []
+        self.node_latency: list[RunLatency] = []
+        self._latest_nodes: dict = {}
+        # One value per tick, as the frames give it; rounded to 6 decimals in to_json.
+        self.series: dict[str, list[float]] = {key: [] for key in SERIES}
+        self._series_columns = [(key, self.series[key]) for key in SERIES[1:]]
+        self._t = self.series["t"]
 
     def add(self, frame: object) -> None:
         g = frame.globals
         self.ticks += 1
-        for key in self.series:
-            self.series[key].append(round(frame.t if key == "t" else g[key], 6))
+        self._t.append(frame.t)
+        for key, column in self._series_columns:
+            column.append(g[key])
         if frame.t - frame.dt < self.engine.warmup_s - 1e-9:
             return
         self.kept += 1
         sums = self.sums
-        tput = g["throughput_rps"]
-        for key in ("offered_rps", "throughput_rps", "dropped_rps", "cost_per_hour"):
-            sums[key] = sums.get(key, 0.0) + g[key]
-        sums["mean_ms"] = sums.get("mean_ms", 0.0) + g["mean_ms"] * tput
+        sums["offered_rps"] += g["offered_rps"]
+        sums["throughput_rps"] += g["throughput_rps"]
+        sums["dropped_rps"] += g["dropped_rps"]
+        sums["cost_per_hour"] += g["cost_per_hour"]
+        sums["mean_ms"] += g["mean_ms"] * g["throughput_rps"]
         if frame.nodes is self._last_nodes:
             self._repeats += 1  # a repeated quiet tick: added up when the nodes change
             return
@@ -111,59 +120,75 @@ class Report:
         self._repeats = 1
 
     def _flush(self) -> None:
-        if self._last_nodes is None:
+        nodes = self._last_nodes
+        if nodes is None:
             return
         count = self._repeats
         seconds = self.engine.dt * count
         self.latency.add(self._last_parts, seconds)
-        laws = self.node_latency
-        sums = self.nodes
-        for cid, node in self._last_nodes.items():
-            acc = sums.get(cid)
-            if acc is None:
-                acc = sums[cid] = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, ""]
-            served = node.served
-            mean = node.lat / 1000.0
-            acc[0] += node.offered * count
-            acc[1] += served * count
-            acc[2] += node.dropped * count
-            acc[3] += node.util * count
-            acc[4] += node.queued * count
-            acc[5] += mean * served * count
-            acc[6] = node.status
-            if served > 0.0:
-                law = laws.get(cid)
-                if law is None:
-                    law = laws[cid] = RunLatency(NODE_EXACT_PARTS)
-                law.add_one(served * seconds, mean, node.var)
+        if not self.ids:
+            self._start(nodes)
+        elif list(nodes) != self.ids:
+            raise ValueError("a run's frames must give its components, in the same order")
+        _add_components(self.node_sums, self.node_latency, nodes.values(), count, seconds)
+        self._latest_nodes = nodes
         self._last_nodes = None
+
+    def _start(self, nodes: dict) -> None:
+        self.ids = list(nodes)
+        self.node_sums = [[0.0] * 6 for _ in nodes]
+        self.node_latency = [RunLatency(NODE_EXACT_PARTS) for _ in nodes]
 
     def to_json(self) -> dict:
         self._flush()
         engine = self.engine
         kept = max(self.kept, 1)
         s = self.sums
-        tput = s.get("throughput_rps", 0.0)
-        dropped = s.get("dropped_rps", 0.0)
+        tput = s["throughput_rps"]
+        dropped = s["dropped_rps"]
         attempts = tput + dropped
         error_rate = dropped / attempts if attempts > 0 else 0.0
-
-        def lat(key: str) -> float:
-            return s.get(key, 0.0) / tput if tput > 0 else 0.0
-
         run_percentiles = {
             name: x * 1000.0
             for name, x in zip(("p50", "p95", "p99"), self.latency.percentiles(RUN_PS), strict=True)
         }
+        return {
+            "design": engine.document["name"],
+            "seed": engine.seed,
+            "tick_s": engine.dt,
+            "ticks": self.ticks,
+            "duration_s": engine.now,
+            "warmup_s": engine.warmup_s,
+            "aborted": engine.aborted,
+            "summary": {
+                "offered_rps": s["offered_rps"] / kept,
+                "served_rps": tput / kept,
+                "dropped_rps": dropped / kept,
+                "availability": 1.0 - error_rate,
+                "error_rate": error_rate,
+                "cost_per_hour": s["cost_per_hour"] / kept,
+                "latency_ms": {
+                    "mean": s["mean_ms"] / tput if tput > 0 else 0.0,
+                    **run_percentiles,
+                },
+            },
+            "components": self._components_json(kept),
+            "series": {key: [round(x, 6) for x in column] for key, column in self.series.items()},
+            "events": list(engine.events),
+            "checks": [check.to_json() for check in engine.checks],
+        }
+
+    def _components_json(self, kept: int) -> dict:
         components = {}
-        for cid, (offered, served, dropped_c, util, queue, lat_w, status) in self.nodes.items():
+        statuses = [node.status for node in self._latest_nodes.values()]
+        rows = zip(self.ids, self.node_sums, self.node_latency, statuses, strict=True)
+        for cid, (offered, served, dropped, util, queue, lat_w), law, status in rows:
             mean = lat_w / served if served > 0 else 0.0
-            law = self.node_latency.get(cid)
-            p50, p95, p99 = law.percentiles(RUN_PS) if law is not None else (0.0, 0.0, 0.0)
+            p50, p95, p99 = law.percentiles(RUN_PS)
             components[cid] = {
                 "offered_rps": offered / kept,
                 "served_rps": served / kept,
-                "dropped_rps": dropped_c / kept,
+                "dropped_rps": dropped / kept,
                 "utilization": util / kept,
                 "queue": queue / kept,
                 "status": status,
@@ -174,28 +199,35 @@ class Report:
                     "p99": p99 * 1000.0,
                 },
             }
-        return {
-            "design": engine.document["name"],
-            "seed": engine.seed,
-            "tick_s": engine.dt,
-            "ticks": self.ticks,
-            "duration_s": engine.now,
-            "warmup_s": engine.warmup_s,
-            "aborted": engine.aborted,
-            "summary": {
-                "offered_rps": s.get("offered_rps", 0.0) / kept,
-                "served_rps": tput / kept,
-                "dropped_rps": dropped / kept,
-                "availability": 1.0 - error_rate,
-                "error_rate": error_rate,
-                "cost_per_hour": s.get("cost_per_hour", 0.0) / kept,
-                "latency_ms": {"mean": lat("mean_ms"), **run_percentiles},
-            },
-            "components": components,
-            "series": {k: list(v) for k, v in self.series.items()},
-            "events": list(engine.events),
-            "checks": [check.to_json() for check in engine.checks],
-        }
+        return components
+
+
+def _add_components(
+    rows: list[list[float]], laws: list[RunLatency], nodes: Iterable, count: int, seconds: float
+) -> None:
+    """Add ``count`` equal ticks, ``seconds`` long in all, of each component's numbers to
+    its row of sums and to its latency law (see Report)."""
+    for acc, law, node in zip(rows, laws, nodes, strict=True):
+        served = node.served
+        mean = node.lat / 1000.0
+        if count == 1:  # every computed tick: the multiplications by one left out
+            acc[0] += node.offered
+            acc[1] += served
+            if node.dropped:  # adding zero leaves a sum as it is; most components
+                acc[2] += node.dropped  # drop nothing and hold no backlog
+            acc[3] += node.util
+            if node.queued:
+                acc[4] += node.queued
+            acc[5] += mean * served
+        else:
+            acc[0] += node.offered * count
+            acc[1] += served * count
+            acc[2] += node.dropped * count
+            acc[3] += node.util * count
+            acc[4] += node.queued * count
+            acc[5] += mean * served * count
+        if served > 0.0:
+            law.add_one(served * seconds, mean, node.var)
 
 
 def node_steady_state(

@@ -11,12 +11,17 @@ import pytest
 
 from simulation import Engine, latency
 from simulation.latency import (
+    _CV2_BINS,
+    _MEAN_BINS,
     POOL_ABOVE,
     RunLatency,
+    _add_part,
+    _bin,
     _gamma_density_integral,
     _merged_rates,
     _mixture_terms,
     _near,
+    _parts_of,
     _pooled_streams,
     _prepare,
     _terms,
@@ -204,6 +209,82 @@ def test_a_run_with_many_distinct_ticks_pools_within_a_tenth_of_a_percent():
     assert len(run.bins) < 100
     assert run.requests == pytest.approx(sum(w for w, _, _ in everything))
     assert run.percentiles(PS) == pytest.approx(mixture_percentiles(PS, everything), rel=1e-3)
+
+
+def _pool_bins(parts: list, bins: dict | None = None) -> dict:
+    """``parts`` added to ``pool``'s bins: what a pooled run must hold."""
+    bins = {} if bins is None else bins
+    for weight, mean, var in parts:
+        _add_part(bins, _bin(mean, var), weight, mean, var)
+    return bins
+
+
+def _half_way(value, target: float, x: float) -> float | None:
+    """A float near ``x`` (above it) where ``value`` is exactly ``target``, if one is close."""
+    for _ in range(100_000):
+        if value(x) == target:
+            return x
+        x = math.nextafter(x, math.inf)
+    return None
+
+
+def _half_way_parts() -> list:
+    """Parts whose mean bin or cv2 bin number is exactly half-way between two integers."""
+    parts = []
+    for k in (-230, -150, -101):
+        start = math.exp((k + 0.5) / _MEAN_BINS) * (1 - 1e-12)
+        mean = _half_way(lambda m: math.log(m) * _MEAN_BINS, k + 0.5, start)
+        if mean is not None:
+            parts.append((3.0, mean, mean * mean))
+    for k in (-20, -7, 4):
+        mean = 0.02
+        start = mean * mean * math.exp((k + 0.5) / _CV2_BINS) * (1 - 1e-12)
+        var = _half_way(lambda v, m=mean: math.log(v / (m * m)) * _CV2_BINS, k + 0.5, start)
+        if var is not None:
+            parts.append((2.0, mean, var))
+    return parts
+
+
+def _random_parts(rng: random.Random, count: int) -> list:
+    means = [rng.uniform(0.001, 0.5) for _ in range(count)]
+    return [(rng.uniform(1.0, 50.0), m, m * m * rng.uniform(0.2, 3.0)) for m in means]
+
+
+def _exact_bins(parts: list, seconds: float = 1.0) -> dict:
+    """A run's exact bins for distinct parts of one tick ``seconds`` long."""
+    return {(m, v): [w * seconds, w * seconds * m, w * seconds * (v + m * m)] for w, m, v in parts}
+
+
+def test_a_pooled_run_adds_its_parts_to_the_bins_of_pool():
+    """Past its exact limit a run pools once all of a tick's parts are in; later parts
+    fall in pool()'s bins (zero means, zero variances and half-way bin numbers, which
+    round to even, included) with the same sums, bit for bit."""
+    rng = random.Random(33)
+    first, later = _random_parts(rng, 10), _random_parts(rng, 30)
+    half_way = _half_way_parts()
+    assert len(half_way) >= 3, "this platform's log gives no half-way bin numbers to test"
+    later += [(5.0, 0.0, 0.0), (2.0, 0.02, 0.0), *half_way]
+    run = RunLatency(exact_limit=5)
+    run.add(first, 2.0)
+    assert run.pooled
+    expected = _pool_bins(_parts_of(_exact_bins(first, 2.0)))
+    assert run.bins == expected
+    pooled_on_the_sixth = _pool_bins(
+        [(w * 2.0, m, v) for w, m, v in first[6:]],
+        _pool_bins(_parts_of(_exact_bins(first[:6], 2.0))),
+    )
+    assert run.bins != pooled_on_the_sixth, "these parts tell the two apart"
+    run.add(later, 0.5)
+    assert run.bins == _pool_bins([(w * 0.5, m, v) for w, m, v in later], expected)
+
+
+def test_a_components_run_pools_as_soon_as_it_passes_its_exact_limit():
+    """add_one pools right after the part that passes the limit; the next is binned."""
+    parts = [(10.0, 0.02, 0.0004), (20.0, 0.03, 0.0009), (30.0, 0.025, 0.0005)]
+    run = RunLatency(exact_limit=1)
+    for part in parts:
+        run.add_one(*part)
+    assert run.bins == _pool_bins(parts[2:], _pool_bins(_parts_of(_exact_bins(parts[:2]))))
 
 
 @pytest.mark.parametrize("p", PS)
