@@ -382,12 +382,13 @@ class RunLatency:
     ``percentiles`` inverts the whole mixture once, at report time.
     """
 
-    __slots__ = ("bins", "exact_limit", "pooled")
+    __slots__ = ("_acc", "_mean", "_second", "_var", "bins", "exact_limit", "pooled")
 
     def __init__(self, exact_limit: int = 256) -> None:
         self.exact_limit = exact_limit
         self.bins: dict[object, list[float]] = {}
         self.pooled = False
+        self._forget_last()
 
     def add(self, parts: list[Part], seconds: float) -> None:
         for rate, mean, var in parts:
@@ -403,7 +404,15 @@ class RunLatency:
         A run's report adds one for every component on every tick, so ``_bin`` and
         ``_add_part`` are written out here, ``_bin``'s rounding done with ``_ROUNDER``: its
         bin numbers are integral floats, equal to ``_bin``'s integers, with equal hashes.
+        A part with the mean and variance of the last one (most components' latency does
+        not move with their load) goes to the last one's bin without looking it up.
         """
+        if mean == self._mean and var == self._var:
+            acc = self._acc
+            acc[0] += weight
+            acc[1] += weight * mean
+            acc[2] += weight * self._second
+            return
         bins = self.bins
         square = mean * mean
         if not self.pooled:
@@ -417,20 +426,31 @@ class RunLatency:
                 math.log(mean) * _MEAN_BINS + _ROUNDER - _ROUNDER,
                 math.log(var / square) * _CV2_BINS + _ROUNDER - _ROUNDER,
             )
+        second = var + square
         acc = bins.get(key)
         if acc is None:
-            bins[key] = [weight, weight * mean, weight * (var + square)]
-            if pool and not self.pooled and len(bins) > self.exact_limit:
-                self._pool()
+            acc = bins[key] = [weight, weight * mean, weight * second]
         else:
             acc[0] += weight
             acc[1] += weight * mean
-            acc[2] += weight * (var + square)
+            acc[2] += weight * second
+        self._mean = mean
+        self._var = var
+        self._acc = acc
+        self._second = second
+        if pool and not self.pooled and len(bins) > self.exact_limit:
+            self._pool()
+
+    def _forget_last(self) -> None:
+        self._mean = self._var = math.nan  # equal to nothing
+        self._acc: list[float] = []
+        self._second = 0.0
 
     def _pool(self) -> None:
         parts = _parts_of(self.bins)
         self.pooled = True
         self.bins = {}
+        self._forget_last()  # its bin is no longer in bins
         for weight, mean, var in parts:
             self.add_one(weight, mean, var)
 

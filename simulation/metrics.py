@@ -86,11 +86,11 @@ class Report:
         self.sums = dict.fromkeys(RUN_SUMS, 0.0)
         # Per component, in the frames' order of nodes (the model's): sums over kept ticks of
         # offered, served, dropped, utilisation, queue and served x mean latency (s); the
-        # latency law; and the latest nodes summed, whose statuses are the report's.
+        # latency law; and the status in the last kept tick (taken when the report is made).
         self.ids: list[str] = []
         self.node_sums: list[list[float]] = []
         self.node_latency: list[RunLatency] = []
-        self._latest_nodes: dict = {}
+        self.statuses: list[str] = []
         # One value per tick, as the frames give it; rounded to 6 decimals in to_json.
         self.series: dict[str, list[float]] = {key: [] for key in SERIES}
         self._series_columns = [(key, self.series[key]) for key in SERIES[1:]]
@@ -131,7 +131,6 @@ class Report:
         elif list(nodes) != self.ids:
             raise ValueError("a run's frames must give its components, in the same order")
         _add_components(self.node_sums, self.node_latency, nodes.values(), count, seconds)
-        self._latest_nodes = nodes
         self._last_nodes = None
 
     def _start(self, nodes: dict) -> None:
@@ -140,6 +139,8 @@ class Report:
         self.node_latency = [RunLatency(NODE_EXACT_PARTS) for _ in nodes]
 
     def to_json(self) -> dict:
+        if self._last_nodes is not None:  # the last kept tick's nodes, summed just below
+            self.statuses = [node.status for node in self._last_nodes.values()]
         self._flush()
         engine = self.engine
         kept = max(self.kept, 1)
@@ -180,8 +181,7 @@ class Report:
 
     def _components_json(self, kept: int) -> dict:
         components = {}
-        statuses = [node.status for node in self._latest_nodes.values()]
-        rows = zip(self.ids, self.node_sums, self.node_latency, statuses, strict=True)
+        rows = zip(self.ids, self.node_sums, self.node_latency, self.statuses, strict=True)
         for cid, (offered, served, dropped, util, queue, lat_w), law, status in rows:
             mean = lat_w / served if served > 0 else 0.0
             p50, p95, p99 = law.percentiles(RUN_PS)

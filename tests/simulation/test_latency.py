@@ -287,6 +287,27 @@ def test_a_components_run_pools_as_soon_as_it_passes_its_exact_limit():
     assert run.bins == _pool_bins(parts[2:], _pool_bins(_parts_of(_exact_bins(parts[:2]))))
 
 
+def test_parts_equal_to_the_last_one_go_to_its_bin_across_pooling():
+    """A part with the last part's mean and variance skips the bin lookup; once the run
+    pools, that bin is another one. Here the tick that makes the run pool ends with the
+    first exact part's latency, whose pooled moments (powers of two) come back equal."""
+    first = [(1.0, 0.25, 0.0625), (1.0, 0.5, 0.25)]
+    second = [(1.0, 0.125, 0.015625), (1.0, 0.25, 0.0625)]
+    run = RunLatency(exact_limit=2)
+    run.add(first, 1.0)
+    run.add(second, 1.0)
+    assert run.pooled
+    exact: dict = {}
+    for weight, mean, var in first + second:
+        _add_part(exact, (mean, var), weight, mean, var)
+    expected = _pool_bins(_parts_of(exact))
+    assert run.bins == expected
+    later = [(3.0, 0.25, 0.0625), (1.0, 0.25, 0.0625), (2.0, 0.25, 0.03), (1.0, 0.5, 0.03)]
+    for part in later:
+        run.add_one(*part)
+    assert run.bins == _pool_bins(later, expected)
+
+
 @pytest.mark.parametrize("p", PS)
 def test_a_quantile_in_the_gap_between_far_apart_parts_is_found(p: float):
     """Milliseconds for most requests, twenty seconds of backlog for some: the solver

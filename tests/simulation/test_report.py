@@ -67,3 +67,8 @@ def test_a_frame_with_the_components_in_another_order_is_refused():
     engine.report_data.add(shuffled)
     with pytest.raises(ValueError, match="same order"):
         engine.report()
+
+
+def test_making_the_report_again_gives_the_same_report():
+    engine, _ = _overloaded_run()
+    assert engine.report() == engine.report()
