@@ -582,8 +582,13 @@ class Engine(Controls, Clusters):
                 for k in range(NCLASS):
                     served[k] = lam[k] * (1.0 - drop_frac)
                     dropped[k] += lam[k] * drop_frac
-        elif p["queue_limit"] is not None and b_before >= p["queue_limit"] * n - EPS:
-            # A full limited queue is in M/M/c/K's steady state: it stays full and blocks.
+        elif (
+            p["queue_limit"] is not None
+            and lam_total >= cap
+            and b_before >= p["queue_limit"] * n - EPS
+        ):
+            # A full limited queue under overload is in M/M/c/K's steady state: it stays
+            # full and blocks. Below capacity it drains (the next branch).
             st = mmck(lam_total / n, mu, c, p["queue_limit"])
             full = p["queue_limit"] * n
             keep = full / b_before if b_before > full else 1.0

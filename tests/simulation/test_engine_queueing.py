@@ -137,3 +137,20 @@ def test_round_robin_matches_ek_m1_within_5_percent_and_beats_random():
     rand = end_to_end("random")
     assert got["mean"] < 0.8 * rand["mean"]
     assert got["p99"] < 0.8 * rand["p99"]
+
+
+def test_a_full_limited_queue_drains_once_traffic_falls_below_capacity():
+    """Overload fills the queue to its limit and blocks; at 60 req/s on 100 req/s of
+    capacity the 20 queued requests are served within the next second and the queue stays
+    empty."""
+    drop = {"duration_s": 60, "traffic": [{"at": 30, "source": "users", "rps": 60}]}
+    engine = Engine(single_server(rps=150, queue_limit=20), drop)
+    frames = [engine.step() for _ in range(40)]
+    assert frames[29].nodes["web"].queued == pytest.approx(20.0)
+    assert frames[29].nodes["web"].dropped > 0.0
+    assert frames[30].nodes["web"].queued == pytest.approx(0.0)
+    assert frames[30].nodes["web"].served == pytest.approx(80.0)  # 60 arriving + 20 queued
+    assert frames[30].nodes["web"].dropped == 0.0
+    assert frames[35].nodes["web"].queued == 0.0
+    assert frames[35].nodes["web"].util == pytest.approx(0.6, rel=1e-4)
+    assert frames[35].nodes["web"].dropped < 1e-3  # M/M/1/K blocking at rho 0.6: ~1e-5
