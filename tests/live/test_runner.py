@@ -255,6 +255,7 @@ async def test_an_unpaced_run_publishes_less_but_never_an_event_or_the_end(
     assert len(published) < 10
     assert any(e["component"] == "web-1" for f in published for e in f["events"])
     assert published[0]["tick"] == 1
+    await runner.close()  # let the background save end before the test's database is reset
 
 
 def test_a_short_stall_is_made_up_and_a_long_one_restarts_the_schedule() -> None:
