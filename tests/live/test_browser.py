@@ -182,3 +182,7 @@ def test_while_paused_a_node_still_opens_its_menu_and_its_failure_shows_at_once(
         page.evaluate("document.querySelector('[data-live-run]').liveRun.recording.lastTick")
         == ticks
     )
+    # Stop the run: its runner saves its last frames before the page says so, and so
+    # before the test's database is reset (which a save in flight would deadlock).
+    page.locator("[data-action=stop]").click()
+    expect(page.get_by_test_id("run-status")).to_contain_text("stopped", timeout=10_000)
