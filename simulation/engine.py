@@ -126,6 +126,9 @@ class Engine(Controls, Clusters):
         self.lag_s = [p.get("replication_lag_ms", 0.0) / 1000.0 for p in self.params]
         self.lost_writes = [0.0] * n
         self.sessions_lost = [0.0] * n
+        # Per node: what its kind derived from the live parameters and state, kept while
+        # nothing changes (``components.base.memo``); None until first needed.
+        self.kind_memo: list[tuple[int, object] | None] = [None] * n
         self.rehashed: dict[int, tuple[float, float]] = {}  # tier -> (when, share of users kept)
         self.last_scale = [-math.inf] * n
         self.primary = [cluster[0] for cluster in m.clusters]

@@ -39,9 +39,6 @@ class Model:
     queues_of: list[list[int]]  # puller -> queues feeding it
     upstream_balanced: list[bool]  # node fed only through balancers
     members: dict[int, list[int]] = field(default_factory=dict)  # datacenter -> members
-    # Per node: what its kind derived from the live parameters and state, kept while
-    # nothing changes (``components.base.memo``); None until first needed.
-    memo: list = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -147,7 +144,6 @@ def compile_design(doc: dict) -> Model:
         queues_of=queues_of,
         upstream_balanced=upstream_balanced,
         members=members,
-        memo=[None] * n,
     )
 
 

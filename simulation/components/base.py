@@ -268,7 +268,7 @@ def memo(engine: Engine, i: int) -> Any:
     A value derived from the live parameters and instances holds until a control, a
     fault or any other event changes something (``engine.changes`` counts them).
     """
-    held = engine.model.memo[i]
+    held = engine.kind_memo[i]
     if held is not None and held[0] == engine.changes:
         return held[1]
     return None
@@ -276,7 +276,7 @@ def memo(engine: Engine, i: int) -> Any:
 
 def keep(engine: Engine, i: int, value: Any) -> Any:
     """Keep ``value`` as what node ``i``'s kind derived, until the next change; return it."""
-    engine.model.memo[i] = (engine.changes, value)
+    engine.kind_memo[i] = (engine.changes, value)
     return value
 
 

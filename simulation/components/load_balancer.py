@@ -149,7 +149,7 @@ def split_plan(
     with a share ``(node, link, share, share per believed instance, share lost dead)``.
 
     The split follows only the parameters and the targets' instances, so it is kept
-    (``Model.memo``) until the next change (``engine.changes``); while a target has
+    (``Engine.kind_memo``) until the next change (``engine.changes``); while a target has
     dead instances it also moves with time, and is kept for the tick only.
     """
     held = memo(engine, i)
