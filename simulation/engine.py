@@ -22,6 +22,11 @@ SYNC = 4  # classes 0..3 are user requests; BACKGROUND is work taken from queues
 CLASS_NAMES = ("read", "write", "static", "job")
 WARN_UTIL = 0.7
 CRITICAL_UTIL = 0.9
+# Shares of a node's offered load it drops (queue limit, timeouts) that grade it warning and
+# critical: a limited queue blocks a sliver of its arrivals at any load (M/M/c/K), so some
+# drops are normal; 1% of requests failing is not.
+DROP_WARN = 0.001
+DROP_CRITICAL = 0.01
 MIN_RPS = 1e-9
 
 
@@ -492,7 +497,7 @@ class Engine(Controls, Clusters):
         if self.alive[i] == 0:
             # A failed router (or one in a failed data centre) passes nothing on.
             self._count_drops(lam)
-            status, health, reason = self._health(i, 0, 0.0, 0.0, 0.0, None, 0.0)
+            status, health, reason = self._health(i, 0, 0.0, 0.0, 0.0, None, 0.0, offered)
             return NodeFrame(status, health, reason, offered, 0.0, 0.0, offered, 0.0, 0.0, 0.0,
                              1, 0, {})  # fmt: skip
         kind = m.kind_of[i]
@@ -652,10 +657,10 @@ class Engine(Controls, Clusters):
         if queued > 0.0:
             self._unsettled = True
         x = kind.extra(self, i, p) if self._extras[i] else {}
-        status, health, reason = self._health(
-            i, n, util, drop_total - dead_total, dead_total, reason, queued
-        )
         offered = in_total + dead_total
+        status, health, reason = self._health(
+            i, n, util, drop_total - dead_total, dead_total, reason, queued, offered
+        )
         return NodeFrame(
             status,
             health,
@@ -684,7 +689,7 @@ class Engine(Controls, Clusters):
         if queued > 0.0:
             self._unsettled = True
         status, health, reason = self._health(
-            i, n, util, drop_total - dead_total, dead_total, reason, queued
+            i, n, util, drop_total - dead_total, dead_total, reason, queued, lam_total + dead_total
         )
         return NodeFrame(status, health, reason, lam_total + dead_total, served_total, queued,
                          drop_total, util, w * 1000.0, p95,
@@ -778,7 +783,10 @@ class Engine(Controls, Clusters):
         dead: float,
         reason: str | None,
         queued: float,
+        offered: float,
     ) -> tuple[str, str, str | None]:
+        """(status, health, reason): graded by utilisation, backlog and the share of the
+        ``offered`` req/s that is ``dropped`` (``dead``: sent to dead instances)."""
         total = self.inst[i]
         if n == 0:
             if self.starting[i] and not self._unavailable(i) and not self.dead_times[i]:
@@ -792,10 +800,16 @@ class Engine(Controls, Clusters):
         status = "degraded" if n < total else "up"
         if dead > EPS:
             return status, "critical", reason or "traffic to a dead instance"
-        if dropped > EPS:
-            return status, "critical", reason or ("backlog full" if queued > 0 else "saturated")
+        drop_share = dropped / offered if offered > 0.0 else (1.0 if dropped > EPS else 0.0)
+        if queued > EPS and dropped > EPS:
+            return status, "critical", reason or "backlog full"
+        if drop_share >= DROP_CRITICAL:
+            saturated = util >= CRITICAL_UTIL
+            return status, "critical", reason or ("saturated" if saturated else "dropping requests")
         if util >= CRITICAL_UTIL or queued > EPS:
             return status, "critical", reason or "saturated"
+        if drop_share >= DROP_WARN:
+            return status, "warning", reason or "dropping requests"
         if util >= WARN_UTIL:
             return status, "warning", reason or "near saturation"
         if status == "degraded":

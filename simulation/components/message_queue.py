@@ -107,7 +107,7 @@ class MessageQueue(Kind):
         elif refused > EPS:
             reason = "saturated"
         status, health, reason = engine._health(
-            i, n, util, drop_total - dead_total, dead_total, reason, 0.0
+            i, n, util, drop_total - dead_total, dead_total, reason, 0.0, lam_total + dead_total
         )
         if health == "ok" and stored > 0.0 and capacity == 0.0:
             health, reason = "warning", "no consumers: backlog growing"

@@ -68,6 +68,31 @@ def test_health_is_graded_by_utilisation(rps: float, health: str, reason: str | 
     assert (node.health, node.reason) == (health, reason)
 
 
+@pytest.mark.parametrize(
+    ("rps", "queue_limit", "health", "reason"),
+    [(60.0, 50, "ok", None),  # M/M/1/50 blocks ~1e-12 of arrivals: nothing to report
+     (60.0, 10, "warning", "dropping requests"),  # 0.15% blocked at 60% utilisation
+     (80.0, 10, "critical", "dropping requests"),  # 1.8% blocked at 79%
+     (60.0, 2, "critical", "dropping requests"),  # 10% blocked: a queue far too short
+     (99.0, 10, "critical", "saturated")],  # 8% blocked at 91%
+)  # fmt: skip
+def test_health_grades_drops_by_their_share_of_the_load(
+    rps: float, queue_limit: int, health: str, reason: str | None
+):
+    """A limited queue blocks a sliver of arrivals at any load (M/M/c/K): below 0.1% of what
+    a node is offered that is ok, from 0.1% a warning, from 1% critical."""
+    node = Engine(single_server(rps=rps, queue_limit=queue_limit)).step().nodes["web"]
+    assert (node.health, node.reason) == (health, reason)
+    assert node.dropped > 0.0  # the drops are still counted, whatever the grade
+
+
+def test_a_tiny_drop_share_still_grades_by_utilisation():
+    """Drops below 0.1% do not hide the utilisation grade: 80% busy is a warning."""
+    node = Engine(single_server(rps=80.0, queue_limit=50)).step().nodes["web"]
+    assert 0.0 < node.dropped / node.offered < 0.001
+    assert (node.health, node.reason) == ("warning", "near saturation")
+
+
 def test_apply_fail_and_recover_return_events():
     """Controls return the events they cause; events carry t, component, kind and text."""
     engine = Engine(single_server())
