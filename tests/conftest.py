@@ -193,6 +193,13 @@ def _wait_until_listening(proc: subprocess.Popen[bytes], port: int, log_path: Pa
             return
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Mark browser tests `e2e` as they are collected, before `-m` selects on the mark."""
+    # Every pytest-playwright fixture (page, context, browser, ...) depends on browser_name.
+    if {"page", "browser_name"} & set(getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.e2e)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run browser tests last.
@@ -200,8 +207,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     Once pytest-playwright's session Playwright starts, every later pytest-asyncio test
     or async_to_sync call fails ("Runner.run() cannot be called from a running event loop").
     """
-    for item in items:
-        # Every pytest-playwright fixture (page, context, browser, ...) depends on browser_name.
-        if {"page", "browser_name"} & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.e2e)
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
