@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -174,6 +176,57 @@ def daphne_server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactor
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(autouse=True)
+def _runs_stopped_before_the_database_resets(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A browser test may leave a run going in the Daphne server, and a save of that run in
+    flight blocks the reset of the test database (a deadlock on PostgreSQL). Each run still
+    going is stopped through its owner's socket, and has ended, before the reset."""
+    if "daphne_server" not in request.fixturenames:
+        yield
+        return
+    # Set up before this fixture, the database is reset after this fixture's teardown.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    _stop_active_runs(request.getfixturevalue("daphne_server"))
+
+
+def _stop_active_runs(base: str, timeout_s: float = 15.0) -> None:
+    from django.conf import settings
+
+    from sandbox.live.models import Run
+    from sandbox.live.wsclient import WebSocketClient, WebSocketClosed
+
+    runs = list(Run.objects.active().select_related("owner"))
+    if not runs:
+        return
+    cookies = {}
+    for run in runs:
+        client = Client()
+        client.force_login(run.owner)
+        cookies[run.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    async def stop(run: Any) -> None:
+        url = f"{base.replace('http://', 'ws://')}/ws/runs/{run.pk}/"
+        headers = {"Origin": base, "Cookie": f"{settings.SESSION_COOKIE_NAME}={cookies[run.pk]}"}
+        ws = await WebSocketClient.connect(url, headers)
+        try:
+            await ws.send_json({"action": "stop"})
+            async with asyncio.timeout(timeout_s):
+                while (await ws.recv_json(timeout_s))["type"] != "ended":
+                    pass
+        except WebSocketClosed:
+            pass  # it ended meanwhile
+        finally:
+            await ws.close()
+
+    async def stop_all() -> None:
+        await asyncio.gather(*(stop(run) for run in runs))
+
+    # Playwright's loop runs in this thread: the sockets get a thread and loop of their own.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, stop_all()).result()
 
 
 def _wait_until_listening(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
