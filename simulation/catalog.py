@@ -33,13 +33,14 @@ def link_problem(from_kind: str, to_kind: str) -> str | None:
         return f"unknown kind {from_kind!r}"
     if to_kind not in KINDS:
         return f"unknown kind {to_kind!r}"
-    if "datacenter" in (from_kind, to_kind):
-        return (
-            "a datacenter is a group, not a node: put components in it with their "
-            "'parent' field instead of linking it"
-        )
-    if to_kind == "client":
-        return f"a {from_kind} cannot send requests to a client: clients only send requests"
+    for kind in (from_kind, to_kind):
+        if KINDS[kind].role == "group":
+            return (
+                f"a {kind} is a group, not a node: put components in it with their "
+                "'parent' field instead of linking it"
+            )
+    if KINDS[to_kind].role == "source":
+        return f"a {from_kind} cannot send requests to a {to_kind}: {to_kind}s only send requests"
     allowed = KINDS[from_kind].links_to
     if to_kind in allowed:
         return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .components.base import EPS
-from .components.cache import WARMUP_S
 from .model import GROUP
 
 
@@ -64,7 +63,7 @@ class Controls:
         ids = ", ".join(m.ids[j] for j, _ in m.routes[i][k])
         if ids:
             where += f" ({ids})"
-        warmup = self.params[i].get("warmup_s", WARMUP_S)
+        warmup = m.kind_of[i].warmup_s(self.params[i])
         return (
             f"{m.ids[i]} flushed: cold, so {what} miss and go on to {where} "
             f"until it warms up over {warmup:g} s"

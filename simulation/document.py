@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from .catalog import link_problem
-from .components import KINDS, LINK_PARAMS
+from .components import KINDS, LINK_PARAMS, kinds_with_role
+from .components.base import DesignLinks
 from .errors import DesignError, Problem
 from .graph import build_graph, find_request_loop
 from .limits import Limits
@@ -57,11 +58,18 @@ def validate_document(doc: Any, limits: Limits | None = None) -> dict:
     if problems and any(p.path in ("components", "links") for p in problems):
         raise DesignError(problems)  # the rest would only repeat the same error
     out["components"] = comps = _check_components(components, problems)
-    by_id = {c["id"]: c for c in comps if c is not None}
+    by_id = {c["id"]: c for c in comps}
+    # Each checked component's index in the document, for the paths of later problems.
+    position = {}
+    for i, comp in enumerate(components):
+        if isinstance(comp, dict) and comp.get("id") in by_id:
+            position.setdefault(comp["id"], i)
     out["links"] = _check_links(links, by_id, problems)
-    _check_parents(comps, by_id, problems)
-    _check_replicas(comps, out["links"], problems)
-    _check_weights(comps, out["links"], by_id, problems)
+    _check_parents(comps, by_id, position, problems)
+    design_links = DesignLinks.of(by_id, out["links"])
+    for comp in comps:
+        path = f"components[{position[comp['id']]}]"
+        KINDS[comp["kind"]].check_links(comp, design_links, path, problems)
     if not problems:
         loop = find_request_loop(build_graph(comps, out["links"]))
         if loop:
@@ -212,11 +220,8 @@ def _check_links(links: list, by_id: dict[str, dict], problems: list[Problem]) -
             continue
         seen[(src, dst)] = i
         why = link_problem(by_id[src]["kind"], by_id[dst]["kind"])
-        if why is None and by_id[src]["kind"] == "database":
-            if by_id[src]["params"]["role"] != "primary":
-                why = f"only a primary database replicates; {src} is a replica"
-            elif by_id[dst]["params"]["role"] != "replica":
-                why = f"a database links only to its replicas; {dst} is not a replica"
+        if why is None:
+            why = KINDS[by_id[src]["kind"]].link_rule(by_id[src], by_id[dst])
         if why:
             problems.append(Problem(path, f"{src} -> {dst}: {why}"))
             continue
@@ -224,62 +229,19 @@ def _check_links(links: list, by_id: dict[str, dict], problems: list[Problem]) -
     return out
 
 
-def _check_parents(comps: list[dict], by_id: dict[str, dict], problems: list[Problem]) -> None:
-    for i, comp in enumerate(comps):
+def _check_parents(
+    comps: list[dict], by_id: dict[str, dict], position: dict[str, int], problems: list[Problem]
+) -> None:
+    """A component may sit in a group (a data centre); a group sits in nothing."""
+    groups = " or ".join(kinds_with_role("group"))
+    for comp in comps:
         if "parent" not in comp:
             continue
         parent = comp["parent"]
-        path = f"components[{i}].parent"
-        if comp["kind"] == "datacenter":
-            problems.append(Problem(path, "a datacenter cannot be inside another one"))
+        path = f"components[{position[comp['id']]}].parent"
+        if KINDS[comp["kind"]].role == "group":
+            problems.append(Problem(path, f"a {comp['kind']} cannot be inside another one"))
         elif not isinstance(parent, str) or parent not in by_id:
             problems.append(Problem(path, f"no component with id {parent!r}"))
-        elif by_id[parent]["kind"] != "datacenter":
-            problems.append(
-                Problem(path, f"{parent} is a {by_id[parent]['kind']}, not a datacenter")
-            )
-
-
-def _check_replicas(comps: list[dict], links: list[dict], problems: list[Problem]) -> None:
-    primaries: dict[str, list[str]] = {}
-    for link in links:
-        primaries.setdefault(link["to"], [])
-        primaries[link["to"]].append(link["from"])
-    for i, comp in enumerate(comps):
-        if comp["kind"] != "database" or comp["params"]["role"] != "replica":
-            continue
-        sources = [s for s in primaries.get(comp["id"], ()) if _kind_of(comps, s) == "database"]
-        if len(sources) != 1:
-            problems.append(
-                Problem(
-                    f"components[{i}].params.role",
-                    f"replica {comp['id']} needs "
-                    f"exactly one primary linking to it (has {len(sources)})",
-                )
-            )
-
-
-def _kind_of(comps: list[dict], cid: str) -> str | None:
-    for comp in comps:
-        if comp["id"] == cid:
-            return comp["kind"]
-    return None
-
-
-def _check_weights(
-    comps: list[dict], links: list[dict], by_id: dict[str, dict], problems: list[Problem]
-) -> None:
-    targets: dict[str, set[str]] = {}
-    for link in links:
-        targets.setdefault(link["from"], set()).add(link["to"])
-    for i, comp in enumerate(comps):
-        if comp["kind"] not in ("dns", "load_balancer"):
-            continue
-        allowed = set(targets.get(comp["id"], ()))
-        if comp["kind"] == "dns":
-            allowed |= {by_id[t].get("parent") for t in allowed} - {None}
-        problems.extend(
-            Problem(f"components[{i}].params.weights.{key}", f"{comp['id']} does not link to {key}")
-            for key in comp["params"]["weights"]
-            if key not in allowed
-        )
+        elif KINDS[by_id[parent]["kind"]].role != "group":
+            problems.append(Problem(path, f"{parent} is a {by_id[parent]['kind']}, not a {groups}"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .components import KINDS, SIZE_ORDER
+from .components import KINDS, SIZE_ORDER, kinds_with_role
 from .errors import ControlError, DesignError, Problem
 
 ACTIONS = ("fail", "recover", "scale", "set_rate", "set_param", "flush", "link_latency")
@@ -121,8 +121,8 @@ def check_control(control: Any, document: dict, path: str, problems: list[Proble
     out["target"] = target
     kind = comp["kind"]
     if action in ("fail", "recover"):
-        if kind == "client":
-            problems.append(Problem(f"{at}target", f"{target} is a client; use set_rate"))
+        if KINDS[kind].role == "source":
+            problems.append(Problem(f"{at}target", f"{target} is a {kind}; use set_rate"))
         if control.get("count") is not None:
             out["count"] = _int(control, "count", 1, 1, 1000, path, problems)
     elif action == "scale":
@@ -137,8 +137,8 @@ def check_control(control: Any, document: dict, path: str, problems: list[Proble
                 problems.append(Problem(f"{at}size", f"must be one of: {', '.join(SIZE_ORDER)}"))
             out["size"] = control["size"]
     elif action == "set_rate":
-        if kind != "client":
-            problems.append(Problem(f"{at}target", f"{target} is a {kind}, not a client"))
+        if KINDS[kind].role != "source":
+            problems.append(Problem(f"{at}target", f"{target} is a {kind}, not a {_sources()}"))
         out["rps"] = _num(control, "rps", None, 0.0, 10_000_000.0, path, problems)
     elif action == "set_param":
         name = control.get("param")
@@ -220,9 +220,9 @@ def _source(item: dict, path: str, ids: dict, problems: list[Problem]) -> str:
     source = item.get("source")
     if not isinstance(source, str) or source not in ids:
         problems.append(Problem(f"{path}.source", f"no component with id {source!r}"))
-    elif ids[source]["kind"] != "client":
+    elif KINDS[ids[source]["kind"]].role != "source":
         problems.append(
-            Problem(f"{path}.source", f"{source} is a {ids[source]['kind']}, not a client")
+            Problem(f"{path}.source", f"{source} is a {ids[source]['kind']}, not a {_sources()}")
         )
     return source
 
@@ -305,3 +305,8 @@ def _check(item: Any, path: str, ids: dict, problems: list[Problem]) -> dict:
         "for_s": for_s,
         "abort": _bool(item, "abort", False, path, problems),
     }
+
+
+def _sources() -> str:
+    """The names of the kinds that emit traffic, for messages."""
+    return " or ".join(kinds_with_role("source"))

@@ -32,6 +32,12 @@ KINDS: dict[str, type[Kind]] = {
     "datacenter": Datacenter,
 }
 
+
+def kinds_with_role(role: str) -> tuple[str, ...]:
+    """Names of the kinds with ``role`` (source, router, server, group), in catalog order."""
+    return tuple(name for name, kind in KINDS.items() if kind.role == role)
+
+
 __all__ = [
     "ALL_CLASSES",
     "BACKGROUND",
@@ -43,4 +49,5 @@ __all__ = [
     "SIZE_TIERS",
     "Kind",
     "Param",
+    "kinds_with_role",
 ]

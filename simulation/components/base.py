@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
@@ -19,6 +20,25 @@ ALL_CLASSES: tuple[str, ...] = (*CLASSES, BACKGROUND)
 NCLASS = len(ALL_CLASSES)
 READ, WRITE, STATIC, JOB, BACKGROUND_K = range(NCLASS)
 EPS = 1e-9  # tolerance for comparing simulated times and emptiness of backlogs
+WARMUP_S = 60.0  # how long a cold cache or CDN without a warmup_s parameter takes to warm
+
+
+@dataclass(frozen=True)
+class DesignLinks:
+    """A design's checked components and links, for the rules a kind has on its links."""
+
+    by_id: dict[str, dict]  # id -> checked component (parameters with their defaults)
+    senders: dict[str, list[str]]  # id -> ids of the components linking to it
+    targets: dict[str, list[str]]  # id -> ids of the components it links to
+
+    @classmethod
+    def of(cls, by_id: dict[str, dict], links: list[dict]) -> DesignLinks:
+        senders: dict[str, list[str]] = {}
+        targets: dict[str, list[str]] = {}
+        for link in links:
+            senders.setdefault(link["to"], []).append(link["from"])
+            targets.setdefault(link["from"], []).append(link["to"])
+        return cls(by_id, senders, targets)
 
 
 class Kind:
@@ -30,8 +50,10 @@ class Kind:
     how it behaves each tick: ``source`` emits traffic, ``router`` splits traffic
     without queueing, ``server`` queues and serves, ``group`` holds members.
 
-    At compile time ``check`` validates parameters together and ``route`` picks the
-    linked targets of each request class. The engine keeps the generic machinery
+    When a document is validated, ``check`` validates parameters together, ``link_rule``
+    refuses links the kinds allow but the parameters do not, and ``check_links`` checks
+    a component's links once all are known. At compile time ``route`` picks the linked
+    targets of each request class. The engine keeps the generic machinery
     (fluid flows, queueing, latency moments, health) and asks the kind only where
     kinds differ, through the hooks below; each documents its arguments and what
     it returns, and the defaults describe a plain server. A serving node's tick:
@@ -113,6 +135,25 @@ class Kind:
     @classmethod
     def check(cls, params: dict[str, Any], path: str, problems: list[Problem]) -> None:
         """Rules across parameters; ``params`` already has defaults and valid types."""
+
+    @classmethod
+    def link_rule(cls, src: dict, dst: dict) -> str | None:
+        """Why a link from ``src``, a component of this kind, to ``dst`` makes no sense for
+        their parameters, or None (the default). ``links_to`` already allows ``dst``'s kind;
+        both are checked components, parameters with their defaults."""
+        return None
+
+    @classmethod
+    def check_links(
+        cls, comp: dict, links: DesignLinks, path: str, problems: list[Problem]
+    ) -> None:
+        """Rules on the links of ``comp``, a component of this kind at ``path``
+        (``components[3]``), once every link of the design is checked. Default: none."""
+
+    @classmethod
+    def warmup_s(cls, p: dict) -> float:
+        """Seconds a cold (flushed or recovered) node of a caching kind takes to warm up."""
+        return p.get("warmup_s", WARMUP_S)
 
     @classmethod
     def route(cls, request_class: str, targets: dict[str, list[str]], params: dict) -> list[str]:
@@ -278,6 +319,15 @@ def keep(engine: Engine, i: int, value: Any) -> Any:
     """Keep ``value`` as what node ``i``'s kind derived, until the next change; return it."""
     engine.kind_memo[i] = (engine.changes, value)
     return value
+
+
+def check_weights_link(comp: dict, allowed: set[str], path: str, problems: list[Problem]) -> None:
+    """Each key of ``comp``'s ``weights`` parameter must be one of ``allowed``."""
+    problems.extend(
+        Problem(f"{path}.params.weights.{key}", f"{comp['id']} does not link to {key}")
+        for key in comp["params"]["weights"]
+        if key not in allowed
+    )
 
 
 def pick(targets: dict[str, list[str]], *kinds: str) -> list[str]:

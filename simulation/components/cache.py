@@ -10,8 +10,6 @@ from .params import Param, serving_params
 if TYPE_CHECKING:
     from ..engine import Engine
 
-WARMUP_S = 60.0  # how long a cold cache or CDN without a warmup_s parameter takes to warm
-
 
 class Cache(Kind):
     kind = "cache"
@@ -55,8 +53,7 @@ class Cache(Kind):
 def warm_up(engine: Engine, i: int, p: dict) -> dict:
     """Warm a cold (flushed or recovered) live cache by one tick; its hit ratio and warmth."""
     if engine.warm[i] < 1.0 and engine.alive[i] > 0:
-        engine.warm[i] = min(
-            1.0, engine.warm[i] + engine.dt / max(p.get("warmup_s", WARMUP_S), EPS)
-        )
+        warmup_s = engine.model.kind_of[i].warmup_s(p)
+        engine.warm[i] = min(1.0, engine.warm[i] + engine.dt / max(warmup_s, EPS))
         engine._unsettled = True
     return {"hit_ratio": p["hit_ratio"] * engine.warm[i], "warm": engine.warm[i]}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import BACKGROUND_K, JOB, NCLASS, WRITE, Kind
+from ..errors import Problem
+from .base import BACKGROUND_K, JOB, NCLASS, WRITE, DesignLinks, Kind
+from .params import Param, serving_params
 
 if TYPE_CHECKING:
     from ..engine import Engine
-from .params import Param, serving_params
 
 
 class Database(Kind):
@@ -63,6 +64,35 @@ class Database(Kind):
     detection_params = ("failover_s",)
     replicates = True
     data_tier = True
+
+    @classmethod
+    def link_rule(cls, src: dict, dst: dict) -> str | None:
+        """A link between databases is replication: from a primary to one of its replicas."""
+        if dst["kind"] != cls.kind:
+            return None
+        if src["params"]["role"] != "primary":
+            return f"only a primary database replicates; {src['id']} is a replica"
+        if dst["params"]["role"] != "replica":
+            return f"a database links only to its replicas; {dst['id']} is not a replica"
+        return None
+
+    @classmethod
+    def check_links(
+        cls, comp: dict, links: DesignLinks, path: str, problems: list[Problem]
+    ) -> None:
+        """A replica copies exactly one primary."""
+        if comp["params"]["role"] != "replica":
+            return
+        senders = links.senders.get(comp["id"], ())
+        primaries = [s for s in senders if links.by_id[s]["kind"] == cls.kind]
+        if len(primaries) != 1:
+            problems.append(
+                Problem(
+                    f"{path}.params.role",
+                    f"replica {comp['id']} needs "
+                    f"exactly one primary linking to it (has {len(primaries)})",
+                )
+            )
 
     @classmethod
     def route(cls, request_class: str, targets: dict[str, list[str]], params: dict) -> list[str]:

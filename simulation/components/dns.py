@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import Kind
+from .base import DesignLinks, Kind, check_weights_link
 from .params import Param
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..errors import Problem
 
 
 class Dns(Kind):
@@ -42,6 +43,15 @@ class Dns(Kind):
     )
     links_to = ("cdn", "load_balancer", "web_server")
     detection_params = ("failover_s",)
+
+    @classmethod
+    def check_links(
+        cls, comp: dict, links: DesignLinks, path: str, problems: list[Problem]
+    ) -> None:
+        """A weight names an entry it links to or that entry's data centre."""
+        entries = links.targets.get(comp["id"], [])
+        parents = {links.by_id[e].get("parent") for e in entries} - {None}
+        check_weights_link(comp, {*entries, *parents}, path, problems)
 
     def weights(
         self, engine: Engine, i: int, p: dict, targets: list[tuple[int, int]]

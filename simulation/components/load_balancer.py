@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .base import EPS, NCLASS, Kind, keep, memo
+from .base import EPS, NCLASS, DesignLinks, Kind, check_weights_link, keep, memo
 from .params import SIZE_TIERS, Param, serving_params
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..errors import Problem
 
 ALGORITHMS = ("round_robin", "random", "weighted", "least_connections", "ip_hash")
 HASHINGS = ("modulo", "consistent")
@@ -92,6 +93,13 @@ class LoadBalancer(Kind):
     links_to = ("load_balancer", "web_server")
     detection_params = ("health_check_s", "failover_s")
     balances = True
+
+    @classmethod
+    def check_links(
+        cls, comp: dict, links: DesignLinks, path: str, problems: list[Problem]
+    ) -> None:
+        """A weight names a target it links to."""
+        check_weights_link(comp, set(links.targets.get(comp["id"], ())), path, problems)
 
     def service_time_ms(self, p: dict) -> float:
         """ip_hash pays a session-affinity lookup on every request: ``sticky_cost`` x."""

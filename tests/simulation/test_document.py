@@ -203,6 +203,22 @@ def test_a_replica_needs_exactly_one_primary():
     ]
 
 
+def test_a_later_rule_names_the_component_by_its_place_in_the_document():
+    """An invalid component is left out of the checked ones; the paths of problems found
+    later still count it."""
+    doc = web_stack()
+    doc["components"].insert(0, {"id": "ghost", "kind": "teleporter", "params": {}})
+    doc["links"] = [link for link in doc["links"] if link["to"] != "db-r1"]
+    doc["components"][3]["parent"] = "web"
+    assert problems_of(doc) == [
+        "components[0].kind: unknown kind 'teleporter'; use client, dns, cdn, load_balancer, "
+        "web_server, cache, session_store, database, shard_router, message_queue, worker, "
+        "datacenter",
+        "components[3].parent: web is a web_server, not a datacenter",
+        "components[7].params.role: replica db-r1 needs exactly one primary linking to it (has 0)",
+    ]
+
+
 def test_only_a_primary_replicates_to_a_replica():
     """database -> database links go from a primary to a replica."""
     doc = web_stack()

@@ -1,4 +1,4 @@
-"""Component kinds carry their own tick behaviour; the engine stays generic."""
+"""Component kinds carry their own rules and tick behaviour; the engine stays generic."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import simulation
-from simulation import Engine, compile_design, validate_document
+from simulation import DesignError, Engine, Problem, compile_design, validate_document
 from simulation.components import KINDS
-from simulation.components.base import READ
+from simulation.components.base import READ, DesignLinks
 from simulation.components.cache import Cache
 from simulation.components.database import Database
 from simulation.components.load_balancer import LoadBalancer
@@ -21,8 +21,12 @@ from simulation.model import Model
 from .designs import web_stack
 
 PACKAGE = Path(simulation.__file__).parent
-# The compiler and the tick machinery: they read the kinds' attributes and call their hooks.
-KIND_FREE_MODULES = ("model.py", "engine.py", "controls.py", "clusters.py")
+# The validator, the compiler and the tick machinery: they read the kinds' attributes and
+# call their hooks.
+KIND_FREE_MODULES = (
+    "model.py", "engine.py", "controls.py", "clusters.py", "document.py", "catalog.py",
+    "scenario.py",
+)  # fmt: skip
 
 
 def kinds_named(text: str) -> list[str]:
@@ -32,7 +36,8 @@ def kinds_named(text: str) -> list[str]:
 
 @pytest.mark.parametrize("module", KIND_FREE_MODULES)
 def test_the_compiler_and_engine_name_no_component_kind(module):
-    """Routing, clusters and the tick ask the kinds; no kind's name appears in their source."""
+    """Validation, routing, clusters and the tick ask the kinds; no kind's name appears in
+    their source."""
     assert kinds_named((PACKAGE / module).read_text()) == []
 
 
@@ -57,6 +62,36 @@ def test_a_kinds_answered_hook_decides_what_completes_there(monkeypatch):
     assert after.nodes["db-r1"].offered == 0.0
     assert after.nodes["db"].offered == before.nodes["db"].offered  # writes still arrive
     assert after.nodes["cache"].served == before.nodes["cache"].served
+
+
+class PickyBalancer(LoadBalancer):
+    @classmethod
+    def link_rule(cls, src: dict, dst: dict) -> str | None:
+        return (
+            "this balancer links to nothing with more than 2 instances"
+            if (dst["params"].get("instances", 1) > 2)
+            else None
+        )
+
+    @classmethod
+    def check_links(cls, comp: dict, links: DesignLinks, path: str, problems: list) -> None:
+        if not links.senders.get(comp["id"]):
+            problems.append(Problem(path, f"nothing sends to {comp['id']}"))
+
+
+def test_the_validator_asks_a_kind_about_its_links(monkeypatch):
+    """A kind's link_rule refuses a link its parameters forbid; its check_links sees the
+    design's checked links."""
+    doc = web_stack()
+    doc["links"] = [link for link in doc["links"] if link["to"] != "lb"]
+    validate_document(doc)  # the stock balancer accepts both
+    monkeypatch.setitem(KINDS, "load_balancer", PickyBalancer)
+    with pytest.raises(DesignError) as info:
+        validate_document(doc)
+    assert [str(p) for p in info.value.problems] == [
+        "links[0]: lb -> web: this balancer links to nothing with more than 2 instances",
+        "components[2]: nothing sends to lb",
+    ]
 
 
 def compiled(doc: dict) -> Model:
