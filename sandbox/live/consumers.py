@@ -38,8 +38,9 @@ CLOSE_FORBIDDEN = 4403
 
 
 @database_sync_to_async
-def _load_viewing(user: Any, run_id: Any) -> dict[str, Any] | None:
-    """What a viewer needs about the run, or None if `user` may not watch it."""
+def _load_viewing(user: Any, run_id: Any, *, with_design: bool) -> dict[str, Any] | None:
+    """What a viewer needs about the run (the design only `with_design`), or None if
+    `user` may not watch it."""
     try:
         run = get_run_for_viewer(user, run_id)
     except Http404:
@@ -49,7 +50,7 @@ def _load_viewing(user: Any, run_id: Any) -> dict[str, Any] | None:
         "is_owner": run.owner_id == user.pk,
         "active": run.is_live,
         "owner": run.owner.get_username(),
-        "design": run.revision.document,
+        "design": run.revision.document if with_design else None,
         "design_name": run.revision.design.name,
         "scenario_name": run.scenario_name,
         "scenario": run.scenario,
@@ -102,13 +103,16 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.run_id = str(self.scope["url_route"]["kwargs"]["run_id"])
-        viewing = await _load_viewing(user, self.run_id)
+        self.since = _since(self.scope)
+        # A viewer resuming after a tick (`?since=`) has the design from its first
+        # `hello`; a big design is most of a `hello`, so it is not sent again.
+        self.resuming = self.since >= 0
+        viewing = await _load_viewing(user, self.run_id, with_design=not self.resuming)
         if viewing is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.viewing = viewing
         self.username = user.get_username()
-        self.since = _since(self.scope)
         self.syncing = True
         self.held: list[dict[str, Any]] = []
         self.last_tick = self.since
@@ -284,40 +288,39 @@ class RunConsumer(AsyncWebsocketConsumer):
         events: list[dict[str, Any]],
         state: dict[str, Any],
     ) -> None:
-        """Greet the viewer: the design, the charts' series after `since`, the newest
-        frame, and the newest events; frames to scrub the timeline come from
-        `replay.json`, so the greeting does not grow with the design times the ticks."""
+        """Greet the viewer: the design and the catalog (unless it is resuming), the
+        charts' series after `since`, the newest frame, and the newest events; frames to
+        scrub the timeline come from `replay.json`, so the greeting does not grow with
+        the design times the ticks."""
         viewing = self.viewing
         if series["tick"]:
             self.last_tick = max(self.last_tick, series["tick"][-1])
-        await self._send(
-            {
-                "type": "hello",
-                "run": {
-                    "id": viewing["id"],
-                    "owner": viewing["owner"],
-                    "is_owner": viewing["is_owner"],
-                    "design_name": viewing["design_name"],
-                    "scenario_name": viewing["scenario_name"],
-                    "scenario": viewing["scenario"],
-                    "seed": viewing["seed"],
-                    "status": state["status"],
-                    "reason": state.get("reason", ""),
-                    "speed": state.get("speed", viewing["speed"]),
-                    "tick": self.last_tick,
-                },
-                "limits": {
-                    "max_speed": settings.LIVE_MAX_SPEED,
-                    "allow_max": settings.LIVE_ALLOW_UNPACED,
-                    "max_fps": settings.LIVE_VIEWER_MAX_FPS,
-                },
-                "design": viewing["design"],
-                "catalog": catalog(),
-                "series": series,
-                "frame": frame,
-                "events": events,
-            }
-        )
+        hello: dict[str, Any] = {
+            "type": "hello",
+            "run": {
+                "id": viewing["id"],
+                "owner": viewing["owner"],
+                "is_owner": viewing["is_owner"],
+                "design_name": viewing["design_name"],
+                "scenario_name": viewing["scenario_name"],
+                "scenario": viewing["scenario"],
+                "seed": viewing["seed"],
+                "status": state["status"],
+                "reason": state.get("reason", ""),
+                "speed": state.get("speed", viewing["speed"]),
+                "tick": self.last_tick,
+            },
+            "limits": {
+                "max_speed": settings.LIVE_MAX_SPEED,
+                "allow_max": settings.LIVE_ALLOW_UNPACED,
+                "max_fps": settings.LIVE_VIEWER_MAX_FPS,
+            },
+        }
+        if not self.resuming:
+            hello["design"] = viewing["design"]
+            hello["catalog"] = catalog()
+        hello.update(series=series, frame=frame, events=events)
+        await self._send(hello)
 
     async def _hello_from_recording(self, *, end: bool) -> None:
         recording = await _load_recording(self.run_id, self.since)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
 
 from sandbox.live.models import Run
 from sandbox.models import Design, ShareLink
@@ -49,6 +50,28 @@ def latest(page: Page, node_id: str, key: str) -> Any:
     )
 
 
+def latest_nodes(page: Page) -> list[str]:
+    return page.evaluate(
+        "Object.keys(document.querySelector('[data-live-run]').liveRun"
+        ".recording.frames.at(-1)?.nodes ?? {})"
+    )
+
+
+def watch_hellos(page: Page) -> list[tuple[str, dict[str, Any]]]:
+    """The `hello` messages the page's run sockets receive, with each socket's URL."""
+    hellos: list[tuple[str, dict[str, Any]]] = []
+
+    def on_socket(ws: WebSocket) -> None:
+        def on_frame(payload: str | bytes) -> None:
+            if isinstance(payload, str) and payload.startswith('{"type":"hello"'):
+                hellos.append((ws.url, json.loads(payload)))
+
+        ws.on("framereceived", on_frame)
+
+    page.on("websocket", on_socket)
+    return hellos
+
+
 def wait_frames(page: Page, count: int) -> None:
     page.wait_for_function(
         f"document.querySelector('[data-live-run]')?.liveRun?.recording.frames.length >= {count}",
@@ -75,6 +98,7 @@ def test_a_run_comes_alive_and_a_failed_server_shifts_the_load(
 ) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    hellos = watch_hellos(page)
     page.set_viewport_size({"width": 1400, "height": 1000})
     sign_in(page.context, daphne_server, alice)
     page.goto(f"{daphne_server}{design.get_absolute_url()}")
@@ -139,6 +163,14 @@ def test_a_run_comes_alive_and_a_failed_server_shifts_the_load(
         "document.querySelector('[data-live-run]').liveRun.recording.frames.map(f => f.tick)"
     )
     assert ticks == sorted(set(ticks))
+    # Only the first hello had the design; frames after the reconnect still decode with it.
+    assert [("?since=" in url, "design" in hello, "catalog" in hello) for url, hello in hellos] == [
+        (False, True, True),
+        (True, False, False),
+    ]
+    assert sorted(latest_nodes(page)) == ["db", "lb", "users", "web-1", "web-2"]
+    assert latest(page, "web-1", "served") == 0
+    assert node(page, "web-1", "fill") == DOWN
     shot(page, "browser-failed")
     shot(other, "browser-watcher")
     assert errors == []

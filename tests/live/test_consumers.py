@@ -211,23 +211,66 @@ async def test_a_late_joiner_catches_up_then_follows_live(make_run: Any, alice: 
 
 @pytest.mark.asyncio
 async def test_a_reconnecting_viewer_resumes_after_its_last_tick(make_run: Any, alice: Any) -> None:
+    """It is not sent the design and the catalog again: it decodes with the ones it has."""
     run = await database_sync_to_async(make_run)(speed=20.0)
-    async with live_runner(run):
+    async with live_runner(run) as runner:
         first = await connect(run, alice)
-        await next_of(first, "hello")
+        greeting = await next_of(first, "hello")
+        assert [c["id"] for c in greeting["design"]["components"]] == [
+            "users", "lb", "web-1", "web-2", "db"
+        ]  # fmt: skip
+        assert "web_server" in json.dumps(greeting["catalog"])
+        codec = FrameCodec(greeting["design"])
         await first.send_json_to({"action": "start"})
         last = (await frames(first, 4))[-1]["tick"]
         await first.disconnect()
         again = await connect(run, alice, query=f"since={last}")
         hello = await next_of(again, "hello")
+        assert "design" not in hello
+        assert "catalog" not in hello
         ticks = hello["series"]["tick"]
         assert all(tick > last for tick in ticks)
         if ticks:
-            assert decode(CODEC, hello["frame"])["tick"] == ticks[-1]
-        nxt = (await frames(again, 1))[0]["tick"]
+            assert decode(codec, hello["frame"])["tick"] == ticks[-1]
+        following = decode(codec, (await next_of(again, "frame"))["frame"])
+        nxt = following["tick"]
         assert nxt == (ticks[-1] + 1 if ticks else nxt)
         assert nxt > last
+        made = next(f for f in runner.session.frames if f["tick"] == nxt)
+        assert following == decode(codec, codec.encode(made))
+        assert following["nodes"]["web-1"]["served"] > 0
         await again.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("query", "resuming"),
+    [
+        ("", False),
+        ("since=-1", False),
+        ("since=-40", False),
+        ("since=", False),
+        ("since=oops", False),
+        ("since=1.5", False),
+        ("since=0", True),
+        ("since=3", True),
+        ("since=3&since=oops", True),
+    ],
+)
+@pytest.mark.asyncio
+async def test_only_a_viewer_resuming_after_a_tick_goes_without_the_design(
+    make_run: Any, alice: Any, query: str, resuming: bool
+) -> None:
+    """`?since=` of a tick (0 or more) means the viewer has had a `hello` with the design
+    and the catalog; without one, or with one that is no tick, it gets them."""
+    run = await database_sync_to_async(make_run)(status="finished")
+    comm = await connect(run, alice, query)
+    hello = await next_of(comm, "hello")
+    assert ("design" in hello, "catalog" in hello) == (not resuming, not resuming)
+    if not resuming:
+        assert hello["design"] == two_web_servers()
+        assert "web_server" in json.dumps(hello["catalog"])
+    assert (await next_of(comm, "ended"))["status"] == "finished"
+    await comm.disconnect()
 
 
 @pytest.mark.asyncio

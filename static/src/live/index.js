@@ -33,7 +33,9 @@ class LiveRun {
     this.el = (role) => root.querySelector(`[data-role="${role}"]`);
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     this.socket = new RunSocket(`${scheme}://${location.host}${root.dataset.socketPath}`, {
-      since: () => this.recording.lastTick,
+      // A hello after `?since=` leaves out the design: ask with it only once the page
+      // has built from one (onHello), else from the start.
+      since: () => (this.diagram ? this.recording.lastTick : -1),
       onMessage: (msg) => this.onMessage(msg),
       onState: (state, detail) => this.onConnection(state, detail),
     });
@@ -56,6 +58,8 @@ class LiveRun {
   }
 
   onHello(msg) {
+    // Only the first hello has the design (and the catalog, which this page does not
+    // need); a reconnect's leaves them out and the page keeps what it built from it.
     if (!this.diagram) {
       this.decoder = new FrameDecoder(msg.design);
       this.diagram = new LiveDiagram(this.el("diagram"), this.el("overlay"), msg.design, {
