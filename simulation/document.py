@@ -62,8 +62,9 @@ def validate_document(doc: Any, limits: Limits | None = None) -> dict:
     # Each checked component's index in the document, for the paths of later problems.
     position = {}
     for i, comp in enumerate(components):
-        if isinstance(comp, dict) and comp.get("id") in by_id:
-            position.setdefault(comp["id"], i)
+        cid = comp.get("id") if isinstance(comp, dict) else None
+        if isinstance(cid, str) and cid in by_id:
+            position.setdefault(cid, i)
     out["links"] = _check_links(links, by_id, problems)
     _check_parents(comps, by_id, position, problems)
     design_links = DesignLinks.of(by_id, out["links"])

@@ -143,7 +143,7 @@ def check_control(control: Any, document: dict, path: str, problems: list[Proble
     elif action == "set_param":
         name = control.get("param")
         params = {p.name: p for p in KINDS[kind].params}
-        if name not in params or name == "role":
+        if not isinstance(name, str) or name not in params or name == "role":
             problems.append(Problem(f"{at}param", f"{kind} has no parameter {name!r} to change"))
         else:
             before = len(problems)
@@ -274,7 +274,7 @@ def _check(item: Any, path: str, ids: dict, problems: list[Problem]) -> dict:
     metric = item.get("metric")
     component = item.get("component")
     if component is not None:
-        if component not in ids:
+        if not isinstance(component, str) or component not in ids:
             problems.append(Problem(f"{path}.component", f"no component with id {component!r}"))
         if metric not in NODE_METRICS:
             problems.append(Problem(f"{path}.metric", f"must be one of: {', '.join(NODE_METRICS)}"))

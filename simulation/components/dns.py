@@ -50,8 +50,10 @@ class Dns(Kind):
     ) -> None:
         """A weight names an entry it links to or that entry's data centre."""
         entries = links.targets.get(comp["id"], [])
-        parents = {links.by_id[e].get("parent") for e in entries} - {None}
-        check_weights_link(comp, {*entries, *parents}, path, problems)
+        parents = [links.by_id[e].get("parent") for e in entries]
+        # A parent that is no id is reported on its own; it names no data centre here.
+        named = {*entries, *(parent for parent in parents if isinstance(parent, str))}
+        check_weights_link(comp, named, path, problems)
 
     def weights(
         self, engine: Engine, i: int, p: dict, targets: list[tuple[int, int]]

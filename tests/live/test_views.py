@@ -71,6 +71,25 @@ def test_it_keeps_the_custom_scenario_and_names_the_error(
     assert launched == []
 
 
+@pytest.mark.parametrize(
+    ("scenario", "path"),
+    [({"faults": [{"at": 5, "target": "web-1", "action": "set_param", "param": []}]},
+      "faults[0].param"),
+     ({"checks": [{"component": ["web-1"], "metric": "util", "value": 0.9}]},
+      "checks[0].component")],
+)  # fmt: skip
+def test_it_names_a_field_of_the_wrong_json_type(
+    alice_client: Client, design: Any, launched: list[Any], scenario: dict, path: str
+) -> None:
+    """A list where an id or a name belongs is a problem at its path, not a server error."""
+    response = start(
+        alice_client, design=design.pk, scenario="custom", scenario_json=json.dumps(scenario)
+    )
+    assert response.status_code == 422
+    assert path in response.content.decode()
+    assert Run.objects.count() == 0
+
+
 def test_it_explains_broken_json(alice_client: Client, design: Any, launched: list[Any]) -> None:
     response = start(alice_client, design=design.pk, scenario="custom", scenario_json="{nope")
     assert response.status_code == 422

@@ -88,6 +88,28 @@ def test_it_rejects_bad_ids():
     assert problems_of(doc)[0].startswith("components[1].id: must be 1 to 64 letters")
 
 
+@pytest.mark.parametrize("bad_id", [["web"], {"web": 1}, 7, None])
+def test_an_id_that_is_no_text_is_a_problem_not_a_crash(bad_id):
+    """Any JSON value may arrive as an id; only text can be one."""
+    doc = single_server()
+    doc["components"][1]["id"] = bad_id
+    assert problems_of(doc)[0].startswith("components[1].id: must be 1 to 64 letters")
+
+
+def test_a_parent_that_is_no_text_is_a_problem_not_a_crash():
+    """A DNS entry's parent is read for its weights; one that is a list is only reported."""
+    doc = {
+        "format": 1,
+        "components": [
+            {"id": "users", "kind": "client"},
+            {"id": "dns", "kind": "dns", "params": {"weights": {"lb": 1}}},
+            {"id": "lb", "kind": "load_balancer", "parent": ["dc"]},
+        ],
+        "links": [{"from": "users", "to": "dns"}, {"from": "dns", "to": "lb"}],
+    }
+    assert problems_of(doc) == ["components[2].parent: no component with id ['dc']"]
+
+
 def test_it_rejects_out_of_range_params_with_their_path():
     """The path names the component index and parameter; the message gives the range."""
     doc = single_server(instances=0)
