@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
 import simulation
+from sandbox import jsontext
 
 
 @dataclass(frozen=True)
@@ -87,17 +87,9 @@ def parse_json(raw: bytes, what: str = "the request body") -> Any:
     if not text.strip():
         raise InputError([InputProblem("", f"{what} is empty; expected a JSON object")])
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            [
-                InputProblem(
-                    "",
-                    f"{what} is not valid JSON: {error.msg} "
-                    f"at line {error.lineno}, column {error.colno}",
-                )
-            ]
-        ) from None
+        return jsontext.loads(text)
+    except jsontext.JSONTextError as error:
+        raise InputError([InputProblem("", f"{what} is not valid JSON: {error}")]) from None
 
 
 def document_name(document: dict[str, Any], fallback: str = "Untitled design") -> str:

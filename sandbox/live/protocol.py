@@ -7,12 +7,13 @@ field, and the consumer answers with an `error` frame.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from sandbox import jsontext
 
 MAX_MESSAGE_BYTES = 4096
 MAX_INSTANCES = 1000
@@ -111,9 +112,9 @@ def parse_message(text: str | None, limits: SpeedLimits) -> dict[str, Any]:
     if len(text.encode()) > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"message: longer than {MAX_MESSAGE_BYTES} bytes")
     try:
-        msg = json.loads(text)
-    except ValueError as exc:
-        raise ProtocolError(f"message: not valid JSON ({exc.msg} at position {exc.pos})") from exc
+        msg = jsontext.loads(text)
+    except jsontext.JSONTextError as exc:
+        raise ProtocolError(f"message: not valid JSON ({exc})") from exc
     if not isinstance(msg, dict):
         raise ProtocolError("message: must be a JSON object")
     action = msg.get("action")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox import jsontext
 from simulation import DesignError, list_examples, validate_document, validate_scenario
 
 STEADY = "steady"
@@ -46,11 +46,9 @@ def resolve_scenario(
     document = validate_document(document)
     if key == CUSTOM:
         try:
-            raw = json.loads(custom_json)
-        except ValueError as exc:
-            raise DesignError(
-                "scenario", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-            ) from exc
+            raw = jsontext.loads(custom_json)
+        except jsontext.JSONTextError as exc:
+            raise DesignError("scenario", f"not valid JSON: {exc}") from exc
         return CUSTOM, validate_scenario(raw, document)
     for choice in scenario_choices(document):
         if choice.key == key:

@@ -18,6 +18,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from sandbox import jsontext
 from sandbox.http import HtmxHttpRequest
 from simulation import Problem
 from simulation.components import KINDS, LINK_PARAMS, Kind, Param
@@ -108,9 +109,9 @@ def _current_params(raw: str) -> dict[str, Any]:
     if not raw:
         return {}
     try:
-        params = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise PanelInputError(f"params is not valid JSON ({exc.msg})") from None
+        params = jsontext.loads(raw)
+    except jsontext.JSONTextError as exc:
+        raise PanelInputError(f"params is not valid JSON ({exc})") from None
     if not isinstance(params, dict):
         raise PanelInputError("params must be a JSON object")
     return params

@@ -1,0 +1,49 @@
+"""Garbage on the run socket gets an `error` frame naming what is wrong, and the run goes on:
+the same connection still steers it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+
+from sandbox.live.protocol import MAX_MESSAGE_BYTES, ProtocolError, SpeedLimits, parse_message
+from tests.live.conftest import connect, frames, live_runner, next_of
+
+LIMITS = SpeedLimits(max_speed=100, allow_unpaced=True)
+
+# Text within the size limit that Python's json module cannot decode.
+UNREADABLE_JSON = [
+    pytest.param("[" * 4000, "nested too deeply", id="nested-too-deeply"),
+    pytest.param('{"action": "scale", "target": "w", "instances": [[[[' + "[" * 3000, "nested",
+                 id="nested-in-a-field"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "fragment"), UNREADABLE_JSON)
+def test_json_the_parser_cannot_read_is_a_protocol_error(text: str, fragment: str) -> None:
+    assert len(text.encode()) <= MAX_MESSAGE_BYTES
+    with pytest.raises(ProtocolError, match=f"^message: not valid JSON .*{fragment}"):
+        parse_message(text, LIMITS)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_json_the_parser_cannot_read_gets_an_error_frame_and_the_run_goes_on(
+    make_run: Any, alice: Any
+) -> None:
+    run = await database_sync_to_async(make_run)(speed=20.0)
+    async with live_runner(run):
+        comm = await connect(run, alice)
+        await next_of(comm, "hello")
+        for param in UNREADABLE_JSON:
+            text, fragment = param.values
+            await comm.send_to(text_data=text)
+            error = await next_of(comm, "error")
+            assert error["error"].startswith("message: not valid JSON")
+            assert fragment in error["error"]
+        await comm.send_json_to({"action": "start"})
+        assert (await next_of(comm, "status"))["status"] == "running"
+        assert len(await frames(comm, 2)) == 2
+        await comm.disconnect()

@@ -1,0 +1,128 @@
+"""Garbage sent to any view gets a 4xx (or the form again) naming what is wrong, never a 500,
+and a rejected write leaves everything stored as it was.
+
+The test client re-raises a view's exception, so a crash fails the test with its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from sandbox.live.models import Run
+from sandbox.models import Design
+
+
+def stored(design: Design) -> tuple[Any, ...]:
+    """Everything a request could change about a design."""
+    design.refresh_from_db()
+    latest = design.latest_revision()
+    return (
+        design.name,
+        design.description,
+        design.visibility,
+        design.head,
+        design.updated_at,
+        design.revisions.count(),
+        latest.document,
+        latest.message,
+        list(design.share_links.values_list("token", "revoked_at")),
+    )
+
+
+def save(client: Client, design: Design, body: Any) -> Any:
+    raw = body if isinstance(body, str) else json.dumps(body)
+    return client.post(
+        reverse("api_document", args=[design.pk]), raw, content_type="application/json"
+    )
+
+
+def validate(client: Client, body: Any) -> Any:
+    raw = body if isinstance(body, str) else json.dumps(body)
+    return client.post(reverse("api_validate"), raw, content_type="application/json")
+
+
+def upload(client: Client, content: bytes, **fields: Any) -> Any:
+    file = SimpleUploadedFile("design.json", content, content_type="application/json")
+    return client.post(reverse("design_import"), {"file": file, **fields})
+
+
+def start_run(client: Client, **fields: Any) -> Any:
+    return client.post(reverse("live:run_new"), {"scenario": "steady", "speed": "1", **fields})
+
+
+@pytest.fixture
+def launched(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Runs handed to the runner (recorded instead of started: these tests have no server)."""
+    calls: list[Any] = []
+    monkeypatch.setattr("sandbox.live.views.launch_run", calls.append)
+    return calls
+
+
+# -- JSON text that Python's json module cannot decode --------------------------------------
+
+UNREADABLE_JSON = [
+    pytest.param("[" * 100_000, "nested too deeply", id="nested-too-deeply"),
+    pytest.param('{"n": ' + "1" * 5000 + "}", "more than 4300 digits", id="5000-digit-number"),
+]
+
+
+@pytest.mark.parametrize(("raw", "fragment"), UNREADABLE_JSON)
+def test_the_document_api_names_json_it_cannot_read(
+    alice_client: Client, design: Design, raw: str, fragment: str
+) -> None:
+    before = stored(design)
+    response = save(alice_client, design, raw)
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["path"] == ""
+    assert "not valid JSON" in error["message"]
+    assert fragment in error["message"]
+    assert stored(design) == before
+
+
+@pytest.mark.parametrize(("raw", "fragment"), UNREADABLE_JSON)
+def test_validate_names_json_it_cannot_read(anon_client: Client, raw: str, fragment: str) -> None:
+    response = validate(anon_client, raw)
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert fragment in error["message"]
+
+
+@pytest.mark.parametrize(("raw", "fragment"), UNREADABLE_JSON)
+def test_import_names_json_it_cannot_read(
+    alice_client: Client, alice: Any, raw: str, fragment: str
+) -> None:
+    response = upload(alice_client, raw.encode())
+    assert response.status_code == 400
+    assert fragment in response.text
+    assert not Design.objects.filter(owner=alice).exists()
+
+
+@pytest.mark.parametrize(("raw", "fragment"), UNREADABLE_JSON)
+def test_a_custom_scenario_of_json_it_cannot_read_is_named(
+    alice_client: Client, design: Design, launched: list[Any], raw: str, fragment: str
+) -> None:
+    response = start_run(alice_client, design=design.pk, scenario="custom", scenario_json=raw)
+    assert response.status_code == 422
+    assert "scenario_json" in response.context["form"].errors
+    assert fragment in response.text
+    assert not Run.objects.exists()
+    assert launched == []
+
+
+@pytest.mark.parametrize(("raw", "fragment"), UNREADABLE_JSON)
+def test_the_properties_panel_names_params_it_cannot_read(
+    anon_client: Client, raw: str, fragment: str
+) -> None:
+    response = anon_client.get(
+        reverse("editor_properties"), {"kind": "cache", "id": "c", "params": raw}
+    )
+    assert response.status_code == 400
+    assert "params is not valid JSON" in response.text
+    assert fragment in response.text
