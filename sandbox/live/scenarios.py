@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox import jsontext
-from simulation import DesignError, list_examples, validate_document, validate_scenario
+from sandbox.documents import unstorable_text
+from simulation import (
+    DesignError,
+    Problem,
+    list_examples,
+    validate_document,
+    validate_scenario,
+)
 
 STEADY = "steady"
 CUSTOM = "custom"
@@ -49,7 +56,10 @@ def resolve_scenario(
             raw = jsontext.loads(custom_json)
         except jsontext.JSONTextError as exc:
             raise DesignError("scenario", f"not valid JSON: {exc}") from exc
-        return CUSTOM, validate_scenario(raw, document)
+        scenario = validate_scenario(raw, document)
+        if unstorable := unstorable_text(scenario):
+            raise DesignError([Problem(p.path, p.message) for p in unstorable])
+        return CUSTOM, scenario
     for choice in scenario_choices(document):
         if choice.key == key:
             return key, validate_scenario(choice.scenario, document)

@@ -6,6 +6,7 @@ The test client re-raises a view's exception, so a crash fails the test with its
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -126,3 +127,94 @@ def test_the_properties_panel_names_params_it_cannot_read(
     assert response.status_code == 400
     assert "params is not valid JSON" in response.text
     assert fragment in response.text
+
+
+# -- text the database cannot store: NUL, and a lone surrogate (JSON can escape one) ---------
+
+UNSTORABLE_TEXT = [
+    pytest.param("a\x00b", "a NUL character", id="nul"),
+    pytest.param("a\ud800b", "a lone surrogate", id="lone-surrogate"),
+]
+PLACES = {
+    "name": ("name",),
+    "description": ("description",),
+    "components[2].label": ("components", 2, "label"),
+    "components[0].id": ("components", 0, "id"),
+}
+
+
+def placed(document: dict[str, Any], place: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    out = copy.deepcopy(document)
+    holder = out
+    for step in place[:-1]:
+        holder = holder[step]
+    holder[place[-1]] = value
+    return out
+
+
+@pytest.mark.parametrize(("text", "what"), UNSTORABLE_TEXT)
+@pytest.mark.parametrize("path", list(PLACES))
+def test_text_the_database_cannot_store_is_named_at_its_path(
+    alice_client: Client,
+    alice: Any,
+    design: Design,
+    document: dict[str, Any],
+    path: str,
+    text: str,
+    what: str,
+) -> None:
+    """The validator, a save and an import all refuse it, naming where it is."""
+    broken = placed(document, PLACES[path], text)
+    before = stored(design)
+    problems = validate(alice_client, broken).json()["problems"]
+    assert any(p["path"] == path and what in p["message"] for p in problems), problems
+    response = save(alice_client, design, {"base_revision": 1, "document": broken})
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert any(e["path"] == f"document.{path}" and what in e["message"] for e in errors)
+    assert stored(design) == before
+    response = upload(alice_client, json.dumps(broken).encode())
+    assert response.status_code == 400
+    assert what in response.text
+    assert Design.objects.filter(owner=alice).count() == 1
+
+
+@pytest.mark.parametrize(("text", "what"), UNSTORABLE_TEXT)
+def test_a_key_the_database_cannot_store_is_named_at_its_object(
+    alice_client: Client, design: Design, document: dict[str, Any], text: str, what: str
+) -> None:
+    broken = placed(document, ("components", 0, "params"), {text: 1})
+    response = save(alice_client, design, {"base_revision": 1, "document": broken})
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert any(
+        e["path"] == "document.components[0].params" and what in e["message"] for e in errors
+    ), errors
+
+
+@pytest.mark.parametrize(("text", "what"), UNSTORABLE_TEXT)
+def test_a_save_message_the_database_cannot_store_is_named(
+    alice_client: Client, design: Design, document: dict[str, Any], text: str, what: str
+) -> None:
+    before = stored(design)
+    response = save(
+        alice_client, design, {"base_revision": 1, "document": document, "message": text}
+    )
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["path"] == "message"
+    assert what in error["message"]
+    assert stored(design) == before
+
+
+@pytest.mark.parametrize(("text", "what"), UNSTORABLE_TEXT)
+@pytest.mark.parametrize("field", ["name", "description"])
+def test_a_custom_scenario_the_database_cannot_store_is_named(
+    alice_client: Client, design: Design, launched: list[Any], field: str, text: str, what: str
+) -> None:
+    scenario = json.dumps({"duration_s": 60, field: text})
+    response = start_run(alice_client, design=design.pk, scenario="custom", scenario_json=scenario)
+    assert response.status_code == 422
+    [error] = response.context["form"].errors["scenario_json"]
+    assert error.startswith(f"{field}: contains {what}")
+    assert not Run.objects.exists()
