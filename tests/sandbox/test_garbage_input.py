@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sandbox.live.models import Run
-from sandbox.models import Design
+from sandbox.models import Design, ShareLink
 
 
 def stored(design: Design) -> tuple[Any, ...]:
@@ -217,4 +217,21 @@ def test_a_custom_scenario_the_database_cannot_store_is_named(
     assert response.status_code == 422
     [error] = response.context["form"].errors["scenario_json"]
     assert error.startswith(f"{field}: contains {what}")
+    assert not Run.objects.exists()
+
+
+# -- share tokens with a NUL (PostgreSQL cannot look one up) -----------------------------------
+
+
+@pytest.mark.parametrize("token", ["\x00", "a\x00b"])
+def test_a_share_token_with_a_nul_is_404(
+    alice_client: Client, share_link: ShareLink, launched: list[Any], token: str
+) -> None:
+    quoted = token.replace("\x00", "%00")
+    for path in ("/s/{}/", "/s/{}/export/", "/api/s/{}/document"):
+        assert alice_client.get(path.format(quoted)).status_code == 404
+    assert alice_client.post(f"/s/{quoted}/fork/").status_code == 404
+    assert alice_client.get(reverse("live:run_new"), {"token": token}).status_code == 404
+    assert start_run(alice_client, token=token).status_code == 404
+    assert Design.objects.count() == 1
     assert not Run.objects.exists()
