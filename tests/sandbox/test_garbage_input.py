@@ -235,3 +235,22 @@ def test_a_share_token_with_a_nul_is_404(
     assert start_run(alice_client, token=token).status_code == 404
     assert Design.objects.count() == 1
     assert not Run.objects.exists()
+
+
+# -- a search with a NUL (PostgreSQL cannot search for one) ----------------------------------
+
+
+@pytest.mark.parametrize("query", ["\x00", "pay\x00ments"])
+def test_a_search_with_a_nul_is_400_naming_the_search(
+    alice_client: Client, design: Design, query: str
+) -> None:
+    response = alice_client.get(reverse("design_list"), {"q": query})
+    assert response.status_code == 400
+    assert response.text.startswith("q: ")
+    assert "NUL" in response.text
+    table = alice_client.get(
+        reverse("design_list"),
+        {"q": query},
+        headers={"HX-Request": "true", "HX-Target": "design-table"},
+    )
+    assert table.status_code == 400
