@@ -47,3 +47,19 @@ async def test_json_the_parser_cannot_read_gets_an_error_frame_and_the_run_goes_
         assert (await next_of(comm, "status"))["status"] == "running"
         assert len(await frames(comm, 2)) == 2
         await comm.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_since_that_cannot_be_a_tick_is_ignored(make_run: Any, alice: Any) -> None:
+    """A viewer reconnecting `?since=` garbage is greeted as a new one and gets frames."""
+    run = await database_sync_to_async(make_run)(speed=20.0)
+    async with live_runner(run):
+        for n, since in enumerate(["abc", "-5", "1e3", "9" * 30, "9" * 5000, "%00", str(2**31)]):
+            comm = await connect(run, alice, f"since={since}")
+            hello = await next_of(comm, "hello")
+            assert "design" in hello
+            if n == 0:
+                await comm.send_json_to({"action": "start"})
+            assert len(await frames(comm, 1)) == 1
+            await comm.disconnect()
