@@ -38,7 +38,9 @@ def _no_fields(msg: dict[str, Any], limits: SpeedLimits) -> dict[str, Any]:
 
 def _target(msg: dict[str, Any]) -> str:
     target = msg.get("target")
-    if not isinstance(target, str) or not target or len(target) > 100:
+    # Ids are printable; a lone surrogate (JSON can escape one) is not, and the Redis
+    # channel layer could not even pack it to pass the control on to the runner.
+    if not isinstance(target, str) or not 0 < len(target) <= 100 or not target.isprintable():
         raise ProtocolError(f"{msg['action']}.target: must be a component id (a short string)")
     return target
 

@@ -3,6 +3,7 @@ the same connection still steers it."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -63,3 +64,35 @@ async def test_a_since_that_cannot_be_a_tick_is_ignored(make_run: Any, alice: An
                 await comm.send_json_to({"action": "start"})
             assert len(await frames(comm, 1)) == 1
             await comm.disconnect()
+
+
+# A lone surrogate escaped in JSON, and other text no component id holds.
+NOT_AN_ID = ["\ud800", "web-1\udfff", "\x00", "web-1\n", "\u202e"]
+
+
+@pytest.mark.parametrize("target", NOT_AN_ID)
+@pytest.mark.parametrize("action", ["fail", "recover", "scale", "set_rate"])
+def test_a_target_no_id_can_be_is_a_protocol_error(action: str, target: str) -> None:
+    text = json.dumps({"action": action, "target": target, "instances": 2, "rps": 10})
+    with pytest.raises(ProtocolError, match=f"^{action}.target: must be a component id"):
+        parse_message(text, LIMITS)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_target_no_id_can_be_gets_an_error_frame_and_the_run_goes_on(
+    make_run: Any, alice: Any
+) -> None:
+    """Also through Redis, which cannot pack a lone surrogate."""
+    run = await database_sync_to_async(make_run)(speed=20.0)
+    async with live_runner(run):
+        comm = await connect(run, alice)
+        await next_of(comm, "hello")
+        for target in NOT_AN_ID:
+            await comm.send_to(text_data=json.dumps({"action": "fail", "target": target}))
+            error = await next_of(comm, "error")
+            assert error["error"].startswith("fail.target: must be a component id")
+        await comm.send_json_to({"action": "start"})
+        assert (await next_of(comm, "status"))["status"] == "running"
+        assert len(await frames(comm, 2)) == 2
+        await comm.disconnect()
