@@ -56,10 +56,11 @@ def resolve_scenario(
             raw = jsontext.loads(custom_json)
         except jsontext.JSONTextError as exc:
             raise DesignError("scenario", f"not valid JSON: {exc}") from exc
-        scenario = validate_scenario(raw, document)
-        if unstorable := unstorable_text(scenario):
+        # Before the engine: its problems quote keys of the scenario, and a page could not
+        # show a lone surrogate among them.
+        if unstorable := unstorable_text(raw):
             raise DesignError([Problem(p.path, p.message) for p in unstorable])
-        return CUSTOM, scenario
+        return CUSTOM, validate_scenario(raw, document)
     for choice in scenario_choices(document):
         if choice.key == key:
             return key, validate_scenario(choice.scenario, document)

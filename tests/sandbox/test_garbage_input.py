@@ -220,6 +220,27 @@ def test_a_custom_scenario_the_database_cannot_store_is_named(
     assert not Run.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        {"\ud800": 1},
+        {"faults": [{"at": 5, "target": "web", "action": "fail", "why\ud800": "x"}]},
+        {"checks": [{"component": "web\ud800", "metric": "util", "value": 0.9}]},
+    ],
+    ids=["top-key", "key-in-a-fault", "value-in-a-check"],
+)
+def test_a_custom_scenario_with_a_lone_surrogate_anywhere_is_named(
+    alice_client: Client, design: Design, launched: list[Any], scenario: dict[str, Any]
+) -> None:
+    """The page can show the problem: the engine would quote such a key in its path."""
+    custom = json.dumps(scenario)
+    response = start_run(alice_client, design=design.pk, scenario="custom", scenario_json=custom)
+    assert response.status_code == 422
+    errors = response.context["form"].errors["scenario_json"]
+    assert all("a lone surrogate" in error for error in errors)
+    assert not Run.objects.exists()
+
+
 # -- share tokens with a NUL (PostgreSQL cannot look one up) -----------------------------------
 
 
