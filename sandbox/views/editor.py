@@ -19,6 +19,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from sandbox import jsontext
+from sandbox.documents import unstorable_text
 from sandbox.http import HtmxHttpRequest
 from simulation import Problem
 from simulation.components import KINDS, LINK_PARAMS, Kind, Param
@@ -114,6 +115,9 @@ def _current_params(raw: str) -> dict[str, Any]:
         raise PanelInputError(f"params is not valid JSON ({exc})") from None
     if not isinstance(params, dict):
         raise PanelInputError("params must be a JSON object")
+    # The form shows the values and map keys: a lone surrogate cannot be sent in a page.
+    if unstorable := unstorable_text(params, "params"):
+        raise PanelInputError(f"{unstorable[0].path}: {unstorable[0].message}")
     return params
 
 

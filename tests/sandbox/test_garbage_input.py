@@ -241,6 +241,24 @@ def test_a_custom_scenario_with_a_lone_surrogate_anywhere_is_named(
     assert not Run.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("kind", "params", "path"),
+    [
+        ("web_server", {"instances": "\ud800"}, "params.instances"),
+        ("load_balancer", {"weights": {"web\ud800": 1}}, "params.weights"),
+        ("web_server", {"service_ms": "a\x00b"}, "params.service_ms"),
+    ],
+)
+def test_the_properties_panel_names_params_it_cannot_show(
+    anon_client: Client, kind: str, params: dict[str, Any], path: str
+) -> None:
+    response = anon_client.get(
+        reverse("editor_properties"), {"kind": kind, "id": "x", "params": json.dumps(params)}
+    )
+    assert response.status_code == 400
+    assert f"{path}: " in response.text
+
+
 # -- share tokens with a NUL (PostgreSQL cannot look one up) -----------------------------------
 
 
