@@ -111,7 +111,9 @@ def parse_message(text: str | None, limits: SpeedLimits) -> dict[str, Any]:
     """Check one client text message and return the normalised control."""
     if text is None:
         raise ProtocolError("message: must be a JSON text frame, not binary")
-    if len(text.encode()) > MAX_MESSAGE_BYTES:
+    # Servers refuse text frames that are not UTF-8, but the consumer may be called
+    # directly: a lone surrogate is counted, not a crash.
+    if len(text.encode(errors="surrogatepass")) > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"message: longer than {MAX_MESSAGE_BYTES} bytes")
     try:
         msg = jsontext.loads(text)

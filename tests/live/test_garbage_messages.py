@@ -96,3 +96,10 @@ async def test_a_target_no_id_can_be_gets_an_error_frame_and_the_run_goes_on(
         assert (await next_of(comm, "status"))["status"] == "running"
         assert len(await frames(comm, 2)) == 2
         await comm.disconnect()
+
+
+@pytest.mark.parametrize("text", ["\ud800", '{"action": "fail", "target": "web-1\udfff"}'])
+def test_a_lone_surrogate_in_the_text_itself_is_a_protocol_error(text: str) -> None:
+    """No server passes one on (a text frame must be UTF-8), but the parser refuses it."""
+    with pytest.raises(ProtocolError, match=r"^(message|fail\.target): "):
+        parse_message(text, LIMITS)
