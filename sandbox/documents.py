@@ -55,7 +55,8 @@ def check_document(document: Any, prefix: str = "") -> dict[str, Any]:
         simulation.validate_document(document, limits())
     except simulation.DesignError as error:
         problems = [_prefixed(p, prefix) for p in error.problems]
-    problems += unstorable_text(document, prefix)
+    if isinstance(document, dict):  # else the engine's one problem says it all
+        problems += unstorable_text(document, prefix)
     if problems:
         raise InputError(problems)
     return document
