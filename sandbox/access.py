@@ -36,6 +36,9 @@ def get_readable_design(request: HttpRequest, pk: int) -> Design:
 
 def get_share_link(token: str) -> ShareLink:
     """The active share link with this token, else 404 (revoked links included)."""
+    if "\x00" in token:
+        # No token holds a NUL, and PostgreSQL refuses to compare text with one.
+        raise Http404("no such share link")
     return get_object_or_404(
         ShareLink.objects.select_related("design", "design__owner"),
         token=token,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
 import simulation
+from sandbox import jsontext
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,57 @@ def check_document(document: Any, prefix: str = "") -> dict[str, Any]:
     fills in defaults again whenever it reads it). `prefix` is put in front of every path
     when the document sits inside a bigger request body.
     """
+    problems: list[InputProblem] = []
     try:
         simulation.validate_document(document, limits())
     except simulation.DesignError as error:
-        raise InputError([_prefixed(p, prefix) for p in error.problems]) from None
+        problems = [_prefixed(p, prefix) for p in error.problems]
+    if isinstance(document, dict):  # else the engine's one problem says it all
+        problems += unstorable_text(document, prefix)
+    if problems:
+        raise InputError(problems)
     return document
+
+
+def unstorable_text(value: Any, path: str = "") -> list[InputProblem]:
+    """Every string (or object key) in a JSON value that the database cannot store.
+
+    PostgreSQL refuses NUL in text and JSON, and a lone surrogate (which JSON can escape)
+    cannot be encoded as UTF-8 at all; both are valid JSON, and the engine checks designs,
+    not storage. Walks with a stack: parsed JSON may be nested deeper than Python recursion
+    goes.
+    """
+    problems = []
+    stack = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        children: list[tuple[str, Any]] = []
+        if isinstance(item, str):
+            if wrong := _unstorable(item):
+                problems.append(InputProblem(where, f"contains {wrong}"))
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if wrong := _unstorable(str(key)):
+                    # The key is named by its repr, and kept out of the paths below it:
+                    # a path is shown as it is, and a lone surrogate cannot be sent.
+                    problems.append(InputProblem(where, f"the key {key!r} contains {wrong}"))
+                    children.append((where, inner))
+                else:
+                    children.append((f"{where}.{key}" if where else str(key), inner))
+        elif isinstance(item, list):
+            children = [(f"{where}[{i}]", inner) for i, inner in enumerate(item)]
+        stack.extend(reversed(children))  # popped in document order
+    return problems
+
+
+def _unstorable(text: str) -> str:
+    if "\x00" in text:
+        return "a NUL character (\\u0000), which cannot be stored"
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return "a lone surrogate (\\ud800 to \\udfff), which is not Unicode text"
+    return ""
 
 
 def _prefixed(problem: Any, prefix: str) -> InputProblem:
@@ -87,17 +133,9 @@ def parse_json(raw: bytes, what: str = "the request body") -> Any:
     if not text.strip():
         raise InputError([InputProblem("", f"{what} is empty; expected a JSON object")])
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            [
-                InputProblem(
-                    "",
-                    f"{what} is not valid JSON: {error.msg} "
-                    f"at line {error.lineno}, column {error.colno}",
-                )
-            ]
-        ) from None
+        return jsontext.loads(text)
+    except jsontext.JSONTextError as error:
+        raise InputError([InputProblem("", f"{what} is not valid JSON: {error}")]) from None
 
 
 def document_name(document: dict[str, Any], fallback: str = "Untitled design") -> str:

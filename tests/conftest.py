@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import hypothesis
 import pytest
 from django.test import Client
 
@@ -35,6 +36,10 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 PASSWORD = "correct-horse-battery-staple"
+
+# Hypothesis explores locally and repeats itself on CI (where a red main blocks everyone).
+hypothesis.settings.register_profile("ci", derandomize=True)
+hypothesis.settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,9 @@ from simulation import catalog
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
+# The last tick a run can have: ticks are stored as PositiveIntegerField.
+MAX_TICK = 2**31 - 1
+
 
 @database_sync_to_async
 def _load_viewing(user: Any, run_id: Any, *, with_design: bool) -> dict[str, Any] | None:
@@ -382,9 +385,13 @@ def _status_message(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def _since(scope: dict[str, Any]) -> int:
-    """The last tick a reconnecting viewer already has (`?since=`), else -1."""
+    """The last tick a reconnecting viewer already has (`?since=`), else -1 (as for
+    anything that cannot be a tick)."""
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     try:
-        return max(-1, int(query.get("since", ["-1"])[0]))
+        since = int(query.get("since", ["-1"])[0])
     except ValueError:
         return -1
+    # Past MAX_TICK, Redis's channel layer cannot even pack the number (msgpack stops at
+    # 2**64), and the viewer would wait for that tick forever.
+    return since if 0 <= since <= MAX_TICK else -1

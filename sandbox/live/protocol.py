@@ -7,12 +7,13 @@ field, and the consumer answers with an `error` frame.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from sandbox import jsontext
 
 MAX_MESSAGE_BYTES = 4096
 MAX_INSTANCES = 1000
@@ -37,7 +38,9 @@ def _no_fields(msg: dict[str, Any], limits: SpeedLimits) -> dict[str, Any]:
 
 def _target(msg: dict[str, Any]) -> str:
     target = msg.get("target")
-    if not isinstance(target, str) or not target or len(target) > 100:
+    # Ids are printable; a lone surrogate (JSON can escape one) is not, and the Redis
+    # channel layer could not even pack it to pass the control on to the runner.
+    if not isinstance(target, str) or not 0 < len(target) <= 100 or not target.isprintable():
         raise ProtocolError(f"{msg['action']}.target: must be a component id (a short string)")
     return target
 
@@ -108,12 +111,14 @@ def parse_message(text: str | None, limits: SpeedLimits) -> dict[str, Any]:
     """Check one client text message and return the normalised control."""
     if text is None:
         raise ProtocolError("message: must be a JSON text frame, not binary")
-    if len(text.encode()) > MAX_MESSAGE_BYTES:
+    # Servers refuse text frames that are not UTF-8, but the consumer may be called
+    # directly: a lone surrogate is counted, not a crash.
+    if len(text.encode(errors="surrogatepass")) > MAX_MESSAGE_BYTES:
         raise ProtocolError(f"message: longer than {MAX_MESSAGE_BYTES} bytes")
     try:
-        msg = json.loads(text)
-    except ValueError as exc:
-        raise ProtocolError(f"message: not valid JSON ({exc.msg} at position {exc.pos})") from exc
+        msg = jsontext.loads(text)
+    except jsontext.JSONTextError as exc:
+        raise ProtocolError(f"message: not valid JSON ({exc})") from exc
     if not isinstance(msg, dict):
         raise ProtocolError("message: must be a JSON object")
     action = msg.get("action")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from simulation import DesignError, list_examples, validate_document, validate_scenario
+from sandbox import jsontext
+from sandbox.documents import unstorable_text
+from simulation import (
+    DesignError,
+    Problem,
+    list_examples,
+    validate_document,
+    validate_scenario,
+)
 
 STEADY = "steady"
 CUSTOM = "custom"
@@ -46,11 +53,13 @@ def resolve_scenario(
     document = validate_document(document)
     if key == CUSTOM:
         try:
-            raw = json.loads(custom_json)
-        except ValueError as exc:
-            raise DesignError(
-                "scenario", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-            ) from exc
+            raw = jsontext.loads(custom_json)
+        except jsontext.JSONTextError as exc:
+            raise DesignError("scenario", f"not valid JSON: {exc}") from exc
+        # Before the engine: its problems quote keys of the scenario, and a page could not
+        # show a lone surrogate among them.
+        if unstorable := unstorable_text(raw):
+            raise DesignError([Problem(p.path, p.message) for p in unstorable])
         return CUSTOM, validate_scenario(raw, document)
     for choice in scenario_choices(document):
         if choice.key == key:

@@ -12,13 +12,14 @@ from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods
 
+from sandbox.access import get_share_link
 from sandbox.live.access import can_read_design, get_run_for_viewer
 from sandbox.live.forms import RunForm
 from sandbox.live.models import SERIES_COLUMNS, Run
 from sandbox.live.runner import launch_run
 from sandbox.live.session import series_from_frames
 from sandbox.live.wire import FrameCodec
-from sandbox.models import Design, ShareLink
+from sandbox.models import Design
 from sandbox.ratelimit import READS, WRITES, rate_limit
 
 
@@ -27,10 +28,7 @@ def _design_to_run(request: HttpRequest) -> tuple[Design, str]:
     source = request.POST if request.method == "POST" else request.GET
     token = source.get("token", "")
     if token:
-        link = get_object_or_404(
-            ShareLink.objects.select_related("design__owner"), token=token, revoked_at__isnull=True
-        )
-        return link.design, token
+        return get_share_link(token).design, token
     try:
         pk = int(source.get("design", ""))
     except ValueError:

@@ -10,7 +10,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 import simulation
 from sandbox.access import get_share_link, is_owner
-from sandbox.documents import InputError, InputProblem, check_document, parse_json
+from sandbox.documents import (
+    InputError,
+    InputProblem,
+    check_document,
+    parse_json,
+    unstorable_text,
+)
 from sandbox.http import HtmxHttpRequest, json_error, json_not_found
 from sandbox.models import Design, StaleRevisionError
 from sandbox.ratelimit import READS, WRITES, rate_limit
@@ -110,6 +116,8 @@ def _parse_save(payload: Any) -> tuple[int, dict[str, Any], str]:
         problems.append(InputProblem("message", "must be a string"))
     elif len(message) > 200:
         problems.append(InputProblem("message", f"{len(message)} characters; at most 200"))
+    else:
+        problems += unstorable_text(message, "message")
     if "document" not in payload:
         problems.append(InputProblem("document", "required: the design document"))
     else:

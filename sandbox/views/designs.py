@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +37,10 @@ def _save_touching(form: RenameForm | DesignSettingsForm) -> Design:
 @require_GET
 def design_list(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
+    if "\x00" in query:
+        # No name or description holds one (forms refuse it), and PostgreSQL cannot search
+        # for one.
+        return HttpResponseBadRequest("q: a search cannot contain a NUL character (\\u0000).")
     sort = request.GET.get("sort", "updated")
     if sort not in SORTS:
         sort = "updated"

@@ -18,6 +18,8 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from sandbox import jsontext
+from sandbox.documents import unstorable_text
 from sandbox.http import HtmxHttpRequest
 from simulation import Problem
 from simulation.components import KINDS, LINK_PARAMS, Kind, Param
@@ -108,11 +110,14 @@ def _current_params(raw: str) -> dict[str, Any]:
     if not raw:
         return {}
     try:
-        params = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise PanelInputError(f"params is not valid JSON ({exc.msg})") from None
+        params = jsontext.loads(raw)
+    except jsontext.JSONTextError as exc:
+        raise PanelInputError(f"params is not valid JSON ({exc})") from None
     if not isinstance(params, dict):
         raise PanelInputError("params must be a JSON object")
+    # The form shows the values and map keys: a lone surrogate cannot be sent in a page.
+    if unstorable := unstorable_text(params, "params"):
+        raise PanelInputError(f"{unstorable[0].path}: {unstorable[0].message}")
     return params
 
 

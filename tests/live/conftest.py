@@ -1,14 +1,23 @@
-"""Fixtures for the live-run tests: a small design, runs, and signed-in socket headers."""
+"""Fixtures for the live-run tests: a small design, runs, signed-in socket headers, and
+helpers to drive a run's socket."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
+from sandbox.asgi import application
 from sandbox.live.models import Run
+from sandbox.live.runner import Runner
+from sandbox.live.wire import FrameCodec, decode
 from sandbox.models import Design
 from simulation import validate_document, validate_scenario
 
@@ -64,3 +73,46 @@ def session_headers(user: Any) -> list[tuple[bytes, bytes]]:
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     return [ORIGIN, (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())]
+
+
+@contextlib.asynccontextmanager
+async def live_runner(run: Run) -> AsyncIterator[Runner]:
+    """The run's runner as a task of this event loop, cancelled at the end."""
+    runner = Runner(run.pk)
+    task = asyncio.create_task(runner.run())
+    async with asyncio.timeout(10):
+        while not runner.channel:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+    try:
+        yield runner
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def connect(run: Run, user: Any, query: str = "") -> WebsocketCommunicator:
+    headers = await database_sync_to_async(session_headers)(user)
+    path = f"/ws/runs/{run.pk}/" + (f"?{query}" if query else "")
+    comm = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await comm.connect(timeout=5)
+    assert connected, f"refused with {code}"
+    return comm
+
+
+async def next_of(comm: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        while True:
+            message = await comm.receive_json_from(timeout=timeout)
+            if message["type"] == kind:
+                return message
+
+
+CODEC = FrameCodec(two_web_servers())
+
+
+async def frames(comm: WebsocketCommunicator, count: int) -> list[dict[str, Any]]:
+    """The next `count` frames, in full form."""
+    return [decode(CODEC, (await next_of(comm, "frame"))["frame"]) for _ in range(count)]

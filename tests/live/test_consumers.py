@@ -23,52 +23,18 @@ from sandbox.live.runner import Runner, runner_group, viewers_group
 from sandbox.live.wire import FrameCodec, compact_series, decode
 from sandbox.models import Design, ShareLink
 from simulation import validate_document
-from tests.live.conftest import ORIGIN, session_headers, two_web_servers
+from tests.live.conftest import (
+    CODEC,
+    ORIGIN,
+    connect,
+    frames,
+    live_runner,
+    next_of,
+    session_headers,
+    two_web_servers,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@contextlib.asynccontextmanager
-async def live_runner(run: Run) -> AsyncIterator[Runner]:
-    """The run's runner as a task of this event loop, cancelled at the end."""
-    runner = Runner(run.pk)
-    task = asyncio.create_task(runner.run())
-    async with asyncio.timeout(10):
-        while not runner.channel:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-    try:
-        yield runner
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-async def connect(run: Run, user: Any, query: str = "") -> WebsocketCommunicator:
-    headers = await database_sync_to_async(session_headers)(user)
-    path = f"/ws/runs/{run.pk}/" + (f"?{query}" if query else "")
-    comm = WebsocketCommunicator(application, path, headers=headers)
-    connected, code = await comm.connect(timeout=5)
-    assert connected, f"refused with {code}"
-    return comm
-
-
-async def next_of(comm: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict[str, Any]:
-    async with asyncio.timeout(timeout):
-        while True:
-            message = await comm.receive_json_from(timeout=timeout)
-            if message["type"] == kind:
-                return message
-
-
-CODEC = FrameCodec(two_web_servers())
-
-
-async def frames(comm: WebsocketCommunicator, count: int) -> list[dict[str, Any]]:
-    """The next `count` frames, in full form."""
-    return [decode(CODEC, (await next_of(comm, "frame"))["frame"]) for _ in range(count)]
 
 
 @pytest.mark.asyncio
