@@ -14,6 +14,7 @@ from .graph import build_graph, find_request_loop
 from .limits import Limits
 
 FORMAT = 1
+# Checked with fullmatch: in Python, "$" alone would also let a final newline through.
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 TOP_KEYS = {"format", "name", "description", "components", "links"}
 COMPONENT_KEYS = {"id", "kind", "label", "x", "y", "parent", "params"}
@@ -124,7 +125,7 @@ def _check_components(components: list, problems: list[Problem]) -> list[dict]:
             continue
         _unknown_keys(comp, COMPONENT_KEYS, path, problems)
         cid = comp.get("id")
-        if not isinstance(cid, str) or not ID_PATTERN.match(cid):
+        if not isinstance(cid, str) or not ID_PATTERN.fullmatch(cid):
             problems.append(
                 Problem(
                     f"{path}.id",

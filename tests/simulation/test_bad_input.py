@@ -4,7 +4,6 @@ never another exception."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from hypothesis import given, settings
@@ -19,59 +18,18 @@ from simulation import (
     validate_document,
     validate_scenario,
 )
+from tests.garbage import broken
 
 EXAMPLES = list_examples()
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(10**15), 10**15)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=8)
-    | st.sampled_from(["web", "db", "users", "primary", "replica", "client", "fail"]),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
-    max_leaves=6,
-)
 
-
-def paths(value: Any, prefix: tuple = ()) -> list[tuple]:
-    """Every place inside a JSON value (keys of objects, indexes of lists)."""
-    out = [prefix]
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            out += paths(inner, (*prefix, key))
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            out += paths(inner, (*prefix, index))
-    return out
-
-
-def replaced(value: Any, path: tuple, new: Any) -> Any:
-    """A copy of ``value`` with the place at ``path`` holding ``new`` (the whole at ())."""
-    if not path:
-        return new
-    out = copy.deepcopy(value)
-    holder = out
-    for step in path[:-1]:
-        holder = holder[step]
-    holder[path[-1]] = new
-    return out
-
-
-@st.composite
-def broken(draw: st.DrawFn, documents: list[dict]) -> dict:
-    """One of ``documents`` with one to three places replaced by any JSON value."""
-    doc = draw(st.sampled_from(documents))
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(paths(doc)))
-        doc = replaced(doc, path, draw(json_values))
-    return doc
+def broken_one_of(values: list[Any]) -> st.SearchStrategy[Any]:
+    """One of ``values`` with one to three places replaced by any JSON value."""
+    return st.sampled_from(values).flatmap(broken)
 
 
 @settings(max_examples=300, deadline=None)
-@given(doc=broken([example.document for example in EXAMPLES]))
+@given(doc=broken_one_of([example.document for example in EXAMPLES]))
 def test_a_broken_design_is_a_design_error(doc: Any):
     """validate_document returns a document or raises DesignError, whatever the input."""
     try:
@@ -89,7 +47,7 @@ def test_a_broken_design_is_a_design_error(doc: Any):
 def test_a_broken_scenario_is_a_design_error(data: st.DataObject):
     """validate_scenario returns a scenario or raises DesignError, whatever the input."""
     example = data.draw(st.sampled_from(EXAMPLES))
-    scenario = data.draw(broken([example.scenario]))
+    scenario = data.draw(broken(example.scenario))
     try:
         validate_scenario(scenario, validate_document(example.document))
     except DesignError as error:
@@ -111,7 +69,7 @@ CONTROLS = [
 
 
 @settings(max_examples=300, deadline=None)
-@given(control=broken(CONTROLS))
+@given(control=broken_one_of(CONTROLS))
 def test_a_broken_live_control_is_a_control_error_and_the_run_goes_on(control: Any):
     """Engine.apply raises ControlError for a bad control; the engine still steps."""
     engine = Engine(EXAMPLES[0].document)

@@ -88,9 +88,10 @@ def test_it_rejects_bad_ids():
     assert problems_of(doc)[0].startswith("components[1].id: must be 1 to 64 letters")
 
 
-@pytest.mark.parametrize("bad_id", [["web"], {"web": 1}, 7, None])
+@pytest.mark.parametrize("bad_id", [["web"], {"web": 1}, 7, None, "web\n", "web\r\n"])
 def test_an_id_that_is_no_text_is_a_problem_not_a_crash(bad_id):
-    """Any JSON value may arrive as an id; only text can be one."""
+    """Any JSON value may arrive as an id; only short plain text can be one (not even with a
+    final newline)."""
     doc = single_server()
     doc["components"][1]["id"] = bad_id
     assert problems_of(doc)[0].startswith("components[1].id: must be 1 to 64 letters")
