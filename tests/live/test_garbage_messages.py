@@ -41,6 +41,14 @@ UNREADABLE_JSON = [
 ]  # fmt: skip
 
 
+async def starts_and_runs(comm: WebsocketCommunicator) -> None:
+    """After the garbage, the same connection starts the run and frames arrive."""
+    await comm.send_json_to({"action": "start"})
+    assert (await next_of(comm, "status"))["status"] == "running"
+    assert len(await frames(comm, 2)) == 2
+    await comm.disconnect()
+
+
 @pytest.mark.parametrize(("text", "fragment"), UNREADABLE_JSON)
 def test_json_the_parser_cannot_read_is_a_protocol_error(text: str, fragment: str) -> None:
     assert len(text.encode()) <= MAX_MESSAGE_BYTES
@@ -63,10 +71,7 @@ async def test_json_the_parser_cannot_read_gets_an_error_frame_and_the_run_goes_
             error = await next_of(comm, "error")
             assert error["error"].startswith("message: not valid JSON")
             assert fragment in error["error"]
-        await comm.send_json_to({"action": "start"})
-        assert (await next_of(comm, "status"))["status"] == "running"
-        assert len(await frames(comm, 2)) == 2
-        await comm.disconnect()
+        await starts_and_runs(comm)
 
 
 @pytest.mark.asyncio
@@ -111,10 +116,7 @@ async def test_a_target_no_id_can_be_gets_an_error_frame_and_the_run_goes_on(
             await comm.send_to(text_data=json.dumps({"action": "fail", "target": target}))
             error = await next_of(comm, "error")
             assert error["error"].startswith("fail.target: must be a component id")
-        await comm.send_json_to({"action": "start"})
-        assert (await next_of(comm, "status"))["status"] == "running"
-        assert len(await frames(comm, 2)) == 2
-        await comm.disconnect()
+        await starts_and_runs(comm)
 
 
 @pytest.mark.parametrize("text", ["\ud800", '{"action": "fail", "target": "web-1\udfff"}'])
@@ -289,10 +291,7 @@ async def test_every_kind_of_garbage_gets_an_error_frame_and_the_run_goes_on(
             await comm.send_to(bytes_data=data)
             error = await next_of(comm, "error")
             assert error["error"].startswith("message: must be a JSON text frame")
-        await comm.send_json_to({"action": "start"})
-        assert (await next_of(comm, "status"))["status"] == "running"
-        assert len(await frames(comm, 2)) == 2
-        await comm.disconnect()
+        await starts_and_runs(comm)
 
 
 @pytest.mark.asyncio
