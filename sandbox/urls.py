@@ -56,7 +56,15 @@ urlpatterns = [
     # Accounts
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/login/", accounts.login_view, name="login"),
+    path("accounts/password_reset/", accounts.password_reset, name="password_reset"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        accounts.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("sandbox.live.urls")),
+    # Before the admin's own URLs, so that its login form is rate-limited too.
+    path("admin/login/", accounts.admin_login),
     path("admin/", admin.site.urls),
 ]

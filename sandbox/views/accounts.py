@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView, PasswordResetView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -10,8 +10,12 @@ from django.views.decorators.http import require_http_methods
 from sandbox.forms import SignupForm
 from sandbox.ratelimit import LOGINS, SIGNUPS, rate_limit
 
-# Django's own login view; every attempt counts, right or wrong.
+# Django's own login views; every attempt counts, right or wrong. Password resets count
+# as logins: each one sends a mail, and a reset link's form guesses at a password too.
 login_view = rate_limit(LOGINS)(LoginView.as_view())
+admin_login = rate_limit(LOGINS)(admin.site.login)
+password_reset = rate_limit(LOGINS)(PasswordResetView.as_view())
+password_reset_confirm = rate_limit(LOGINS)(PasswordResetConfirmView.as_view())
 
 
 @require_http_methods(["GET", "POST"])

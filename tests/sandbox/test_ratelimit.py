@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +47,14 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> MovableClock:
     movable = MovableClock()
     monkeypatch.setattr(ratelimit, "clock", movable)
     return movable
+
+
+@pytest.fixture(autouse=True)
+def fallback(monkeypatch: pytest.MonkeyPatch) -> ratelimit.Fallback:
+    """Counts and outage state of this test only."""
+    fresh = ratelimit.Fallback()
+    monkeypatch.setattr(ratelimit, "fallback", fresh)
+    return fresh
 
 
 @pytest.fixture
@@ -131,6 +143,32 @@ def test_it_counts_every_login_attempt_per_ip_address(alice: Any, limits: Any) -
     assert other.post(reverse("login"), right).url == reverse("design_list")
 
 
+def test_the_admin_login_counts_as_a_login(alice: Any, limits: Any) -> None:
+    limits(logins=2)
+    client = Client(REMOTE_ADDR="10.0.0.1")
+    wrong = {"username": "alice", "password": "nope", "next": "/admin/"}
+    assert client.post("/admin/login/", wrong).status_code == 200
+    assert client.post("/admin/login/", wrong).status_code == 200
+    response = client.post("/admin/login/", wrong)
+    assert response.status_code == 429
+    assert "Too many login attempts: at most 2 a minute" in response.text
+
+
+def test_password_resets_count_as_logins(alice: Any, limits: Any) -> None:
+    """The login form, the admin's and the reset forms share one count per IP address."""
+    limits(logins=3)
+    client = Client(REMOTE_ADDR="10.0.0.1")
+    assert client.post(reverse("login"), {"username": "a", "password": "b"}).status_code == 200
+    reset = client.post(reverse("password_reset"), {"email": "alice@example.com"})
+    assert reset.url == reverse("password_reset_done")
+    confirm = reverse("password_reset_confirm", args=["MQ", "set-password"])
+    new = {"new_password1": "x", "new_password2": "x"}
+    assert client.post(confirm, new).status_code == 200  # an invalid link: a page says so
+    assert client.post(reverse("password_reset"), {"email": "a@b.c"}).status_code == 429
+    assert client.post(confirm, new).status_code == 429
+    assert Client(REMOTE_ADDR="10.0.0.2").post(confirm, new).status_code == 200
+
+
 def test_it_starts_again_in_the_next_window(
     alice_client: Client, clock: MovableClock, limits: Any
 ) -> None:
@@ -195,6 +233,139 @@ def test_a_key_that_expires_between_add_and_incr_counts_as_one(
         patch.setattr(ratelimit, "cache", ExpiresAfterAdd())
         assert ratelimit.hit(ratelimit.WRITES, "user:1", START) == 0
     assert ratelimit.hit(ratelimit.WRITES, "user:1", START) == 50
+
+
+# The shared cache is down ------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _redis_cache(settings: Any, port: int) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "KEY_PREFIX": "test-ratelimit",
+        }
+    }
+
+
+def _outage_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "cannot be reached" in r.getMessage()]
+
+
+def test_a_dead_cache_counts_in_this_process_and_warns_once(
+    alice_client: Client, settings: Any, limits: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis down: requests are served and limited per process, not answered 500."""
+    _redis_cache(settings, _free_port())
+    limits(writes=2, logins=1)
+    caplog.set_level(logging.WARNING, logger="sandbox.ratelimit")
+    assert _create(alice_client, "One").status_code == 302
+    assert _create(alice_client, "Two").status_code == 302
+    assert _create(alice_client, "Three").status_code == 429
+    assert list(Design.objects.values_list("name", flat=True).order_by("name")) == ["One", "Two"]
+    login = Client(REMOTE_ADDR="10.0.0.9")
+    assert login.post(reverse("login"), {"username": "x", "password": "y"}).status_code == 200
+    assert login.post(reverse("login"), {"username": "x", "password": "y"}).status_code == 429
+    warnings = _outage_warnings(caplog)
+    assert len(warnings) == 1
+    assert "Check Redis (REDIS_URL)" in warnings[0]
+
+
+def test_a_dead_cache_is_tried_again_only_every_few_seconds(
+    db: None, settings: Any, monkeypatch: pytest.MonkeyPatch, clock: MovableClock
+) -> None:
+    """A cache that hangs would otherwise slow every request down."""
+    _redis_cache(settings, _free_port())
+    tries = []
+    real_count = ratelimit._count
+
+    def counting(store: Any, key: str, timeout: int) -> int:
+        tries.append(store is not ratelimit.fallback.cache)
+        return real_count(store, key, timeout)
+
+    monkeypatch.setattr(ratelimit, "_count", counting)
+    for _ in range(3):
+        ratelimit.hit(ratelimit.WRITES, "user:1", clock())
+    assert tries == [True, False, False, False]
+    clock.advance(ratelimit.CACHE_RETRY_S)
+    ratelimit.hit(ratelimit.WRITES, "user:1", clock())
+    assert tries[4:] == [True, False]
+
+
+def _start_redis(port: int, tmp_path: Path) -> subprocess.Popen[bytes]:
+    redis = subprocess.Popen(
+        [
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return redis
+        except OSError:
+            if time.monotonic() > deadline:
+                redis.kill()
+                raise
+            time.sleep(0.05)
+
+
+def _stop(redis: subprocess.Popen[bytes]) -> None:
+    redis.terminate()
+    redis.wait(10)
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
+def test_redis_stopping_mid_test_keeps_requests_answered(
+    alice_client: Client,
+    settings: Any,
+    limits: Any,
+    clock: MovableClock,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A private redis-server (never the shared one) stops, then comes back."""
+    port = _free_port()
+    _redis_cache(settings, port)
+    limits(writes=3)
+    caplog.set_level(logging.WARNING, logger="sandbox.ratelimit")
+    redis = _start_redis(port, tmp_path)
+    try:
+        assert _create(alice_client, "In Redis").status_code == 302
+        _stop(redis)
+        # This process starts counting from zero: three more fit, the fourth does not.
+        for name in ("A", "B", "C"):
+            assert _create(alice_client, name).status_code == 302
+        assert _create(alice_client, "D").status_code == 429
+        assert len(_outage_warnings(caplog)) == 1
+        redis = _start_redis(port, tmp_path)
+        clock.advance(ratelimit.CACHE_RETRY_S)
+        # Counting in Redis again, which kept nothing (--save ''): three fit there.
+        for name in ("E", "F", "G"):
+            assert _create(alice_client, name).status_code == 302
+        assert _create(alice_client, "H").status_code == 429
+        assert any("answers again" in r.getMessage() for r in caplog.records)
+    finally:
+        _stop(redis)
+    assert not Design.objects.filter(name__in=["D", "H"]).exists()
 
 
 # The answer -------------------------------------------------------------------------------
