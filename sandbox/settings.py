@@ -127,6 +127,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Parallel saves on SQLite: a transaction takes the write lock when it begins
+    # (IMMEDIATE), so none fails half-way with "database is locked"; a writer waits up to
+    # `timeout` seconds for the one before it; WAL lets readers go on while one writes.
+    # Then a save either wins or finds a newer revision (409).
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"test_{_TEST_DB_SUFFIX}.sqlite3")
     }
