@@ -20,7 +20,7 @@ export SECRET_KEY := $(shell mkdir -p $(VENV) && { test -s $(VENV)/.secret-key \
 endif
 endif
 
-.PHONY: help setup build run worker test lint format test-js test-py test-services clean
+.PHONY: help setup build run worker test lint format test-js test-py test-services chromium clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort \
@@ -75,11 +75,14 @@ test-js: $(NPM_STAMP) ## node --test over static/src/**/*.test.js
 	@files=$$(find static/src -name '*.test.js' | sort); \
 	if [ -n "$$files" ]; then node --test $$files; else echo "No JavaScript tests found."; fi
 
+chromium: ## install Debian's chromium for the browser tests when missing (or say what to install)
+	@scripts/ensure-chromium
+
 # pytest's exit code 5 means "no tests collected": that is a failure here, never a pass.
-test-py: setup ## the pytest suite on SQLite + the in-memory layer (browser tests last)
+test-py: setup chromium ## the pytest suite on SQLite + the in-memory layer (browser tests last)
 	timeout --signal=INT --kill-after=30 $(PYTEST_TIMEOUT) $(PY) -m pytest -q
 
-test-services: setup ## the suite again on PostgreSQL + Redis (warns loudly when they are down)
+test-services: setup chromium ## the suite again on PostgreSQL + Redis (warns loudly when they are down)
 	@if $(PY) -c "import socket; [socket.create_connection(a, 2).close() for a in (('127.0.0.1', 5432), ('127.0.0.1', 6379))]" 2>/dev/null; then \
 		echo "== pytest on PostgreSQL ($(PG_URL)) + Redis ($(REDIS_TEST_URL))"; \
 		DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) \
