@@ -54,6 +54,8 @@ setup: $(PIP_STAMP) build ## install everything, build, migrate and load the tem
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_templates
 
+# Production mode (DEBUG=0) assumes HTTPS; this server speaks plain HTTP.
+run: export HTTPS ?= 0
 run: setup ## serve on http://127.0.0.1:8000 with Daphne (prints a demo account)
 	$(PY) manage.py ensure_demo_user
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"

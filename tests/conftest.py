@@ -121,6 +121,14 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """Pages of the browser tests ignore the Content-Security-Policy: Playwright runs a
+    string predicate of `wait_for_function` through eval, which the policy forbids.
+    tests/browser/test_csp.py opens a context of its own that enforces it."""
+    return {**browser_context_args, "bypass_csp": True}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
