@@ -141,6 +141,53 @@ def test_unsaved_work_survives_a_crash_and_is_offered_back(make_design, open_edi
     expect(page.locator("[data-editor-status]")).to_have_text("Saved · revision 2", timeout=10_000)
 
 
+def test_a_save_in_one_tab_keeps_the_unsaved_copies_of_other_tabs(make_design, open_editor) -> None:
+    """Tabs B and C of one browser crash with unsaved work, then tab A saves: a new tab
+    offers both copies (a save removes only its own tab's copy), newest first."""
+    design = make_design(START)
+    tab_a = open_editor(design)
+    url = tab_a.page.url
+    context = tab_a.page.context
+    crashed = []
+    for kind, x in (("message_queue", 520), ("worker", 620)):
+        page = context.new_page()
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(url)
+        tab = EditorDriver(page).wait_ready()
+        crashed.append(tab.drag_kind(kind, x, 200))
+        page.wait_for_timeout(400)  # the local copy is written within 200 ms
+        page.close(run_before_unload=False)
+    older, newer = crashed
+
+    cache = tab_a.drag_kind("cache", 520, 320)
+    tab_a.press("Control+s")
+    expect(tab_a.page.locator("[data-editor-status]")).to_have_text("Saved · revision 2")
+
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(url)
+    tab_d = EditorDriver(page).wait_ready()
+    banner = page.locator("[data-editor-banner]")
+    expect(banner).to_contain_text("kept 2 sets of changes you had not saved")
+    restore = banner.get_by_role("button", name=re.compile(r"^Restore .* \(on revision 1\)$"))
+    expect(restore).to_have_count(2)
+    tab_d.shot("crash-copies-offered")
+    restore.first.click()
+    ids = tab_d.component_ids()
+    assert newer in ids
+    assert older not in ids
+    assert cache not in ids
+    # Restored work on top of revision 1 meets revision 2: a conflict, never an overwrite.
+    expect(banner).to_contain_text("Someone saved revision 2", timeout=10_000)
+    # The other crashed tab's copy is still kept, to be offered next time.
+    kept = page.evaluate(
+        f"""() => Object.keys(localStorage)
+            .filter((k) => k.startsWith("crash:{design.pk}:"))
+            .map((k) => JSON.parse(localStorage.getItem(k)).document.components.map((c) => c.id))"""
+    )
+    assert any(older in ids and newer not in ids for ids in kept)
+
+
 def test_leaving_with_unsaved_changes_asks_first(make_design, open_editor) -> None:
     """A reload with unsaved changes raises the browser's 'leave the page?' question."""
     editor = open_editor(make_design(START))

@@ -21,6 +21,7 @@ function readConfig(root) {
   const data = { ...workspace.dataset, ...root.dataset };
   const docScript = document.getElementById("design-doc");
   return {
+    designId: data.designId,
     documentUrl: data.documentUrl,
     saveUrl: data.saveUrl || data.documentUrl,
     validateUrl: data.validateUrl,
@@ -158,7 +159,7 @@ async function start(root) {
       editor,
       url: config.saveUrl,
       revision: config.revision,
-      storageKey: `architecture-sandbox:unsaved:${config.documentUrl}`,
+      design: config.designId ?? config.documentUrl,
       status: $("[data-editor-status]"),
       banner,
       onSaved(revision, data) {
@@ -186,7 +187,7 @@ async function start(root) {
     });
     installDragTracking({ cy, editor });
     onDoubleTap(cy, (id) => startRename({ cy, editor, input: $("[data-editor-rename]"), id }));
-    saver.offerLocalCopy();
+    saver.offerLocalCopies();
   }
 
   const actions = {

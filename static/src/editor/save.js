@@ -1,19 +1,22 @@
 // Saving: Ctrl+S or the Save button, autosave after a short idle, always on top of
 // the revision the editor started from. A conflict is never resolved silently:
 // the user loads theirs or saves theirs-then-mine. Until the server has a change,
-// a copy lives in localStorage and is offered back on the next visit.
+// a copy lives in localStorage, one per tab (crash_copies.js), and every copy is
+// offered back on the next visit.
 
 import { request } from "../dom.js";
+import { copiesToOffer, copyKey, removeCopy, tabId } from "./crash_copies.js";
 
 const AUTOSAVE_MS = 2500;
 const LOCAL_COPY_MS = 200;
 
 export class Saver {
-  constructor({ editor, url, revision, storageKey, status, banner, onSaved }) {
+  constructor({ editor, url, revision, design, status, banner, onSaved }) {
     this.editor = editor;
     this.url = url;
     this.revision = revision;
-    this.storageKey = storageKey;
+    this.design = design;
+    this.storageKey = copyKey(design, tabId(sessionStorage));
     this.status = status;
     this.banner = banner;
     this.onSaved = onSaved;
@@ -171,56 +174,49 @@ export class Saver {
 
   clearLocalCopy() {
     clearTimeout(this.copyTimer);
-    try {
-      localStorage.removeItem(this.storageKey);
-    } catch {
-      // Storage unavailable: nothing was kept, nothing to clear.
-    }
+    removeCopy(localStorage, this.storageKey);
   }
 
-  /** A stored copy of unsaved work that differs from what the server gave, or null. */
-  readLocalCopy() {
-    let copy;
-    try {
-      copy = JSON.parse(localStorage.getItem(this.storageKey) ?? "null");
-    } catch {
-      return null;
+  /** Offer back the unsaved work this browser kept for this design, from every tab, newest
+   * first; restoring one keeps its base revision so that conflicts still show. */
+  offerLocalCopies() {
+    const copies = copiesToOffer(localStorage, this.design, this.editor.doc);
+    if (copies.length === 0) return;
+    const restore = (copy) => () => {
+      this.banner.hide();
+      removeCopy(localStorage, copy.key); // from now on it is this tab's work
+      this.revision = copy.base_revision;
+      this.editor.replace(copy.document);
+    };
+    const discard = {
+      label: copies.length === 1 ? "Discard" : "Discard them all",
+      name: "discard",
+      run: () => {
+        this.banner.hide();
+        for (const copy of copies) removeCopy(localStorage, copy.key);
+      },
+    };
+    const when = (copy) => new Date(copy.saved_at).toLocaleString();
+    if (copies.length === 1) {
+      const [copy] = copies;
+      this.banner.show({
+        tone: "info",
+        text: `This browser kept changes you had not saved (${when(copy)}, on top of revision ${copy.base_revision}).`,
+        actions: [{ label: "Restore them", name: "restore", primary: true, run: restore(copy) }, discard],
+      });
+      return;
     }
-    if (!copy?.document || !Array.isArray(copy.document.components)) return null;
-    if (JSON.stringify(copy.document) === JSON.stringify(this.editor.doc)) {
-      this.clearLocalCopy();
-      return null;
-    }
-    return copy;
-  }
-
-  /** Offer the stored copy back; restoring keeps its base revision so conflicts still show. */
-  offerLocalCopy() {
-    const copy = this.readLocalCopy();
-    if (!copy) return;
-    const when = new Date(copy.saved_at).toLocaleString();
     this.banner.show({
       tone: "info",
-      text: `This browser kept changes you had not saved (${when}, on top of revision ${copy.base_revision}).`,
+      text: `This browser kept ${copies.length} sets of changes you had not saved, from different tabs (newest first). Restore one; the others are offered again next time until you discard them.`,
       actions: [
-        {
-          label: "Restore them",
-          name: "restore",
-          primary: true,
-          run: () => {
-            this.banner.hide();
-            this.revision = copy.base_revision;
-            this.editor.replace(copy.document);
-          },
-        },
-        {
-          label: "Discard",
-          name: "discard",
-          run: () => {
-            this.banner.hide();
-            this.clearLocalCopy();
-          },
-        },
+        ...copies.map((copy, i) => ({
+          label: `Restore ${when(copy)} (on revision ${copy.base_revision})`,
+          name: `restore-${i + 1}`,
+          primary: i === 0,
+          run: restore(copy),
+        })),
+        discard,
       ],
     });
   }
