@@ -88,7 +88,8 @@ def design(alice: Any) -> Design:
 
 @pytest.fixture
 def watcher(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    # Like the suite's pages, it ignores the CSP (string predicates are eval'd; conftest.py).
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
     yield context
     context.close()
 
