@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
@@ -178,6 +179,11 @@ class Revision(models.Model):
         return f"{self.design} r{self.number}"
 
 
+# Sent with `link` once a share link is revoked, so that what was opened through it closes
+# (the live app closes its sockets and stops its runs).
+share_link_revoked = Signal()
+
+
 def new_share_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -204,6 +210,7 @@ class ShareLink(models.Model):
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+        share_link_revoked.send(sender=ShareLink, link=self)
 
 
 class Template(models.Model):

@@ -12,7 +12,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from sandbox.access import get_readable_design, get_share_link, is_owner
+from sandbox.access import get_readable_design, get_share_link, is_owner, remember_share_link
 from sandbox.http import HtmxHttpRequest
 from sandbox.models import Design, ShareLink
 
@@ -75,5 +75,6 @@ def design_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def shared_design(request: HtmxHttpRequest, token: str) -> HttpResponse:
     link = get_share_link(token)
+    remember_share_link(request, link)
     context = workspace_context(request, link.design, share_link=link)
     return render(request, "sandbox/design_detail.html", context)

@@ -116,9 +116,10 @@ def test_a_run_comes_alive_and_a_failed_server_shifts_the_load(
     shot(page, "browser-running")
 
     # A classmate with the share link watches the same run in their own browser.
-    ShareLink.objects.create(design=design)
+    link = ShareLink.objects.create(design=design)
     sign_in(watcher, daphne_server, bob)
     other = watcher.new_page()
+    other.goto(f"{daphne_server}{link.get_absolute_url()}")  # now holding the token
     other.goto(f"{daphne_server}{run.get_absolute_url()}")
     wait_frames(other, 3)
     expect(other.locator("[data-action=pause]")).to_have_count(0)
