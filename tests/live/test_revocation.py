@@ -107,3 +107,22 @@ def test_a_run_started_through_a_link_records_it(
     assert alice_client.post(reverse("live:run_new"), data).status_code == 302
     runs = {run.owner.username: run.share_link_id for run in Run.objects.all()}
     assert runs == {"bob": link.pk, "alice": None}
+
+
+class BrokenLayer:
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        raise ConnectionError("redis is down")
+
+
+def test_a_broken_channel_layer_still_revokes_and_records_the_runs_stopped(
+    make_run: Any, alice: Any, bob: Any, design: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    monkeypatch.setattr("sandbox.live.revocation.get_channel_layer", BrokenLayer)
+    link = ShareLink.objects.create(design=design)
+    run = make_run(owner=bob, share_link=link, status=RunStatus.RUNNING)
+    revoke(alice, link)
+    link.refresh_from_db()
+    run.refresh_from_db()
+    assert not link.is_active
+    assert (run.status, run.failure_reason) == (RunStatus.STOPPED, REVOKED_REASON)
+    assert "the channel layer failed" in caplog.text
