@@ -3,7 +3,8 @@
 - Read a design: its owner; anyone while it is public; anyone presenting an active share
   link of it. Holding the token is what grants access, never the mere existence of a link.
 - Run a design: a signed-in user who may read it.
-- Others than the owner read the head revision only; the history stays the owner's.
+- Others than the owner read one revision: the one the owner published, else the newest;
+  the history stays the owner's.
 
 Anything a user may not see answers 404, the same as a design that does not exist, so
 that ids and tokens reveal nothing.
@@ -42,15 +43,18 @@ def may_run_design(user: Any, design: Design, link: ShareLink | None = None) -> 
 
 
 def readable_revision(user: Any, design: Design, number: int | None = None) -> Revision:
-    """Revision `number` (default: the newest) if `user` may see it, else 404.
+    """Revision `number` if `user` may see it, else 404; by default the one they see.
 
-    Only the owner sees old revisions: publishing or sharing a design shows its head.
+    The owner sees every revision, the newest by default. Others see one: the revision
+    the owner published (design settings), else the newest.
     """
-    if number is None or number == design.head:
-        return design.latest_revision()
-    if not is_owner(user, design):
+    if is_owner(user, design):
+        if number is None:
+            return design.latest_revision()
+        return get_object_or_404(Revision, design=design, number=number)
+    if number is not None and number != design.shared_number:
         raise Http404("no such revision")
-    return get_object_or_404(Revision, design=design, number=number)
+    return get_object_or_404(Revision, design=design, number=design.shared_number)
 
 
 def get_owned_design(request: HttpRequest, pk: int) -> Design:

@@ -56,6 +56,9 @@ class Design(models.Model):
     # The newest revision's number, kept on the row so that a save can check its base
     # revision under a row lock without scanning the history.
     head = models.PositiveIntegerField(default=0)
+    # The revision others than the owner see (public and share-link readers); none: the
+    # newest. Older revisions stay the owner's.
+    published_revision = models.PositiveIntegerField(null=True, blank=True)
     forked_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
     )
@@ -81,6 +84,11 @@ class Design(models.Model):
 
     def latest_revision(self) -> Revision | None:
         return self.revisions.order_by("-number").first()
+
+    @property
+    def shared_number(self) -> int:
+        """The number of the revision others than the owner see."""
+        return self.published_revision or self.head
 
     @classmethod
     def check_limit(cls, owner: Any) -> None:

@@ -4,7 +4,7 @@
   the run's owner while they may still read the design (the share link they started it
   through still active, or the design public, or another token of it held); anyone
   else who may read the design (public, or holding an active token of it) when the run
-  is of the head revision, the only one they may see.
+  is of the revision they may see (the published one, else the newest).
 - Control a run: its owner, while they may watch it.
 """
 
@@ -44,7 +44,7 @@ def run_access(user: Any, run: Run, tokens: Iterable[str] = ()) -> RunAccess | N
     own_run = run.owner_id == user.pk
     if is_owner(user, design):
         return RunAccess(control=own_run)
-    if not own_run and run.revision.number != design.head:
+    if not own_run and run.revision.number != design.shared_number:
         return None
     if design.is_public:
         return RunAccess(control=own_run)

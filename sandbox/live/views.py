@@ -16,6 +16,7 @@ from sandbox.access import (
     get_share_link,
     is_owner,
     may_run_design,
+    readable_revision,
     remember_share_link,
     request_tokens,
 )
@@ -65,7 +66,7 @@ def _granting_link(
 @rate_limit(WRITES)
 def run_new(request: HttpRequest) -> HttpResponse:
     design, link = _design_to_run(request)
-    revision = design.latest_revision()
+    revision = readable_revision(request.user, design)
     if revision is None:
         raise Http404("the design has no saved revision")
     initial = {"scenario": design.template_slug or "steady", "speed": "1"}
@@ -220,7 +221,7 @@ def run_replay(request: HttpRequest, run_id: Any) -> JsonResponse:
 
 def panel_context(request: HttpRequest, design: Design, token: str = "") -> dict[str, Any]:
     """What `live/_run_panel.html` needs on a design page (the owner's or a shared one)."""
-    revision = design.latest_revision()
+    revision = readable_revision(request.user, design)
     runs: list[Run] = []
     if request.user.is_authenticated:
         runs = list(

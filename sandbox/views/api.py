@@ -9,7 +9,7 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import simulation
-from sandbox.access import get_readable_design, get_share_link, is_owner
+from sandbox.access import get_readable_design, get_share_link, is_owner, readable_revision
 from sandbox.documents import (
     InputError,
     InputProblem,
@@ -64,8 +64,8 @@ def document(request: HtmxHttpRequest, pk: int) -> JsonResponse:
     except Http404:
         return json_not_found()
     if request.method == "GET":
-        latest = design.latest_revision()
-        return JsonResponse({"revision": latest.number, "document": latest.document})
+        shown = readable_revision(request.user, design)
+        return JsonResponse({"revision": shown.number, "document": shown.document})
     if not is_owner(request.user, design):
         return json_error(
             403, [{"path": "", "message": "this design is read-only for you; fork it to edit"}]
@@ -131,5 +131,5 @@ def shared_document(request: HtmxHttpRequest, token: str) -> JsonResponse:
         link = get_share_link(token)
     except Http404:
         return json_not_found()
-    latest = link.design.latest_revision()
-    return JsonResponse({"revision": latest.number, "document": latest.document})
+    shown = readable_revision(request.user, link.design)
+    return JsonResponse({"revision": shown.number, "document": shown.document})

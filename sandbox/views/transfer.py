@@ -46,7 +46,7 @@ def design_export(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @rate_limit(READS, methods=("GET",))
 def shared_export(request: HtmxHttpRequest, token: str) -> HttpResponse:
     design = get_share_link(token).design
-    return _download(design, design.latest_revision())
+    return _download(design, readable_revision(request.user, design))
 
 
 @login_required
