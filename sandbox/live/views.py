@@ -112,6 +112,9 @@ def run_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def run_detail(request: HttpRequest, run_id: Any) -> HttpResponse:
     run, access = get_watchable_run(request.user, run_id, request_tokens(request))
+    presented = ShareLink.objects.filter(pk__in=access.links, token=request.GET.get("token", ""))
+    for link in presented:
+        remember_share_link(request, link)  # the page's socket carries the session, not `?token=`
     design = run.revision.design
     context = {
         "run": run,

@@ -355,3 +355,13 @@ def test_replay_refuses_bad_and_too_long_ranges(alice_client: Client, make_run: 
         assert response.status_code == 400, query
         assert response.json()["error"].startswith(f"{field}: "), query
     assert alice_client.get(url, {"from": 0, "to": REPLAY_MAX_TICKS - 1}).status_code == 200
+
+
+def test_a_token_presented_on_the_run_page_is_kept_for_its_socket(
+    bob_client: Client, make_run: Any, design: Any
+) -> None:
+    link = ShareLink.objects.create(design=design)
+    run = make_run()
+    assert bob_client.get(run.get_absolute_url(), {"token": link.token}).status_code == 200
+    assert bob_client.session["share_tokens"] == [link.token]
+    assert bob_client.get(run.get_absolute_url()).status_code == 200
