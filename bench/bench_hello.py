@@ -53,6 +53,7 @@ def make_run(components: int, ticks: int) -> tuple[Run, Client, list[tuple[bytes
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     headers = [
         (b"origin", b"http://127.0.0.1"),
+        (b"host", b"127.0.0.1"),
         (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()),
     ]
     return run, client, headers

@@ -13,15 +13,17 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ChannelNameRouter, ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from sandbox.routing import channel_routes, websocket_urlpatterns  # noqa: E402
+from sandbox.socket_guard import KnownPathsOnly, SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": SameOriginValidator(
+            KnownPathsOnly(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns)), websocket_urlpatterns
+            )
         ),
         # `manage.py runworker live-runner`: live runs on worker processes.
         "channel": ChannelNameRouter(channel_routes),

@@ -25,9 +25,18 @@ class RenameForm(forms.ModelForm):
 
 
 class DesignSettingsForm(forms.ModelForm):
+    published_revision = forms.TypedChoiceField(
+        label="Revision others see",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="What public readers and share-link holders open, run and fork. "
+        "Other revisions stay yours.",
+    )
+
     class Meta:
         model = Design
-        fields = ("name", "description", "visibility")
+        fields = ("name", "description", "visibility", "published_revision")
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "visibility": forms.RadioSelect,
@@ -35,6 +44,17 @@ class DesignSettingsForm(forms.ModelForm):
         help_texts = {
             "visibility": "Public designs are listed in the gallery and readable by anyone.",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        numbered = [
+            (r.number, f"Revision {r.number}" + (f": {r.message}" if r.message else ""))
+            for r in self.instance.revisions.order_by("-number")
+        ]
+        self.fields["published_revision"].choices = [
+            ("", "The newest revision (each save shows at once)"),
+            *numbered,
+        ]
 
 
 class ImportForm(forms.Form):

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
@@ -55,6 +56,9 @@ class Design(models.Model):
     # The newest revision's number, kept on the row so that a save can check its base
     # revision under a row lock without scanning the history.
     head = models.PositiveIntegerField(default=0)
+    # The revision others than the owner see (public and share-link readers); none: the
+    # newest. Older revisions stay the owner's.
+    published_revision = models.PositiveIntegerField(null=True, blank=True)
     forked_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
     )
@@ -80,6 +84,11 @@ class Design(models.Model):
 
     def latest_revision(self) -> Revision | None:
         return self.revisions.order_by("-number").first()
+
+    @property
+    def shared_number(self) -> int:
+        """The number of the revision others than the owner see."""
+        return self.published_revision or self.head
 
     @classmethod
     def check_limit(cls, owner: Any) -> None:
@@ -178,6 +187,11 @@ class Revision(models.Model):
         return f"{self.design} r{self.number}"
 
 
+# Sent with `link` once a share link is revoked, so that what was opened through it closes
+# (the live app closes its sockets and stops its runs).
+share_link_revoked = Signal()
+
+
 def new_share_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -204,6 +218,7 @@ class ShareLink(models.Model):
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+        share_link_revoked.send(sender=ShareLink, link=self)
 
 
 class Template(models.Model):

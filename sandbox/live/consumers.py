@@ -19,7 +19,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
 
-from sandbox.live.access import get_run_for_viewer
+from sandbox.access import held_tokens
+from sandbox.live.access import get_watchable_run, share_group
 from sandbox.live.models import LOST_REASON, Run, RunStatus
 from sandbox.live.protocol import (
     HELLO_EVENTS,
@@ -32,25 +33,36 @@ from sandbox.live.runner import runner_group, viewers_group
 from sandbox.live.wire import FrameCodec, compact_columns, compact_series
 from simulation import catalog
 
-# Close codes (4000-4999 are the application's): refused before the socket opened.
+# Close codes (4000-4999 are the application's) of a refused socket. The socket is
+# accepted first, so the page sees the code (a handshake refused before accepting reaches
+# browsers as 1006, which looks like a dropped connection worth retrying).
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+
+NOT_SIGNED_IN = "Sign in to watch this run."
+NO_ACCESS = "You do not have access to this run, or it does not exist."
+REVOKED = "You no longer have access to this run: its share link was revoked."
 
 # The last tick a run can have: ticks are stored as PositiveIntegerField.
 MAX_TICK = 2**31 - 1
 
 
 @database_sync_to_async
-def _load_viewing(user: Any, run_id: Any, *, with_design: bool) -> dict[str, Any] | None:
+def _load_viewing(
+    scope: dict[str, Any], run_id: Any, *, with_design: bool
+) -> dict[str, Any] | None:
     """What a viewer needs about the run (the design only `with_design`), or None if
-    `user` may not watch it."""
+    the scope's user may not watch it."""
+    user = scope["user"]
+    tokens = held_tokens(scope.get("session"), [_query(scope, "token")])
     try:
-        run = get_run_for_viewer(user, run_id)
+        run, access = get_watchable_run(user, run_id, tokens)
     except Http404:
         return None
     return {
         "id": str(run.pk),
-        "is_owner": run.owner_id == user.pk,
+        "is_owner": access.control,
+        "share_links": access.links,
         "active": run.is_live,
         "owner": run.owner.get_username(),
         "design": run.revision.document if with_design else None,
@@ -103,16 +115,16 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self._refuse_to_connect(CLOSE_UNAUTHENTICATED, NOT_SIGNED_IN)
             return
         self.run_id = str(self.scope["url_route"]["kwargs"]["run_id"])
         self.since = _since(self.scope)
         # A viewer resuming after a tick (`?since=`) has the design from its first
         # `hello`; a big design is most of a `hello`, so it is not sent again.
         self.resuming = self.since >= 0
-        viewing = await _load_viewing(user, self.run_id, with_design=not self.resuming)
+        viewing = await _load_viewing(self.scope, self.run_id, with_design=not self.resuming)
         if viewing is None:
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self._refuse_to_connect(CLOSE_FORBIDDEN, NO_ACCESS)
             return
         self.viewing = viewing
         self.username = user.get_username()
@@ -129,6 +141,9 @@ class RunConsumer(AsyncWebsocketConsumer):
         self.limits = SpeedLimits(settings.LIVE_MAX_SPEED, settings.LIVE_ALLOW_UNPACED)
         self.bucket = TokenBucket(settings.LIVE_CONTROL_RATE, settings.LIVE_CONTROL_BURST)
         await self.accept()
+        # Revoking a share link this access rests on closes the socket (`share_revoked`).
+        for link in viewing["share_links"]:
+            await self.channel_layer.group_add(share_group(link), self.channel_name)
         await self.channel_layer.group_add(viewers_group(self.run_id), self.channel_name)
         if viewing["active"]:
             await self._ask_runner("runner.sync", since=self.since)
@@ -143,6 +158,8 @@ class RunConsumer(AsyncWebsocketConsumer):
             if task is not None:
                 task.cancel()
         await self.channel_layer.group_discard(viewers_group(self.run_id), self.channel_name)
+        for link in self.viewing["share_links"]:
+            await self.channel_layer.group_discard(share_group(link), self.channel_name)
         if self.viewing["active"]:
             await self._ask_runner("runner.leave")
 
@@ -268,7 +285,20 @@ class RunConsumer(AsyncWebsocketConsumer):
         )
         await self.close(code=1000)
 
+    async def share_revoked(self, message: dict[str, Any]) -> None:
+        """A share link this socket's access rests on was revoked."""
+        await self._refuse(CLOSE_FORBIDDEN, REVOKED)
+
     # -- helpers -------------------------------------------------------------------
+
+    async def _refuse_to_connect(self, code: int, reason: str) -> None:
+        await self.accept()
+        await self._refuse(code, reason)
+
+    async def _refuse(self, code: int, reason: str) -> None:
+        """Say why in an `error`, then close with `code`."""
+        await self._send({"type": "error", "error": reason, "code": code})
+        await self.close(code=code)
 
     async def _dispatch_held(self, message: dict[str, Any]) -> None:
         handlers = {
@@ -384,12 +414,16 @@ def _status_message(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _query(scope: dict[str, Any], name: str, default: str = "") -> str:
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return query.get(name, [default])[0]
+
+
 def _since(scope: dict[str, Any]) -> int:
     """The last tick a reconnecting viewer already has (`?since=`), else -1 (as for
     anything that cannot be a tick)."""
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     try:
-        since = int(query.get("since", ["-1"])[0])
+        since = int(_query(scope, "since", "-1"))
     except ValueError:
         return -1
     # Past MAX_TICK, Redis's channel layer cannot even pack the number (msgpack stops at

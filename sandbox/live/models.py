@@ -58,6 +58,15 @@ class Run(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="runs"
     )
+    # The share link the owner's access to the design rested on when they started the run
+    # (none for the design's owner or a public design): revoking it stops the run.
+    share_link = models.ForeignKey(
+        "sandbox.ShareLink",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
+    )
     scenario_name = models.CharField(max_length=120)
     scenario = models.JSONField(null=True, blank=True)
     seed = models.PositiveIntegerField(default=0)

@@ -153,6 +153,7 @@ class Runner:
             "runner.sync": self._on_sync,
             "runner.leave": self._on_leave,
             "runner.control": self._on_control,
+            "runner.stop": self._on_stop,
         }
 
     # -- life -------------------------------------------------------------------
@@ -420,6 +421,10 @@ class Runner:
             self._resync = True
             await self._publish_state()
             await self._save_if_due(force=True)
+
+    async def _on_stop(self, message: dict[str, Any]) -> None:
+        """Stop for a reason of the server's (a share link revoked); the loop then ends."""
+        self.session.stop(message["reason"])
 
     async def _publish_state(self) -> None:
         await self.layer.group_send(

@@ -12,39 +12,61 @@ from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sandbox.access import get_share_link
-from sandbox.live.access import can_read_design, get_run_for_viewer
+from sandbox.access import (
+    get_share_link,
+    is_owner,
+    may_run_design,
+    readable_revision,
+    remember_share_link,
+    request_tokens,
+)
+from sandbox.live.access import get_watchable_run
 from sandbox.live.forms import RunForm
 from sandbox.live.models import SERIES_COLUMNS, Run
 from sandbox.live.runner import launch_run
 from sandbox.live.session import series_from_frames
 from sandbox.live.wire import FrameCodec
-from sandbox.models import Design
+from sandbox.models import Design, ShareLink
 from sandbox.ratelimit import READS, WRITES, rate_limit
 
 
-def _design_to_run(request: HttpRequest) -> tuple[Design, str]:
-    """The design named by `design` (pk) or `token` (share link), if the user may run it."""
+def _design_to_run(request: HttpRequest) -> tuple[Design, ShareLink | None]:
+    """The design named by `token` (a share link) or `design` (its id, for its owner or
+    a public design), if the user may run it; else 404."""
     source = request.POST if request.method == "POST" else request.GET
     token = source.get("token", "")
+    link = None
     if token:
-        return get_share_link(token).design, token
-    try:
-        pk = int(source.get("design", ""))
-    except ValueError:
-        raise Http404("no such design") from None
-    design = get_object_or_404(Design.objects.select_related("owner"), pk=pk)
-    if not can_read_design(request.user, design):
+        link = get_share_link(token)
+        design = link.design
+    else:
+        try:
+            pk = int(source.get("design", ""))
+        except ValueError:
+            raise Http404("no such design") from None
+        design = get_object_or_404(Design.objects.select_related("owner"), pk=pk)
+    if not may_run_design(request.user, design, link):
         raise Http404("no such design")
-    return design, ""
+    if link is not None:
+        remember_share_link(request, link)
+    return design, link
+
+
+def _granting_link(
+    request: HttpRequest, design: Design, link: ShareLink | None
+) -> ShareLink | None:
+    """The share link a new run's access rests on: revoking it stops the run."""
+    if link is None or is_owner(request.user, design) or design.is_public:
+        return None
+    return link
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @rate_limit(WRITES)
 def run_new(request: HttpRequest) -> HttpResponse:
-    design, token = _design_to_run(request)
-    revision = design.latest_revision()
+    design, link = _design_to_run(request)
+    revision = readable_revision(request.user, design)
     if revision is None:
         raise Http404("the design has no saved revision")
     initial = {"scenario": design.template_slug or "steady", "speed": "1"}
@@ -66,6 +88,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
                 run = Run.objects.create(
                     revision=revision,
                     owner=request.user,
+                    share_link=_granting_link(request, design, link),
                     scenario_name=data["scenario_name"],
                     scenario=data["validated_scenario"],
                     seed=data["seed"],
@@ -76,7 +99,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
     context = {
         "design": design,
         "revision": revision,
-        "token": token,
+        "token": link.token if link else "",
         "form": form,
         "active_runs": Run.objects.active()
         .filter(owner=request.user)
@@ -88,12 +111,15 @@ def run_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def run_detail(request: HttpRequest, run_id: Any) -> HttpResponse:
-    run = get_run_for_viewer(request.user, run_id)
+    run, access = get_watchable_run(request.user, run_id, request_tokens(request))
+    presented = ShareLink.objects.filter(pk__in=access.links, token=request.GET.get("token", ""))
+    for link in presented:
+        remember_share_link(request, link)  # the page's socket carries the session, not `?token=`
     design = run.revision.design
     context = {
         "run": run,
         "design": design,
-        "is_owner": run.owner_id == request.user.pk,
+        "is_owner": access.control,
         "design_url": design.get_absolute_url() if design.owner_id == request.user.pk else "",
         "socket_path": f"/ws/runs/{run.pk}/",
     }
@@ -110,7 +136,7 @@ def _series(run: Run) -> dict[str, list[Any]]:
 @require_GET
 @rate_limit(READS, methods=("GET",))
 def run_export_csv(request: HttpRequest, run_id: Any) -> HttpResponse:
-    run = get_run_for_viewer(request.user, run_id)
+    run, _access = get_watchable_run(request.user, run_id, request_tokens(request))
     series = _series(run)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="run-{run.pk}.csv"'
@@ -126,7 +152,7 @@ def run_export_csv(request: HttpRequest, run_id: Any) -> HttpResponse:
 @require_GET
 @rate_limit(READS, methods=("GET",))
 def run_export_json(request: HttpRequest, run_id: Any) -> HttpResponse:
-    run = get_run_for_viewer(request.user, run_id)
+    run, _access = get_watchable_run(request.user, run_id, request_tokens(request))
     body = {
         "run": {
             "id": str(run.pk),
@@ -159,7 +185,7 @@ def run_export_json(request: HttpRequest, run_id: Any) -> HttpResponse:
 @gzip_page  # recorded frames: large, repetitive JSON with no secret in it
 def run_frames(request: HttpRequest, run_id: Any) -> JsonResponse:
     """The recorded frames after `?since=` (for replay when a viewer missed some)."""
-    run = get_run_for_viewer(request.user, run_id)
+    run, _access = get_watchable_run(request.user, run_id, request_tokens(request))
     try:
         since = int(request.GET.get("since", "-1"))
     except ValueError:
@@ -178,7 +204,7 @@ REPLAY_MAX_TICKS = 100
 def run_replay(request: HttpRequest, run_id: Any) -> JsonResponse:
     """Recorded frames from tick `?from=` to `?to=` in the socket's compact form, for
     scrubbing the timeline (the socket's `hello` carries only the newest frame)."""
-    run = get_run_for_viewer(request.user, run_id)
+    run, _access = get_watchable_run(request.user, run_id, request_tokens(request))
     ticks = {}
     for name in ("from", "to"):
         try:
@@ -198,7 +224,7 @@ def run_replay(request: HttpRequest, run_id: Any) -> JsonResponse:
 
 def panel_context(request: HttpRequest, design: Design, token: str = "") -> dict[str, Any]:
     """What `live/_run_panel.html` needs on a design page (the owner's or a shared one)."""
-    revision = design.latest_revision()
+    revision = readable_revision(request.user, design)
     runs: list[Run] = []
     if request.user.is_authenticated:
         runs = list(

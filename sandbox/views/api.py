@@ -9,7 +9,7 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import simulation
-from sandbox.access import get_share_link, is_owner
+from sandbox.access import get_readable_design, get_share_link, is_owner, readable_revision
 from sandbox.documents import (
     InputError,
     InputProblem,
@@ -18,7 +18,7 @@ from sandbox.documents import (
     unstorable_text,
 )
 from sandbox.http import HtmxHttpRequest, json_error, json_not_found
-from sandbox.models import Design, StaleRevisionError
+from sandbox.models import StaleRevisionError
 from sandbox.ratelimit import READS, WRITES, rate_limit
 
 _SAVE_KEYS = {"base_revision", "document", "message"}
@@ -55,23 +55,17 @@ def validate(request: HtmxHttpRequest) -> JsonResponse:
     return JsonResponse({"problems": []})
 
 
-def _readable_design(request: HtmxHttpRequest, pk: int) -> Design | None:
-    design = Design.objects.filter(pk=pk).select_related("owner").first()
-    if design is None or not (is_owner(request.user, design) or design.is_public):
-        return None
-    return design
-
-
 @require_http_methods(["GET", "POST"])
 @rate_limit(READS, methods=("GET",))
 @rate_limit(WRITES)
 def document(request: HtmxHttpRequest, pk: int) -> JsonResponse:
-    design = _readable_design(request, pk)
-    if design is None:
+    try:
+        design = get_readable_design(request, pk)
+    except Http404:
         return json_not_found()
     if request.method == "GET":
-        latest = design.latest_revision()
-        return JsonResponse({"revision": latest.number, "document": latest.document})
+        shown = readable_revision(request.user, design)
+        return JsonResponse({"revision": shown.number, "document": shown.document})
     if not is_owner(request.user, design):
         return json_error(
             403, [{"path": "", "message": "this design is read-only for you; fork it to edit"}]
@@ -137,5 +131,5 @@ def shared_document(request: HtmxHttpRequest, token: str) -> JsonResponse:
         link = get_share_link(token)
     except Http404:
         return json_not_found()
-    latest = link.design.latest_revision()
-    return JsonResponse({"revision": latest.number, "document": latest.document})
+    shown = readable_revision(request.user, link.design)
+    return JsonResponse({"revision": shown.number, "document": shown.document})

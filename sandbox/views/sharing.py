@@ -8,7 +8,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from sandbox.access import get_owned_design, get_readable_design, get_share_link
+from sandbox.access import (
+    get_owned_design,
+    get_readable_design,
+    get_share_link,
+    readable_revision,
+)
 from sandbox.documents import InputError, check_document
 from sandbox.http import HtmxHttpRequest
 from sandbox.models import Design, DesignLimitError, ShareLink
@@ -46,14 +51,14 @@ def _back_to_share_box(design: Design) -> HttpResponse:
 
 
 def _fork(request: HtmxHttpRequest, design: Design, back: str) -> HttpResponse:
-    latest = design.latest_revision()
+    shown = readable_revision(request.user, design)
     try:
         fork = Design.create_with_document(
             owner=request.user,
             name=f"{design.name} (fork)"[:120],
             description=design.description,
-            document=check_document(latest.document),
-            message=f"Forked from “{design.name}” revision {latest.number} "
+            document=check_document(shown.document),
+            message=f"Forked from “{design.name}” revision {shown.number} "
             f"by {design.owner.get_username()}",
             forked_from=design,
         )

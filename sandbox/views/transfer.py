@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sandbox.access import get_readable_design, get_share_link
+from sandbox.access import get_readable_design, get_share_link, readable_revision
 from sandbox.documents import InputError, check_document, document_name, parse_json
 from sandbox.forms import ImportForm
 from sandbox.http import HtmxHttpRequest
@@ -27,27 +27,26 @@ def _download(design: Design, revision: Revision) -> HttpResponse:
     return response
 
 
-def _revision(design: Design, raw: str | None) -> Revision:
-    if raw is None:
-        return design.latest_revision()
+def _revision(request: HtmxHttpRequest, design: Design, raw: str | None) -> Revision:
     try:
-        return design.revisions.get(number=int(raw))
-    except (ValueError, Revision.DoesNotExist):
+        number = None if raw is None else int(raw)
+    except ValueError:
         raise Http404(f"no revision {raw!r}") from None
+    return readable_revision(request.user, design, number)
 
 
 @require_GET
 @rate_limit(READS, methods=("GET",))
 def design_export(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     design = get_readable_design(request, pk)
-    return _download(design, _revision(design, request.GET.get("revision")))
+    return _download(design, _revision(request, design, request.GET.get("revision")))
 
 
 @require_GET
 @rate_limit(READS, methods=("GET",))
 def shared_export(request: HtmxHttpRequest, token: str) -> HttpResponse:
     design = get_share_link(token).design
-    return _download(design, design.latest_revision())
+    return _download(design, readable_revision(request.user, design))
 
 
 @login_required

@@ -12,7 +12,13 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from sandbox.access import get_readable_design, get_share_link, is_owner
+from sandbox.access import (
+    get_readable_design,
+    get_share_link,
+    is_owner,
+    readable_revision,
+    remember_share_link,
+)
 from sandbox.http import HtmxHttpRequest
 from sandbox.models import Design, ShareLink
 
@@ -34,7 +40,7 @@ def workspace_context(
     request: HtmxHttpRequest, design: Design, share_link: ShareLink | None = None
 ) -> dict[str, Any]:
     """Everything the design page, the editor include and the run panel need."""
-    revision = design.latest_revision()
+    revision = readable_revision(request.user, design)
     owner = share_link is None and is_owner(request.user, design)
     token = share_link.token if share_link else None
     if token:
@@ -75,5 +81,6 @@ def design_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def shared_design(request: HtmxHttpRequest, token: str) -> HttpResponse:
     link = get_share_link(token)
+    remember_share_link(request, link)
     context = workspace_context(request, link.design, share_link=link)
     return render(request, "sandbox/design_detail.html", context)

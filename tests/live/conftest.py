@@ -21,7 +21,9 @@ from sandbox.live.wire import FrameCodec, decode
 from sandbox.models import Design
 from simulation import validate_document, validate_scenario
 
+# A page of the site opening its socket: its origin is the scheme and host it asks.
 ORIGIN = (b"origin", b"http://127.0.0.1")
+HOST = (b"host", b"127.0.0.1")
 
 
 def two_web_servers(rps: float = 500) -> dict[str, Any]:
@@ -72,7 +74,7 @@ def session_headers(user: Any) -> list[tuple[bytes, bytes]]:
     client = Client()
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return [ORIGIN, (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())]
+    return [ORIGIN, HOST, (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())]
 
 
 @contextlib.asynccontextmanager
@@ -100,6 +102,18 @@ async def connect(run: Run, user: Any, query: str = "") -> WebsocketCommunicator
     connected, code = await comm.connect(timeout=5)
     assert connected, f"refused with {code}"
     return comm
+
+
+async def refusal(comm: WebsocketCommunicator) -> tuple[int, str]:
+    """The close code and the `error` text of a socket the server refuses to serve."""
+    connected, _ = await comm.connect(timeout=5)
+    assert connected, "accepted first, so that the page sees the close code"
+    message = await comm.receive_json_from(timeout=5)
+    assert message["type"] == "error"
+    closed = await comm.receive_output(timeout=5)
+    assert closed["type"] == "websocket.close"
+    assert message["code"] == closed["code"]
+    return closed["code"], message["error"]
 
 
 async def next_of(comm: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict[str, Any]:

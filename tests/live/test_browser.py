@@ -117,9 +117,10 @@ def test_a_run_comes_alive_and_a_failed_server_shifts_the_load(
     shot(page, "browser-running")
 
     # A classmate with the share link watches the same run in their own browser.
-    ShareLink.objects.create(design=design)
+    link = ShareLink.objects.create(design=design)
     sign_in(watcher, daphne_server, bob)
     other = watcher.new_page()
+    other.goto(f"{daphne_server}{link.get_absolute_url()}")  # now holding the token
     other.goto(f"{daphne_server}{run.get_absolute_url()}")
     wait_frames(other, 3)
     expect(other.locator("[data-action=pause]")).to_have_count(0)
@@ -219,3 +220,60 @@ def test_while_paused_a_node_still_opens_its_menu_and_its_failure_shows_at_once(
     # before the test's database is reset (which a save in flight would deadlock).
     page.locator("[data-action=stop]").click()
     expect(page.get_by_test_id("run-status")).to_contain_text("stopped", timeout=10_000)
+
+
+def count_sockets(page: Page) -> list[str]:
+    """The URL of every run socket the page opens, in order."""
+    opened: list[str] = []
+    page.on("websocket", lambda ws: opened.append(ws.url))
+    return opened
+
+
+def test_a_viewer_whose_link_is_revoked_is_told_so_and_stops_reconnecting(
+    page: Page, daphne_server: str, alice: Any, bob: Any, design: Design, watcher: BrowserContext
+) -> None:
+    link = ShareLink.objects.create(design=design)
+    sign_in(watcher, daphne_server, bob)
+    viewer = watcher.new_page()
+    sockets = count_sockets(viewer)
+    viewer.goto(f"{daphne_server}{link.get_absolute_url()}")
+    viewer.get_by_test_id("run-button").click()  # bob's own run, through the link
+    viewer.wait_for_url("**/runs/*/")
+    wait_frames(viewer, 2)
+
+    sign_in(page.context, daphne_server, alice)
+    page.goto(f"{daphne_server}{design.get_absolute_url()}?share=open")
+    page.get_by_role("button", name="Revoke link").click()
+
+    refused = viewer.get_by_test_id("run-refused")
+    expect(refused).to_be_visible(timeout=30_000)
+    expect(refused.locator("p:visible")).to_have_text(["You no longer have access to this run."])
+    viewer.wait_for_timeout(4_000)  # a reconnect loop would have tried 3 times by now
+    assert len(sockets) == 1, sockets
+    expect(viewer.locator("[data-role=controls]")).to_be_hidden()
+    run = Run.objects.get()
+    assert (run.status, run.failure_reason) == ("stopped", "stopped: the share link was revoked")
+    shot(viewer, "refused-revoked")
+
+
+def test_a_signed_out_viewer_is_asked_to_sign_in_and_stops_reconnecting(
+    page: Page, daphne_server: str, alice: Any, design: Design
+) -> None:
+    sockets = count_sockets(page)
+    sign_in(page.context, daphne_server, alice)
+    page.goto(f"{daphne_server}{design.get_absolute_url()}")
+    page.get_by_test_id("run-button").click()
+    page.wait_for_url("**/runs/*/")
+    wait_frames(page, 2)
+    run_path = page.evaluate("location.pathname")
+
+    page.context.clear_cookies()  # signed out in another tab
+    page.evaluate("document.querySelector('[data-live-run]').liveRun.socket.ws.close(4000)")
+
+    refused = page.get_by_test_id("run-refused")
+    expect(refused).to_be_visible(timeout=30_000)
+    expect(refused.locator("p:visible")).to_have_text(["Sign in to watch this run. Sign in"])
+    link = refused.get_by_role("link", name="Sign in")
+    assert link.get_attribute("href") == f"/accounts/login/?next={run_path}"
+    page.wait_for_timeout(4_000)
+    assert len(sockets) == 2, sockets  # the first, and the one refused after the drop

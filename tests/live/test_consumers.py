@@ -25,11 +25,13 @@ from sandbox.models import Design, ShareLink
 from simulation import validate_document
 from tests.live.conftest import (
     CODEC,
+    HOST,
     ORIGIN,
     connect,
     frames,
     live_runner,
     next_of,
+    refusal,
     session_headers,
     two_web_servers,
 )
@@ -80,12 +82,12 @@ async def test_failing_a_web_server_changes_the_next_frames(make_run: Any, alice
 @pytest.mark.asyncio
 async def test_a_viewer_watches_but_cannot_control(make_run: Any, alice: Any, bob: Any) -> None:
     run = await database_sync_to_async(make_run)(speed=20.0)
-    await database_sync_to_async(ShareLink.objects.create)(design=run.revision.design)
+    link = await database_sync_to_async(ShareLink.objects.create)(design=run.revision.design)
     async with live_runner(run):
         owner = await connect(run, alice)
         await next_of(owner, "hello")
         await owner.send_json_to({"action": "start"})
-        viewer = await connect(run, bob)
+        viewer = await connect(run, bob, f"token={link.token}")
         hello = await next_of(viewer, "hello")
         assert hello["run"]["is_owner"] is False
         for action in ({"action": "pause"}, {"action": "fail", "target": "web-1"}):
@@ -126,10 +128,11 @@ async def test_bad_json_and_unknown_actions_get_error_frames_and_the_run_goes_on
 
 @pytest.mark.asyncio
 async def test_unauthenticated_connections_are_refused(make_run: Any) -> None:
+    """Accepted, told why, then closed with 4401: a browser sees the code (a refused
+    handshake reaches it as 1006, like a dropped connection, and it would retry)."""
     run = await database_sync_to_async(make_run)()
-    comm = WebsocketCommunicator(application, f"/ws/runs/{run.pk}/", headers=[ORIGIN])
-    connected, code = await comm.connect(timeout=5)
-    assert (connected, code) == (False, 4401)
+    comm = WebsocketCommunicator(application, f"/ws/runs/{run.pk}/", headers=[ORIGIN, HOST])
+    assert await refusal(comm) == (4401, "Sign in to watch this run.")
 
 
 @pytest.mark.asyncio
@@ -147,8 +150,9 @@ async def test_others_cannot_watch_a_private_design_run(make_run: Any, bob: Any)
     run = await database_sync_to_async(make_run)()
     headers = await database_sync_to_async(session_headers)(bob)
     comm = WebsocketCommunicator(application, f"/ws/runs/{run.pk}/", headers=headers)
-    connected, code = await comm.connect(timeout=5)
-    assert (connected, code) == (False, 4403)
+    code, error = await refusal(comm)
+    assert code == 4403
+    assert error.startswith("You do not have access to this run")
 
 
 @pytest.mark.asyncio
@@ -464,11 +468,11 @@ async def test_a_controls_events_reach_every_viewer_while_paused_exactly_once(
     make_run: Any, alice: Any, bob: Any
 ) -> None:
     run = await database_sync_to_async(make_run)(speed=20.0)
-    await database_sync_to_async(ShareLink.objects.create)(design=run.revision.design)
+    link = await database_sync_to_async(ShareLink.objects.create)(design=run.revision.design)
     async with live_runner(run):
         owner = await connect(run, alice)
         await next_of(owner, "hello")
-        watcher = await connect(run, bob)
+        watcher = await connect(run, bob, f"token={link.token}")
         await next_of(watcher, "hello")
         await owner.send_json_to({"action": "start"})
         await frames(owner, 3)
@@ -482,7 +486,7 @@ async def test_a_controls_events_reach_every_viewer_while_paused_exactly_once(
             assert [m["type"] for m in received] == ["event"], "no frame while paused"
             assert received[0]["event"]["component"] == "web-1"
             assert received[0]["event"]["kind"] == "failed"
-        late = await connect(run, bob)
+        late = await connect(run, bob, f"token={link.token}")
         hello = await next_of(late, "hello")
         assert [e["kind"] for e in hello["events"] if e["component"] == "web-1"] == ["failed"]
         await owner.send_json_to({"action": "resume"})

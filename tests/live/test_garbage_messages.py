@@ -328,9 +328,9 @@ async def test_well_formed_controls_the_run_refuses_get_error_frames_and_it_goes
 @pytest.mark.django_db(transaction=True)
 async def test_a_viewers_garbage_gets_error_frames_too(make_run: Any, alice: Any, bob: Any) -> None:
     run = await database_sync_to_async(make_run)(speed=20.0)
-    await database_sync_to_async(ShareLink.objects.create)(design=run.revision.design)
+    link = await database_sync_to_async(ShareLink.objects.create)(design=run.revision.design)
     async with live_runner(run):
-        comm = await connect(run, bob)
+        comm = await connect(run, bob, f"token={link.token}")
         await next_of(comm, "hello")
         errors = await errors_for(comm, [*NOT_CONTROLS[:10], json.dumps({"action": "stop"})])
         assert all(NAMED.match(error) for error in errors[:-1])

@@ -213,8 +213,10 @@ def test_others_see_a_private_run_as_missing(bob_client: Client, make_run: Any) 
 def test_a_viewer_of_a_shared_design_watches_without_controls(
     bob_client: Client, make_run: Any, design: Any
 ) -> None:
-    ShareLink.objects.create(design=design)
+    link = ShareLink.objects.create(design=design)
     run = make_run()
+    assert bob_client.get(run.get_absolute_url()).status_code == 404, "not without the token"
+    bob_client.get(link.get_absolute_url())
     body = bob_client.get(run.get_absolute_url()).content.decode()
     assert 'data-is-owner="false"' in body
     assert 'data-action="pause"' not in body
@@ -331,6 +333,8 @@ def test_replay_is_for_those_who_may_watch_the_run(
     assert bob_client.get(url, query).status_code == 404
     assert anon_client.get(url, query).status_code == 302
     link = ShareLink.objects.create(design=design)
+    assert bob_client.get(url, query).status_code == 404, "not without the token"
+    bob_client.get(link.get_absolute_url())
     assert len(bob_client.get(url, query).json()["frames"]) == 5, "a share-link holder may"
     link.revoke()
     assert bob_client.get(url, query).status_code == 404
@@ -351,3 +355,13 @@ def test_replay_refuses_bad_and_too_long_ranges(alice_client: Client, make_run: 
         assert response.status_code == 400, query
         assert response.json()["error"].startswith(f"{field}: "), query
     assert alice_client.get(url, {"from": 0, "to": REPLAY_MAX_TICKS - 1}).status_code == 200
+
+
+def test_a_token_presented_on_the_run_page_is_kept_for_its_socket(
+    bob_client: Client, make_run: Any, design: Any
+) -> None:
+    link = ShareLink.objects.create(design=design)
+    run = make_run()
+    assert bob_client.get(run.get_absolute_url(), {"token": link.token}).status_code == 200
+    assert bob_client.session["share_tokens"] == [link.token]
+    assert bob_client.get(run.get_absolute_url()).status_code == 200

@@ -1,9 +1,9 @@
 """Who may do what: every view and API endpoint against every persona.
 
 Personas: the owner (alice), another user (bob), an anonymous visitor, the holder of an
-active share link and the holder of a revoked one. Anything a persona may not see answers
-404 (like a design that does not exist); pages that need an account send anonymous
-visitors to the login page.
+active share link, the holder of a revoked one, and a reader of a public design. Anything
+a persona may not see answers 404 (like a design that does not exist); pages that need an
+account send anonymous visitors to the login page.
 """
 
 from __future__ import annotations
@@ -12,10 +12,16 @@ import json
 from typing import Any
 
 import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from sandbox.models import Design, ShareLink
+from sandbox.asgi import application
+from sandbox.live.models import Run, RunStatus
+from sandbox.models import Design, ShareLink, Visibility
+from simulation import validate_scenario
 
 LOGIN = "/accounts/login/"
 
@@ -213,3 +219,138 @@ def test_the_list_shows_only_my_designs(
     response = bob_client.get(reverse("design_list"))
     assert design.name not in response.text
     assert public_design.name not in response.text
+
+
+# The matrix: every view that reads a design or a run, and the run socket, against every
+# persona. The design is alice's, and (but for the public one) has an active share link:
+# existing is not enough, only presenting its token opens it. Personas present a token
+# on the token URLs: the owner and the holder the active one, the revoked holder theirs,
+# the others one they guessed.
+
+PERSONAS = ["owner", "other", "anonymous", "holder", "revoked", "public"]
+
+# (label, method, url of (design pk, run id, token), data, expected status per persona)
+MATRIX = [
+    ("design page", "get", "/designs/{pk}/", None, (200, 404, 404, 404, 404, 200)),
+    ("api document", "get", "/api/designs/{pk}/document", None, (200, 404, 404, 404, 404, 200)),
+    ("design export", "get", "/designs/{pk}/export/", None, (200, 404, 404, 404, 404, 200)),
+    ("history", "get", "/designs/{pk}/history/", None, (200, 404, 302, 404, 404, 404)),
+    ("fork", "post", "/designs/{pk}/fork/", {}, (302, 404, 302, 404, 404, 302)),
+    ("shared page", "get", "/s/{token}/", None, (200, 404, 404, 200, 404, 404)),
+    ("shared api", "get", "/api/s/{token}/document", None, (200, 404, 404, 200, 404, 404)),
+    ("shared export", "get", "/s/{token}/export/", None, (200, 404, 404, 200, 404, 404)),
+    ("shared fork", "post", "/s/{token}/fork/", {}, (302, 404, 302, 302, 404, 404)),
+    ("run form by id", "get", "/runs/new/?design={pk}", None, (200, 404, 302, 404, 404, 200)),
+    ("start by id", "post", "/runs/new/", {"design": "{pk}"}, (302, 404, 302, 404, 404, 302)),
+    ("run form by token", "get", "/runs/new/?token={token}", None, (200, 404, 302, 200, 404, 404)),
+    ("start by token", "post", "/runs/new/", {"token": "{token}"}, (302, 404, 302, 302, 404, 404)),
+    ("run page", "get", "/runs/{run}/", None, (200, 404, 302, 200, 404, 200)),
+    ("frames.json", "get", "/runs/{run}/frames.json", None, (200, 404, 302, 200, 404, 200)),
+    ("replay.json", "get", "/runs/{run}/replay.json?from=0&to=5", None,
+     (200, 404, 302, 200, 404, 200)),
+    ("export.csv", "get", "/runs/{run}/export.csv", None, (200, 404, 302, 200, 404, 200)),
+    ("export.json", "get", "/runs/{run}/export.json", None, (200, 404, 302, 200, 404, 200)),
+]  # fmt: skip
+
+
+def a_finished_run(design: Design) -> Run:
+    revision = design.latest_revision()
+    scenario = validate_scenario({"duration_s": 60}, revision.document)
+    return Run.objects.create(
+        revision=revision,
+        owner=design.owner,
+        scenario_name="steady",
+        scenario=scenario,
+        status=RunStatus.FINISHED,
+    )
+
+
+def persona_setup(
+    request: pytest.FixtureRequest, persona: str, design: Design
+) -> tuple[Client, str]:
+    """The persona's client and the token it presents; the design made as it sees it."""
+    if persona == "public":
+        design.visibility = Visibility.PUBLIC
+        design.save(update_fields=["visibility"])
+        return request.getfixturevalue("bob_client"), "guessed-token"
+    link = ShareLink.objects.create(design=design)
+    if persona == "owner":
+        return request.getfixturevalue("alice_client"), link.token
+    if persona == "anonymous":
+        return request.getfixturevalue("anon_client"), "guessed-token"
+    bob_client = request.getfixturevalue("bob_client")
+    if persona == "other":
+        return bob_client, "guessed-token"
+    assert bob_client.get(link.get_absolute_url()).status_code == 200  # the session keeps it
+    if persona == "revoked":
+        link.revoke()
+    return bob_client, link.token
+
+
+@pytest.mark.parametrize(("label", "method", "url", "data", "expected"), MATRIX)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_view_of_a_design_or_run_answers_each_persona(
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    design: Design,
+    persona: str,
+    label: str,
+    method: str,
+    url: str,
+    data: dict[str, str] | None,
+    expected: tuple[int, ...],
+) -> None:
+    monkeypatch.setattr("sandbox.live.views.launch_run", lambda run_id: None)
+    client, token = persona_setup(request, persona, design)
+    run = a_finished_run(design)
+    fill = {"pk": design.pk, "run": run.pk, "token": token}
+    if method == "post":
+        body = {"scenario": "steady", "speed": "1"} | {
+            k: v.format(**fill) for k, v in (data or {}).items()
+        }
+        response = client.post(url.format(**fill), body)
+    else:
+        response = client.get(url.format(**fill))
+    want = expected[PERSONAS.index(persona)]
+    assert response.status_code == want, f"{label} as {persona}"
+    if want == 302 and persona == "anonymous":
+        assert response.url.startswith(LOGIN), f"{label} sends anonymous visitors to log in"
+
+
+# The run socket: a hello, or the close code of the refusal.
+SOCKET = {
+    "owner": "hello",
+    "other": 4403,
+    "anonymous": 4401,
+    "holder": "hello",
+    "revoked": 4403,
+    "public": "hello",
+}
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("persona", PERSONAS)
+async def test_the_run_socket_answers_each_persona(
+    request: pytest.FixtureRequest, design: Design, persona: str
+) -> None:
+    client, _token = await database_sync_to_async(persona_setup)(request, persona, design)
+    run = await database_sync_to_async(a_finished_run)(design)
+    headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+    if settings.SESSION_COOKIE_NAME in client.cookies:
+        cookie = (
+            f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        )
+        headers.append((b"cookie", cookie.encode()))
+    comm = WebsocketCommunicator(application, f"/ws/runs/{run.pk}/", headers=headers)
+    connected, _ = await comm.connect(timeout=5)
+    assert connected
+    first = await comm.receive_json_from(timeout=5)
+    if SOCKET[persona] == "hello":
+        assert first["type"] == "hello", persona
+        assert first["run"]["is_owner"] is (persona == "owner")
+    else:
+        assert (first["type"], first["code"]) == ("error", SOCKET[persona]), persona
+        closed = await comm.receive_output(timeout=5)
+        assert closed == {"type": "websocket.close", "code": SOCKET[persona]}
+    await comm.disconnect()

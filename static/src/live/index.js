@@ -15,6 +15,8 @@ const MAX_LOG_ENTRIES = 500;
 // Ticks per `replay.json` request when scrubbing to a frame this page lacks.
 const REPLAY_PAGE = 50;
 const DEFAULT_PERCENTILES = ["p50_ms", "p95_ms", "p99_ms"];
+// Close codes of a refused viewer (the socket's FINAL_CODES): the page says why.
+const REFUSED_CODES = [4401, 4403];
 
 class LiveRun {
   constructor(root) {
@@ -191,11 +193,22 @@ class LiveRun {
       connecting: detail.attempt ? "reconnecting…" : "connecting…",
       open: "live",
       retrying: `connection lost; retrying in ${Math.ceil(detail.delay / 1000)} s`,
-      closed: this.ended ? "run over" : "disconnected",
+      closed: this.ended ? "run over" : ({ 4401: "signed out", 4403: "no access" }[detail.code] ?? "disconnected"),
     }[state];
     const box = this.el("connection");
     box.textContent = text;
     box.dataset.state = state;
+    if (state === "closed" && REFUSED_CODES.includes(detail.code)) this.showRefused(detail.code);
+  }
+
+  /** The server refused this viewer (signed out, or access revoked): say so for good. */
+  showRefused(code) {
+    const box = this.el("refused");
+    for (const line of box.querySelectorAll("[data-code]")) line.hidden = line.dataset.code !== String(code);
+    box.hidden = false;
+    this.el("error").hidden = true;
+    this.el("controls")?.setAttribute("hidden", "");
+    this.closeNodeMenu();
   }
 
   // -- controls ----------------------------------------------------------------------
