@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sandbox.access import get_share_link
 from sandbox.live.access import can_read_design, get_run_for_viewer
 from sandbox.live.forms import RunForm
+from sandbox.live.lease import sweep_stale_runs
 from sandbox.live.models import SERIES_COLUMNS, Run
 from sandbox.live.runner import launch_run
 from sandbox.live.session import series_from_frames
@@ -50,6 +51,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
     initial = {"scenario": design.template_slug or "steady", "speed": "1"}
     form = RunForm(request.POST or None, document=revision.document, initial=initial)
     status = 200
+    sweep_stale_runs()  # the limit and the list count only runs something runs
     if request.method == "POST":
         status = 422
         if form.is_valid():
@@ -89,6 +91,8 @@ def run_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def run_detail(request: HttpRequest, run_id: Any) -> HttpResponse:
     run = get_run_for_viewer(request.user, run_id)
+    if run.is_lost and sweep_stale_runs(run.pk):
+        run.refresh_from_db()
     design = run.revision.design
     context = {
         "run": run,
@@ -201,6 +205,7 @@ def panel_context(request: HttpRequest, design: Design, token: str = "") -> dict
     revision = design.latest_revision()
     runs: list[Run] = []
     if request.user.is_authenticated:
+        sweep_stale_runs()
         runs = list(
             Run.objects.filter(revision__design=design, owner=request.user).select_related(
                 "revision"
