@@ -80,10 +80,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before channels: its `runworker` command (a worker that survives a Redis outage and
+    # ends its runs on SIGTERM) takes the place of channels' own.
+    "sandbox.live",
     "channels",
     "django_htmx",
     "sandbox",
-    "sandbox.live",
 ]
 
 MIDDLEWARE = [
