@@ -104,6 +104,11 @@ def _is_active(run_id: Any) -> bool:
 
 
 class RunConsumer(AsyncWebsocketConsumer):
+    # What the consumer starts (in `connect`), stopped when it ends however it ends.
+    flusher: asyncio.Task[None] | None = None
+    fallback: asyncio.Task[None] | None = None
+    watch: RunnerWatch | None = None
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -145,14 +150,24 @@ class RunConsumer(AsyncWebsocketConsumer):
         else:
             await self._hello_from_recording(end=True)
 
-    async def disconnect(self, code: int) -> None:
-        if not hasattr(self, "viewing"):
-            return
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Also when the consumer dies without `disconnect` (its channel layer went down).
+            self._stop_tasks()
+
+    def _stop_tasks(self) -> None:
         for task in (self.flusher, self.fallback):
             if task is not None:
                 task.cancel()
         if self.watch is not None:
             self.watch.stop()
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "viewing"):
+            return
+        self._stop_tasks()
         await self.channel_layer.group_discard(viewers_group(self.run_id), self.channel_name)
         if self.viewing["active"]:
             await self._ask_runner("runner.leave")

@@ -185,3 +185,33 @@ def test_a_sweep_tells_the_viewers_and_leaves_live_runs_alone(make_run: Any) -> 
     assert (message["status"], message["reason"]) == ("failed", "its runner stopped")
     live.refresh_from_db()
     assert live.status == RunStatus.RUNNING
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("short_lease")
+async def test_a_viewer_whose_channel_layer_died_stops_watching(
+    make_run: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A consumer that dies without `disconnect` (Redis went away) leaves no watch behind."""
+    run = await database_sync_to_async(make_run)(speed=10.0)
+    layer = get_channel_layer()
+    receive = layer.receive
+    broken = asyncio.Event()
+
+    async def breaks(channel: str) -> dict[str, Any]:
+        message = await receive(channel)
+        if broken.is_set() and channel != runner.channel:
+            raise ConnectionError("Connection closed by server.")
+        return message
+
+    monkeypatch.setattr(layer, "receive", breaks)
+    async with runner_of(run) as (runner, _task):
+        comm = await connect(run, alice)
+        await next_of(comm, "hello")
+        broken.set()
+        await layer.group_send(viewers_group(run.pk), {"type": "run.alive"})
+        with pytest.raises(ConnectionError):
+            await comm.wait(timeout=2)
+        await asyncio.sleep(0)
+        watches = [t for t in asyncio.all_tasks() if t.get_name() == f"watch {run.pk}"]
+        assert watches == []
