@@ -139,11 +139,15 @@ async def test_a_runner_whose_lease_was_taken_ends_the_way_viewers_were_told(
         await next_of(comm, "hello")
         await comm.send_json_to({"action": "start"})
         await next_of(comm, "frame")
-        long_ago = timezone.now() - timedelta(minutes=1)
-        await database_sync_to_async(
-            lambda: Run.objects.filter(pk=run.pk).update(heartbeat_at=long_ago)
-        )()
-        assert await database_sync_to_async(sweep_stale_runs)() == [str(run.pk)]
+
+        def stall_then_sweep() -> list[str]:
+            # One call: the runner's renewals share this database thread, so none
+            # comes in between.
+            long_ago = timezone.now() - timedelta(minutes=1)
+            Run.objects.filter(pk=run.pk).update(heartbeat_at=long_ago)
+            return sweep_stale_runs()
+
+        assert await database_sync_to_async(stall_then_sweep)() == [str(run.pk)]
         async with asyncio.timeout(3):
             await task
     stored = await refreshed(run)
