@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,12 +18,14 @@ from sandbox.access import get_share_link
 from sandbox.live.access import can_read_design, get_run_for_viewer
 from sandbox.live.forms import RunForm
 from sandbox.live.lease import sweep_stale_runs
-from sandbox.live.models import SERIES_COLUMNS, Run
+from sandbox.live.models import SERIES_COLUMNS, Run, RunStatus
 from sandbox.live.runner import launch_run
 from sandbox.live.session import series_from_frames
 from sandbox.live.wire import FrameCodec
 from sandbox.models import Design
 from sandbox.ratelimit import READS, WRITES, rate_limit
+
+log = logging.getLogger(__name__)
 
 
 def _design_to_run(request: HttpRequest) -> tuple[Design, str]:
@@ -73,8 +77,14 @@ def run_new(request: HttpRequest) -> HttpResponse:
                     seed=data["seed"],
                     speed=data["speed_value"],
                 )
-                launch_run(run.pk)
-                return redirect(run)
+                if _launched(run):
+                    return redirect(run)
+                form.add_error(
+                    None,
+                    "the run could not start: the simulation servers cannot be reached "
+                    "right now; try again in a minute",
+                )
+                status = 503
     context = {
         "design": design,
         "revision": revision,
@@ -85,6 +95,22 @@ def run_new(request: HttpRequest) -> HttpResponse:
         .select_related("revision__design"),
     }
     return render(request, "live/run_new.html", context, status=status)
+
+
+def _launched(run: Run) -> bool:
+    """Hand the run to a runner; if none can be reached (Redis is down), record that the
+    run failed rather than leave it waiting for a runner that never comes."""
+    try:
+        launch_run(run.pk)
+    except Exception:
+        log.exception("run %s: could not hand it to a runner", run.pk)
+        Run.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            failure_reason="could not start: no runner could be reached",
+            ended_at=timezone.now(),
+        )
+        return False
+    return True
 
 
 @login_required
