@@ -295,6 +295,8 @@ class Runner:
 
     async def finish(self, status: str, reason: str) -> None:
         """Record the end and tell the viewers; safe to call once whatever happened."""
+        if self.lease is not None:
+            await self.lease.stop()  # the end recorded below is what holds from now on
         session = self.session
         report = None
         if session is not None:
