@@ -219,7 +219,7 @@ class RunnerWatch:
 
     Every message from the runner counts as a sign of life (`heard`); once it has
     been silent for longer than a heartbeat and a half, the watch checks the lease
-    every heartbeat, and calls `on_gone` with the `run.ended` message when the run
+    twice a heartbeat, and calls `on_gone` with the `run.ended` message when the run
     is over (swept here or elsewhere, or ended while this viewer missed it).
     `awaiting` is the action of a control the runner has not answered (`asked`).
     """
@@ -280,7 +280,8 @@ class RunnerWatch:
 
     async def _watch(self) -> None:
         while True:
-            await asyncio.sleep(settings.LIVE_HEARTBEAT_S)
+            # Twice a heartbeat: a lease runs out at most half a heartbeat before it is seen.
+            await asyncio.sleep(settings.LIVE_HEARTBEAT_S / 2)
             if not self.silent:
                 continue
             ended = await self.check()
