@@ -270,6 +270,21 @@ def test_while_redis_is_down_the_worker_waits_and_viewers_resume_after(
     assert worker.alive
     assert _run_of(path).status == RunStatus.STOPPED
 
+    # The worker that waited out the outage takes new runs.
+    _session, new_path = _run_and_watch(web_a.url, design, alice)
+
+    async def new_run() -> dict[str, Any]:
+        ws = await _viewer(web_a.url, session, new_path)
+        await _next(ws, "hello")
+        await ws.send_json({"action": "start"})
+        frame = await _next(ws, "frame")
+        await ws.send_json({"action": "stop"})
+        await _next(ws, "ended")
+        await ws.close()
+        return frame
+
+    assert asyncio.run(new_run())["frame"]["tick"] >= 1
+
 
 async def _frames_until_dropped(ws: WebSocketClient) -> int:
     """Read frames until the server drops the socket; the last tick seen."""
