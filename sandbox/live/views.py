@@ -97,6 +97,15 @@ def run_new(request: HttpRequest) -> HttpResponse:
     return render(request, "live/run_new.html", context, status=status)
 
 
+def _run_for_viewer(request: HttpRequest, run_id: Any) -> Run:
+    """The run if the user may watch it (else 404), with the status it really has: a run
+    whose runner went silent is marked failed first (sandbox/live/lease.py)."""
+    run = get_run_for_viewer(request.user, run_id)
+    if run.is_lost and sweep_stale_runs(run.pk):
+        run.refresh_from_db()
+    return run
+
+
 def _launched(run: Run) -> bool:
     """Hand the run to a runner; if none can be reached (Redis is down), record that the
     run failed rather than leave it waiting for a runner that never comes."""
@@ -116,9 +125,7 @@ def _launched(run: Run) -> bool:
 @login_required
 @require_GET
 def run_detail(request: HttpRequest, run_id: Any) -> HttpResponse:
-    run = get_run_for_viewer(request.user, run_id)
-    if run.is_lost and sweep_stale_runs(run.pk):
-        run.refresh_from_db()
+    run = _run_for_viewer(request, run_id)
     design = run.revision.design
     context = {
         "run": run,
@@ -140,7 +147,7 @@ def _series(run: Run) -> dict[str, list[Any]]:
 @require_GET
 @rate_limit(READS, methods=("GET",))
 def run_export_csv(request: HttpRequest, run_id: Any) -> HttpResponse:
-    run = get_run_for_viewer(request.user, run_id)
+    run = _run_for_viewer(request, run_id)
     series = _series(run)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="run-{run.pk}.csv"'
@@ -156,7 +163,7 @@ def run_export_csv(request: HttpRequest, run_id: Any) -> HttpResponse:
 @require_GET
 @rate_limit(READS, methods=("GET",))
 def run_export_json(request: HttpRequest, run_id: Any) -> HttpResponse:
-    run = get_run_for_viewer(request.user, run_id)
+    run = _run_for_viewer(request, run_id)
     body = {
         "run": {
             "id": str(run.pk),
@@ -189,7 +196,7 @@ def run_export_json(request: HttpRequest, run_id: Any) -> HttpResponse:
 @gzip_page  # recorded frames: large, repetitive JSON with no secret in it
 def run_frames(request: HttpRequest, run_id: Any) -> JsonResponse:
     """The recorded frames after `?since=` (for replay when a viewer missed some)."""
-    run = get_run_for_viewer(request.user, run_id)
+    run = _run_for_viewer(request, run_id)
     try:
         since = int(request.GET.get("since", "-1"))
     except ValueError:
@@ -208,7 +215,7 @@ REPLAY_MAX_TICKS = 100
 def run_replay(request: HttpRequest, run_id: Any) -> JsonResponse:
     """Recorded frames from tick `?from=` to `?to=` in the socket's compact form, for
     scrubbing the timeline (the socket's `hello` carries only the newest frame)."""
-    run = get_run_for_viewer(request.user, run_id)
+    run = _run_for_viewer(request, run_id)
     ticks = {}
     for name in ("from", "to"):
         try:

@@ -172,6 +172,15 @@ def test_the_run_page_and_the_run_lists_say_failed_at_once(
     assert also_lost.status == RunStatus.FAILED
 
 
+def test_exports_of_a_run_whose_runner_died_say_failed(alice_client: Client, make_run: Any) -> None:
+    lost = make_run(status="running", heartbeat_at=timezone.now() - timedelta(minutes=1))
+    exported = alice_client.get(reverse("live:run_export_json", args=[lost.pk])).json()
+    assert (exported["run"]["status"], exported["run"]["failure_reason"]) == (
+        "failed",
+        "its runner stopped",
+    )
+
+
 def test_a_sweep_tells_the_viewers_and_leaves_live_runs_alone(make_run: Any) -> None:
     from asgiref.sync import async_to_sync
 
