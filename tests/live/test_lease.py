@@ -19,6 +19,7 @@ from sandbox.live.lease import sweep_stale_runs
 from sandbox.live.models import Run, RunStatus
 from sandbox.live.runner import Runner, viewers_group
 from tests.live.conftest import connect, next_of
+from tests.sandbox.test_settings import _load_settings
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -228,3 +229,10 @@ async def test_a_viewer_whose_channel_layer_died_stops_watching(
         await asyncio.sleep(0)
         watches = [t for t in asyncio.all_tasks() if t.get_name() == f"watch {run.pk}"]
         assert watches == []
+
+
+def test_a_lease_shorter_than_two_heartbeats_is_refused_at_start() -> None:
+    result = _load_settings(LIVE_HEARTBEAT_S="5", LIVE_STALE_S="6")
+    assert result.returncode != 0
+    assert "LIVE_STALE_S=6: must be at least 2 x LIVE_HEARTBEAT_S + 1 (11)" in result.stderr
+    assert _load_settings(LIVE_HEARTBEAT_S="5", LIVE_STALE_S="11").returncode == 0
