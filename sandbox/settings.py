@@ -81,10 +81,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before channels: its `runworker` command (a worker that survives a Redis outage and
+    # ends its runs on SIGTERM) takes the place of channels' own.
+    "sandbox.live",
     "channels",
     "django_htmx",
     "sandbox",
-    "sandbox.live",
 ]
 
 MIDDLEWARE = [
@@ -274,8 +276,16 @@ LIVE_CONTROL_BURST = env_int("LIVE_CONTROL_BURST", 10, minimum=1)
 LIVE_IDLE_PAUSE_S = env_int("LIVE_IDLE_PAUSE_S", 30, minimum=1)  # no viewers: pause after
 LIVE_IDLE_STOP_S = env_int("LIVE_IDLE_STOP_S", 600, minimum=1)  # ... and stop after
 LIVE_FLUSH_TICKS = env_int("LIVE_FLUSH_TICKS", 50, minimum=1)  # frames per saved chunk
-LIVE_FLUSH_S = env_int("LIVE_FLUSH_S", 5, minimum=1)  # save (and heartbeat) at least this often
-LIVE_STALE_S = env_int("LIVE_STALE_S", 60, minimum=10)  # no heartbeat: the runner is gone
+LIVE_FLUSH_S = env_int("LIVE_FLUSH_S", 5, minimum=1)  # save frames at least this often
+# A runner renews its run's lease this often, whatever the run does; a run whose lease
+# is older than LIVE_STALE_S has lost its runner and is marked failed (sandbox/live/lease.py).
+LIVE_HEARTBEAT_S = env_int("LIVE_HEARTBEAT_S", 2, minimum=1)
+LIVE_STALE_S = env_int("LIVE_STALE_S", 6, minimum=3)
+if LIVE_STALE_S < 2 * LIVE_HEARTBEAT_S + 1:
+    raise ImproperlyConfigured(
+        f"LIVE_STALE_S={LIVE_STALE_S}: must be at least 2 x LIVE_HEARTBEAT_S + 1 "
+        f"({2 * LIVE_HEARTBEAT_S + 1}), or a slow heartbeat would fail a healthy run"
+    )
 LIVE_SYNC_TIMEOUT_S = env_int("LIVE_SYNC_TIMEOUT_S", 2, minimum=1)
 
 # Requests per user (per IP address when signed out, and always for logins and sign-ups)

@@ -11,6 +11,8 @@ class LiveConfig(AppConfig):
 
     def ready(self) -> None:
         from sandbox.live.revocation import close_what_the_link_opened
+        from sandbox.live.shutdown import install_in_daphne
         from sandbox.models import share_link_revoked
 
         share_link_revoked.connect(close_what_the_link_opened, dispatch_uid="live-revocation")
+        install_in_daphne()

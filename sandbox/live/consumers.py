@@ -21,7 +21,8 @@ from django.http import Http404
 
 from sandbox.access import held_tokens
 from sandbox.live.access import get_watchable_run, share_group
-from sandbox.live.models import LOST_REASON, Run, RunStatus
+from sandbox.live.lease import RunnerWatch, sweep_stale_runs
+from sandbox.live.models import Run
 from sandbox.live.protocol import (
     HELLO_EVENTS,
     ProtocolError,
@@ -59,6 +60,8 @@ def _load_viewing(
         run, access = get_watchable_run(user, run_id, tokens)
     except Http404:
         return None
+    if run.is_lost and sweep_stale_runs(run.pk):
+        run.refresh_from_db()
     return {
         "id": str(run.pk),
         "is_owner": access.control,
@@ -79,6 +82,7 @@ def _load_viewing(
 @database_sync_to_async
 def _load_recording(run_id: Any, since: int) -> dict[str, Any]:
     """A run's recording from the database (the run has no live runner)."""
+    sweep_stale_runs(run_id)
     run = Run.objects.select_related("revision").get(pk=run_id)
     report = run.report or {}
     stored = run.recorded_series()
@@ -92,14 +96,13 @@ def _load_recording(run_id: Any, since: int) -> dict[str, Any]:
         series = compact_series(frames)
         newest = frames[-1] if frames else None
         events = run.events or [e for f in frames for e in f.get("events") or ()]
-    lost = run.is_lost
     return {
         "series": series,
         "frame": FrameCodec(run.revision.document).encode(newest) if newest else None,
         "events": events[-HELLO_EVENTS:],
         "event_count": len(events),
-        "status": RunStatus.STOPPED if lost else run.status,
-        "reason": LOST_REASON if lost else run.failure_reason,
+        "status": run.status,
+        "reason": run.failure_reason,
         "summary": report.get("summary"),
         "checks": report.get("checks", []),
         "active": run.is_live,
@@ -108,10 +111,16 @@ def _load_recording(run_id: Any, since: int) -> dict[str, Any]:
 
 @database_sync_to_async
 def _is_active(run_id: Any) -> bool:
+    sweep_stale_runs(run_id)
     return Run.objects.get(pk=run_id).is_live
 
 
 class RunConsumer(AsyncWebsocketConsumer):
+    # What the consumer starts (in `connect`), stopped when it ends however it ends.
+    flusher: asyncio.Task[None] | None = None
+    fallback: asyncio.Task[None] | None = None
+    watch: RunnerWatch | None = None
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -138,6 +147,8 @@ class RunConsumer(AsyncWebsocketConsumer):
         self.min_interval = 1.0 / settings.LIVE_VIEWER_MAX_FPS
         self.flusher: asyncio.Task[None] | None = None
         self.fallback: asyncio.Task[None] | None = None
+        self.watch: RunnerWatch | None = None
+        self.ended = False
         self.limits = SpeedLimits(settings.LIVE_MAX_SPEED, settings.LIVE_ALLOW_UNPACED)
         self.bucket = TokenBucket(settings.LIVE_CONTROL_RATE, settings.LIVE_CONTROL_BURST)
         await self.accept()
@@ -146,17 +157,32 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(share_group(link), self.channel_name)
         await self.channel_layer.group_add(viewers_group(self.run_id), self.channel_name)
         if viewing["active"]:
+            # A runner silent for too long is looked for (sandbox/live/lease.py).
+            self.watch = RunnerWatch(self.run_id, self._runner_gone)
+            self.watch.start()
             await self._ask_runner("runner.sync", since=self.since)
             self.fallback = asyncio.create_task(self._hello_from_recording_later())
         else:
             await self._hello_from_recording(end=True)
 
-    async def disconnect(self, code: int) -> None:
-        if not hasattr(self, "viewing"):
-            return
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Also when the consumer dies without `disconnect` (its channel layer went down).
+            self._stop_tasks()
+
+    def _stop_tasks(self) -> None:
         for task in (self.flusher, self.fallback):
             if task is not None:
                 task.cancel()
+        if self.watch is not None:
+            self.watch.stop()
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "viewing"):
+            return
+        self._stop_tasks()
         await self.channel_layer.group_discard(viewers_group(self.run_id), self.channel_name)
         for link in self.viewing["share_links"]:
             await self.channel_layer.group_discard(share_group(link), self.channel_name)
@@ -175,6 +201,8 @@ class RunConsumer(AsyncWebsocketConsumer):
         if handler is None:
             await super().dispatch(message)
         else:
+            if self.watch is not None:
+                self.watch.heard(message["type"])
             await handler(message)
 
     @property
@@ -186,6 +214,7 @@ class RunConsumer(AsyncWebsocketConsumer):
             "run.status": self.run_status,
             "run.error": self.run_error,
             "run.ended": self.run_ended,
+            "run.alive": self.run_alive,
         }
 
     # -- from the viewer ------------------------------------------------------------
@@ -212,6 +241,8 @@ class RunConsumer(AsyncWebsocketConsumer):
                 }
             )
             return
+        if self.watch is not None:
+            self.watch.asked(action)
         await self._ask_runner("runner.control", control=control, by=self.username)
 
     # -- from the runner (channel-layer handlers) -------------------------------------
@@ -267,10 +298,19 @@ class RunConsumer(AsyncWebsocketConsumer):
             {"type": "error", "action": message.get("action"), "error": message["error"]}
         )
 
+    async def run_alive(self, message: dict[str, Any]) -> None:
+        """The runner's heartbeat: nothing to pass on (`dispatch` noted it)."""
+
     async def run_ended(self, message: dict[str, Any]) -> None:
         if self.syncing:
             self.held.append(message)
             return
+        if self.ended:
+            return  # told by the runner and by a sweep
+        self.ended = True
+        error = self.watch.unanswered(message) if self.watch is not None else None
+        if error is not None:
+            await self._send(error)
         await self._flush_frame()
         await self._send(
             {
@@ -299,6 +339,13 @@ class RunConsumer(AsyncWebsocketConsumer):
         """Say why in an `error`, then close with `code`."""
         await self._send({"type": "error", "error": reason, "code": code})
         await self.close(code=code)
+
+    async def _runner_gone(self, ended: dict[str, Any]) -> None:
+        """The run is over though its runner did not say so to this viewer."""
+        if self.syncing:
+            await self._hello_from_recording(end=True)
+        else:
+            await self.run_ended(ended)
 
     async def _dispatch_held(self, message: dict[str, Any]) -> None:
         handlers = {

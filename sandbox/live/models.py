@@ -22,7 +22,8 @@ class RunStatus(models.TextChoices):
 
 
 ACTIVE_STATUSES = (RunStatus.STARTING, RunStatus.RUNNING, RunStatus.PAUSED)
-LOST_REASON = "lost: its server stopped before the run ended"
+# The reason of a run marked failed because its runner went silent (sandbox/live/lease.py).
+RUNNER_STOPPED = "its runner stopped"
 
 # The global metrics recorded per tick, in the order of the CSV export's columns.
 SERIES_COLUMNS = (
@@ -118,8 +119,8 @@ class Run(models.Model):
 
     @property
     def shown_status(self) -> str:
-        """The status for people: a lost run says so."""
-        return LOST_REASON if self.is_lost else self.get_status_display().lower()
+        """The status for people: a lost run (not swept yet) says so."""
+        return f"failed: {RUNNER_STOPPED}" if self.is_lost else self.get_status_display().lower()
 
     def summary(self) -> dict[str, Any] | None:
         return (self.report or {}).get("summary")

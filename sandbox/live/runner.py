@@ -26,7 +26,8 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
-from sandbox.live.models import Run, RunChunk, RunStatus
+from sandbox.live.lease import Lease, tolerant
+from sandbox.live.models import ACTIVE_STATUSES, RUNNER_STOPPED, Run, RunChunk, RunStatus
 from sandbox.live.protocol import HELLO_EVENTS
 from sandbox.live.session import RunSession, SessionError
 from sandbox.live.wire import FrameCodec, compact_series
@@ -97,7 +98,8 @@ def _save_progress(run_id: Any, session: RunSession, first_unsaved: int, upto: i
     }
     if session.status == RunStatus.RUNNING:
         Run.objects.filter(pk=run_id, started_at__isnull=True).update(started_at=timezone.now())
-    Run.objects.filter(pk=run_id).update(**fields)
+    # Only while active: a run swept as failed (its lease ran out) stays failed.
+    Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(**fields)
     return upto
 
 
@@ -133,7 +135,8 @@ class Runner:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.run_id = str(run_id)
-        self.layer = layer or get_channel_layer()
+        # Sends never raise: a run goes on while Redis is down (sandbox/live/lease.py).
+        self.layer = tolerant(layer or get_channel_layer())
         self.config = config or RunnerSettings.from_settings()
         self.clock = clock
         self.session: RunSession | None = None
@@ -142,6 +145,7 @@ class Runner:
         self.channel = ""
         self._inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
+        self.lease: Lease | None = None
         self._saved = 0
         self._saved_at = 0.0
         self._saving: asyncio.Task[None] | None = None
@@ -190,6 +194,15 @@ class Runner:
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(runner_group(self.run_id), self.channel)
         self._reader = asyncio.create_task(self._read_inbox())
+        self.lease = Lease(
+            self.run_id,
+            self.layer,
+            channel=self.channel,
+            runner_group=runner_group(self.run_id),
+            viewers_group=viewers_group(self.run_id),
+            on_lost=lambda: self.session.fail(RUNNER_STOPPED),
+        )
+        self.lease.start()
         self._idle_since = self.clock()
         self._saved_at = self.clock()
 
@@ -283,6 +296,8 @@ class Runner:
 
     async def finish(self, status: str, reason: str) -> None:
         """Record the end and tell the viewers; safe to call once whatever happened."""
+        if self.lease is not None:
+            await self.lease.stop()  # the end recorded below is what holds from now on
         session = self.session
         report = None
         if session is not None:
@@ -325,6 +340,8 @@ class Runner:
     async def close(self) -> None:
         if self._saving is not None and not self._saving.done():
             await self._saving
+        if self.lease is not None:
+            await self.lease.stop()
         if self._reader is not None:
             self._reader.cancel()
             self._reader = None
@@ -491,6 +508,9 @@ class RunnerTasks:
         self._tasks[key] = task
         task.add_done_callback(lambda _t: self._tasks.pop(key, None))
         return task
+
+    def all(self) -> list[asyncio.Task[None]]:
+        return list(self._tasks.values())
 
     def __contains__(self, run_id: Any) -> bool:
         return str(run_id) in self._tasks

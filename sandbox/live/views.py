@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -20,14 +22,17 @@ from sandbox.access import (
     remember_share_link,
     request_tokens,
 )
-from sandbox.live.access import get_watchable_run
+from sandbox.live.access import RunAccess, get_watchable_run
 from sandbox.live.forms import RunForm
-from sandbox.live.models import SERIES_COLUMNS, Run
+from sandbox.live.lease import sweep_stale_runs
+from sandbox.live.models import SERIES_COLUMNS, Run, RunStatus
 from sandbox.live.runner import launch_run
 from sandbox.live.session import series_from_frames
 from sandbox.live.wire import FrameCodec
 from sandbox.models import Design, ShareLink
 from sandbox.ratelimit import READS, WRITES, rate_limit
+
+log = logging.getLogger(__name__)
 
 
 def _design_to_run(request: HttpRequest) -> tuple[Design, ShareLink | None]:
@@ -72,6 +77,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
     initial = {"scenario": design.template_slug or "steady", "speed": "1"}
     form = RunForm(request.POST or None, document=revision.document, initial=initial)
     status = 200
+    sweep_stale_runs()  # the limit and the list count only runs something runs
     if request.method == "POST":
         status = 422
         if form.is_valid():
@@ -94,8 +100,14 @@ def run_new(request: HttpRequest) -> HttpResponse:
                     seed=data["seed"],
                     speed=data["speed_value"],
                 )
-                launch_run(run.pk)
-                return redirect(run)
+                if _launched(run):
+                    return redirect(run)
+                form.add_error(
+                    None,
+                    "the run could not start: the simulation servers cannot be reached "
+                    "right now; try again in a minute",
+                )
+                status = 503
     context = {
         "design": design,
         "revision": revision,
@@ -108,10 +120,35 @@ def run_new(request: HttpRequest) -> HttpResponse:
     return render(request, "live/run_new.html", context, status=status)
 
 
+def _run_for_viewer(request: HttpRequest, run_id: Any) -> tuple[Run, RunAccess]:
+    """The run if the user may watch it (else 404), with the status it really has: a run
+    whose runner went silent is marked failed first (sandbox/live/lease.py)."""
+    run, access = get_watchable_run(request.user, run_id, request_tokens(request))
+    if run.is_lost and sweep_stale_runs(run.pk):
+        run.refresh_from_db()
+    return run, access
+
+
+def _launched(run: Run) -> bool:
+    """Hand the run to a runner; if none can be reached (Redis is down), record that the
+    run failed rather than leave it waiting for a runner that never comes."""
+    try:
+        launch_run(run.pk)
+    except Exception:
+        log.exception("run %s: could not hand it to a runner", run.pk)
+        Run.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            failure_reason="could not start: no runner could be reached",
+            ended_at=timezone.now(),
+        )
+        return False
+    return True
+
+
 @login_required
 @require_GET
 def run_detail(request: HttpRequest, run_id: Any) -> HttpResponse:
-    run, access = get_watchable_run(request.user, run_id, request_tokens(request))
+    run, access = _run_for_viewer(request, run_id)
     presented = ShareLink.objects.filter(pk__in=access.links, token=request.GET.get("token", ""))
     for link in presented:
         remember_share_link(request, link)  # the page's socket carries the session, not `?token=`
@@ -136,7 +173,7 @@ def _series(run: Run) -> dict[str, list[Any]]:
 @require_GET
 @rate_limit(READS, methods=("GET",))
 def run_export_csv(request: HttpRequest, run_id: Any) -> HttpResponse:
-    run, _access = get_watchable_run(request.user, run_id, request_tokens(request))
+    run, _access = _run_for_viewer(request, run_id)
     series = _series(run)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="run-{run.pk}.csv"'
@@ -152,7 +189,7 @@ def run_export_csv(request: HttpRequest, run_id: Any) -> HttpResponse:
 @require_GET
 @rate_limit(READS, methods=("GET",))
 def run_export_json(request: HttpRequest, run_id: Any) -> HttpResponse:
-    run, _access = get_watchable_run(request.user, run_id, request_tokens(request))
+    run, _access = _run_for_viewer(request, run_id)
     body = {
         "run": {
             "id": str(run.pk),
@@ -185,7 +222,7 @@ def run_export_json(request: HttpRequest, run_id: Any) -> HttpResponse:
 @gzip_page  # recorded frames: large, repetitive JSON with no secret in it
 def run_frames(request: HttpRequest, run_id: Any) -> JsonResponse:
     """The recorded frames after `?since=` (for replay when a viewer missed some)."""
-    run, _access = get_watchable_run(request.user, run_id, request_tokens(request))
+    run, _access = _run_for_viewer(request, run_id)
     try:
         since = int(request.GET.get("since", "-1"))
     except ValueError:
@@ -204,7 +241,7 @@ REPLAY_MAX_TICKS = 100
 def run_replay(request: HttpRequest, run_id: Any) -> JsonResponse:
     """Recorded frames from tick `?from=` to `?to=` in the socket's compact form, for
     scrubbing the timeline (the socket's `hello` carries only the newest frame)."""
-    run, _access = get_watchable_run(request.user, run_id, request_tokens(request))
+    run, _access = _run_for_viewer(request, run_id)
     ticks = {}
     for name in ("from", "to"):
         try:
@@ -227,6 +264,7 @@ def panel_context(request: HttpRequest, design: Design, token: str = "") -> dict
     revision = readable_revision(request.user, design)
     runs: list[Run] = []
     if request.user.is_authenticated:
+        sweep_stale_runs()
         runs = list(
             Run.objects.filter(revision__design=design, owner=request.user).select_related(
                 "revision"

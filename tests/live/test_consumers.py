@@ -347,15 +347,17 @@ async def test_controls_are_rate_limited(make_run: Any, alice: Any, settings: An
 
 
 @pytest.mark.asyncio
-async def test_a_run_whose_server_died_is_shown_as_lost(make_run: Any, alice: Any) -> None:
+async def test_a_run_whose_server_died_is_shown_as_failed(make_run: Any, alice: Any) -> None:
     long_ago = timezone.now() - timedelta(hours=1)
     run = await database_sync_to_async(make_run)(status="running", heartbeat_at=long_ago)
     comm = await connect(run, alice)
     hello = await next_of(comm, "hello")
-    assert hello["run"]["status"] == "stopped"
+    assert hello["run"]["status"] == "failed"
     ended = await next_of(comm, "ended")
-    assert ended["reason"] == "lost: its server stopped before the run ended"
+    assert (ended["status"], ended["reason"]) == ("failed", "its runner stopped")
     assert (await comm.receive_output(timeout=5))["type"] == "websocket.close"
+    await database_sync_to_async(run.refresh_from_db)()
+    assert (run.status, run.failure_reason) == ("failed", "its runner stopped")
 
 
 def many_web_servers(count: int) -> dict[str, Any]:

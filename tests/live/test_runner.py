@@ -245,6 +245,8 @@ async def test_an_unpaced_run_publishes_less_but_never_an_event_or_the_end(
     published = []
     while True:
         message = await asyncio.wait_for(layer.receive("viewer"), 5)
+        if message["type"] == "run.alive":
+            continue  # the runner's heartbeat
         frame = json.loads(message["text"])["frame"]
         assert frame["tick"] == message["tick"]
         assert frame["events"] == message["events"]

@@ -126,6 +126,23 @@ def test_ended_runs_do_not_count_against_the_limit(
     assert start(alice_client, design=design.pk).status_code == 302
 
 
+def test_a_run_no_runner_can_take_fails_at_once_and_says_so(
+    alice_client: Client, design: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def redis_is_down(run_id: Any) -> None:
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr("sandbox.live.views.launch_run", redis_is_down)
+    response = start(alice_client, design=design.pk)
+    assert response.status_code == 503
+    assert b"the simulation servers cannot be reached right now" in response.content
+    run = Run.objects.get()
+    assert (run.status, run.failure_reason) == (
+        RunStatus.FAILED,
+        "could not start: no runner could be reached",
+    )
+
+
 def test_it_checks_ownership(bob_client: Client, design: Any, launched: list[Any]) -> None:
     assert start(bob_client, design=design.pk).status_code == 404
     assert bob_client.get(reverse("live:run_new"), {"design": design.pk}).status_code == 404
