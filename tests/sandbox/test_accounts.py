@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
@@ -65,3 +66,18 @@ def test_it_changes_the_password(alice_client: Client, alice: Any) -> None:
     alice.refresh_from_db()
     assert alice.check_password("another-long-phrase-42")
     assert "Password changed" in alice_client.get(reverse("password_change_done")).text
+
+
+def test_a_password_reset_for_a_user_with_an_email_is_sent_not_a_server_error(
+    anon_client: Client, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without a mail server configured the mail is written to the log (the default
+    backend), never a 500 from a refused SMTP connection."""
+    from sandbox import settings as project_settings
+
+    settings.MAILERS = project_settings.MAILERS
+    get_user_model().objects.create_user("carol", "carol@example.com", "pw-carol-123")
+    response = anon_client.post(reverse("password_reset"), {"email": "carol@example.com"})
+    assert response.status_code == 302
+    assert response.url == reverse("password_reset_done")
+    assert "carol@example.com" in capsys.readouterr().out

@@ -75,3 +75,30 @@ def test_redis_url_selects_the_redis_channel_layer() -> None:
     assert "RedisChannelLayer" in result.stdout
     assert "'prefix': 'p'" in result.stdout
     assert "InMemoryChannelLayer" in _load_settings().stdout
+
+
+def _email_backend(**env: str) -> str:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"EMAIL_BACKEND", "DEBUG", "SECRET_KEY"}
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            'import sandbox.settings as s; print(s.MAILERS["default"]["BACKEND"])',
+        ],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result.stdout.strip()
+
+
+def test_password_reset_mail_goes_to_the_log_on_a_developer_machine_else_smtp() -> None:
+    console = "django.core.mail.backends.console.EmailBackend"
+    smtp = "django.core.mail.backends.smtp.EmailBackend"
+    assert _email_backend() == console
+    assert _email_backend(DEBUG="0", SECRET_KEY="s" * 50) == smtp
+    assert _email_backend(EMAIL_BACKEND=smtp) == smtp
