@@ -275,12 +275,11 @@ class RemoteEngine:
         self.key = key
         self.user = user
 
-    @property
-    def slowed(self) -> bool:
-        """Whether this run's user is over their CPU budget (its ticks wait)."""
-        return self.process.pool.budget(self.user).wait_s() > 0
+        # Whether the last step had to wait for its user's CPU budget.
+        self.slowed = False
 
     async def step(self) -> Tick:
+        self.slowed = self.process.pool.budget(self.user).wait_s() > 0
         return await self.process.submit(self.user, ("step", self.key, None))
 
     async def apply(self, control: dict[str, Any]) -> list[dict[str, Any]]:

@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 # How far behind its schedule a run catches up; further behind, it starts afresh.
 CATCH_UP_S = 1.0
 
+# A slowed run says it is no longer slowed after this long within its user's budget.
+SLOWED_FOR_S = 2.0
+
 # The channel `manage.py runworker` processes listen on for new runs.
 RUNNER_CHANNEL = "live-runner"
 
@@ -179,6 +182,7 @@ class Runner:
         self.channel = ""
         self.recorded_bytes = 0
         self.slowed = False
+        self._slowed_at = -1e9
         self._inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
         self._saved_at = 0.0
@@ -338,9 +342,15 @@ class Runner:
         }
 
     async def _note_slowed(self, slowed: bool) -> None:
-        """Say so when the run's user is over their CPU budget (and when no longer)."""
+        """Say so when the run's user is over their CPU budget, and when that has been
+        over for a while (not at every tick that happens to fit the budget)."""
         session = self.session
+        now = self.clock()
+        if slowed:
+            self._slowed_at = now
         if slowed == self.slowed or not session.ticking:
+            return
+        if not slowed and now - self._slowed_at < SLOWED_FOR_S:
             return
         self.slowed = slowed
         if slowed:
