@@ -253,8 +253,10 @@ LIVE_MAX_RECORDING_MB = env_int("LIVE_MAX_RECORDING_MB", 100, minimum=1)  # stor
 # A frame is recorded every few ticks when frames are big: about this many bytes per tick.
 LIVE_RECORD_BYTES_PER_TICK = env_int("LIVE_RECORD_BYTES_PER_TICK", 8_000, minimum=100)
 LIVE_MAX_MESSAGE_BYTES = env_int("LIVE_MAX_MESSAGE_BYTES", 256 * 1024, minimum=16_384)
-# Engine processes per server (0: ticks run on the event loop, for tests only).
-LIVE_ENGINE_PROCESSES = env_int("LIVE_ENGINE_PROCESSES", max(1, (os.cpu_count() or 2) - 1))
+# Engine processes per server (0: ticks run on the event loop, for tests only), and how
+# far below the server's priority they run (the server's pages and frames come first).
+LIVE_ENGINE_PROCESSES = env_int("LIVE_ENGINE_PROCESSES", max(2, (os.cpu_count() or 2) - 1))
+LIVE_ENGINE_NICE = env_int("LIVE_ENGINE_NICE", 10, minimum=0)
 LIVE_CPU_SHARE = env_float("LIVE_CPU_SHARE", 0.5, minimum=0.05)  # CPU s per s, per user
 
 # Requests per user (per IP address when signed out, and always for logins and sign-ups)

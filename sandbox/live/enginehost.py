@@ -45,10 +45,17 @@ class ControlRefused(ValueError):
 # -- the child process -------------------------------------------------------------------
 
 
-def serve(conn: Connection) -> None:
-    """The engine process: holds engines by run id and answers commands until closed."""
+def serve(conn: Connection, niceness: int = 0) -> None:
+    """The engine process: holds engines by run id and answers commands until closed.
+
+    It runs `niceness` steps below the server, so the operating system gives the web
+    server's event loop (pages, frames) the CPU first and engines what is left.
+    """
     from sandbox.live.wire import FrameCodec
     from simulation import ControlError, Engine
+
+    if niceness:
+        os.nice(niceness)
 
     engines: dict[str, tuple[Engine, FrameCodec]] = {}
     while True:
@@ -135,13 +142,14 @@ class EngineProcess:
     def __init__(self, pool: EnginePool, index: int) -> None:
         self.pool = pool
         self.index = index
-        self.runs: set[str] = set()
+        # Run id -> its user.
+        self.runs: dict[str, str] = {}
         self.waiting: list[_Command] = []
         self.wake = asyncio.Event()
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=serve, args=(child,), name=f"engine-{index}", daemon=True
+            target=serve, args=(child, pool.niceness), name=f"engine-{index}", daemon=True
         )
         self.process.start()
         child.close()
@@ -229,10 +237,13 @@ class EnginePool:
     """At most `size` engine processes (started when first needed), shared by all runs
     of this server process."""
 
-    def __init__(self, size: int, *, cpu_share: float, burst_s: float = 0.5) -> None:
+    def __init__(
+        self, size: int, *, cpu_share: float, burst_s: float = 0.5, niceness: int = 0
+    ) -> None:
         self.size = max(1, size)
         self.cpu_share = cpu_share
         self.burst_s = burst_s
+        self.niceness = niceness
         self.processes: list[EngineProcess] = []
         self.budgets: dict[str, UserBudget] = {}
         self.seq = itertools.count()
@@ -242,22 +253,30 @@ class EnginePool:
             self.budgets[user] = UserBudget(self.cpu_share, self.burst_s)
         return self.budgets[user]
 
-    def _place(self) -> EngineProcess:
+    def _place(self, user: str) -> EngineProcess:
+        """The process for a new run of `user`: one without other users' runs if there is
+        one (or room for one), else the one with the fewest; a small run then never
+        waits behind another user's big tick while the pool has room."""
         self.processes = [p for p in self.processes if p.alive]
-        if len(self.processes) < self.size:
+
+        def others(process: EngineProcess) -> int:
+            return sum(1 for owner in process.runs.values() if owner != user)
+
+        if len(self.processes) < self.size and all(others(p) for p in self.processes):
             self.processes.append(EngineProcess(self, len(self.processes)))
-        return min(self.processes, key=lambda p: len(p.runs))
+            return self.processes[-1]
+        return min(self.processes, key=lambda p: (others(p), len(p.runs)))
 
     async def open(
         self, key: str, user: str, document: dict[str, Any], scenario: Any, seed: int
     ) -> RemoteEngine:
-        process = self._place()
-        process.runs.add(key)
+        process = self._place(user)
+        process.runs[key] = user
         engine = RemoteEngine(process, key, user)
         try:
             await process.submit(user, ("open", key, (document, scenario, seed)))
         except BaseException:
-            process.runs.discard(key)
+            process.runs.pop(key, None)
             raise
         return engine
 
@@ -289,14 +308,9 @@ class RemoteEngine:
         return await self.process.submit(self.user, ("report", self.key, None))
 
     async def close(self) -> None:
-        self.process.runs.discard(self.key)
+        self.process.runs.pop(self.key, None)
         if self.process.alive:
             try:
                 await self.process.submit(self.user, ("close", self.key, None))
             except EngineHostError:
                 log.warning("engine %s: its process was gone at close", self.key)
-
-
-def default_size() -> int:
-    """Cores minus one (one left for the web server), at least one."""
-    return max(1, (os.cpu_count() or 2) - 1)

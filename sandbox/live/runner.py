@@ -66,6 +66,7 @@ class RunnerSettings:
     # Engine processes; 0 ticks on this event loop (tests drive runs one tick at a time).
     engine_processes: int = 0
     cpu_share: float = 0.5
+    engine_nice: int = 10
 
     @classmethod
     def from_settings(cls) -> RunnerSettings:
@@ -83,6 +84,7 @@ class RunnerSettings:
             max_recording_bytes=settings.LIVE_MAX_RECORDING_MB * 2**20,
             engine_processes=settings.LIVE_ENGINE_PROCESSES,
             cpu_share=settings.LIVE_CPU_SHARE,
+            engine_nice=settings.LIVE_ENGINE_NICE,
         )
 
 
@@ -98,7 +100,9 @@ class _Pools:
         if self.pool is None or self.loop is not loop or loop.is_closed():
             if self.pool is not None:
                 self.pool.close()
-            self.pool = EnginePool(config.engine_processes, cpu_share=config.cpu_share)
+            self.pool = EnginePool(
+                config.engine_processes, cpu_share=config.cpu_share, niceness=config.engine_nice
+            )
             self.loop = loop
         return self.pool
 

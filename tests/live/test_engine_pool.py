@@ -7,6 +7,7 @@ import json
 import os
 import signal
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,6 +100,37 @@ async def test_the_least_busy_user_is_served_first() -> None:
         await asyncio.sleep(0)
         await asyncio.gather(step("alice", busy), step("bob", quiet), opening)
         assert order == ["bob", "alice"]
+    finally:
+        pool.close()
+
+
+@pytest.mark.asyncio
+async def test_each_user_gets_a_process_of_their_own_while_there_is_room() -> None:
+    """Then one user's big ticks never stand in front of another user's small one."""
+    pool = EnginePool(2, cpu_share=0.5)
+    try:
+        document = two_web_servers()
+        a1 = await pool.open("a1", "alice", document, None, 1)
+        a2 = await pool.open("a2", "alice", document, None, 1)
+        b1 = await pool.open("b1", "bob", document, None, 1)
+        assert a1.process is a2.process
+        assert b1.process is not a1.process
+        c1 = await pool.open("c1", "carol", document, None, 1)
+        assert c1.process is b1.process, "no room: with the fewest other users' runs"
+        assert len(pool.processes) == 2
+    finally:
+        pool.close()
+
+
+@pytest.mark.asyncio
+async def test_engine_processes_run_below_the_servers_priority() -> None:
+    pool = EnginePool(1, cpu_share=0.5, niceness=7)
+    try:
+        remote = await pool.open("a1", "alice", two_web_servers(), None, 1)
+        await remote.step()
+        pid = remote.process.process.pid
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        assert int(stat[16]) == os.nice(0) + 7
     finally:
         pool.close()
 
