@@ -21,6 +21,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import signal
 import time
 import traceback
 from collections.abc import Callable
@@ -56,6 +57,10 @@ def serve(conn: Connection, niceness: int = 0) -> None:
 
     if niceness:
         os.nice(niceness)
+    # Ctrl-C reaches the whole process group: it is the server's to handle, and the
+    # server still needs this process for its runs' reports. (SIGTERM keeps its default:
+    # the server's exit terminates its daemon processes with it.)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     engines: dict[str, tuple[Engine, FrameCodec]] = {}
     while True:
@@ -218,7 +223,8 @@ class EngineProcess:
         return self.conn.recv()
 
     def _fail_all(self, command: _Command, exc: BaseException) -> None:
-        error = EngineHostError(f"the engine process stopped ({type(exc).__name__})")
+        log.warning("engine process %s stopped: %r", self.index, exc)
+        error = EngineHostError("the engine process running it stopped")
         for waiting in [command, *self.waiting]:
             if not waiting.future.done():
                 waiting.future.set_exception(error)

@@ -26,7 +26,7 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
-from sandbox.live.enginehost import ControlRefused, EnginePool, RemoteEngine
+from sandbox.live.enginehost import ControlRefused, EngineHostError, EnginePool, RemoteEngine
 from sandbox.live.models import Run, RunChunk, RunStatus
 from sandbox.live.protocol import ENGINE_ACTIONS, HELLO_EVENTS, HELLO_SERIES_TICKS
 from sandbox.live.session import RunSession, SessionError, SessionLimits
@@ -386,8 +386,12 @@ class Runner:
             try:
                 report = await self._report()
             except Exception as exc:
-                log.exception("run %s: the engine gave no report", self.run_id)
-                status, reason = RunStatus.FAILED, f"no report: {type(exc).__name__}: {exc}"
+                if status == RunStatus.STOPPED and isinstance(exc, EngineHostError):
+                    # Stopped as the server shuts down: its engine process may be gone first.
+                    log.warning("run %s: stopped without a report", self.run_id)
+                else:
+                    log.exception("run %s: the engine gave no report", self.run_id)
+                    status, reason = RunStatus.FAILED, f"no report: {type(exc).__name__}: {exc}"
         try:
             await _save_end(self.run_id, session, status, reason, report)
         except Exception:

@@ -16,6 +16,7 @@ from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer
 
 from sandbox.live.enginehost import ControlRefused, EngineHostError, EnginePool
+from sandbox.live.models import Run
 from sandbox.live.runner import Runner, RunnerSettings, viewers_group
 from sandbox.live.ticks import advance
 from sandbox.live.wire import FrameCodec
@@ -139,7 +140,7 @@ async def test_engine_processes_run_below_the_servers_priority() -> None:
 async def test_a_dead_engine_process_fails_its_runs_with_a_reason(pool: EnginePool) -> None:
     remote = await pool.open("run-1", "alice", two_web_servers(), None, 1)
     os.kill(remote.process.process.pid, signal.SIGKILL)  # a process this test started
-    with pytest.raises(EngineHostError, match="the engine process stopped"):
+    with pytest.raises(EngineHostError, match="the engine process running it stopped"):
         await remote.step()
     again = await pool.open("run-2", "alice", two_web_servers(), None, 1)
     assert (await again.step()).tick == 1, "a new run gets a new process"
@@ -199,3 +200,40 @@ async def test_a_run_over_its_users_budget_says_it_is_slowed(make_run: Any) -> N
     assert slowed[0]["reason"].startswith("slowed: your runs need more than your share")
     assert slowed[0]["status"] == "running"
     await runner.close()
+
+
+@pytest.mark.asyncio
+async def test_a_run_whose_engine_process_dies_fails_with_the_reason(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)(speed=0.0)
+    layer = InMemoryChannelLayer()
+    await layer.group_add(viewers_group(run.pk), "viewer")
+    runner = Runner(run.pk, layer=layer, config=POOLED)
+    task = asyncio.create_task(runner.run())
+    while runner.remote is None:
+        await asyncio.sleep(0.01)
+    await layer.send(runner.channel, {"type": "runner.control", "control": {"action": "start"},
+                                      "reply_to": "viewer", "by": "alice"})  # fmt: skip
+    while runner.session.ticks < 3:
+        await asyncio.sleep(0.01)
+    os.kill(runner.remote.process.process.pid, signal.SIGKILL)  # a process this test started
+    await asyncio.wait_for(task, 10)
+    run = await database_sync_to_async(Run.objects.get)(pk=run.pk)
+    assert run.status == "failed"
+    assert run.failure_reason == (
+        "the simulation crashed: EngineHostError: the engine process running it stopped"
+    )
+
+
+@pytest.mark.asyncio
+async def test_a_run_stopped_at_shutdown_stays_stopped_if_its_engine_is_gone(
+    make_run: Any,
+) -> None:
+    run = await database_sync_to_async(make_run)(speed=0.0)
+    runner = Runner(run.pk, layer=InMemoryChannelLayer(), config=POOLED)
+    await runner.open()
+    await control(runner, action="start")
+    await runner.tick()
+    os.kill(runner.remote.process.process.pid, signal.SIGKILL)  # a process this test started
+    await runner.finish("stopped", "the server shut down")
+    run = await database_sync_to_async(Run.objects.get)(pk=run.pk)
+    assert (run.status, run.failure_reason) == ("stopped", "the server shut down")
