@@ -345,7 +345,8 @@ class LiveRun {
     const label = this.el("timeline-label");
     if (frame?.tick === this.replayTick) label.textContent = `replaying tick ${frame.tick}`;
     else if (!fetched) label.textContent = `loading tick ${this.replayTick}…`;
-    else label.textContent = `tick ${this.replayTick} is not recorded yet${frame ? `; showing tick ${frame.tick}` : ""}`;
+    // Big designs record a frame every few ticks, and the newest ticks are saved in chunks.
+    else label.textContent = `no frame of tick ${this.replayTick} is recorded${frame ? `; showing tick ${frame.tick}` : ""}`;
     if (!frame) return;
     this.diagram.render(frame);
     this.showClock(frame);
