@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime
 import json
 import os
 import platform
+import secrets
 import sqlite3
 import statistics
 import subprocess
@@ -87,9 +89,10 @@ print(json.dumps(out))
 
 
 def largest_design() -> dict[str, Any]:
-    """2,000 components with the longest labels (about 1 MB of JSON)."""
+    """2,000 components with long ids and the longest labels (about 1.1 MB of JSON)."""
     webs = [
-        {"id": f"web-{i}", "kind": "web_server", "label": f"{i} " + "w" * (MAX_LABEL - 6),
+        {"id": f"web-server-of-the-east-data-centre-{i:05d}", "kind": "web_server",
+         "label": f"{i} " + "w" * (MAX_LABEL - 6),
          "x": i % 50 * 120, "y": i // 50 * 80}
         for i in range(1998)
     ]  # fmt: skip
@@ -110,6 +113,14 @@ def largest_design() -> dict[str, Any]:
     )
 
 
+def _rss(pid: int) -> float:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except FileNotFoundError:
+        return 0.0
+    return next((int(x.split()[1]) / 1024 for x in lines if x.startswith("VmRSS:")), 0.0)
+
+
 class Server:
     """One Daphne process from `tree`, on its own database, and its signed-in users."""
 
@@ -124,6 +135,9 @@ class Server:
             "LIVE_MAX_RUNS_PER_USER": "10",
             "LIVE_IDLE_PAUSE_S": "600",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            # As deployed (docs/deploy.md): DEBUG keeps every query's text in memory.
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
         }
         self.env.pop("REDIS_URL", None)
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -160,18 +174,12 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
 
-    def rss_mb(self) -> float:
-        """Resident memory of the Daphne process and its children (engine processes)."""
-        pids = [self.proc.pid]
+    def rss_mb(self) -> tuple[float, float]:
+        """Resident memory (MB) of the Daphne process, and of its children (engine
+        processes)."""
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
-        if children.exists():
-            pids += [int(p) for p in children.read_text().split()]
-        total = 0
-        for pid in pids:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        return total / 1024
+        pids = [int(p) for p in children.read_text().split()] if children.exists() else []
+        return _rss(self.proc.pid), sum(_rss(pid) for pid in pids)
 
     def stored_bytes(self) -> tuple[int, int]:
         """(bytes of recorded chunks, ticks of all runs) in this server's database."""
@@ -202,7 +210,7 @@ def start_run(base: str, session: str, design_pk: int, speed: str, duration_s: f
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.addheaders = [("Cookie", f"{settings.SESSION_COOKIE_NAME}={session}")]
-    page = opener.open(f"{base}/runs/new/?design={design_pk}").read().decode()
+    page = opener.open(f"{base}/runs/new/?design={design_pk}", timeout=60).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     csrf = next(c.value for c in jar if c.name == settings.CSRF_COOKIE_NAME)
     body = urllib.parse.urlencode({
@@ -268,13 +276,17 @@ class Watcher:
         return (seen[-1][1] - seen[0][1]) / (seen[-1][0] - seen[0][0])
 
     async def stop(self) -> None:
-        try:
-            await self.ws.send_json({"action": "stop"})
+        """Stop the run and close; bounded in time (a server that failed to send may
+        never answer)."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ws.send_json({"action": "stop"}), 5)
             await asyncio.wait_for(self.ended.wait(), 30)
-        except Exception:
-            pass
+        await self.close()
+
+    async def close(self) -> None:
         self.task.cancel()
-        await self.ws.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ws.close(), 5)
 
 
 def fetch_ms(url: str, session: str) -> float:
@@ -355,7 +367,8 @@ async def memory(server: Server, ids: dict[str, Any], ticks: int, seconds: float
     started = time.monotonic()
     while not watcher.ended.is_set() and time.monotonic() - started < seconds:
         await asyncio.sleep(0.5)
-        peak = max(peak, server.rss_mb())
+        now = server.rss_mb()
+        peak = (max(peak[0], now[0]), max(peak[1], now[1]))
     elapsed = time.monotonic() - started
     reached = watcher.frames[-1][1] if watcher.frames else 0
     await watcher.stop()
@@ -409,8 +422,7 @@ async def messages(server: Server, ids: dict[str, Any]) -> dict[str, Any]:
     out["long_late_ended"] = late.sizes.get("ended", 0)
     out["long_max"] = max([*watcher.sizes.values(), *late.sizes.values()], default=0)
     out["long_late_got_end"] = late.ended.is_set()
-    late.task.cancel()
-    await late.ws.close()
+    await late.close()
     return out
 
 
@@ -431,6 +443,10 @@ def measure(servers: dict[str, Server], docs: dict[str, Any], quick: bool) -> di
                     value = asyncio.run(load(server, ids[label], 8.0 if quick else 20.0))
                 elif section == "memory":
                     ticks, seconds = (20_000, 60.0) if quick else (100_000, 240.0)
+                    if label == "before":
+                        # It grows about 50 MB a thousand ticks: half the run spares the
+                        # machine's other work.
+                        ticks //= 2
                     value = asyncio.run(memory(server, ids[label], ticks, seconds))
                 else:
                     value = asyncio.run(messages(server, ids[label]))
@@ -440,7 +456,7 @@ def measure(servers: dict[str, Server], docs: dict[str, Any], quick: bool) -> di
 
 
 def kb(n: float) -> str:
-    return f"{n / 1024:,.1f} kB"
+    return f"{n / 1024:,.1f} kB" if n else "none arrived"
 
 
 BEFORE_AFTER = (
@@ -457,12 +473,14 @@ def _ticks(r: dict[str, Any]) -> str:
     return f"{_small(r)['ticks']:,} in {_small(r)['seconds']:.0f} s"
 
 
-def _rss(r: dict[str, Any]) -> str:
-    return f"{_small(r)['rss_before']:.0f} / {_small(r)['rss_peak']:.0f}"
+def _daphne(r: dict[str, Any]) -> str:
+    before, peak = _small(r)["rss_before"][0], _small(r)["rss_peak"][0]
+    return f"{before:.0f} / {peak:.0f} (+{peak - before:.0f})"
 
 
-def _growth(r: dict[str, Any]) -> str:
-    return f"{_small(r)['rss_peak'] - _small(r)['rss_before']:.0f} MB"
+def _engines(r: dict[str, Any]) -> str:
+    before, peak = _small(r)["rss_before"][1], _small(r)["rss_peak"][1]
+    return f"{before:.0f} / {peak:.0f} (+{peak - before:.0f})" if peak else "none"
 
 
 def _big(r: dict[str, Any]) -> str:
@@ -483,7 +501,8 @@ def markdown(results: dict[str, dict[str, Any]], quick: bool, before: str) -> st
         f"{' --before ' + before if before else ''}` on {datetime.date.today().isoformat()}: "
         f"{os.cpu_count()} cores shared with other work (timings are noisy), Python "
         f"{platform.python_version()}. One Daphne process per measure, started as "
-        "docs/deploy.md says, from each checkout, on its own SQLite database; the clients run "
+        "docs/deploy.md says (DEBUG=0), from each checkout, on its own SQLite database; the "
+        "clients run "
         "in the benchmark's process on the same cores." + (BEFORE_AFTER if before else ""),
         "",
         "### Load: user A runs three runs of 2,000 components at speed max",
@@ -511,16 +530,16 @@ def markdown(results: dict[str, dict[str, Any]], quick: bool, before: str) -> st
         f"| measure | {cols} |",
         f"| --- | {rule} |",
         row("30-component run at max: ticks reached", _ticks),
-        row("resident memory before / peak (MB)", _rss),
-        row("growth", _growth),
+        row("Daphne's resident memory before / peak (+growth), MB", _daphne),
+        row("its engine processes', MB", _engines),
         row(
             "stored per tick, 30 components", lambda r: f"{_small(r)['bytes_per_tick']:,.0f} bytes"
         ),
         row("stored per tick, 2,000 components", _big),
         "",
-        "Resident memory is the Daphne process's plus its engine processes' (after: the ",
-        "engines run there), sampled every 0.5 s. Stored bytes are the recording's chunks in",
-        "the database divided by the ticks recorded.",
+        "Resident memory is sampled every 0.5 s (after: the engines run in child processes,",
+        "counted apart). Stored bytes are the recording's chunks in the database divided by",
+        "the ticks recorded.",
         "",
         "### Messages (limit: 256 KiB; Daphne drops anything over 1 MiB)",
         "",

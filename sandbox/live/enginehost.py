@@ -231,7 +231,8 @@ class EngineProcess:
         self.waiting.clear()
 
     def close(self) -> None:
-        self.server.cancel()
+        if not self.server.done():
+            self.server.cancel()
         self.conn.close()
         self.process.join(timeout=2)
         if self.process.is_alive():
