@@ -79,6 +79,8 @@ class RunnerSettings:
             limits=SessionLimits(
                 max_ticks=settings.LIVE_MAX_TICKS,
                 max_events=settings.LIVE_MAX_EVENTS,
+                # What a hello carries, and what may wait to be saved.
+                series_window=max(2_000, HELLO_SERIES_TICKS + 4 * settings.LIVE_FLUSH_TICKS),
                 record_bytes_per_tick=settings.LIVE_RECORD_BYTES_PER_TICK,
             ),
             max_recording_bytes=settings.LIVE_MAX_RECORDING_MB * 2**20,

@@ -1,8 +1,8 @@
 """The charts' numbers of a run: one row of global metrics per tick, kept column-wise.
 
 No Django here: the engine processes (`enginehost.py`) import it. A column is an
-`array` of 8-byte numbers (NaN where a frame had no value), so 100,000 ticks of the
-twelve columns take about 10 MB whatever the design's size.
+`array` of 8-byte numbers (NaN where a frame had no value): 96 bytes a tick for
+the twelve columns, whatever the design's size.
 """
 
 from __future__ import annotations
@@ -40,9 +40,14 @@ def _value(x: float) -> float | None:
 
 
 class Series:
-    """Per-tick rows appended in tick order; read back as JSON-ready columns."""
+    """Per-tick rows appended in tick order; read back as JSON-ready columns.
 
-    def __init__(self) -> None:
+    With `keep`, only the newest `keep` to `2 * keep` rows stay (older ones are in the
+    recording): memory then does not grow with the run.
+    """
+
+    def __init__(self, keep: int | None = None) -> None:
+        self.keep = keep
         self.ticks = array("q")
         self.columns = {name: array("d") for name in SERIES_COLUMNS}
 
@@ -58,6 +63,10 @@ class Series:
         self.columns["t"].append(_number(t))
         for name in GLOBAL_COLUMNS:
             self.columns[name].append(_number(numbers.get(name)))
+        if self.keep is not None and len(self.ticks) >= 2 * self.keep:
+            # Dropping in one go, every `keep` rows, keeps appends cheap.
+            for column in (self.ticks, *self.columns.values()):
+                del column[: -self.keep]
 
     def rows_after(self, since: int, *, at_most: int | None = None) -> dict[str, list[Any]]:
         """Columns `tick`, `t` and the metrics of the ticks after `since` (None where a

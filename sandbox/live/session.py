@@ -2,9 +2,9 @@
 
 No I/O and no clock: the runner (`runner.py`) paces it and publishes what it
 returns, and the tests drive it one tick at a time. Whatever grows with the run
-is bounded: the newest frames (`window`), the events kept (`max_events`), the
-ticks (`max_ticks`); the charts' numbers of every tick are kept in compact
-columns (`series.py`), and frames not saved yet wait in `unsaved`.
+is bounded: the newest frames (`window`), the newest ticks of the charts'
+numbers in compact columns (`series_window`, `series.py`), the events kept
+(`max_events`), the ticks (`max_ticks`); ticks not saved yet wait in `unsaved`.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ class SessionLimits:
     max_events: int = 5_000
     # The newest frames kept in memory (a viewer joining gets the newest one).
     window: int = 8
+    # The newest ticks of the charts' numbers kept in memory (up to twice as many): at
+    # least what a `hello` carries plus what is not saved yet; older ones are read from
+    # the recording.
+    series_window: int = 2_000
     # A frame is recorded every `frame_step` ticks, chosen from the first frame's size
     # so a recording takes about this many bytes of compact frame text per tick.
     record_bytes_per_tick: int = 8_000
@@ -71,7 +75,8 @@ class RunSession:
         self.status = RunStatus.STARTING
         self.reason = ""
         self.window: deque[Tick] = deque(maxlen=self.limits.window)
-        self.series = Series()
+        self.series = Series(keep=self.limits.series_window)
+        self._ticks = 0
         self.events: list[dict[str, Any]] = []
         # Every event of the run, kept or not (the sequence numbers viewers count).
         self.event_count = 0
@@ -100,7 +105,8 @@ class RunSession:
 
     @property
     def ticks(self) -> int:
-        return len(self.series)
+        """Ticks recorded so far (the series in memory may hold only the newest)."""
+        return self._ticks
 
     def step(self) -> dict[str, Any]:
         """Advance the in-process engine one tick; record it and return its full frame."""
@@ -122,6 +128,7 @@ class RunSession:
         self._keep_events(tick.events[self._announced :])
         self._announced = 0
         self.series.append(tick.tick, tick.t, tick.numbers)
+        self._ticks += 1
         if not self.frame_step:
             self.frame_step = max(1, len(tick.wire) // self.limits.record_bytes_per_tick)
         self.unsaved.append(tick)

@@ -74,6 +74,18 @@ def test_only_the_newest_frames_stay_in_memory() -> None:
     assert session.series.nbytes == 10 * 12 * 8
 
 
+def test_only_the_newest_charts_numbers_stay_in_memory() -> None:
+    """Between `series_window` and twice as many ticks; older ones are in the recording."""
+    session = new_session(duration_s=100, series_window=5)
+    session.control({"action": "start"})
+    ticks = [session.step()["tick"] for _ in range(23)]
+    assert session.ticks == 23
+    kept = session.series.rows_after(-1)["tick"]
+    assert kept == ticks[-len(kept) :]
+    assert 5 <= len(kept) < 10
+    assert session.series.rows_after(-1, at_most=3)["tick"] == ticks[-3:]
+
+
 def test_a_run_stops_at_its_tick_limit_with_a_message() -> None:
     session = new_session(max_ticks=5)
     session.control({"action": "start"})
