@@ -4,8 +4,8 @@ Usage: ``python bench/bench_hello.py [--components 500] [--ticks 600] [--write]`
 (``--write`` puts the results under the "Late joiners" heading of docs/benchmarks.md).
 
 A run of the benchmark design (bench_live.py) ticks `--ticks` times and pauses; then
-a viewer joins from the start (`hello` of a late joiner, with the design and the
-catalog), another resumes from 10 ticks before the end (`?since=`, without them), and
+a viewer joins from the start (`hello` of a late joiner), another resumes from 10
+ticks before the end (`?since=`), and
 a page of recorded frames for the timeline is fetched over HTTP. Sizes are of the JSON
 text as sent (no compression).
 """
@@ -125,9 +125,9 @@ def markdown(result: dict[str, Any]) -> str:
             if result["page_50_gzip"]
             else "",
             "",
-            "The `hello` carries the design, the catalog, the newest frame and the charts' series "
-            "(a few dozen bytes a tick whatever the design's size), not every frame; a reconnect's "
-            "leaves out the design and the catalog, which the page has from its first `hello`. "
+            "The `hello` carries the newest frame and the charts' series of the newest 1,000 "
+            "ticks (a few dozen bytes a tick whatever the design's size), not every frame, nor "
+            "the design or the catalog: the page reads the design from `design.json`. "
             "The run's traffic is steady, so its frames repeat and compress far better than a "
             "noisy run's.",
         ]

@@ -355,7 +355,7 @@ async def schedule_in_process(design_pk: int, count: int, seconds: float) -> dic
     for runner in runners:
         await runner.close()
     return {
-        "rate": min(len(r.session.frames) for r in runners) / elapsed,
+        "rate": min(r.session.ticks for r in runners) / elapsed,
         "max_late_ms": 1000 * max(r.schedule.max_lateness for r in runners),
         "resyncs": sum(r.schedule.resyncs for r in runners),
         "cpu": cpu / elapsed,

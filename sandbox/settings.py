@@ -49,6 +49,19 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def env_float(name: str, default: float, minimum: float = 0.0) -> float:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r}: expected a number") from None
+    if not value >= minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r}: must be at least {minimum:g}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -309,6 +322,18 @@ if LIVE_STALE_S < 2 * LIVE_HEARTBEAT_S + 1:
         f"({2 * LIVE_HEARTBEAT_S + 1}), or a slow heartbeat would fail a healthy run"
     )
 LIVE_SYNC_TIMEOUT_S = env_int("LIVE_SYNC_TIMEOUT_S", 2, minimum=1)
+# What one run may grow to, and what the engines may use (docs/live.md, "Limits").
+LIVE_MAX_TICKS = env_int("LIVE_MAX_TICKS", 100_000, minimum=1)
+LIVE_MAX_EVENTS = env_int("LIVE_MAX_EVENTS", 5_000, minimum=1)  # events kept per run
+LIVE_MAX_RECORDING_MB = env_int("LIVE_MAX_RECORDING_MB", 100, minimum=1)  # stored, compressed
+# A frame is recorded every few ticks when frames are big: about this many bytes per tick.
+LIVE_RECORD_BYTES_PER_TICK = env_int("LIVE_RECORD_BYTES_PER_TICK", 8_000, minimum=100)
+LIVE_MAX_MESSAGE_BYTES = env_int("LIVE_MAX_MESSAGE_BYTES", 256 * 1024, minimum=16_384)
+# Engine processes per server (0: ticks run on the event loop, for tests only), and how
+# far below the server's priority they run (the server's pages and frames come first).
+LIVE_ENGINE_PROCESSES = env_int("LIVE_ENGINE_PROCESSES", max(2, (os.cpu_count() or 2) - 1))
+LIVE_ENGINE_NICE = env_int("LIVE_ENGINE_NICE", 10, minimum=0)
+LIVE_CPU_SHARE = env_float("LIVE_CPU_SHARE", 0.5, minimum=0.05)  # CPU s per s, per user
 
 # Requests per user (per IP address when signed out, and always for logins and sign-ups)
 # in a fixed window; one more answers 429 and changes nothing (sandbox/ratelimit.py).

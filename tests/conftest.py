@@ -68,6 +68,13 @@ def _rate_limits_of_the_suite(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _engines_in_process(settings: Any) -> None:
+    """Runs tick on the test's event loop, one tick at a time when a test drives them;
+    tests of the engine processes (tests/live/test_engine_pool.py) turn them on."""
+    settings.LIVE_ENGINE_PROCESSES = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_channel_layer() -> Any:
     """A new channel layer per test: pytest-asyncio gives every test its own event loop, and a
     Redis layer keeps locks and pools bound to the loop that first used them."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,14 +26,16 @@ from sandbox.live.lease import RunnerWatch, sweep_stale_runs
 from sandbox.live.models import Run
 from sandbox.live.protocol import (
     HELLO_EVENTS,
+    HELLO_SERIES_TICKS,
     ProtocolError,
     SpeedLimits,
     TokenBucket,
     parse_message,
 )
 from sandbox.live.runner import runner_group, viewers_group
-from sandbox.live.wire import FrameCodec, compact_columns, compact_series
-from simulation import catalog
+from sandbox.live.wire import compact_columns
+
+log = logging.getLogger(__name__)
 
 # Close codes (4000-4999 are the application's) of a refused socket. The socket is
 # accepted first, so the page sees the code (a handshake refused before accepting reaches
@@ -49,11 +52,8 @@ MAX_TICK = 2**31 - 1
 
 
 @database_sync_to_async
-def _load_viewing(
-    scope: dict[str, Any], run_id: Any, *, with_design: bool
-) -> dict[str, Any] | None:
-    """What a viewer needs about the run (the design only `with_design`), or None if
-    the scope's user may not watch it."""
+def _load_viewing(scope: dict[str, Any], run_id: Any) -> dict[str, Any] | None:
+    """What a viewer needs about the run, or None if the scope's user may not watch it."""
     user = scope["user"]
     tokens = held_tokens(scope.get("session"), [_query(scope, "token")])
     try:
@@ -68,7 +68,6 @@ def _load_viewing(
         "share_links": access.links,
         "active": run.is_live,
         "owner": run.owner.get_username(),
-        "design": run.revision.document if with_design else None,
         "design_name": run.revision.design.name,
         "scenario_name": run.scenario_name,
         "scenario": run.scenario,
@@ -81,24 +80,17 @@ def _load_viewing(
 
 @database_sync_to_async
 def _load_recording(run_id: Any, since: int) -> dict[str, Any]:
-    """A run's recording from the database (the run has no live runner)."""
+    """A run's recording from the database (the run has no live runner): the newest
+    `HELLO_SERIES_TICKS` ticks of its charts and its newest frame."""
     sweep_stale_runs(run_id)
     run = Run.objects.select_related("revision").get(pk=run_id)
     report = run.report or {}
-    stored = run.recorded_series()
-    if stored is not None:
-        # An ended run stored its charts' numbers: read one chunk, not every frame.
-        series = compact_columns(stored, since)
-        newest = run.newest_frame() if series["tick"] else None
-        events = run.events or []
-    else:
-        frames = run.recorded_frames(since)
-        series = compact_series(frames)
-        newest = frames[-1] if frames else None
-        events = run.events or [e for f in frames for e in f.get("events") or ()]
+    series = compact_columns(run.recorded_series(since, at_most=HELLO_SERIES_TICKS), since)
+    newest = run.newest_wire_frame() if series["tick"] else None
+    events = run.events or []
     return {
         "series": series,
-        "frame": FrameCodec(run.revision.document).encode(newest) if newest else None,
+        "frame": newest if newest and newest["tick"] > since else None,
         "events": events[-HELLO_EVENTS:],
         "event_count": len(events),
         "status": run.status,
@@ -128,10 +120,7 @@ class RunConsumer(AsyncWebsocketConsumer):
             return
         self.run_id = str(self.scope["url_route"]["kwargs"]["run_id"])
         self.since = _since(self.scope)
-        # A viewer resuming after a tick (`?since=`) has the design from its first
-        # `hello`; a big design is most of a `hello`, so it is not sent again.
-        self.resuming = self.since >= 0
-        viewing = await _load_viewing(self.scope, self.run_id, with_design=not self.resuming)
+        viewing = await _load_viewing(self.scope, self.run_id)
         if viewing is None:
             await self._refuse_to_connect(CLOSE_FORBIDDEN, NO_ACCESS)
             return
@@ -320,7 +309,6 @@ class RunConsumer(AsyncWebsocketConsumer):
                 "summary": message["summary"],
                 "checks": message["checks"],
                 "tick": message["tick"],
-                "series": message.get("series"),
             }
         )
         await self.close(code=1000)
@@ -368,10 +356,10 @@ class RunConsumer(AsyncWebsocketConsumer):
         events: list[dict[str, Any]],
         state: dict[str, Any],
     ) -> None:
-        """Greet the viewer: the design and the catalog (unless it is resuming), the
-        charts' series after `since`, the newest frame, and the newest events; frames to
-        scrub the timeline come from `replay.json`, so the greeting does not grow with
-        the design times the ticks."""
+        """Greet the viewer: the run, the newest ticks of the charts after `since`, the
+        newest frame, and the newest events. The design comes from `design.json`, older
+        charts from `series.json` and frames to scrub the timeline from `replay.json`,
+        so the greeting grows neither with the design nor with the run."""
         viewing = self.viewing
         if series["tick"]:
             self.last_tick = max(self.last_tick, series["tick"][-1])
@@ -396,9 +384,6 @@ class RunConsumer(AsyncWebsocketConsumer):
                 "max_fps": settings.LIVE_VIEWER_MAX_FPS,
             },
         }
-        if not self.resuming:
-            hello["design"] = viewing["design"]
-            hello["catalog"] = catalog()
         hello.update(series=series, frame=frame, events=events)
         await self._send(hello)
 
@@ -449,6 +434,25 @@ class RunConsumer(AsyncWebsocketConsumer):
 
     async def _send(self, message: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(message, separators=(",", ":")))
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Every message to the viewer goes through here: one over the limit (Daphne drops
+        anything over 1 MiB without a word) is replaced by an error saying so."""
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        limit = settings.LIVE_MAX_MESSAGE_BYTES
+        if size > limit:
+            log.error("run %s: a %d-byte message was not sent (limit %d)", self.run_id, size, limit)
+            text_data = json.dumps(
+                {
+                    "type": "error",
+                    "error": f"The server had a message of {size:,} bytes for this page, more "
+                    f"than its limit of {limit:,}; it was not sent. Reload the page.",
+                }
+            )
+            bytes_data = None
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
 
 def _status_message(message: dict[str, Any]) -> dict[str, Any]:

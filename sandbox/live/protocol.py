@@ -20,6 +20,9 @@ MAX_INSTANCES = 1000
 MAX_RPS = 10_000_000
 # The newest events a joining viewer gets in `hello` (its event log shows no more).
 HELLO_EVENTS = 500
+# The newest ticks of the charts' numbers a `hello` carries (about 100 kB); the page
+# fetches older ones from `series.json`, so no greeting grows with the run.
+HELLO_SERIES_TICKS = 1_000
 
 
 class ProtocolError(ValueError):

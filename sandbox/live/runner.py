@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -26,17 +26,22 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
+from sandbox.live.enginehost import ControlRefused, EngineHostError, EnginePool, RemoteEngine
 from sandbox.live.lease import Lease, tolerant
 from sandbox.live.models import ACTIVE_STATUSES, RUNNER_STOPPED, Run, RunChunk, RunStatus
-from sandbox.live.protocol import HELLO_EVENTS
-from sandbox.live.session import RunSession, SessionError
-from sandbox.live.wire import FrameCodec, compact_series
+from sandbox.live.protocol import ENGINE_ACTIONS, HELLO_EVENTS, HELLO_SERIES_TICKS
+from sandbox.live.session import RunSession, SessionError, SessionLimits
+from sandbox.live.ticks import Tick
+from sandbox.live.wire import FrameCodec, compact_columns
 from simulation import Engine
 
 log = logging.getLogger(__name__)
 
 # How far behind its schedule a run catches up; further behind, it starts afresh.
 CATCH_UP_S = 1.0
+
+# A slowed run says it is no longer slowed after this long within its user's budget.
+SLOWED_FOR_S = 2.0
 
 # The channel `manage.py runworker` processes listen on for new runs.
 RUNNER_CHANNEL = "live-runner"
@@ -57,6 +62,12 @@ class RunnerSettings:
     flush_ticks: int
     flush_s: float
     publish_interval: float = 0.0
+    limits: SessionLimits = field(default_factory=SessionLimits)
+    max_recording_bytes: int = 100 * 2**20
+    # Engine processes; 0 ticks on this event loop (tests drive runs one tick at a time).
+    engine_processes: int = 0
+    cpu_share: float = 0.5
+    engine_nice: int = 10
 
     @classmethod
     def from_settings(cls) -> RunnerSettings:
@@ -66,7 +77,40 @@ class RunnerSettings:
             flush_ticks=settings.LIVE_FLUSH_TICKS,
             flush_s=settings.LIVE_FLUSH_S,
             publish_interval=1.0 / settings.LIVE_VIEWER_MAX_FPS,
+            limits=SessionLimits(
+                max_ticks=settings.LIVE_MAX_TICKS,
+                max_events=settings.LIVE_MAX_EVENTS,
+                # What a hello carries, and what may wait to be saved.
+                series_window=max(2_000, HELLO_SERIES_TICKS + 4 * settings.LIVE_FLUSH_TICKS),
+                record_bytes_per_tick=settings.LIVE_RECORD_BYTES_PER_TICK,
+            ),
+            max_recording_bytes=settings.LIVE_MAX_RECORDING_MB * 2**20,
+            engine_processes=settings.LIVE_ENGINE_PROCESSES,
+            cpu_share=settings.LIVE_CPU_SHARE,
+            engine_nice=settings.LIVE_ENGINE_NICE,
         )
+
+
+class _Pools:
+    """The engine pool of this process's event loop (a test's loop gets its own)."""
+
+    def __init__(self) -> None:
+        self.pool: EnginePool | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def get(self, config: RunnerSettings) -> EnginePool:
+        loop = asyncio.get_running_loop()
+        if self.pool is None or self.loop is not loop or loop.is_closed():
+            if self.pool is not None:
+                self.pool.close()
+            self.pool = EnginePool(
+                config.engine_processes, cpu_share=config.cpu_share, niceness=config.engine_nice
+            )
+            self.loop = loop
+        return self.pool
+
+
+engine_pools = _Pools()
 
 
 @dataclass
@@ -85,22 +129,21 @@ def _load(run_id: Any) -> Run:
 
 
 @database_sync_to_async
-def _save_progress(run_id: Any, session: RunSession, first_unsaved: int, upto: int) -> int:
-    """Append frames [first_unsaved, upto) as one chunk; return the next unsaved index."""
-    frames = session.frames[first_unsaved:upto]
-    if frames:
-        RunChunk.objects.create(run_id=run_id, first_tick=frames[0]["tick"], frames=frames)
-    fields: dict[str, Any] = {
-        "status": session.status,
-        "ticks": len(session.frames),
-        "speed": session.speed,
-        "heartbeat_at": timezone.now(),
-    }
-    if session.status == RunStatus.RUNNING:
+def _save_progress(run_id: Any, ticks: list[Tick], keep: list[bool], state: dict[str, Any]) -> int:
+    """Append `ticks` as one compressed chunk (frames only where `keep`), save the run's
+    state; return the chunk's size in bytes. Runs in a thread: compressing is no work
+    for the event loop."""
+    size = 0
+    if ticks:
+        chunk = RunChunk.build(run_id, ticks, keep)
+        chunk.save(force_insert=True)
+        size = chunk.nbytes
+    fields = {**state, "heartbeat_at": timezone.now()}
+    if state["status"] == RunStatus.RUNNING:
         Run.objects.filter(pk=run_id, started_at__isnull=True).update(started_at=timezone.now())
     # Only while active: a run swept as failed (its lease ran out) stays failed.
     Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(**fields)
-    return upto
+    return size
 
 
 @database_sync_to_async
@@ -119,8 +162,13 @@ def _save_end(
         "report": report,
     }
     if session is not None:
-        fields.update(ticks=len(session.frames), series=session.series, events=session.events)
+        # The charts' numbers are in the chunks; the run keeps the events it kept.
+        fields.update(ticks=session.ticks, events=session.events)
     Run.objects.filter(pk=run_id).update(**fields)
+
+
+class RunAlreadyEnded(Exception):
+    """The run ended before its runner could start it."""
 
 
 class Runner:
@@ -140,13 +188,17 @@ class Runner:
         self.config = config or RunnerSettings.from_settings()
         self.clock = clock
         self.session: RunSession | None = None
+        # The run's engine when it ticks in an engine process (else `session.engine`).
+        self.remote: RemoteEngine | None = None
         self.schedule = ScheduleStats()
         self.viewers: set[str] = set()
         self.channel = ""
+        self.recorded_bytes = 0
+        self.slowed = False
+        self._slowed_at = -1e9
         self._inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
         self.lease: Lease | None = None
-        self._saved = 0
         self._saved_at = 0.0
         self._saving: asyncio.Task[None] | None = None
         self._save_again = False
@@ -166,6 +218,11 @@ class Runner:
         """Run to the end; never raises except on cancellation (after recording it)."""
         try:
             await self.open()
+        except RunAlreadyEnded:
+            # Ended before a runner took it (a share link revoked while it waited for a
+            # worker): its record says so already; there is nothing to run.
+            await self.close()
+            return
         except Exception as exc:
             log.exception("run %s could not start", self.run_id)
             await self.finish(RunStatus.FAILED, f"could not start: {type(exc).__name__}: {exc}")
@@ -184,25 +241,39 @@ class Runner:
         await self.finish(self.session.status, self.session.reason)
 
     async def open(self) -> None:
-        """Load the run, build its engine, and start listening for viewers."""
+        """Load the run, build its engine (here or in an engine process), and start
+        listening for viewers."""
         run = await _load(self.run_id)
-        scenario = run.scenario or None
-        engine = Engine(run.revision.document, scenario, seed=run.seed)
-        tick_s = float((scenario or {}).get("tick_s", 1.0))
-        self.session = RunSession(engine, tick_s=tick_s, speed=run.speed)
-        self.codec = FrameCodec(run.revision.document)
+        if not run.is_active:
+            raise RunAlreadyEnded(run.status)
+        # The lease first: building a big design's engine may take longer than a lease.
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(runner_group(self.run_id), self.channel)
-        self._reader = asyncio.create_task(self._read_inbox())
         self.lease = Lease(
             self.run_id,
             self.layer,
             channel=self.channel,
             runner_group=runner_group(self.run_id),
             viewers_group=viewers_group(self.run_id),
-            on_lost=lambda: self.session.fail(RUNNER_STOPPED),
+            on_lost=self._lease_lost,
         )
         self.lease.start()
+        scenario = run.scenario or None
+        document = run.revision.document
+        tick_s = float((scenario or {}).get("tick_s", 1.0))
+        self.codec = FrameCodec(document)
+        engine = None
+        if self.config.engine_processes > 0:
+            pool = engine_pools.get(self.config)
+            self.remote = await pool.open(
+                self.run_id, str(run.owner_id), document, scenario, run.seed
+            )
+        else:
+            engine = Engine(document, scenario, seed=run.seed)
+        self.session = RunSession(
+            engine, codec=self.codec, tick_s=tick_s, speed=run.speed, limits=self.config.limits
+        )
+        self._reader = asyncio.create_task(self._read_inbox())
         self._idle_since = self.clock()
         self._saved_at = self.clock()
 
@@ -252,15 +323,25 @@ class Runner:
         # A short stall is made up by ticking back to back until on schedule again.
         return due + interval
 
-    async def tick(self) -> dict[str, Any]:
+    async def tick(self) -> Tick:
         """One engine step, recorded, and published unless viewers could not show it.
 
         Much faster than viewers take frames (`publish_interval`, real time), only
         frames with new events and the last one go out; the recording keeps them all.
         """
-        seen = len(self.session.events)
-        frame = self.session.step()
-        events = self.session.events[seen:]
+        if len(self.session.unsaved) >= 4 * self.config.flush_ticks and self._saving is not None:
+            # The database is behind: wait for it rather than hold ever more ticks.
+            await self._saving
+        seen = self.session.event_count
+        if self.remote is None:
+            self.session.step()
+            tick = self.session.newest
+        else:
+            if not self.session.ticking:
+                raise SessionError(f"the run is {self.session.status}, not running")
+            tick = self.session.record(await self.remote.step())
+            await self._note_slowed(self.remote.slowed)
+        events = tick.events[len(tick.events) - (self.session.event_count - seen) :]
         now = self.clock()
         if (
             events
@@ -268,31 +349,55 @@ class Runner:
             or self.session.ended
         ):
             self._published_at = now
-            message = self.frame_message(frame, events)
-            await self.layer.group_send(viewers_group(self.run_id), message)
+            await self.layer.group_send(
+                viewers_group(self.run_id), self.frame_message(tick, events)
+            )
         if self.session.status == RunStatus.FINISHED:
-            return frame
+            return tick
         await self._save_if_due()
-        return frame
+        return tick
 
     def frame_message(
-        self, frame: dict[str, Any], events: list[dict[str, Any]] | None = None
+        self, tick: Tick, events: list[dict[str, Any]] | None = None
     ) -> dict[str, Any]:
-        """The group message of a frame: its socket text made once for all viewers.
+        """The group message of a tick: its socket text, made once for all viewers.
 
-        `events` are those viewers have not had yet (by default all of the frame's);
+        `events` are those viewers have not had yet (by default all of the tick's);
         the events of controls went out as they were applied.
         """
-        text = json.dumps(
-            {"type": "frame", "frame": self.codec.encode(frame), "ts": time.time()},
-            separators=(",", ":"),
-        )
+        text = f'{{"type":"frame","frame":{tick.wire},"ts":{time.time()!r}}}'
         return {
             "type": "run.frame",
-            "tick": frame["tick"],
-            "events": (frame.get("events") or []) if events is None else events,
+            "tick": tick.tick,
+            "events": tick.events if events is None else events,
             "text": text,
         }
+
+    async def _note_slowed(self, slowed: bool) -> None:
+        """Say so when the run's user is over their CPU budget, and when that has been
+        over for a while (not at every tick that happens to fit the budget)."""
+        session = self.session
+        now = self.clock()
+        if slowed:
+            self._slowed_at = now
+        if slowed == self.slowed or not session.ticking:
+            return
+        if not slowed and now - self._slowed_at < SLOWED_FOR_S:
+            return
+        self.slowed = slowed
+        if slowed:
+            share = f"{self.config.cpu_share:.0%}"
+            session.reason = (
+                f"slowed: your runs need more than your share of the engines ({share} of a "
+                "core); this run goes slower than its speed"
+            )
+        elif session.reason.startswith("slowed:"):
+            session.reason = ""
+        await self._publish_state()
+
+    def _lease_lost(self) -> None:
+        if self.session is not None:
+            self.session.fail(RUNNER_STOPPED)
 
     async def finish(self, status: str, reason: str) -> None:
         """Record the end and tell the viewers; safe to call once whatever happened."""
@@ -307,21 +412,26 @@ class Runner:
                 session.stop(reason)
             if self._saving is not None:
                 await self._saving
-            if self._saved < len(session.frames):
+            if session.unsaved:
                 try:
-                    upto = len(session.frames)
-                    self._saved = await _save_progress(self.run_id, session, self._saved, upto)
+                    await self._save()
                 except Exception:
                     log.exception("run %s: could not save its last frames", self.run_id)
             try:
-                report = session.report()
+                report = await self._report()
             except Exception as exc:
-                log.exception("run %s: the engine gave no report", self.run_id)
-                status, reason = RunStatus.FAILED, f"no report: {type(exc).__name__}: {exc}"
+                if status == RunStatus.STOPPED and isinstance(exc, EngineHostError):
+                    # Stopped as the server shuts down: its engine process may be gone first.
+                    log.warning("run %s: stopped without a report", self.run_id)
+                else:
+                    log.exception("run %s: the engine gave no report", self.run_id)
+                    status, reason = RunStatus.FAILED, f"no report: {type(exc).__name__}: {exc}"
         try:
             await _save_end(self.run_id, session, status, reason, report)
         except Exception:
             log.exception("run %s: could not record its end", self.run_id)
+        # No series: a viewer who missed frames fetches the charts' numbers over HTTP,
+        # so this message stays small however long the run was.
         await self.layer.group_send(
             viewers_group(self.run_id),
             {
@@ -331,20 +441,27 @@ class Runner:
                 "summary": (report or {}).get("summary"),
                 "checks": (report or {}).get("checks", []),
                 "tick": session.last_tick if session else -1,
-                # The whole run's charts: a viewer may have skipped frames.
-                "series": compact_series(session.frames) if session else None,
             },
         )
         await self.close()
 
+    async def _report(self) -> dict[str, Any] | None:
+        session = self.session
+        if self.remote is None or session.status == RunStatus.FAILED:
+            return session.report()
+        return await self.remote.report()
+
     async def close(self) -> None:
-        if self._saving is not None and not self._saving.done():
-            await self._saving
         if self.lease is not None:
             await self.lease.stop()
+        if self._saving is not None and not self._saving.done():
+            await self._saving
         if self._reader is not None:
             self._reader.cancel()
             self._reader = None
+        if self.remote is not None:
+            remote, self.remote = self.remote, None
+            await remote.close()
         if self.channel:
             await self.layer.group_discard(runner_group(self.run_id), self.channel)
 
@@ -391,7 +508,8 @@ class Runner:
             log.warning("run %s: viewer %s is too far behind; reply dropped", self.run_id, channel)
 
     async def _on_sync(self, message: dict[str, Any]) -> None:
-        """A viewer joins: send it what it has not seen yet."""
+        """A viewer joins: send it the newest of what it has not seen yet (the charts of
+        at most `HELLO_SERIES_TICKS` ticks; it fetches older ones over HTTP)."""
         reply_to = message["reply_to"]
         self.viewers.add(reply_to)
         self._idle_since = None
@@ -399,16 +517,17 @@ class Runner:
             self._resync = True
             await self._publish_state()
         since = int(message.get("since", -1))
-        frames = self.session.frames_since(since)
+        rows = self.session.series.rows_after(since, at_most=HELLO_SERIES_TICKS)
+        newest = self.session.newest
         events = self.session.events
         await self._reply(
             reply_to,
             {
                 "type": "run.sync",
-                "series": compact_series(frames),
-                "frame": self.codec.encode(frames[-1]) if frames else None,
+                "series": compact_columns(rows, since),
+                "frame": json.loads(newest.wire) if newest and newest.tick > since else None,
                 "events": events[-HELLO_EVENTS:],
-                "event_count": len(events),
+                "event_count": self.session.event_count,
                 "state": self.session.state(),
             },
         )
@@ -421,7 +540,7 @@ class Runner:
     async def _on_control(self, message: dict[str, Any]) -> None:
         control = message["control"]
         try:
-            outcome = self.session.control(control, by=message.get("by", ""))
+            outcome = await self._apply(control, message.get("by", ""))
         except SessionError as exc:
             await self._reply(
                 message["reply_to"],
@@ -429,7 +548,7 @@ class Runner:
             )
             return
         # A control's events go out now: while paused, no frame would carry them.
-        first = len(self.session.events) - len(outcome.events)
+        first = self.session.event_count - len(outcome.events)
         for seq, event in enumerate(outcome.events, start=first):
             await self.layer.group_send(
                 viewers_group(self.run_id), {"type": "run.event", "event": event, "seq": seq}
@@ -438,6 +557,17 @@ class Runner:
             self._resync = True
             await self._publish_state()
             await self._save_if_due(force=True)
+
+    async def _apply(self, control: dict[str, Any], by: str) -> Any:
+        action = control["action"]
+        if self.remote is None or action not in ENGINE_ACTIONS:
+            return self.session.control(control, by=by)
+        self.session.check_control(action)
+        try:
+            events = await self.remote.apply(control)
+        except ControlRefused as exc:
+            raise SessionError(f"{action}: {exc}") from exc
+        return self.session.applied(events)
 
     async def _on_stop(self, message: dict[str, Any]) -> None:
         """Stop for a reason of the server's (a share link revoked); the loop then ends."""
@@ -464,12 +594,12 @@ class Runner:
             await self._save_if_due(force=True)
 
     async def _save_if_due(self, force: bool = False) -> None:
-        """Save new frames and the state in the background when due.
+        """Save new ticks and the state in the background when due.
 
         Ticks never wait for the database: a slow write (SQLite's fsync on a busy
         disk) would otherwise put every run of the process behind its schedule.
         """
-        unsaved = len(self.session.frames) - self._saved
+        unsaved = len(self.session.unsaved)
         due = self.clock() - self._saved_at >= self.config.flush_s
         if not (force or unsaved >= self.config.flush_ticks or due):
             return
@@ -483,13 +613,30 @@ class Runner:
         while True:
             self._save_again = False
             try:
-                upto = len(self.session.frames)
-                self._saved = await _save_progress(self.run_id, self.session, self._saved, upto)
+                await self._save()
             except Exception:
                 log.exception("run %s: saving failed; retried when next due", self.run_id)
                 return
             if not self._save_again:
                 return
+
+    async def _save(self) -> None:
+        """Save the unsaved ticks as one chunk; stop the run at its recording limit."""
+        session = self.session
+        ticks = session.take_unsaved()
+        keep = [session.keeps_frame(t) for t in ticks]
+        state = {"status": session.status, "ticks": session.ticks, "speed": session.speed}
+        try:
+            self.recorded_bytes += await _save_progress(self.run_id, ticks, keep, state)
+        except BaseException:
+            session.unsaved[:0] = ticks  # saved with the next chunk
+            raise
+        limit = self.config.max_recording_bytes
+        if self.recorded_bytes >= limit and not session.ended:
+            session.stop(
+                f"stopped: this run reached its limit of {limit / 2**20:g} MB of recording; "
+                "export it or start a new one"
+            )
 
 
 class RunnerTasks:
@@ -509,14 +656,14 @@ class RunnerTasks:
         task.add_done_callback(lambda _t: self._tasks.pop(key, None))
         return task
 
-    def all(self) -> list[asyncio.Task[None]]:
-        return list(self._tasks.values())
-
     def __contains__(self, run_id: Any) -> bool:
         return str(run_id) in self._tasks
 
     def __len__(self) -> int:
         return len(self._tasks)
+
+    def all(self) -> list[asyncio.Task[None]]:
+        return list(self._tasks.values())
 
 
 # One per process: the Daphne process (embedded mode) or a runworker process.

@@ -1,39 +1,47 @@
-"""One run's state between ticks: the engine, the recording, and the control rules.
+"""One run's state between ticks: the engine, what is kept of it, and the control rules.
 
 No I/O and no clock: the runner (`runner.py`) paces it and publishes what it
-returns, and the tests drive it one tick at a time.
+returns, and the tests drive it one tick at a time. Whatever grows with the run
+is bounded: the newest frames (`window`), the newest ticks of the charts'
+numbers in compact columns (`series_window`, `series.py`), the events kept
+(`max_events`), the ticks (`max_ticks`); ticks not saved yet wait in `unsaved`.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.live.models import SERIES_COLUMNS, RunStatus
+from sandbox.live.models import RunStatus
 from sandbox.live.protocol import ENGINE_ACTIONS
+from sandbox.live.series import Series, series_from_frames
+from sandbox.live.ticks import Tick, advance
+from sandbox.live.wire import FrameCodec
 from simulation import ControlError, Engine
 
-# Frame keys of the global metrics recorded per tick (the export's columns).
-_GLOBAL_KEYS = [c for c in SERIES_COLUMNS if c != "t"]
-
-
-def record_series(series: dict[str, list[Any]], frame: dict[str, Any]) -> None:
-    """Append one frame's global metrics to column-wise `series` (None where absent)."""
-    glob = frame.get("global") or {}
-    series["t"].append(frame.get("t"))
-    for key in _GLOBAL_KEYS:
-        series[key].append(glob.get(key))
-
-
-def series_from_frames(frames: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    series: dict[str, list[Any]] = {c: [] for c in SERIES_COLUMNS}
-    for frame in frames:
-        record_series(series, frame)
-    return series
+__all__ = ["RunSession", "SessionError", "SessionLimits", "series_from_frames"]
 
 
 class SessionError(ValueError):
     """A control that does not fit the run's state; the text says why."""
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """What one run may grow to (see the `LIVE_MAX_*` settings)."""
+
+    max_ticks: int = 100_000
+    max_events: int = 5_000
+    # The newest frames kept in memory (a viewer joining gets the newest one).
+    window: int = 8
+    # The newest ticks of the charts' numbers kept in memory (up to twice as many): at
+    # least what a `hello` carries plus what is not saved yet; older ones are read from
+    # the recording.
+    series_window: int = 2_000
+    # A frame is recorded every `frame_step` ticks, chosen from the first frame's size
+    # so a recording takes about this many bytes of compact frame text per tick.
+    record_bytes_per_tick: int = 8_000
 
 
 @dataclass
@@ -43,17 +51,38 @@ class ControlOutcome:
 
 
 class RunSession:
-    """Owns the engine of one run and everything recorded from it."""
+    """What the web side keeps of one run, and the rules of its controls.
 
-    def __init__(self, engine: Engine, *, tick_s: float, speed: float) -> None:
+    `engine` is the run's engine when it ticks in this process (`step()`), or None
+    when it ticks in an engine process and the runner hands over each `Tick`
+    (`record()`) and each control's events (`applied()`).
+    """
+
+    def __init__(
+        self,
+        engine: Engine | None,
+        *,
+        codec: FrameCodec,
+        tick_s: float,
+        speed: float,
+        limits: SessionLimits | None = None,
+    ) -> None:
         self.engine = engine
+        self.codec = codec
         self.tick_s = tick_s
         self.speed = speed
+        self.limits = limits or SessionLimits()
         self.status = RunStatus.STARTING
         self.reason = ""
-        self.frames: list[dict[str, Any]] = []
+        self.window: deque[Tick] = deque(maxlen=self.limits.window)
+        self.series = Series(keep=self.limits.series_window)
+        self._ticks = 0
         self.events: list[dict[str, Any]] = []
-        self.series: dict[str, list[Any]] = {c: [] for c in SERIES_COLUMNS}
+        # Every event of the run, kept or not (the sequence numbers viewers count).
+        self.event_count = 0
+        # Ticks to record: the series of each, the frame text of every `frame_step`th.
+        self.unsaved: list[Tick] = []
+        self.frame_step = 0
         self.auto_paused = False
         # Events of controls since the last tick: recorded (and sent) when applied.
         self._announced = 0
@@ -67,48 +96,94 @@ class RunSession:
         return self.status in (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.STOPPED)
 
     @property
-    def last_tick(self) -> int:
-        return self.frames[-1]["tick"] if self.frames else -1
+    def newest(self) -> Tick | None:
+        return self.window[-1] if self.window else None
 
-    def frames_since(self, tick: int) -> list[dict[str, Any]]:
-        """The recorded frames after `tick` (ticks are consecutive from 0)."""
-        start = max(0, tick + 1 - (self.frames[0]["tick"] if self.frames else 0))
-        return self.frames[start:]
+    @property
+    def last_tick(self) -> int:
+        return self.window[-1].tick if self.window else -1
+
+    @property
+    def ticks(self) -> int:
+        """Ticks recorded so far (the series in memory may hold only the newest)."""
+        return self._ticks
 
     def step(self) -> dict[str, Any]:
-        """Advance one tick; record and return its frame (JSON-ready).
-
-        The frame lists every event of its tick; `self.events` gets only those not
-        recorded yet (a control's events were recorded when it was applied).
-        """
+        """Advance the in-process engine one tick; record it and return its full frame."""
+        if self.engine is None:
+            raise SessionError("the run's engine is in an engine process; use record()")
         if not self.ticking:
             raise SessionError(f"the run is {self.status}, not running")
-        frame = self.engine.step().to_json()
-        self.frames.append(frame)
-        # The engine puts the events of controls applied between ticks first.
-        self.events.extend((frame.get("events") or [])[self._announced :])
-        self._announced = 0
-        record_series(self.series, frame)
-        if self.engine.finished:
-            self.status = RunStatus.FINISHED
+        tick = self.record(advance(self.engine, self.codec, keep_frame=True))
+        frame, tick.frame = tick.frame, None  # the window keeps the compact text only
         return frame
+
+    def record(self, tick: Tick) -> Tick:
+        """Keep what is kept of one tick; stop the run at its tick limit.
+
+        The tick lists every event of its frame; `self.events` gets only those not
+        recorded yet (a control's events were recorded when it was applied).
+        """
+        self.window.append(tick)
+        self._keep_events(tick.events[self._announced :])
+        self._announced = 0
+        self.series.append(tick.tick, tick.t, tick.numbers)
+        self._ticks += 1
+        if not self.frame_step:
+            self.frame_step = max(1, len(tick.wire) // self.limits.record_bytes_per_tick)
+        self.unsaved.append(tick)
+        if tick.finished:
+            self.status = RunStatus.FINISHED
+        elif self.ticks >= self.limits.max_ticks:
+            self.stop(
+                f"stopped: this run reached its limit of {self.limits.max_ticks:,} ticks; "
+                "export it or start a new one"
+            )
+        return tick
+
+    def keeps_frame(self, tick: Tick) -> bool:
+        """Whether the recording keeps this tick's frame (it keeps every tick's series)."""
+        return bool(tick.events) or tick.finished or tick.tick % max(1, self.frame_step) == 0
+
+    def take_unsaved(self) -> list[Tick]:
+        unsaved, self.unsaved = self.unsaved, []
+        return unsaved
+
+    def _keep_events(self, events: list[dict[str, Any]]) -> None:
+        room = self.limits.max_events - len(self.events)
+        self.event_count += len(events)
+        if room > 0:
+            self.events.extend(events[:room])
+
+    @property
+    def events_dropped(self) -> int:
+        return self.event_count - len(self.events)
+
+    def check_control(self, action: str) -> None:
+        if self.ended:
+            raise SessionError(f"{action}: the run has already {self.status}")
 
     def control(self, control: dict[str, Any], *, by: str = "") -> ControlOutcome:
         """Apply a checked control (see `protocol.ACTIONS`); SessionError if it cannot apply."""
         action = control["action"]
-        if self.ended:
-            raise SessionError(f"{action}: the run has already {self.status}")
+        self.check_control(action)
         if action in ENGINE_ACTIONS:
+            if self.engine is None:
+                raise SessionError(f"{action}: the engine is in an engine process")
             try:
                 events = self.engine.apply(control)
             except ControlError as exc:
                 raise SessionError(f"{action}: {exc}") from exc
-            # Recorded now, so viewers see them at once, even while the run is paused.
-            events = [dict(e) for e in events or ()]
-            self.events.extend(events)
-            self._announced += len(events)
-            return ControlOutcome(events=events)
+            return self.applied(events)
         return self._steer(action, control, by)
+
+    def applied(self, events: list[dict[str, Any]] | None) -> ControlOutcome:
+        """Record the events of an engine control (recorded now, so viewers see them at
+        once, even while the run is paused)."""
+        events = [dict(e) for e in events or ()]
+        self._keep_events(events)
+        self._announced += len(events)
+        return ControlOutcome(events=events)
 
     def _steer(self, action: str, control: dict[str, Any], by: str) -> ControlOutcome:
         if action == "start":
@@ -158,8 +233,8 @@ class RunSession:
         self.reason = reason
 
     def report(self) -> dict[str, Any] | None:
-        """The engine's report, or None if the engine cannot give one (it crashed)."""
-        if self.status == RunStatus.FAILED:
+        """The in-process engine's report, or None if it cannot give one (it crashed)."""
+        if self.status == RunStatus.FAILED or self.engine is None:
             return None
         return self.engine.report()
 

@@ -1,13 +1,23 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.handlers.asgi import ASGIRequest
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,8 +37,7 @@ from sandbox.live.forms import RunForm
 from sandbox.live.lease import sweep_stale_runs
 from sandbox.live.models import SERIES_COLUMNS, Run, RunStatus
 from sandbox.live.runner import launch_run
-from sandbox.live.session import series_from_frames
-from sandbox.live.wire import FrameCodec
+from sandbox.live.wire import compact_columns
 from sandbox.models import Design, ShareLink
 from sandbox.ratelimit import READS, WRITES, rate_limit
 
@@ -163,34 +172,118 @@ def run_detail(request: HttpRequest, run_id: Any) -> HttpResponse:
     return render(request, "live/run_detail.html", context)
 
 
-def _series(run: Run) -> dict[str, list[Any]]:
-    if run.series and run.series.get("t"):
-        return run.series
-    return series_from_frames(run.recorded_frames())
+def _batched(parts: Iterator[str], size: int = 64 * 1024) -> Iterator[str]:
+    batch: list[str] = []
+    length = 0
+    for part in parts:
+        batch.append(part)
+        length += len(part)
+        if length >= size:
+            yield "".join(batch)
+            batch, length = [], 0
+    if batch:
+        yield "".join(batch)
 
 
-@login_required
-@require_GET
-@rate_limit(READS, methods=("GET",))
-def run_export_csv(request: HttpRequest, run_id: Any) -> HttpResponse:
-    run, _access = _run_for_viewer(request, run_id)
-    series = _series(run)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="run-{run.pk}.csv"'
-    columns = [c for c in SERIES_COLUMNS if any(v is not None for v in series.get(c, ()))]
-    writer = csv.writer(response)
-    writer.writerow(columns)
-    for row in zip(*(series[c] for c in columns), strict=True):
-        writer.writerow(["" if v is None else v for v in row])
+async def _async_parts(parts: Iterator[str]) -> AsyncIterator[str]:
+    """`parts` read in the database's thread: Daphne would otherwise read a synchronous
+    iterator whole into memory before sending a byte."""
+    step = sync_to_async(next, thread_sensitive=True)
+    end = object()
+    while (part := await step(parts, end)) is not end:
+        yield part
+
+
+def _stream(
+    request: HttpRequest, parts: Iterator[str], content_type: str, filename: str = ""
+) -> StreamingHttpResponse:
+    """A response sent in batches of about 64 kB as `parts` are made (bounded memory)."""
+    batches = _batched(parts)
+    content = _async_parts(batches) if isinstance(request, ASGIRequest) else batches
+    response = StreamingHttpResponse(content, content_type=content_type)
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
 @login_required
 @require_GET
 @rate_limit(READS, methods=("GET",))
-def run_export_json(request: HttpRequest, run_id: Any) -> HttpResponse:
+def run_design(request: HttpRequest, run_id: Any) -> JsonResponse:
+    """The run's design document: the live page builds its diagram from it (the socket
+    does not carry it: a big design would not fit in one message)."""
     run, _access = _run_for_viewer(request, run_id)
-    body = {
+    return JsonResponse(run.revision.document, json_dumps_params={"separators": (",", ":")})
+
+
+# The most ticks of the charts' numbers one `series.json` request returns (about 1.5 MB).
+SERIES_PAGE_TICKS = 20_000
+
+
+@login_required
+@require_GET
+@rate_limit(READS, methods=("GET",))
+@gzip_page
+def run_series(request: HttpRequest, run_id: Any) -> JsonResponse:
+    """The charts' numbers of the ticks after `?since=` (at most SERIES_PAGE_TICKS of
+    them; `more` says whether later ones are recorded), column-wise."""
+    run, _access = _run_for_viewer(request, run_id)
+    try:
+        since = int(request.GET.get("since", "-1"))
+    except ValueError:
+        return JsonResponse({"error": "since: must be an integer tick"}, status=400)
+    columns: dict[str, list[Any]] = {"tick": [], **{c: [] for c in SERIES_COLUMNS}}
+    more = False
+    for part in run.iter_series(since):
+        if len(columns["tick"]) >= SERIES_PAGE_TICKS:
+            more = True
+            break
+        for name, values in columns.items():
+            values.extend(part.get(name) or [None] * len(part["tick"]))
+    if len(columns["tick"]) > SERIES_PAGE_TICKS:
+        columns = {name: values[:SERIES_PAGE_TICKS] for name, values in columns.items()}
+        more = True
+    body = {"series": compact_columns(columns, since), "more": more, "status": run.status}
+    return JsonResponse(body, json_dumps_params={"separators": (",", ":")})
+
+
+def _csv_rows(run: Run) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    # Only the columns the engine reported (a first pass over the small series blobs).
+    present: set[str] = set()
+    for part in run.iter_series():
+        present.update(c for c in SERIES_COLUMNS if any(v is not None for v in part.get(c, ())))
+    columns = [c for c in SERIES_COLUMNS if c in present]
+    writer.writerow(columns)
+    for part in run.iter_series():
+        ticks = len(part["tick"])
+        values = [part.get(c) or [None] * ticks for c in columns]
+        for row in zip(*values, strict=True):
+            writer.writerow(["" if v is None else v for v in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+@login_required
+@require_GET
+@rate_limit(READS, methods=("GET",))
+def run_export_csv(request: HttpRequest, run_id: Any) -> StreamingHttpResponse:
+    """Every tick's global metrics, streamed one recorded chunk at a time."""
+    run, _access = _run_for_viewer(request, run_id)
+    return _stream(request, _csv_rows(run), "text/csv; charset=utf-8", f"run-{run.pk}.csv")
+
+
+def _export_parts(run: Run) -> Iterator[str]:
+    head = {
         "run": {
             "id": str(run.pk),
             "design": run.revision.design.name,
@@ -206,28 +299,49 @@ def run_export_json(request: HttpRequest, run_id: Any) -> HttpResponse:
         },
         "summary": run.summary(),
         "checks": (run.report or {}).get("checks", []),
-        "series": _series(run),
         "events": run.events,
     }
-    response = HttpResponse(
-        json.dumps(body, indent=1), content_type="application/json; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="run-{run.pk}.json"'
-    return response
+    yield _dump(head)[:-1] + ',"series":{'
+    # Column by column, each read chunk by chunk: memory stays one chunk's worth.
+    for i, name in enumerate(SERIES_COLUMNS):
+        yield ("," if i else "") + f"{_dump(name)}:["
+        first = True
+        for part in run.iter_series():
+            values = part.get(name) or [None] * len(part["tick"])
+            if values:
+                yield ("" if first else ",") + _dump(values)[1:-1]
+                first = False
+        yield "]"
+    yield "}}"
+
+
+@login_required
+@require_GET
+@rate_limit(READS, methods=("GET",))
+def run_export_json(request: HttpRequest, run_id: Any) -> StreamingHttpResponse:
+    run, _access = _run_for_viewer(request, run_id)
+    return _stream(request, _export_parts(run), JSON_TYPE, f"run-{run.pk}.json")
+
+
+def _frames_parts(run: Run, since: int) -> Iterator[str]:
+    yield '{"frames":['
+    for i, frame in enumerate(run.iter_recorded_frames(since)):
+        yield ("," if i else "") + _dump(frame)
+    yield f'],"status":{_dump(run.status)}}}'
 
 
 @login_required
 @require_GET
 @rate_limit(READS, methods=("GET",))
 @gzip_page  # recorded frames: large, repetitive JSON with no secret in it
-def run_frames(request: HttpRequest, run_id: Any) -> JsonResponse:
-    """The recorded frames after `?since=` (for replay when a viewer missed some)."""
+def run_frames(request: HttpRequest, run_id: Any) -> HttpResponse:
+    """The recorded frames after `?since=` in full form, streamed chunk by chunk."""
     run, _access = _run_for_viewer(request, run_id)
     try:
         since = int(request.GET.get("since", "-1"))
     except ValueError:
         return JsonResponse({"error": "since: must be an integer tick"}, status=400)
-    return JsonResponse({"frames": run.recorded_frames(since), "status": run.status})
+    return _stream(request, _frames_parts(run, since), JSON_TYPE)
 
 
 # The most ticks one `replay.json` request returns (a 500-component design: ~40 kB a tick).
@@ -240,7 +354,8 @@ REPLAY_MAX_TICKS = 100
 @gzip_page  # recorded frames: large, repetitive JSON with no secret in it
 def run_replay(request: HttpRequest, run_id: Any) -> JsonResponse:
     """Recorded frames from tick `?from=` to `?to=` in the socket's compact form, for
-    scrubbing the timeline (the socket's `hello` carries only the newest frame)."""
+    scrubbing the timeline (the socket's `hello` carries only the newest frame). Big
+    designs record a frame every few ticks: `frame_step` says how many."""
     run, _access = _run_for_viewer(request, run_id)
     ticks = {}
     for name in ("from", "to"):
@@ -253,8 +368,7 @@ def run_replay(request: HttpRequest, run_id: Any) -> JsonResponse:
         return JsonResponse(
             {"error": f"to: must be from `from` to `from` + {REPLAY_MAX_TICKS - 1}"}, status=400
         )
-    codec = FrameCodec(run.revision.document)
-    frames = [codec.encode(f) for f in run.recorded_frames_between(first, last)]
+    frames = run.recorded_frames_between(first, last)
     body = {"from": first, "to": last, "frames": frames, "status": run.status}
     return JsonResponse(body, json_dumps_params={"separators": (",", ":")})
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sandbox.live.models import SERIES_COLUMNS
-
-_GLOBAL_COLUMNS = tuple(c for c in SERIES_COLUMNS if c != "t")
+from sandbox.live.series import GLOBAL_COLUMNS as _GLOBAL_COLUMNS
 
 # A node's values, in this order: [status, health, reason, offered, served, queued,
 # dropped, util, lat, p95, inst, ready] plus `x` when the node has extra numbers.

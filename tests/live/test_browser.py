@@ -165,9 +165,10 @@ def test_a_run_comes_alive_and_a_failed_server_shifts_the_load(
         "document.querySelector('[data-live-run]').liveRun.recording.frames.map(f => f.tick)"
     )
     assert ticks == sorted(set(ticks))
-    # Only the first hello had the design; frames after the reconnect still decode with it.
+    # No hello has the design (the page read it from design.json); frames after the
+    # reconnect still decode with it.
     assert [("?since=" in url, "design" in hello, "catalog" in hello) for url, hello in hellos] == [
-        (False, True, True),
+        (False, False, False),
         (True, False, False),
     ]
     assert sorted(latest_nodes(page)) == ["db", "lb", "users", "web-1", "web-2"]
@@ -277,3 +278,34 @@ def test_a_signed_out_viewer_is_asked_to_sign_in_and_stops_reconnecting(
     assert link.get_attribute("href") == f"/accounts/login/?next={run_path}"
     page.wait_for_timeout(4_000)
     assert len(sockets) == 2, sockets  # the first, and the one refused after the drop
+
+
+def test_the_largest_design_allowed_builds_and_runs_in_the_page(
+    page: Page, daphne_server: str, alice: Any
+) -> None:
+    """Its design (about 1 MB) comes over HTTP; every socket message stays small; the
+    diagram gets every component and the frames colour it."""
+    from tests.live.test_message_size import largest_design
+
+    design = Design.create_with_document(
+        owner=alice, name="Largest", document=largest_design(), message="m"
+    )
+    sizes: list[int] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on("framereceived", lambda payload: sizes.append(len(payload))),
+    )
+    sign_in(page.context, daphne_server, alice)
+    page.goto(f"{daphne_server}{design.get_absolute_url()}")
+    page.get_by_test_id("run-button").click()
+    page.wait_for_url("**/runs/*/")
+    wait_frames(page, 2)
+    count = page.evaluate(
+        "document.querySelector('[data-live-run]').liveRun.diagram.cy.nodes().length"
+    )
+    assert count >= settings.SANDBOX_MAX_COMPONENTS
+    expect(page.locator("[data-role=connection]")).to_have_text("live")
+    assert node(page, "web-7", "fill") in (OK, STARTING)
+    assert 0 < max(sizes) <= settings.LIVE_MAX_MESSAGE_BYTES
+    page.locator("[data-action=stop]").click()
+    expect(page.get_by_test_id("run-status")).to_contain_text("stopped", timeout=30_000)

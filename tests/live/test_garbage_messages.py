@@ -83,7 +83,7 @@ async def test_a_since_that_cannot_be_a_tick_is_ignored(make_run: Any, alice: An
         for n, since in enumerate(["abc", "-5", "1e3", "9" * 30, "9" * 5000, "%00", str(2**31)]):
             comm = await connect(run, alice, f"since={since}")
             hello = await next_of(comm, "hello")
-            assert "design" in hello
+            assert hello["series"]["tick"][:1] in ([], [1]), "its charts start at the start"
             if n == 0:
                 await comm.send_json_to({"action": "start"})
             assert len(await frames(comm, 1)) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -175,7 +176,8 @@ def test_the_run_page_and_the_run_lists_say_failed_at_once(
 
 def test_exports_of_a_run_whose_runner_died_say_failed(alice_client: Client, make_run: Any) -> None:
     lost = make_run(status="running", heartbeat_at=timezone.now() - timedelta(minutes=1))
-    exported = alice_client.get(reverse("live:run_export_json", args=[lost.pk])).json()
+    response = alice_client.get(reverse("live:run_export_json", args=[lost.pk]))
+    exported = json.loads(b"".join(response.streaming_content))
     assert (exported["run"]["status"], exported["run"]["failure_reason"]) == (
         "failed",
         "its runner stopped",

@@ -73,11 +73,11 @@ async def test_a_joining_viewer_gets_the_frames_it_lacks(make_run: Any) -> None:
     run = await database_sync_to_async(make_run)()
     runner, layer = await opened(run)
     await control(runner, action="start")
-    frames = [await runner.tick() for _ in range(4)]
-    await runner.handle({"type": "runner.sync", "reply_to": "late", "since": frames[1]["tick"]})
+    ticks = [(await runner.tick()).tick for _ in range(4)]
+    await runner.handle({"type": "runner.sync", "reply_to": "late", "since": ticks[1]})
     sync = await receive(layer, "late", "run.sync")
-    assert sync["series"]["tick"] == [f["tick"] for f in frames[2:]]
-    assert sync["frame"]["tick"] == frames[-1]["tick"]
+    assert sync["series"]["tick"] == ticks[2:]
+    assert sync["frame"]["tick"] == ticks[-1]
     assert sync["state"]["status"] == "running"
     assert "late" in runner.viewers
     await runner.close()
@@ -102,9 +102,11 @@ async def test_a_paced_run_keeps_its_schedule_and_is_recorded(make_run: Any) -> 
     assert run.status == RunStatus.FINISHED
     assert run.ticks == 10
     assert run.report["summary"] == ended["summary"]
-    assert len(run.series["t"]) == 10
+    series = await database_sync_to_async(run.recorded_series)()
+    assert len(series["t"]) == 10
     frames = await database_sync_to_async(run.recorded_frames)()
-    assert [f["tick"] for f in frames] == [f["tick"] for f in runner.session.frames]
+    assert [f["tick"] for f in frames] == series["tick"]
+    assert frames[-1]["tick"] == runner.session.last_tick
 
 
 @pytest.mark.asyncio
@@ -207,7 +209,7 @@ async def test_stop_ends_the_loop_with_the_owner_named(make_run: Any) -> None:
     assert (ended["status"], ended["reason"]) == ("stopped", "stopped by alice")
     run = await database_sync_to_async(Run.objects.get)(pk=run.pk)
     assert run.status == RunStatus.STOPPED
-    assert run.ticks == len(runner.session.frames) > 0
+    assert run.ticks == runner.session.ticks > 0
 
 
 @pytest.mark.asyncio
@@ -253,7 +255,7 @@ async def test_an_unpaced_run_publishes_less_but_never_an_event_or_the_end(
         published.append(frame)
         if message["tick"] == runner.session.last_tick:
             break
-    assert len(runner.session.frames) == 200
+    assert runner.session.ticks == 200
     assert len(published) < 10
     assert any(e["component"] == "web-1" for f in published for e in f["events"])
     assert published[0]["tick"] == 1
@@ -294,3 +296,48 @@ async def test_a_controls_events_go_out_at_once_and_not_again_with_the_next_fram
     frame = json.loads(message["text"])["frame"]
     assert frame["events"] == [event["event"]], "the frame itself lists its tick's events"
     await runner.close()
+
+
+@pytest.mark.asyncio
+async def test_a_run_stops_at_its_recording_limit_with_a_message(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)(scenario={"duration_s": 20_000}, speed=0.0)
+    tiny = RunnerSettings(
+        idle_pause_s=60,
+        idle_stop_s=120,
+        flush_ticks=20,
+        flush_s=60,
+        publish_interval=10.0,
+        max_recording_bytes=1_024,
+    )
+    runner, layer = await opened(run, tiny)
+    await control(runner, action="start")
+    while runner.session.ticking:
+        await runner.tick()
+        if runner._saving is not None:
+            await runner._saving  # each chunk saved before the next tick, as on a calm server
+    await runner.finish(runner.session.status, runner.session.reason)
+    ended = await receive(layer, "viewer", "run.ended")
+    assert (ended["status"], ended["reason"]) == (
+        "stopped",
+        "stopped: this run reached its limit of 0.000976562 MB of recording; "
+        "export it or start a new one",
+    )
+    assert 1_024 <= runner.recorded_bytes < 2 * 1_024, "it stops at the first chunk past it"
+    assert runner.session.ticks < 20_000
+
+
+@pytest.mark.asyncio
+async def test_chunks_are_compressed_and_hold_every_ticks_numbers(make_run: Any) -> None:
+    run = await database_sync_to_async(make_run)(scenario={"duration_s": 100}, speed=0.0)
+    runner, _ = await opened(run, RunnerSettings(60, 120, 25, 60, publish_interval=10.0))
+    await control(runner, action="start")
+    await asyncio.wait_for(runner.loop(), 10)
+    await runner.finish(runner.session.status, runner.session.reason)
+    chunks = await database_sync_to_async(list)(run.chunks.order_by("first_tick"))
+    assert chunks[0].first_tick == 1
+    series = await database_sync_to_async(run.recorded_series)()
+    assert series["tick"] == list(range(1, 101))
+    # Every frame is there (a small design), in a few hundred bytes a tick.
+    frames = await database_sync_to_async(run.recorded_frames_between)(1, 100)
+    assert [f["tick"] for f in frames] == series["tick"]
+    assert sum(c.nbytes for c in chunks) / 100 < 500

@@ -9,10 +9,13 @@ import json
 from typing import Any
 
 import pytest
-from django.test import Client
+from asgiref.sync import sync_to_async
+from django.test import AsyncClient, Client
 from django.urls import reverse
 
+from sandbox.live import views as live_views
 from sandbox.live.models import Run, RunChunk, RunStatus
+from sandbox.live.ticks import advance
 from sandbox.live.views import REPLAY_MAX_TICKS
 from sandbox.live.wire import FrameCodec, decode
 from sandbox.models import Design, ShareLink
@@ -239,6 +242,10 @@ def test_a_viewer_of_a_shared_design_watches_without_controls(
     assert 'data-action="pause"' not in body
 
 
+def streamed(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
+
+
 def recorded_run(make_run: Any) -> Run:
     run = make_run(status=RunStatus.FINISHED)
     frames = [
@@ -261,7 +268,8 @@ def test_it_exports_the_series_as_csv(alice_client: Client, make_run: Any) -> No
     response = alice_client.get(reverse("live:run_export_csv", args=[run.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.streaming
+    rows = list(csv.reader(io.StringIO(streamed(response).decode())))
     assert rows[0][:3] == ["t", "offered_rps", "throughput_rps"]
     assert "p90_ms" not in rows[0], "columns the engine never reported are left out"
     assert [r[2] for r in rows[1:]] == ["90.0", "91.0", "92.0"]
@@ -269,7 +277,7 @@ def test_it_exports_the_series_as_csv(alice_client: Client, make_run: Any) -> No
 
 def test_it_exports_summary_series_and_events_as_json(alice_client: Client, make_run: Any) -> None:
     run = recorded_run(make_run)
-    body = alice_client.get(reverse("live:run_export_json", args=[run.pk])).json()
+    body = json.loads(streamed(alice_client.get(reverse("live:run_export_json", args=[run.pk]))))
     assert body["run"]["status"] == "finished"
     assert body["summary"] == {"availability": 0.9}
     assert body["checks"] == [{"name": "up", "passed": True}]
@@ -280,7 +288,8 @@ def test_it_exports_summary_series_and_events_as_json(alice_client: Client, make
 def test_recorded_frames_are_served_after_a_tick(alice_client: Client, make_run: Any) -> None:
     run = recorded_run(make_run)
     url = reverse("live:run_frames", args=[run.pk])
-    assert [f["tick"] for f in alice_client.get(url, {"since": 0}).json()["frames"]] == [1, 2]
+    body = json.loads(streamed(alice_client.get(url, {"since": 0})))
+    assert [f["tick"] for f in body["frames"]] == [1, 2]
     assert alice_client.get(url, {"since": "x"}).status_code == 400
 
 
@@ -382,3 +391,75 @@ def test_a_token_presented_on_the_run_page_is_kept_for_its_socket(
     assert bob_client.get(run.get_absolute_url(), {"token": link.token}).status_code == 200
     assert bob_client.session["share_tokens"] == [link.token]
     assert bob_client.get(run.get_absolute_url()).status_code == 200
+
+
+def compact_recorded_run(make_run: Any, ticks: int, chunk: int = 50, **fields: Any) -> Run:
+    """A run recorded as the runner records it: compressed chunks of compact ticks."""
+    run = make_run(status=RunStatus.FINISHED, **fields)
+    engine = Engine(run.revision.document, run.scenario, seed=run.seed)
+    codec = FrameCodec(run.revision.document)
+    made = [advance(engine, codec) for _ in range(ticks)]
+    for start in range(0, ticks, chunk):
+        part = made[start : start + chunk]
+        RunChunk.build(run.pk, part, [True] * len(part)).save()
+    run.ticks = ticks
+    run.save(update_fields=["ticks"])
+    return run
+
+
+def test_the_design_comes_over_http_to_those_who_may_watch(
+    alice_client: Client, bob_client: Client, make_run: Any, design: Any
+) -> None:
+    run = make_run()
+    url = reverse("live:run_design", args=[run.pk])
+    assert alice_client.get(url).json() == run.revision.document
+    assert bob_client.get(url).status_code == 404
+    link = ShareLink.objects.create(design=design)
+    assert bob_client.get(url).status_code == 404, "a link bob does not hold grants nothing"
+    assert bob_client.get(url, {"token": link.token}).json() == run.revision.document, (
+        "a share-link holder may"
+    )
+    assert alice_client.post(url).status_code == 405
+
+
+def test_the_series_comes_in_pages_after_a_tick(
+    alice_client: Client, make_run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = compact_recorded_run(make_run, ticks=120, scenario={"duration_s": 200})
+    url = reverse("live:run_series", args=[run.pk])
+    monkeypatch.setattr(live_views, "SERIES_PAGE_TICKS", 70)
+    first = alice_client.get(url).json()
+    assert first["series"]["tick"] == list(range(1, 71))
+    assert first["more"] is True
+    assert len(first["series"]["throughput_rps"]) == 70
+    rest = alice_client.get(url, {"since": 70}).json()
+    assert rest["series"]["tick"] == list(range(71, 121))
+    assert rest["more"] is False
+    assert alice_client.get(url, {"since": "x"}).status_code == 400
+
+
+def test_compact_recordings_export_every_tick(alice_client: Client, make_run: Any) -> None:
+    run = compact_recorded_run(make_run, ticks=120, scenario={"duration_s": 200})
+    csv_body = streamed(alice_client.get(reverse("live:run_export_csv", args=[run.pk])))
+    rows = list(csv.reader(io.StringIO(csv_body.decode())))
+    assert len(rows) == 1 + 120
+    body = json.loads(streamed(alice_client.get(reverse("live:run_export_json", args=[run.pk]))))
+    assert body["series"]["t"] == [float(t) for t in range(1, 121)]
+    frames = json.loads(streamed(alice_client.get(reverse("live:run_frames", args=[run.pk]))))
+    assert [f["tick"] for f in frames["frames"]] == list(range(1, 121))
+    assert frames["frames"][0]["nodes"]["web-1"]["served"] > 0, "in full form"
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_frames_stream_over_asgi_in_parts(alice: Any, make_run: Any) -> None:
+    """Under Daphne a synchronous iterator would be read whole into memory first."""
+    run = await sync_to_async(compact_recorded_run)(make_run, ticks=600, chunk=50,
+                                                    scenario={"duration_s": 600})  # fmt: skip
+    client = AsyncClient()
+    await sync_to_async(client.force_login)(alice)
+    response = await client.get(reverse("live:run_frames", args=[run.pk]))
+    assert response.is_async
+    parts = [part async for part in response.streaming_content]
+    assert len(parts) > 3, "sent in parts of about 64 kB"
+    assert [f["tick"] for f in json.loads(b"".join(parts))["frames"]] == list(range(1, 601))

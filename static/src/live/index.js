@@ -3,7 +3,7 @@
 // page has a [data-live-run] element.
 
 import "./live.css";
-import { showMessage } from "../dom.js";
+import { request, showMessage } from "../dom.js";
 import { LiveDiagram } from "./diagram.js";
 import { RunCharts } from "./charts.js";
 import { availablePercentiles, eventText, formatMs, formatPercent, formatRate, PERCENTILES } from "./look.js";
@@ -42,7 +42,35 @@ class LiveRun {
       onState: (state, detail) => this.onConnection(state, detail),
     });
     this.bindControls();
+    this.start();
+  }
+
+  /** The design comes over HTTP (too big for one socket message), then the socket. */
+  async start() {
+    const { ok, data } = await request(this.root.dataset.designUrl);
+    if (!ok) {
+      this.onConnection("closed", {});
+      return;
+    }
+    this.design = data;
     this.socket.connect();
+  }
+
+  /**
+   * Fetch the charts' numbers of the ticks after `since` up to `before` (all of them
+   * when omitted) from `series.json`, a page at a time: the socket's `hello` carries
+   * only the newest ticks and `ended` none.
+   */
+  async fillSeries(since, before = Infinity) {
+    let after = since;
+    while (after < before - 1) {
+      const { ok, data } = await request(`${this.root.dataset.seriesUrl}?since=${after}`);
+      if (!ok) return;
+      const ticks = data.series.tick ?? [];
+      if (this.recording.addSeries(data.series)) this.afterFrames();
+      if (!data.more || !ticks.length) return;
+      after = ticks[ticks.length - 1];
+    }
   }
 
   // -- messages from the server ----------------------------------------------------
@@ -60,16 +88,15 @@ class LiveRun {
   }
 
   onHello(msg) {
-    // Only the first hello has the design (and the catalog, which this page does not
-    // need); a reconnect's leaves them out and the page keeps what it built from it.
+    const since = this.diagram ? this.recording.lastTick : -1;
     if (!this.diagram) {
-      this.decoder = new FrameDecoder(msg.design);
-      this.diagram = new LiveDiagram(this.el("diagram"), this.el("overlay"), msg.design, {
+      this.decoder = new FrameDecoder(this.design);
+      this.diagram = new LiveDiagram(this.el("diagram"), this.el("overlay"), this.design, {
         onNodeClick: (id, pos) => this.openNodeMenu(id, pos),
       });
       this.charts = new RunCharts(this.el("charts"), { percentiles: this.percentiles });
       this.fillSpeeds(msg.limits, msg.run.speed);
-      this.fillRateSources(msg.design);
+      this.fillRateSources(this.design);
     }
     this.el("events").replaceChildren();
     for (const event of msg.events ?? []) this.logEvent(event);
@@ -79,6 +106,9 @@ class LiveRun {
     if (msg.frame) this.recording.add(this.decoder.decode(msg.frame));
     this.setStatus(msg.run);
     this.afterFrames();
+    // A long run's hello has only its newest ticks: the older ones come over HTTP.
+    const first = msg.series?.tick?.[0];
+    if (first !== undefined && first > since + 1) this.fillSeries(since, first);
     if (this.isOwner && msg.run.status === "starting" && !this.started) {
       this.started = true;
       this.socket.send({ action: "start" });
@@ -149,7 +179,7 @@ class LiveRun {
     this.showSummary(msg);
     if (this.replayTick === null) this.el("timeline-label").textContent = "end of run";
     // The whole run's numbers: the charts fill the ticks whose frames this viewer skipped.
-    if (this.recording.addSeries(msg.series)) this.afterFrames();
+    this.fillSeries(-1);
   }
 
   showSummary(msg) {
@@ -328,7 +358,8 @@ class LiveRun {
     const label = this.el("timeline-label");
     if (frame?.tick === this.replayTick) label.textContent = `replaying tick ${frame.tick}`;
     else if (!fetched) label.textContent = `loading tick ${this.replayTick}…`;
-    else label.textContent = `tick ${this.replayTick} is not recorded yet${frame ? `; showing tick ${frame.tick}` : ""}`;
+    // Big designs record a frame every few ticks, and the newest ticks are saved in chunks.
+    else label.textContent = `no frame of tick ${this.replayTick} is recorded${frame ? `; showing tick ${frame.tick}` : ""}`;
     if (!frame) return;
     this.diagram.render(frame);
     this.showClock(frame);
