@@ -468,17 +468,30 @@ class Runner:
     # -- messages ---------------------------------------------------------------
 
     async def _read_inbox(self) -> None:
+        failing = False
         while True:
             try:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
                 # A channel layer hiccup (Redis restarting, a timeout) must not leave
-                # the run deaf to its viewers: wait a moment and listen again.
-                log.exception("run %s: receiving from the channel layer failed", self.run_id)
+                # the run deaf to its viewers: wait a moment and listen again. Logged
+                # once per outage, not every second of it.
+                if not failing:
+                    log.warning(
+                        "run %s: receiving from the channel layer failed (%s: %s); "
+                        "listening again every second",
+                        self.run_id,
+                        type(exc).__name__,
+                        exc,
+                    )
+                failing = True
                 await asyncio.sleep(1.0)
                 continue
+            if failing:
+                log.warning("run %s: the channel layer answers again", self.run_id)
+                failing = False
             self._inbox.put_nowait(message)
 
     async def _next_message(self, wait: float) -> dict[str, Any] | None:

@@ -96,3 +96,23 @@ async def test_a_run_goes_on_and_keeps_its_lease_while_the_layer_is_down(
     assert stored.heartbeat_at > before
     assert stored.ticks >= 20  # saved every 10 frames, publishing or not
     await runner.close()
+
+
+@pytest.mark.asyncio
+async def test_a_runner_logs_a_receive_outage_once_not_every_second(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    layer = FlakyLayer(failures=4)
+    runner = Runner("r-1", layer=layer)
+    runner.channel = "runner-channel"
+    real_sleep = asyncio.sleep
+    monkeypatch.setattr(asyncio, "sleep", lambda _delay: real_sleep(0))
+    reader = asyncio.create_task(runner._read_inbox())
+    await layer.send("runner-channel", {"type": "runner.sync"})
+    message = await asyncio.wait_for(runner._inbox.get(), 5)
+    reader.cancel()
+    assert message["type"] == "runner.sync"
+    texts = [r.getMessage() for r in caplog.records if r.name == "sandbox.live.runner"]
+    assert len([t for t in texts if "receiving from the channel layer failed" in t]) == 1
+    again = [t for t in texts if "answers again" in t]
+    assert again == ["run r-1: the channel layer answers again"]
