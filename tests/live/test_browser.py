@@ -220,7 +220,7 @@ def test_while_paused_a_node_still_opens_its_menu_and_its_failure_shows_at_once(
     # Stop the run: its runner saves its last frames before the page says so, and so
     # before the test's database is reset (which a save in flight would deadlock).
     page.locator("[data-action=stop]").click()
-    expect(page.get_by_test_id("run-status")).to_contain_text("stopped", timeout=10_000)
+    expect(page.get_by_test_id("run-status")).to_have_text("stopped by alice", timeout=10_000)
 
 
 def count_sockets(page: Page) -> list[str]:
@@ -249,6 +249,7 @@ def test_a_viewer_whose_link_is_revoked_is_told_so_and_stops_reconnecting(
     refused = viewer.get_by_test_id("run-refused")
     expect(refused).to_be_visible(timeout=30_000)
     expect(refused.locator("p:visible")).to_have_text(["You no longer have access to this run."])
+    expect(viewer.get_by_test_id("run-status")).to_have_text("status unknown")
     viewer.wait_for_timeout(4_000)  # a reconnect loop would have tried 3 times by now
     assert len(sockets) == 1, sockets
     expect(viewer.locator("[data-role=controls]")).to_be_hidden()

@@ -143,7 +143,9 @@ class LiveRun {
   setStatus({ status, reason, speed }) {
     if (status) this.status = status;
     const pill = this.el("status");
-    pill.textContent = reason ? `${this.status}: ${reason}` : this.status;
+    // A reason that names the status already ("stopped by alice") is shown as it is,
+    // not as "stopped: stopped by alice".
+    pill.textContent = !reason ? this.status : reason.startsWith(this.status) ? reason : `${this.status}: ${reason}`;
     pill.dataset.status = this.status;
     if (speed !== undefined) this.el("speed")?.querySelector(`option[value="${speed === "max" ? "max" : Number(speed)}"]`)?.setAttribute("selected", "");
     const controls = this.el("controls");
@@ -236,6 +238,8 @@ class LiveRun {
     const box = this.el("refused");
     for (const line of box.querySelectorAll("[data-code]")) line.hidden = line.dataset.code !== String(code);
     box.hidden = false;
+    // Without access the page cannot know how the run goes on: it does not say "running".
+    this.setStatus({ status: "status unknown" });
     this.el("error").hidden = true;
     this.el("controls")?.setAttribute("hidden", "");
     this.closeNodeMenu();
