@@ -310,3 +310,20 @@ def test_the_largest_design_allowed_builds_and_runs_in_the_page(
     assert 0 < max(sizes) <= settings.LIVE_MAX_MESSAGE_BYTES
     page.locator("[data-action=stop]").click()
     expect(page.get_by_test_id("run-status")).to_contain_text("stopped", timeout=30_000)
+
+
+def test_the_run_page_fits_a_phone_without_scrolling_sideways(
+    page: Page, daphne_server: str, alice: Any, design: Design
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page.context, daphne_server, alice)
+    page.goto(f"{daphne_server}{design.get_absolute_url()}")
+    page.get_by_test_id("run-button").click()
+    page.wait_for_url("**/runs/*/")
+    wait_frames(page, 2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.locator("[data-role=go-live]").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    shot(page, "phone-running")
+    page.locator("[data-action=stop]").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("stopped by alice", timeout=10_000)
