@@ -323,7 +323,8 @@ def test_the_run_page_fits_a_phone_without_scrolling_sideways(
     wait_frames(page, 2)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     box = page.locator("[data-role=go-live]").bounding_box()
-    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert box is not None
+    assert 0 <= box["x"] <= box["x"] + box["width"] <= 390
     shot(page, "phone-running")
     page.locator("[data-action=stop]").click()
     expect(page.get_by_test_id("run-status")).to_have_text("stopped by alice", timeout=10_000)
