@@ -17,11 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from simulation import Engine, Frame, list_examples
+from simulation import Engine, Frame, get_example, list_examples
 
 from .designs import generated_design
 
@@ -54,45 +55,47 @@ def cell_controls(cell: int) -> list[tuple[int, dict]]:
     ]
 
 
-def generated_run(size: int, noise: bool, ticks: int) -> Callable[[], Iterator[Frame | Engine]]:
-    """A generated design of ``size`` components; controls on its first and last cells."""
+@dataclass(frozen=True)
+class Run:
+    """A golden run: how to build its engine, and the live controls it gets at fixed ticks."""
 
-    def run() -> Iterator[Frame | Engine]:
-        engine = Engine(
-            generated_design(size),
-            {"duration_s": ticks, "seed": 11, "noise": noise, "warmup_s": 30},
-        )
-        cells = sorted({0, size // 10 - 1})
-        # Stable sort: at the same tick the first cell's control comes first.
-        controls = sorted(
-            ((at, c) for cell in cells for at, c in cell_controls(cell) if at < ticks),
-            key=lambda item: item[0],
-        )
+    build: Callable[[], Engine]
+    controls: tuple[tuple[int, dict], ...] = ()
+
+    def frames(self, engine: Engine) -> Iterator[Frame]:
+        """Every frame to the end, each control applied just before its tick is computed."""
+        controls = list(self.controls)
         while not engine.finished:
             while controls and controls[0][0] <= engine.now:
                 engine.apply(controls.pop(0)[1])
             yield engine.step()
-        yield engine
-
-    return run
 
 
-def example_run(slug: str) -> Callable[[], Iterator[Frame | Engine]]:
-    def run() -> Iterator[Frame | Engine]:
-        example = next(e for e in list_examples() if e.slug == slug)
-        engine = Engine(example.document, example.scenario)
-        while not engine.finished:
-            yield engine.step()
-        yield engine
+def example_run(slug: str) -> Run:
+    """A built-in example under its own scenario."""
 
-    return run
+    def build() -> Engine:
+        example = get_example(slug)
+        return Engine(example.document, example.scenario)
+
+    return Run(build)
 
 
-def all_runs() -> dict[str, Callable[[], Iterator[Frame | Engine]]]:
-    """Each golden run by name: a generator of its frames, then its finished engine."""
-    runs: dict[str, Callable[[], Iterator[Frame | Engine]]] = {
-        f"example {e.slug}": example_run(e.slug) for e in list_examples()
-    }
+def generated_run(size: int, noise: bool, ticks: int) -> Run:
+    """A generated design of ``size`` components; controls on its first and last cells."""
+    cells = sorted({0, size // 10 - 1})
+    # Stable sort: at the same tick the first cell's control comes first.
+    controls = sorted(
+        ((at, c) for cell in cells for at, c in cell_controls(cell) if at < ticks),
+        key=lambda item: item[0],
+    )
+    scenario = {"duration_s": ticks, "seed": 11, "noise": noise, "warmup_s": 30}
+    return Run(lambda: Engine(generated_design(size), scenario), tuple(controls))
+
+
+def all_runs() -> dict[str, Run]:
+    """Each golden run by name."""
+    runs = {f"example {e.slug}": example_run(e.slug) for e in list_examples()}
     for size, noise, ticks in (
         (10, False, 300),
         (10, True, 300),
@@ -109,15 +112,15 @@ RUNS = all_runs()
 
 def digests(name: str) -> dict:
     """The stored form of one run: report and frames digests, and per-tick short digests."""
+    run = RUNS[name]
+    engine = run.build()
     frames = hashlib.sha256()
     ticks = []
-    for item in RUNS[name]():
-        if isinstance(item, Engine):
-            report = hashlib.sha256(canonical(item.report())).hexdigest()
-            break
-        data = canonical(item.to_json())
+    for frame in run.frames(engine):
+        data = canonical(frame.to_json())
         frames.update(data + b"\n")
         ticks.append(hashlib.sha256(data).hexdigest()[:TICK_DIGITS])
+    report = hashlib.sha256(canonical(engine.report())).hexdigest()
     lines = ["".join(ticks[k : k + TICKS_PER_LINE]) for k in range(0, len(ticks), TICKS_PER_LINE)]
     return {"ticks": len(ticks), "frames": frames.hexdigest(), "report": report, "tick": lines}
 
@@ -130,7 +133,8 @@ def tick_digests(run: dict) -> list[str]:
 def first_difference(stored: dict, got: dict) -> str:
     """Why ``got`` differs from ``stored``, naming the first differing tick if any."""
     old, new = tick_digests(stored), tick_digests(got)
-    for tick, (a, b) in enumerate(zip(old, new, strict=False)):
+    # Frames number their ticks from 1.
+    for tick, (a, b) in enumerate(zip(old, new, strict=False), start=1):
         if a != b:
             return f"the frame of tick {tick} differs (and maybe later ones)"
     if len(old) != len(new):
