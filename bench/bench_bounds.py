@@ -58,9 +58,9 @@ django.setup()
 from bench_live import design, free_port, wait_listening  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from sandbox.live.wsclient import WebSocketClient  # noqa: E402
 from simulation import validate_document  # noqa: E402
 from simulation.document import MAX_LABEL  # noqa: E402
+from tests.wsclient import WebSocketClient  # noqa: E402
 
 HEADING = "## Bounded runs"
 DOCS = ROOT / "docs" / "benchmarks.md"

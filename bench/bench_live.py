@@ -60,9 +60,9 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from sandbox.live.wire import FrameCodec  # noqa: E402
-from sandbox.live.wsclient import WebSocketClient  # noqa: E402
 from sandbox.models import Design  # noqa: E402
 from simulation import Engine, validate_document, validate_scenario  # noqa: E402
+from tests.wsclient import WebSocketClient  # noqa: E402
 
 HEADING = "## Live runs"
 WARM_UP_S = 3.0

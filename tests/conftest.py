@@ -216,7 +216,7 @@ def _stop_active_runs(base: str, timeout_s: float = 15.0) -> None:
     from django.conf import settings
 
     from sandbox.live.models import Run
-    from sandbox.live.wsclient import WebSocketClient, WebSocketClosed
+    from tests.wsclient import WebSocketClient, WebSocketClosed
 
     runs = list(Run.objects.active().select_related("owner"))
     if not runs:

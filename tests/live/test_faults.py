@@ -25,7 +25,6 @@ import pytest
 from django.conf import settings
 
 from sandbox.live.models import Run, RunStatus
-from sandbox.live.wsclient import WebSocketClient, WebSocketClosed
 from sandbox.models import Design
 from tests.conftest import (
     PROJECT_ROOT,
@@ -36,6 +35,7 @@ from tests.conftest import (
 )
 from tests.live.conftest import two_web_servers
 from tests.live.test_multiprocess import _next, _session_cookie, _start_run_over_http, _viewer
+from tests.wsclient import WebSocketClient, WebSocketClosed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

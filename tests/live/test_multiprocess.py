@@ -26,10 +26,10 @@ from django.test import Client
 
 from sandbox.live.models import Run, RunStatus
 from sandbox.live.wire import FrameCodec, decode
-from sandbox.live.wsclient import WebSocketClient
 from sandbox.models import Design
 from tests.conftest import PROJECT_ROOT, _free_port, _test_database_url, _wait_until_listening
 from tests.live.conftest import two_web_servers
+from tests.wsclient import WebSocketClient
 
 REDIS_URL = os.environ.get("LIVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

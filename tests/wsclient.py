@@ -1,5 +1,5 @@
-"""A small asyncio WebSocket client (RFC 6455 text frames) for the multi-process test
-and the live benchmark, which talk to real Daphne processes over TCP."""
+"""A small asyncio WebSocket client (RFC 6455 text frames), test-only: the live tests and
+the live benchmarks talk to real Daphne processes over TCP with it."""
 
 from __future__ import annotations
 
