@@ -337,8 +337,7 @@ class Runner:
             self.session.step()
             tick = self.session.newest
         else:
-            if not self.session.ticking:
-                raise SessionError(f"the run is {self.session.status}, not running")
+            self.session.check_ticking()
             tick = self.session.record(await self.remote.step())
             await self._note_slowed(self.remote.slowed)
         events = tick.events[len(tick.events) - (self.session.event_count - seen) :]

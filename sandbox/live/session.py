@@ -112,8 +112,7 @@ class RunSession:
         """Advance the in-process engine one tick; record it and return its full frame."""
         if self.engine is None:
             raise SessionError("the run's engine is in an engine process; use record()")
-        if not self.ticking:
-            raise SessionError(f"the run is {self.status}, not running")
+        self.check_ticking()
         tick = self.record(advance(self.engine, self.codec, keep_frame=True))
         frame, tick.frame = tick.frame, None  # the window keeps the compact text only
         return frame
@@ -158,6 +157,11 @@ class RunSession:
     @property
     def events_dropped(self) -> int:
         return self.event_count - len(self.events)
+
+    def check_ticking(self) -> None:
+        """SessionError unless the run may tick now."""
+        if not self.ticking:
+            raise SessionError(f"the run is {self.status}, not running")
 
     def check_control(self, action: str) -> None:
         if self.ended:
