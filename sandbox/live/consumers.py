@@ -22,7 +22,7 @@ from django.http import Http404
 
 from sandbox.access import held_tokens
 from sandbox.live.access import get_watchable_run, share_group
-from sandbox.live.lease import RunnerWatch, sweep_stale_runs
+from sandbox.live.lease import RunnerWatch, sweep_stale_runs, with_honest_status
 from sandbox.live.models import Run
 from sandbox.live.protocol import (
     HELLO_EVENTS,
@@ -60,8 +60,7 @@ def _load_viewing(scope: dict[str, Any], run_id: Any) -> dict[str, Any] | None:
         run, access = get_watchable_run(user, run_id, tokens)
     except Http404:
         return None
-    if run.is_lost and sweep_stale_runs(run.pk):
-        run.refresh_from_db()
+    with_honest_status(run)
     return {
         "id": str(run.pk),
         "is_owner": access.control,

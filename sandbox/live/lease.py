@@ -199,6 +199,14 @@ def sweep_stale_runs(run_id: Any = None) -> list[str]:
     return marked
 
 
+def with_honest_status(run: Run) -> Run:
+    """`run`, marked failed first if its runner went silent (so nobody is shown a run
+    "running" that nothing runs)."""
+    if run.is_lost and sweep_stale_runs(run.pk):
+        run.refresh_from_db()
+    return run
+
+
 def _tell_viewers(run: Run) -> None:
     try:
         async_to_sync(get_channel_layer().group_send)(run.group_name, _ended_message(run))

@@ -34,7 +34,7 @@ from sandbox.access import (
 )
 from sandbox.live.access import RunAccess, get_watchable_run
 from sandbox.live.forms import RunForm
-from sandbox.live.lease import sweep_stale_runs
+from sandbox.live.lease import sweep_stale_runs, with_honest_status
 from sandbox.live.models import SERIES_COLUMNS, Run, RunStatus
 from sandbox.live.runner import launch_run
 from sandbox.live.wire import compact_columns
@@ -133,9 +133,7 @@ def _run_for_viewer(request: HttpRequest, run_id: Any) -> tuple[Run, RunAccess]:
     """The run if the user may watch it (else 404), with the status it really has: a run
     whose runner went silent is marked failed first (sandbox/live/lease.py)."""
     run, access = get_watchable_run(request.user, run_id, request_tokens(request))
-    if run.is_lost and sweep_stale_runs(run.pk):
-        run.refresh_from_db()
-    return run, access
+    return with_honest_status(run), access
 
 
 def _launched(run: Run) -> bool:
