@@ -25,35 +25,46 @@ class Controls:
         self._pending_events.append({"t": t, "component": cid, "kind": kind, "text": text})
 
     def _apply(self, c: dict) -> None:
-        m = self.model
         action = c["action"]
         if action == "link_latency":
-            for li, (a, b) in enumerate(m.links):
-                if (m.ids[a], m.ids[b]) == (c["from"], c["to"]):
-                    self.link_extra[li] = c["ms"] / 1000.0 - m.link_base_s[li]
-            self._event(None, "link_latency", f"{c['from']} -> {c['to']} latency {c['ms']:g} ms")
+            self.link_latency(c["from"], c["to"], c["ms"])
             return
-        i = m.index[c["target"]]
-        cid = m.ids[i]
+        i = self.model.index[c["target"]]
         if action == "fail":
-            self._fail(i, c.get("count"))
+            self.fail(i, c.get("count"))
         elif action == "recover":
-            self._recover(i)
+            self.recover(i)
         elif action == "scale":
             if "size" in c:
-                self._resize(i, c["size"])
+                self.resize(i, c["size"])
             if "instances" in c:
-                self._scale_to(i, c["instances"], "scaled")
+                self.scale_to(i, c["instances"], "scaled")
         elif action == "set_rate":
-            self.rate[i] = c["rps"]
-            self.ramps[i] = None
-            self._event(i, "rate", f"{cid} rate set to {c['rps']:g} req/s")
+            self.set_rate(i, c["rps"])
         elif action == "set_param":
-            self.params[i][c["param"]] = c["value"]
-            self._event(i, "param", f"{cid} {c['param']} set to {c['value']}")
+            self.set_param(i, c["param"], c["value"])
         elif action == "flush":
-            self.warm[i] = 0.0
-            self._event(i, "flushed", self._flush_text(i))
+            self.flush(i)
+
+    def link_latency(self, from_id: str, to_id: str, ms: float) -> None:
+        m = self.model
+        for li, (a, b) in enumerate(m.links):
+            if (m.ids[a], m.ids[b]) == (from_id, to_id):
+                self.link_extra[li] = ms / 1000.0 - m.link_base_s[li]
+        self._event(None, "link_latency", f"{from_id} -> {to_id} latency {ms:g} ms")
+
+    def set_rate(self, i: int, rps: float) -> None:
+        self.rate[i] = rps
+        self.ramps[i] = None
+        self._event(i, "rate", f"{self.model.ids[i]} rate set to {rps:g} req/s")
+
+    def set_param(self, i: int, param: str, value) -> None:
+        self.params[i][param] = value
+        self._event(i, "param", f"{self.model.ids[i]} {param} set to {value}")
+
+    def flush(self, i: int) -> None:
+        self.warm[i] = 0.0
+        self._event(i, "flushed", self._flush_text(i))
 
     def _flush_text(self, i: int) -> str:
         """Where a cold cache's or CDN's misses go: a cache's reads to its database,
@@ -69,7 +80,7 @@ class Controls:
             f"until it warms up over {warmup:g} s"
         )
 
-    def _fail(self, i: int, count: int | None) -> None:
+    def fail(self, i: int, count: int | None) -> None:
         m = self.model
         cid = m.ids[i]
         if m.role[i] == GROUP:
@@ -90,7 +101,7 @@ class Controls:
         self._last_failure = self.now
         self._event(i, "failed", f"{cid}: {k} of {self.inst[i]} instances failed")
 
-    def _recover(self, i: int) -> None:
+    def recover(self, i: int) -> None:
         m = self.model
         was_down = self._unavailable(i) or self.dead_times[i]
         self.failed[i] = False
@@ -114,7 +125,7 @@ class Controls:
                         f"{m.ids[j]} rejoined as a replica of {m.ids[self.primary[ci]]}",
                     )
 
-    def _resize(self, i: int, size: str) -> None:
+    def resize(self, i: int, size: str) -> None:
         """Move to another size tier: each instance moves to a new box, one at a time,
         out of service for ``resize_s`` while it moves; the tier serves at its old size
         until all have moved. A new target while a resize runs replaces the old one and
@@ -141,7 +152,7 @@ class Controls:
             )
         self._event(i, "resizing", text)
 
-    def _finish_resizes(self) -> None:
+    def finish_resizes(self) -> None:
         """Resizes whose time is up: the tier serves at its new size with all instances."""
         for i, (ends, size) in list(self.resizing.items()):
             if ends <= self.now + EPS:
@@ -160,7 +171,7 @@ class Controls:
         self.warm[i] = min(self.warm[i], 1.0 - 1.0 / n) if n > 1 else 0.0
         return " (cold: warming up)" if n == 1 else f" (warming up: {n - 1} of {n} boxes warm)"
 
-    def _scale_to(self, i: int, target: int, why: str) -> None:
+    def scale_to(self, i: int, target: int, why: str) -> None:
         cid = self.model.ids[i]
         current = self.inst[i] + len(self.starting[i])
         delay = self.params[i].get("provision_s", 0.0)
@@ -173,7 +184,7 @@ class Controls:
                 + (f" (ready in {delay:g} s)" if delay else ""),
             )
             if delay == 0:
-                self._ready_instances(i)
+                self.start_ready(i)
         elif target < current:
             drop = current - target
             cut = min(drop, len(self.starting[i]))
@@ -185,7 +196,7 @@ class Controls:
             self.model.kind_of[i].resized(self, i, before)
         self.params[i]["instances"] = target
 
-    def _ready_instances(self, i: int) -> None:
+    def start_ready(self, i: int) -> None:
         ready = [t for t in self.starting[i] if t <= self.now + EPS]
         if ready:
             self.starting[i] = [t for t in self.starting[i] if t > self.now + EPS]

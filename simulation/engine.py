@@ -248,11 +248,11 @@ class Engine(Controls, Clusters):
                 + (f" over {item['ramp_s']:g} s" if item["ramp_s"] else ""),
             )
         if self.resizing:
-            self._finish_resizes()
+            self.finish_resizes()
         for i in range(n) if any(self.starting) else ():
             if self.starting[i]:
                 before = self.inst[i]
-                self._ready_instances(i)
+                self.start_ready(i)
                 if self.inst[i] != before:
                     ready = self.inst[i] - before
                     plural = "instance" if ready == 1 else "instances"
@@ -857,7 +857,7 @@ class Engine(Controls, Clusters):
             if alive == 0 and not self.starting[i] and i not in self.resizing:
                 desired = max(desired, current + 1)
             if desired > current or (desired < current and needed < current * 0.8):
-                self._scale_to(i, desired + len(self.dead_times[i]), "autoscaled")
+                self.scale_to(i, desired + len(self.dead_times[i]), "autoscaled")
                 self.last_scale[i] = self.now
 
     def _frame(self, nodes: list[NodeFrame]) -> Frame:
