@@ -2,9 +2,9 @@
 
 The runner paces `RunSession.step()` at the run's speed, publishes each frame
 to the channel-layer group `run.<id>`, takes controls and sync requests from
-its own channel (joined to the group `runner.<id>`), records the run in the
-database, and always ends the run with an `ended` message: finished, stopped,
-or failed with the reason. A send to viewers never waits for them: channel
+its own channel (joined to the group `runner.<id>`), has the run recorded in the
+database (`persistence.py`), and always ends the run with an `ended` message:
+finished, stopped, or failed with the reason. A send to viewers never waits for them: channel
 layers drop messages for a full channel, and consumers rate-limit per viewer.
 """
 
@@ -20,15 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
-from django.utils import timezone
 
 from sandbox.live.enginehost import ControlRefused, EngineHostError, EnginePool, RemoteEngine
 from sandbox.live.lease import Lease, tolerant
-from sandbox.live.models import ACTIVE_STATUSES, RUNNER_STOPPED, Run, RunChunk, RunStatus
+from sandbox.live.models import RUNNER_STOPPED, RunStatus
+from sandbox.live.persistence import Recorder, load_run, save_end
 from sandbox.live.protocol import ENGINE_ACTIONS, HELLO_EVENTS, HELLO_SERIES_TICKS
 from sandbox.live.session import RunSession, SessionError, SessionLimits
 from sandbox.live.ticks import Tick
@@ -123,50 +122,6 @@ class ScheduleStats:
     resyncs: int = 0
 
 
-@database_sync_to_async
-def _load(run_id: Any) -> Run:
-    return Run.objects.select_related("revision").get(pk=run_id)
-
-
-@database_sync_to_async
-def _save_progress(run_id: Any, ticks: list[Tick], keep: list[bool], state: dict[str, Any]) -> int:
-    """Append `ticks` as one compressed chunk (frames only where `keep`), save the run's
-    state; return the chunk's size in bytes. Runs in a thread: compressing is no work
-    for the event loop."""
-    size = 0
-    if ticks:
-        chunk = RunChunk.build(run_id, ticks, keep)
-        chunk.save(force_insert=True)
-        size = chunk.nbytes
-    fields = {**state, "heartbeat_at": timezone.now()}
-    if state["status"] == RunStatus.RUNNING:
-        Run.objects.filter(pk=run_id, started_at__isnull=True).update(started_at=timezone.now())
-    # Only while active: a run swept as failed (its lease ran out) stays failed.
-    Run.objects.filter(pk=run_id, status__in=ACTIVE_STATUSES).update(**fields)
-    return size
-
-
-@database_sync_to_async
-def _save_end(
-    run_id: Any,
-    session: RunSession | None,
-    status: str,
-    reason: str,
-    report: dict[str, Any] | None,
-) -> None:
-    fields: dict[str, Any] = {
-        "status": status,
-        "failure_reason": reason if status != RunStatus.FINISHED else "",
-        "ended_at": timezone.now(),
-        "heartbeat_at": timezone.now(),
-        "report": report,
-    }
-    if session is not None:
-        # The charts' numbers are in the chunks; the run keeps the events it kept.
-        fields.update(ticks=session.ticks, events=session.events)
-    Run.objects.filter(pk=run_id).update(**fields)
-
-
 class RunAlreadyEnded(Exception):
     """The run ended before its runner could start it."""
 
@@ -193,15 +148,13 @@ class Runner:
         self.schedule = ScheduleStats()
         self.viewers: set[str] = set()
         self.channel = ""
-        self.recorded_bytes = 0
+        # Saves the run as it goes (made with the session, in `open`).
+        self.recorder: Recorder | None = None
         self.slowed = False
         self._slowed_at = -1e9
         self._inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
         self.lease: Lease | None = None
-        self._saved_at = 0.0
-        self._saving: asyncio.Task[None] | None = None
-        self._save_again = False
         self._published_at = -1e9
         self._idle_since: float | None = None
         self._resync = False
@@ -243,7 +196,7 @@ class Runner:
     async def open(self) -> None:
         """Load the run, build its engine (here or in an engine process), and start
         listening for viewers."""
-        run = await _load(self.run_id)
+        run = await load_run(self.run_id)
         if not run.is_active:
             raise RunAlreadyEnded(run.status)
         # The lease first: building a big design's engine may take longer than a lease.
@@ -273,9 +226,21 @@ class Runner:
         self.session = RunSession(
             engine, codec=self.codec, tick_s=tick_s, speed=run.speed, limits=self.config.limits
         )
+        self.recorder = Recorder(
+            self.run_id,
+            self.session,
+            flush_ticks=self.config.flush_ticks,
+            flush_s=self.config.flush_s,
+            max_bytes=self.config.max_recording_bytes,
+            clock=self.clock,
+        )
         self._reader = asyncio.create_task(self._read_inbox())
         self._idle_since = self.clock()
-        self._saved_at = self.clock()
+
+    @property
+    def recorded_bytes(self) -> int:
+        """The size of the run's recording so far (compressed, in bytes)."""
+        return self.recorder.recorded_bytes if self.recorder is not None else 0
 
     async def loop(self) -> None:
         """Tick at the run's speed until it ends, taking messages between ticks."""
@@ -297,7 +262,7 @@ class Runner:
                     next_at = self.clock()
                 continue
             if not session.ticking:
-                await self._save_if_due()
+                await self.recorder.save_if_due()
                 continue
             if session.speed == 0:
                 await self.tick()
@@ -329,9 +294,9 @@ class Runner:
         Much faster than viewers take frames (`publish_interval`, real time), only
         frames with new events and the last one go out; the recording keeps them all.
         """
-        if len(self.session.unsaved) >= 4 * self.config.flush_ticks and self._saving is not None:
+        if self.recorder.behind:
             # The database is behind: wait for it rather than hold ever more ticks.
-            await self._saving
+            await self.recorder.saving
         seen = self.session.event_count
         if self.remote is None:
             self.session.step()
@@ -353,7 +318,7 @@ class Runner:
             )
         if self.session.status == RunStatus.FINISHED:
             return tick
-        await self._save_if_due()
+        await self.recorder.save_if_due()
         return tick
 
     def frame_message(
@@ -409,11 +374,11 @@ class Runner:
                 session.fail(reason)
             elif session.status != status:
                 session.stop(reason)
-            if self._saving is not None:
-                await self._saving
+            if self.recorder.saving is not None:
+                await self.recorder.saving
             if session.unsaved:
                 try:
-                    await self._save()
+                    await self.recorder.save()
                 except Exception:
                     log.exception("run %s: could not save its last frames", self.run_id)
             try:
@@ -426,7 +391,7 @@ class Runner:
                     log.exception("run %s: the engine gave no report", self.run_id)
                     status, reason = RunStatus.FAILED, f"no report: {type(exc).__name__}: {exc}"
         try:
-            await _save_end(self.run_id, session, status, reason, report)
+            await save_end(self.run_id, session, status, reason, report)
         except Exception:
             log.exception("run %s: could not record its end", self.run_id)
         # No series: a viewer who missed frames fetches the charts' numbers over HTTP,
@@ -453,8 +418,9 @@ class Runner:
     async def close(self) -> None:
         if self.lease is not None:
             await self.lease.stop()
-        if self._saving is not None and not self._saving.done():
-            await self._saving
+        saving = self.recorder.saving if self.recorder is not None else None
+        if saving is not None and not saving.done():
+            await saving
         if self._reader is not None:
             self._reader.cancel()
             self._reader = None
@@ -568,7 +534,7 @@ class Runner:
         if outcome.status_changed:
             self._resync = True
             await self._publish_state()
-            await self._save_if_due(force=True)
+            await self.recorder.save_if_due(force=True)
 
     async def _apply(self, control: dict[str, Any], by: str) -> Any:
         action = control["action"]
@@ -603,52 +569,7 @@ class Runner:
         elif idle >= self.config.idle_pause_s and session.status == RunStatus.RUNNING:
             session.pause_idle()
             await self._publish_state()
-            await self._save_if_due(force=True)
-
-    async def _save_if_due(self, force: bool = False) -> None:
-        """Save new ticks and the state in the background when due.
-
-        Ticks never wait for the database: a slow write (SQLite's fsync on a busy
-        disk) would otherwise put every run of the process behind its schedule.
-        """
-        unsaved = len(self.session.unsaved)
-        due = self.clock() - self._saved_at >= self.config.flush_s
-        if not (force or unsaved >= self.config.flush_ticks or due):
-            return
-        self._saved_at = self.clock()
-        if self._saving is not None and not self._saving.done():
-            self._save_again = True
-            return
-        self._saving = asyncio.create_task(self._save_in_background())
-
-    async def _save_in_background(self) -> None:
-        while True:
-            self._save_again = False
-            try:
-                await self._save()
-            except Exception:
-                log.exception("run %s: saving failed; retried when next due", self.run_id)
-                return
-            if not self._save_again:
-                return
-
-    async def _save(self) -> None:
-        """Save the unsaved ticks as one chunk; stop the run at its recording limit."""
-        session = self.session
-        ticks = session.take_unsaved()
-        keep = [session.keeps_frame(t) for t in ticks]
-        state = {"status": session.status, "ticks": session.ticks, "speed": session.speed}
-        try:
-            self.recorded_bytes += await _save_progress(self.run_id, ticks, keep, state)
-        except BaseException:
-            session.unsaved[:0] = ticks  # saved with the next chunk
-            raise
-        limit = self.config.max_recording_bytes
-        if self.recorded_bytes >= limit and not session.ended:
-            session.stop(
-                f"stopped: this run reached its limit of {limit / 2**20:g} MB of recording; "
-                "export it or start a new one"
-            )
+            await self.recorder.save_if_due(force=True)
 
 
 class RunnerTasks:

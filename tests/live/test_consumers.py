@@ -426,7 +426,7 @@ async def test_a_late_joiner_scrubs_to_recorded_frames_of_a_paused_run(
     runner = Runner(run.pk)
     await runner.open()
     async with paused_after(runner, 30):
-        await runner._saving  # pausing saves the frames so far
+        await runner.recorder.saving  # pausing saves the frames so far
         hello = json.loads(await hello_text(run, alice))
         client = Client(HTTP_HOST="127.0.0.1")
         await database_sync_to_async(client.force_login)(alice)

@@ -313,8 +313,9 @@ async def test_a_run_stops_at_its_recording_limit_with_a_message(make_run: Any) 
     await control(runner, action="start")
     while runner.session.ticking:
         await runner.tick()
-        if runner._saving is not None:
-            await runner._saving  # each chunk saved before the next tick, as on a calm server
+        if runner.recorder.saving is not None:
+            # Each chunk saved before the next tick, as on a calm server.
+            await runner.recorder.saving
     await runner.finish(runner.session.status, runner.session.reason)
     ended = await receive(layer, "viewer", "run.ended")
     assert (ended["status"], ended["reason"]) == (
