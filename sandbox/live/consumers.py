@@ -1,9 +1,10 @@
 """The WebSocket of a live run, `/ws/runs/<id>/`: viewers watch, the owner steers.
 
 Thin by design: it checks who is connecting, forwards checked controls to the
-run's runner, and passes the runner's frames on to its viewer, at most
-`LIVE_VIEWER_MAX_FPS` frames a second (a slow viewer gets the newest frame,
-never a backlog). Events are never dropped.
+run's runner, and passes the runner's messages to its `ViewerSync`
+(`viewer_sync.py`), which says what the viewer is sent: frames at most
+`LIVE_VIEWER_MAX_FPS` a second (a slow viewer gets the newest frame, never a
+backlog), every event.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -22,18 +22,11 @@ from django.http import Http404
 
 from sandbox.access import held_tokens
 from sandbox.live.access import get_watchable_run, share_group
-from sandbox.live.lease import RunnerWatch, sweep_stale_runs, with_honest_status
-from sandbox.live.models import Run
-from sandbox.live.protocol import (
-    HELLO_EVENTS,
-    HELLO_SERIES_TICKS,
-    ProtocolError,
-    SpeedLimits,
-    TokenBucket,
-    parse_message,
-)
+from sandbox.live.lease import RunnerWatch, with_honest_status
+from sandbox.live.persistence import is_live, load_recording
+from sandbox.live.protocol import ProtocolError, SpeedLimits, TokenBucket, parse_message
 from sandbox.live.runner import runner_group, viewers_group
-from sandbox.live.wire import compact_columns
+from sandbox.live.viewer_sync import Close, FlushLater, HelloLimits, Out, ViewerSync
 
 log = logging.getLogger(__name__)
 
@@ -77,35 +70,6 @@ def _load_viewing(scope: dict[str, Any], run_id: Any) -> dict[str, Any] | None:
     }
 
 
-@database_sync_to_async
-def _load_recording(run_id: Any, since: int) -> dict[str, Any]:
-    """A run's recording from the database (the run has no live runner): the newest
-    `HELLO_SERIES_TICKS` ticks of its charts and its newest frame."""
-    sweep_stale_runs(run_id)
-    run = Run.objects.select_related("revision").get(pk=run_id)
-    report = run.report or {}
-    series = compact_columns(run.recorded_series(since, at_most=HELLO_SERIES_TICKS), since)
-    newest = run.newest_wire_frame() if series["tick"] else None
-    events = run.events or []
-    return {
-        "series": series,
-        "frame": newest if newest and newest["tick"] > since else None,
-        "events": events[-HELLO_EVENTS:],
-        "event_count": len(events),
-        "status": run.status,
-        "reason": run.failure_reason,
-        "summary": report.get("summary"),
-        "checks": report.get("checks", []),
-        "active": run.is_live,
-    }
-
-
-@database_sync_to_async
-def _is_active(run_id: Any) -> bool:
-    sweep_stale_runs(run_id)
-    return Run.objects.get(pk=run_id).is_live
-
-
 class RunConsumer(AsyncWebsocketConsumer):
     # What the consumer starts (in `connect`), stopped when it ends however it ends.
     flusher: asyncio.Task[None] | None = None
@@ -125,18 +89,12 @@ class RunConsumer(AsyncWebsocketConsumer):
             return
         self.viewing = viewing
         self.username = user.get_username()
-        self.syncing = True
-        self.held: list[dict[str, Any]] = []
-        self.last_tick = self.since
-        # How many of the run's events this viewer has had (the `hello` counts them).
-        self.events_seen = 0
-        self.pending_frame: str | None = None
-        self.last_sent_at = 0.0
-        self.min_interval = 1.0 / settings.LIVE_VIEWER_MAX_FPS
+        self.sync = ViewerSync(
+            viewing, since=self.since, limits=_hello_limits(), unanswered=self._unanswered
+        )
         self.flusher: asyncio.Task[None] | None = None
         self.fallback: asyncio.Task[None] | None = None
         self.watch: RunnerWatch | None = None
-        self.ended = False
         self.limits = SpeedLimits(settings.LIVE_MAX_SPEED, settings.LIVE_ALLOW_UNPACED)
         self.bucket = TokenBucket(settings.LIVE_CONTROL_RATE, settings.LIVE_CONTROL_BURST)
         await self.accept()
@@ -151,7 +109,7 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self._ask_runner("runner.sync", since=self.since)
             self.fallback = asyncio.create_task(self._hello_from_recording_later())
         else:
-            await self._hello_from_recording(end=True)
+            await self._hello_from_recording()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -233,53 +191,21 @@ class RunConsumer(AsyncWebsocketConsumer):
             self.watch.asked(action)
         await self._ask_runner("runner.control", control=control, by=self.username)
 
-    # -- from the runner (channel-layer handlers) -------------------------------------
+    # -- from the runner (channel-layer handlers; `ViewerSync` decides what to send) --
 
     async def run_sync(self, message: dict[str, Any]) -> None:
-        if not self.syncing:
-            return
-        if self.fallback is not None:
+        if self.sync.syncing and self.fallback is not None:
             self.fallback.cancel()
-        state = message["state"]
-        self.events_seen = message["event_count"]
-        await self._hello(message["series"], message["frame"], message["events"], state)
-        self.syncing = False
-        for held in self.held:
-            await self._dispatch_held(held)
-        self.held = []
+        await self._deliver(self.sync.synced(message))
 
     async def run_frame(self, message: dict[str, Any]) -> None:
-        if self.syncing:
-            self.held.append(message)
-            return
-        if message["tick"] <= self.last_tick:
-            return
-        self.last_tick = message["tick"]
-        for event in message["events"]:
-            await self._send({"type": "event", "event": event})
-        # The runner serialised the frame once for every viewer.
-        self.pending_frame = message["text"]
-        wait = self.last_sent_at + self.min_interval - time.monotonic()
-        if wait <= 0:
-            await self._flush_frame()
-        elif self.flusher is None or self.flusher.done():
-            self.flusher = asyncio.create_task(self._flush_frame_later(wait))
+        await self._deliver(self.sync.frame(message))
 
     async def run_event(self, message: dict[str, Any]) -> None:
-        """A control's event, sent as it was applied (the run may be paused)."""
-        if self.syncing:
-            self.held.append(message)
-            return
-        if message["seq"] < self.events_seen:
-            return  # the `hello` had it already
-        self.events_seen = message["seq"] + 1
-        await self._send({"type": "event", "event": message["event"]})
+        await self._deliver(self.sync.event(message))
 
     async def run_status(self, message: dict[str, Any]) -> None:
-        if self.syncing:
-            self.held.append(message)
-            return
-        await self._send(_status_message(message))
+        await self._deliver(self.sync.status(message))
 
     async def run_error(self, message: dict[str, Any]) -> None:
         await self._send(
@@ -290,27 +216,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         """The runner's heartbeat: nothing to pass on (`dispatch` noted it)."""
 
     async def run_ended(self, message: dict[str, Any]) -> None:
-        if self.syncing:
-            self.held.append(message)
-            return
-        if self.ended:
-            return  # told by the runner and by a sweep
-        self.ended = True
-        error = self.watch.unanswered(message) if self.watch is not None else None
-        if error is not None:
-            await self._send(error)
-        await self._flush_frame()
-        await self._send(
-            {
-                "type": "ended",
-                "status": message["status"],
-                "reason": message["reason"],
-                "summary": message["summary"],
-                "checks": message["checks"],
-                "tick": message["tick"],
-            }
-        )
-        await self.close(code=1000)
+        await self._deliver(self.sync.end(message))
 
     async def share_revoked(self, message: dict[str, Any]) -> None:
         """A share link this socket's access rests on was revoked."""
@@ -327,109 +233,53 @@ class RunConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "error", "error": reason, "code": code})
         await self.close(code=code)
 
+    def _unanswered(self, ended: dict[str, Any]) -> dict[str, Any] | None:
+        return self.watch.unanswered(ended) if self.watch is not None else None
+
     async def _runner_gone(self, ended: dict[str, Any]) -> None:
         """The run is over though its runner did not say so to this viewer."""
-        if self.syncing:
-            await self._hello_from_recording(end=True)
+        if self.sync.syncing:
+            await self._hello_from_recording()
         else:
             await self.run_ended(ended)
-
-    async def _dispatch_held(self, message: dict[str, Any]) -> None:
-        handlers = {
-            "run.frame": self.run_frame,
-            "run.event": self.run_event,
-            "run.status": self.run_status,
-            "run.ended": self.run_ended,
-        }
-        await handlers[message["type"]](message)
 
     async def _ask_runner(self, kind: str, **fields: Any) -> None:
         await self.channel_layer.group_send(
             runner_group(self.run_id), {"type": kind, "reply_to": self.channel_name, **fields}
         )
 
-    async def _hello(
-        self,
-        series: dict[str, list[Any]],
-        frame: dict[str, Any] | None,
-        events: list[dict[str, Any]],
-        state: dict[str, Any],
-    ) -> None:
-        """Greet the viewer: the run, the newest ticks of the charts after `since`, the
-        newest frame, and the newest events. The design comes from `design.json`, older
-        charts from `series.json` and frames to scrub the timeline from `replay.json`,
-        so the greeting grows neither with the design nor with the run."""
-        viewing = self.viewing
-        if series["tick"]:
-            self.last_tick = max(self.last_tick, series["tick"][-1])
-        hello: dict[str, Any] = {
-            "type": "hello",
-            "run": {
-                "id": viewing["id"],
-                "owner": viewing["owner"],
-                "is_owner": viewing["is_owner"],
-                "design_name": viewing["design_name"],
-                "scenario_name": viewing["scenario_name"],
-                "scenario": viewing["scenario"],
-                "seed": viewing["seed"],
-                "status": state["status"],
-                "reason": state.get("reason", ""),
-                "speed": state.get("speed", viewing["speed"]),
-                "tick": self.last_tick,
-            },
-            "limits": {
-                "max_speed": settings.LIVE_MAX_SPEED,
-                "allow_max": settings.LIVE_ALLOW_UNPACED,
-                "max_fps": settings.LIVE_VIEWER_MAX_FPS,
-            },
-        }
-        hello.update(series=series, frame=frame, events=events)
-        await self._send(hello)
-
-    async def _hello_from_recording(self, *, end: bool) -> None:
-        recording = await _load_recording(self.run_id, self.since)
-        state = {"status": recording["status"], "reason": recording["reason"]}
-        self.events_seen = recording["event_count"]
-        await self._hello(recording["series"], recording["frame"], recording["events"], state)
-        self.syncing = False
-        if end and not recording["active"]:
-            await self.run_ended(
-                {
-                    "status": recording["status"],
-                    "reason": recording["reason"],
-                    "summary": recording["summary"],
-                    "checks": recording["checks"],
-                    "tick": self.last_tick,
-                }
-            )
-            return
-        for held in self.held:
-            await self._dispatch_held(held)
-        self.held = []
+    async def _hello_from_recording(self) -> None:
+        recording = await load_recording(self.run_id, self.since)
+        await self._deliver(self.sync.recorded(recording))
 
     async def _hello_from_recording_later(self) -> None:
         """Ask again while the runner starts; if none answers, greet from the database."""
         for _attempt in range(3):
             await asyncio.sleep(settings.LIVE_SYNC_TIMEOUT_S)
-            if not self.syncing:
+            if not self.sync.syncing:
                 return
-            if not await _is_active(self.run_id):
+            if not await is_live(self.run_id):
                 break
             await self._ask_runner("runner.sync", since=self.since)
         await asyncio.sleep(settings.LIVE_SYNC_TIMEOUT_S)
-        if self.syncing:
-            await self._hello_from_recording(end=True)
-
-    async def _flush_frame(self) -> None:
-        if self.pending_frame is None:
-            return
-        text, self.pending_frame = self.pending_frame, None
-        self.last_sent_at = time.monotonic()
-        await self.send(text_data=text)
+        if self.sync.syncing:
+            await self._hello_from_recording()
 
     async def _flush_frame_later(self, wait: float) -> None:
         await asyncio.sleep(wait)
-        await self._flush_frame()
+        await self._deliver(self.sync.flush_due())
+
+    async def _deliver(self, out: list[Out]) -> None:
+        """Send what the viewer's sync returned, in its order."""
+        for item in out:
+            if isinstance(item, str):
+                await self.send(text_data=item)
+            elif isinstance(item, FlushLater):
+                self.flusher = asyncio.create_task(self._flush_frame_later(item.seconds))
+            elif isinstance(item, Close):
+                await self.close(code=item.code)
+            else:
+                await self._send(item)
 
     async def _send(self, message: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(message, separators=(",", ":")))
@@ -458,14 +308,12 @@ class RunConsumer(AsyncWebsocketConsumer):
         await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
 
-def _status_message(message: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "status",
-        "status": message["status"],
-        "reason": message["reason"],
-        "speed": message["speed"],
-        "tick": message["tick"],
-    }
+def _hello_limits() -> HelloLimits:
+    return HelloLimits(
+        max_speed=settings.LIVE_MAX_SPEED,
+        allow_max=settings.LIVE_ALLOW_UNPACED,
+        max_fps=settings.LIVE_VIEWER_MAX_FPS,
+    )
 
 
 def _query(scope: dict[str, Any], name: str, default: str = "") -> str:
