@@ -179,7 +179,7 @@ def daphne_server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactor
                 "127.0.0.1",
                 "-p",
                 str(port),
-                "sandbox.asgi_test:application",
+                "tests.asgi:application",
             ],
             cwd=PROJECT_ROOT,
             env=env,

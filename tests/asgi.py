@@ -1,4 +1,5 @@
-"""ASGI entry point for the browser tests: bare Daphne plus Django's static file handler."""
+"""ASGI entry point of the test server (browser tests, the editor bench): the site plus
+Django's static file handler, which bare Daphne lacks."""
 
 from __future__ import annotations
 
