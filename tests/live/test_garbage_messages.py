@@ -25,6 +25,7 @@ from sandbox.live.protocol import (
     parse_message,
 )
 from sandbox.live.session import RunSession
+from sandbox.live.wire import FrameCodec
 from sandbox.models import ShareLink
 from simulation import ControlError, Engine, validate_scenario
 from tests.garbage import NASTY_TEXT, broken, json_values
@@ -204,6 +205,7 @@ def test_a_control_that_passes_is_applied_or_refused_and_the_run_goes_on(message
     document = two_web_servers()
     session = RunSession(
         Engine(document, validate_scenario({"duration_s": 60}, document), seed=1),
+        codec=FrameCodec(document),
         tick_s=1.0,
         speed=1.0,
     )
