@@ -45,8 +45,8 @@ class NumberField:
     def check(self, control: dict, path: str, problems: list[Problem]) -> int | float:
         """The field's value; a missing or bad one is a problem."""
         if self.whole:
-            return integer(control, self.name, int(self.lo), int(self.lo), int(self.hi), path,
-                           problems)  # fmt: skip
+            lo, hi = int(self.lo), int(self.hi)
+            return integer(control, self.name, lo, lo, hi, path, problems)
         return number(control, self.name, None, self.lo, self.hi, path, problems)
 
 
