@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .clusters import Clusters
 from .components.base import EPS
+from .control_table import CONTROLS
 from .model import GROUP
 from .sources import Sources
 from .state import State
@@ -23,27 +24,8 @@ class Controls:
         self.clusters = clusters
 
     def apply(self, c: dict) -> None:
-        """Apply a checked control (``scenario.control_or_raise``)."""
-        action = c["action"]
-        if action == "link_latency":
-            self.link_latency(c["from"], c["to"], c["ms"])
-            return
-        i = self.model.index[c["target"]]
-        if action == "fail":
-            self.fail(i, c.get("count"))
-        elif action == "recover":
-            self.recover(i)
-        elif action == "scale":
-            if "size" in c:
-                self.resize(i, c["size"])
-            if "instances" in c:
-                self.scale_to(i, c["instances"], "scaled")
-        elif action == "set_rate":
-            self.set_rate(i, c["rps"])
-        elif action == "set_param":
-            self.set_param(i, c["param"], c["value"])
-        elif action == "flush":
-            self.flush(i)
+        """Apply a checked control (``scenario.control_or_raise``): its table entry's apply."""
+        CONTROLS[c["action"]].apply(self, c)
 
     def link_latency(self, from_id: str, to_id: str, ms: float) -> None:
         m = self.model
