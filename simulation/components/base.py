@@ -145,6 +145,10 @@ class Kind:
     role: str = "server"
     params: tuple[Param, ...] = ()
     links_to: tuple[str, ...] = ()
+    # Kinds that may send requests to this one besides those naming it in their
+    # ``links_to``: a new kind says where it plugs in without an edit to those kinds
+    # (a request reaches it where the sender routes to every target, as a balancer does).
+    linked_from: tuple[str, ...] = ()
     # False: it takes only what it can process (workers pull from a queue), so nothing
     # waits here and its latency is the service time alone.
     queues: bool = True
