@@ -128,10 +128,11 @@ def _check_set_param(control: dict, comp: dict, path: str, problems: list) -> di
 
 def _check_flush(control: dict, comp: dict, path: str, problems: list) -> dict:
     if KINDS[comp["kind"]].cold_misses is None:
+        caching = " or ".join(sorted(name for name, kind in KINDS.items() if kind.cold_misses))
         problems.append(
             Problem(
                 field_path(path, "target"),
-                f"{comp['id']} is a {comp['kind']}; only a cache or cdn flushes",
+                f"{comp['id']} is a {comp['kind']}; only a {caching} flushes",
             )
         )
     return {}
