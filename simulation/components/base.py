@@ -7,20 +7,24 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
+from ..request_classes import (  # noqa: F401 (the kinds take the classes from here)
+    ALL_CLASSES,
+    BACKGROUND,
+    BACKGROUND_K,
+    CLASSES,
+    JOB,
+    NCLASS,
+    READ,
+    STATIC,
+    SYNC,
+    WRITE,
+)
 from .params import Param
 
 if TYPE_CHECKING:
     from ..frame import NodeFrame
     from ..state import State
 
-# Request classes a client emits, plus the background work workers take from queues.
-CLASSES: tuple[str, ...] = ("read", "write", "static", "job")
-BACKGROUND = "background"
-ALL_CLASSES: tuple[str, ...] = (*CLASSES, BACKGROUND)
-# Each class's number: its index in ALL_CLASSES and in the engine's per-class lists.
-NCLASS = len(ALL_CLASSES)
-READ, WRITE, STATIC, JOB, BACKGROUND_K = range(NCLASS)
-SYNC = len(CLASSES)  # classes 0..SYNC-1 are user requests, answered to a waiting user
 EPS = 1e-9  # tolerance for comparing simulated times and emptiness of backlogs
 WARMUP_S = 60.0  # how long a cold cache or CDN without a warmup_s parameter takes to warm
 
