@@ -5,7 +5,7 @@ Pure Python (standard library and networkx); it never imports Django.
 
 from __future__ import annotations
 
-from .catalog import catalog, link_problem
+from .catalog import catalog, kind_looks, link_problem
 from .document import validate_document
 from .engine import Engine
 from .errors import ControlError, DesignError, Problem
@@ -26,6 +26,7 @@ __all__ = [
     "catalog",
     "compile_design",
     "get_example",
+    "kind_looks",
     "link_problem",
     "list_examples",
     "validate_document",

@@ -9,11 +9,15 @@ GROUPS: tuple[str, ...] = ("traffic", "edge", "compute", "data", "async", "group
 
 
 def catalog() -> dict:
-    """Every kind with its label, group, help, parameters and allowed links; plus link params."""
+    """Every kind with its label, group, help, look, parameters and allowed links; plus link
+    params."""
     return {
         "format": 1,
         "groups": list(GROUPS),
-        "kinds": {name: kind.to_json() for name, kind in KINDS.items()},
+        "kinds": {
+            name: {**kind.to_json(), "look": kind.look.to_json(name)}
+            for name, kind in KINDS.items()
+        },
         "link_params": [p.to_json() for p in LINK_PARAMS],
         "sizes": [
             {
@@ -24,6 +28,14 @@ def catalog() -> dict:
             for name in SIZE_ORDER
         ],
         "classes": list(ALL_CLASSES),
+    }
+
+
+def kind_looks() -> dict[str, dict[str, str]]:
+    """Each kind's look, label and role: what a page needs to draw a design at once."""
+    return {
+        name: {**kind.look.to_json(name), "label": kind.label, "role": kind.role}
+        for name, kind in KINDS.items()
     }
 
 

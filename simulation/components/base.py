@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
+from .look import PLAIN, Look
 from .params import Param
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ class Kind:
     group: str = ""
     help: str = ""
     role: str = "server"
+    look: Look = PLAIN  # how the browser draws it (shape, colour, id prefix)
     params: tuple[Param, ...] = ()
     links_to: tuple[str, ...] = ()
     # False: it takes only what it can process (workers pull from a queue), so nothing

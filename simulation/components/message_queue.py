@@ -8,6 +8,7 @@ from ..frame import NodeFrame
 from ..metrics import gamma_p95_ms
 from ..queueing import _mmc
 from .base import BACKGROUND, BACKGROUND_K, EPS, NCLASS, Kind, keep, memo, pick
+from .look import Look
 from .params import SIZE_TIERS, Param, serving_params
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ class MessageQueue(Kind):
     kind = "message_queue"
     label = "Message queue"
     group = "async"
+    look = Look("rectangle", "#ca8a04", "queue")
     help = (
         "Producers publish jobs here and go on; workers consume them at their capacity. "
         "While workers are down the backlog and the age of the oldest message grow, and "
