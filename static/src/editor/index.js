@@ -8,6 +8,7 @@ import { csrfToken, h, request, setText } from "../dom.js";
 import { createCanvas, clientToModel, installDragTracking, installLinkHandle, isOverCanvas, onDoubleTap, startRename } from "./canvas.js";
 import { normalizeCatalog } from "./catalog.js";
 import { Editor } from "./editor.js";
+import { Kinds } from "./kinds.js";
 import { exportJson, exportPng, exportSvg } from "./export.js";
 import { parseImport } from "./io.js";
 import { emptyDocument } from "./model.js";
@@ -95,6 +96,7 @@ async function start(root) {
   const editor = new Editor({
     cy,
     catalog: normalizeCatalog({}),
+    kinds: Kinds.fromPage(),
     doc: config.doc,
     readOnly: config.readOnly,
     events: {
@@ -167,7 +169,7 @@ async function start(root) {
         else document.dispatchEvent(new CustomEvent("design:saved", { detail: { revision } }));
       },
     });
-    renderPalette($("[data-editor-palette]"), editor.catalog, {
+    renderPalette($("[data-editor-palette]"), editor.catalog, editor.kinds, {
       helpArea: $("[data-editor-palette-help]"),
       onAdd(kind, point) {
         if (point === null) {

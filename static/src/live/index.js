@@ -4,6 +4,7 @@
 
 import "./live.css";
 import { request, showMessage } from "../dom.js";
+import { Kinds } from "../editor/kinds.js";
 import { LiveDiagram } from "./diagram.js";
 import { RunCharts } from "./charts.js";
 import { availablePercentiles, eventText, formatMs, formatPercent, formatRate, PERCENTILES } from "./look.js";
@@ -22,6 +23,7 @@ class LiveRun {
   constructor(root) {
     this.root = root;
     this.isOwner = root.dataset.isOwner === "true";
+    this.kinds = Kinds.fromPage();
     this.recording = new Recording();
     this.replayTick = null;
     this.fetchingPages = new Set();
@@ -91,7 +93,7 @@ class LiveRun {
     const since = this.diagram ? this.recording.lastTick : -1;
     if (!this.diagram) {
       this.decoder = new FrameDecoder(this.design);
-      this.diagram = new LiveDiagram(this.el("diagram"), this.el("overlay"), this.design, {
+      this.diagram = new LiveDiagram(this.el("diagram"), this.el("overlay"), this.design, this.kinds, {
         onNodeClick: (id, pos) => this.openNodeMenu(id, pos),
       });
       this.charts = new RunCharts(this.el("charts"), { percentiles: this.percentiles });
@@ -301,7 +303,7 @@ class LiveRun {
   fillRateSources(design) {
     const select = this.el("rate-source");
     if (!select) return;
-    this.sources = design.components.filter((c) => c.kind === "client");
+    this.sources = design.components.filter((c) => this.kinds.isSource(c.kind));
     for (const c of this.sources) select.append(new Option(c.label || c.id, c.id));
     this.el("rate-box").hidden = this.sources.length === 0;
     this.syncRateSlider();
