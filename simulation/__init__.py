@@ -12,6 +12,7 @@ from .errors import ControlError, DesignError, Problem
 from .examples import Example, get_example, list_examples
 from .frame import Frame
 from .limits import Limits
+from .metric_names import metric_names_json
 from .model import compile_design
 from .scenario import validate_scenario
 
@@ -29,6 +30,7 @@ __all__ = [
     "kind_looks",
     "link_problem",
     "list_examples",
+    "metric_names_json",
     "validate_document",
     "validate_scenario",
 ]

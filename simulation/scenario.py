@@ -7,19 +7,11 @@ from typing import Any
 
 from .components import KINDS, SIZE_ORDER, kinds_with_role
 from .errors import ControlError, DesignError, Problem
+from .metric_names import CHECKED_GLOBAL, CHECKED_NODE
 
 ACTIONS = ("fail", "recover", "scale", "set_rate", "set_param", "flush", "link_latency")
-GLOBAL_METRICS = (
-    "offered_rps",
-    "throughput_rps",
-    "error_rate",
-    "availability",
-    "p50_ms",
-    "p95_ms",
-    "p99_ms",
-    "cost_per_hour",
-)
-NODE_METRICS = ("offered", "served", "dropped", "queued", "util", "lat", "p95")
+GLOBAL_METRICS = CHECKED_GLOBAL
+NODE_METRICS = CHECKED_NODE
 OPS = (">", ">=", "<", "<=")
 MAX_DURATION_S = 30 * 86400.0
 SCENARIO_KEYS = {

@@ -15,6 +15,7 @@ TESTDATA = Path(__file__).resolve().parents[2] / "static" / "src" / "testdata"
 FIXTURES: dict[str, Callable[[], object]] = {
     "catalog.json": simulation.catalog,
     "kind_looks.json": simulation.kind_looks,
+    "metric_names.json": simulation.metric_names_json,
 }
 
 

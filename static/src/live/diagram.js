@@ -74,10 +74,11 @@ function stylesheet() {
 }
 
 export class LiveDiagram {
-  /** `kinds` (editor/kinds.js) gives each kind's look and role. */
-  constructor(container, overlay, doc, kinds, { onNodeClick } = {}) {
+  /** `kinds` (editor/kinds.js) gives each kind's look and role, `metrics` (metrics.js) the tooltip's labels. */
+  constructor(container, overlay, doc, { kinds, metrics, onNodeClick }) {
     this.overlay = overlay;
     this.kindBook = kinds;
+    this.metrics = metrics;
     this.labels = new Map(doc.components.map((c) => [c.id, c.label || c.id]));
     this.kinds = new Map(doc.components.map((c) => [c.id, c.kind]));
     this.frame = null;
@@ -202,7 +203,7 @@ export class LiveDiagram {
     const title = document.createElement("strong");
     title.textContent = `${this.labels.get(id) ?? id} (${this.kinds.get(id) ?? "?"})`;
     const table = document.createElement("dl");
-    for (const [label, value] of tooltipRows(node)) {
+    for (const [label, value] of tooltipRows(node, this.metrics)) {
       const dt = document.createElement("dt");
       dt.textContent = label;
       const dd = document.createElement("dd");

@@ -1,4 +1,4 @@
-// The catalog and the kinds' looks as Python gives them (written by
+// The catalog, the kinds' looks and the metric names as Python gives them (written by
 // tests/sandbox/test_js_fixtures.py), for the node tests.
 
 import { readFileSync } from "node:fs";
@@ -9,3 +9,4 @@ function read(name) {
 
 export const CATALOG = read("./catalog.json");
 export const KIND_LOOKS = read("./kind_looks.json");
+export const METRIC_NAMES = read("./metric_names.json");
