@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .components import KINDS, LINK_PARAMS, SIZE_ORDER, SIZE_TIERS
-from .components.base import ALL_CLASSES
+from .request_classes import ALL_CLASSES
 
 GROUPS: tuple[str, ...] = ("traffic", "edge", "compute", "data", "async", "groups")
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
+from ..request_classes import ALL_CLASSES, BACKGROUND, CLASSES  # noqa: F401 (the kinds import them here)
 from .look import PLAIN, Look
 from .params import Param
 
@@ -13,10 +14,6 @@ if TYPE_CHECKING:
     from ..engine import Engine
     from ..frame import NodeFrame
 
-# Request classes a client emits, plus the background work workers take from queues.
-CLASSES: tuple[str, ...] = ("read", "write", "static", "job")
-BACKGROUND = "background"
-ALL_CLASSES: tuple[str, ...] = (*CLASSES, BACKGROUND)
 # Each class's number: its index in ALL_CLASSES and in the engine's per-class lists.
 NCLASS = len(ALL_CLASSES)
 READ, WRITE, STATIC, JOB, BACKGROUND_K = range(NCLASS)
