@@ -6,6 +6,7 @@ Pure Python (standard library and networkx); it never imports Django.
 from __future__ import annotations
 
 from .catalog import catalog, kind_looks, link_problem
+from .control_table import CONTROLS, EngineControl
 from .document import validate_document
 from .engine import Engine
 from .errors import ControlError, DesignError, Problem
@@ -17,9 +18,11 @@ from .model import compile_design
 from .scenario import validate_scenario
 
 __all__ = [
+    "CONTROLS",
     "ControlError",
     "DesignError",
     "Engine",
+    "EngineControl",
     "Example",
     "Frame",
     "Limits",

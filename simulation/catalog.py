@@ -15,7 +15,11 @@ def catalog() -> dict:
         "format": 1,
         "groups": list(GROUPS),
         "kinds": {
-            name: {**kind.to_json(), "look": kind.look.to_json(name)}
+            name: {
+                **kind.to_json(),
+                "links_to": list(allowed_targets(name)),
+                "look": kind.look.to_json(name),
+            }
             for name, kind in KINDS.items()
         },
         "link_params": [p.to_json() for p in LINK_PARAMS],
@@ -39,6 +43,15 @@ def kind_looks() -> dict[str, dict[str, str]]:
     }
 
 
+def allowed_targets(from_kind: str) -> tuple[str, ...]:
+    """Kinds a ``from_kind`` may send requests to: its ``links_to``, then every kind that
+    names it in ``linked_from``."""
+    own = KINDS[from_kind].links_to
+    return own + tuple(
+        name for name, kind in KINDS.items() if from_kind in kind.linked_from and name not in own
+    )
+
+
 def link_problem(from_kind: str, to_kind: str) -> str | None:
     """Why a request link from a ``from_kind`` to a ``to_kind`` makes no sense, or None."""
     if from_kind not in KINDS:
@@ -53,7 +66,7 @@ def link_problem(from_kind: str, to_kind: str) -> str | None:
             )
     if KINDS[to_kind].role == "source":
         return f"a {from_kind} cannot send requests to a {to_kind}: {to_kind}s only send requests"
-    allowed = KINDS[from_kind].links_to
+    allowed = allowed_targets(from_kind)
     if to_kind in allowed:
         return None
     if not allowed:

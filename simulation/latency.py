@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache, partial
 from statistics import NormalDist
 
-from .queueing import _gamma_pq, gamma_percentile
+from .queueing import gamma_percentile, gamma_pq
 from .request_classes import CLASSES
 
 # Above this shape the gamma CDF is evaluated by Wilson-Hilferty (error below 1e-4 in
@@ -177,7 +177,7 @@ def _terms(x: float, prepared: list[tuple]) -> tuple[float, float, float]:
                         lower = 0.0
                     prefix = math.exp(shape * math.log(y) - y - log_gamma)
                 else:
-                    lower, _, prefix = _gamma_pq(shape, math.log(y))
+                    lower, _, prefix = gamma_pq(shape, math.log(y))
                     anchor[0] = y
                     anchor[1] = lower
                 density = w * prefix / x  # prefix = y^a e^-y / Gamma(a) = x f(x)
@@ -198,7 +198,7 @@ def _terms(x: float, prepared: list[tuple]) -> tuple[float, float, float]:
     return cdf, pdf, slope
 
 
-def _mixture_cdf(x: float, parts: tuple[Part, ...] | list[Part]) -> float:
+def mixture_cdf(x: float, parts: tuple[Part, ...] | list[Part]) -> float:
     return mixture_cdf_pdf(x, parts)[0]
 
 

@@ -27,13 +27,13 @@ from sandbox.live.models import Run
 from sandbox.live.protocol import (
     HELLO_EVENTS,
     HELLO_SERIES_TICKS,
-    ProtocolError,
     SpeedLimits,
     TokenBucket,
     parse_message,
 )
 from sandbox.live.runner import runner_group, viewers_group
 from sandbox.live.wire import compact_columns
+from simulation import ControlError
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
             control = parse_message(text_data, self.limits)
-        except ProtocolError as exc:
+        except ControlError as exc:
             await self._send({"type": "error", "error": str(exc)})
             return
         action = control["action"]

@@ -281,6 +281,33 @@ export class Editor {
     return this.cy.$("node:selected").map((n) => n.id());
   }
 
+  selectAll() {
+    this.cy.elements().select();
+  }
+
+  unselectAll() {
+    this.cy.elements().unselect();
+  }
+
+  /**
+   * Select the component `step` places after (or before, when negative) the last one
+   * selected, in document order and wrapping round; `add` keeps the selection.
+   */
+  selectNeighbour(step, { add = false } = {}) {
+    const ids = this.doc.components.map((c) => c.id);
+    if (!ids.length) return;
+    const selected = new Set(this.selectedComponentIds());
+    const last = [...this.selectionOrder].reverse().find((id) => selected.has(id));
+    const at = last === undefined ? (step > 0 ? -1 : 0) : ids.indexOf(last);
+    const next = ids[(at + step + ids.length) % ids.length];
+    if (add) {
+      this.cy.getElementById(next).select();
+      this.select([...selected, next], { center: next });
+    } else {
+      this.select([next]);
+    }
+  }
+
   /** Select exactly `ids` (in that order) and bring `center` (or all of them) into view. */
   select(ids, { center = null } = {}) {
     this.cy.batch(() => {

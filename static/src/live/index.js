@@ -7,6 +7,7 @@ import { request, showMessage } from "../dom.js";
 import { Kinds } from "../editor/kinds.js";
 import { LiveDiagram } from "./diagram.js";
 import { RunCharts } from "./charts.js";
+import { BUTTONS, INPUTS, speedOptions } from "./controls.js";
 import { availablePercentiles, eventText, formatMs, formatPercent, formatRate } from "./look.js";
 import { MetricNames } from "./metrics.js";
 import { Recording } from "./recording.js";
@@ -257,30 +258,28 @@ class LiveRun {
     if (!this.socket.send(message)) this.showError("Not connected: the control was not sent. Reconnecting…");
   }
 
+  /** Send what a control record builds (see controls.js), then close the menu if it says so. */
+  perform(control) {
+    if (!control) return;
+    const message = control.message?.(this);
+    if (message) this.send(message);
+    if (control.closesMenu) this.closeNodeMenu();
+  }
+
+  /** The value of the [data-role] input `role` (control records read the page through it). */
+  value(role) {
+    return this.el(role)?.value;
+  }
+
   bindControls() {
     this.root.addEventListener("click", (e) => {
       const button = e.target.closest("button[data-action]");
       if (!button || !this.root.contains(button)) return;
-      const action = button.dataset.action;
-      if (["start", "pause", "resume", "stop"].includes(action)) this.send({ action });
-      else if (["fail", "recover"].includes(action)) {
-        this.send({ action, target: this.menuTarget });
-        this.closeNodeMenu();
-      } else if (action === "scale") {
-        const instances = Number.parseInt(this.el("scale-instances").value, 10);
-        this.send({ action: "scale", target: this.menuTarget, instances });
-        this.closeNodeMenu();
-      } else if (action === "close-menu") this.closeNodeMenu();
+      this.perform(BUTTONS[button.dataset.action]);
     });
-    this.el("speed")?.addEventListener("change", (e) => {
-      const value = e.target.value === "max" ? "max" : Number(e.target.value);
-      this.send({ action: "speed", value });
-    });
+    for (const [role, control] of Object.entries(INPUTS)) this.el(role)?.addEventListener(control.event, () => this.perform(control));
     const rate = this.el("rate");
     rate?.addEventListener("input", () => (this.el("rate-value").textContent = `${formatRate(Number(rate.value))} req/s`));
-    rate?.addEventListener("change", () => {
-      this.send({ action: "set_rate", target: this.el("rate-source").value, rps: Number(rate.value) });
-    });
     this.el("rate-source")?.addEventListener("change", () => this.syncRateSlider());
     const timeline = this.el("timeline");
     timeline.addEventListener("input", () => this.replay(Number(timeline.value)));
@@ -299,9 +298,9 @@ class LiveRun {
     const select = this.el("speed");
     if (!select) return;
     select.replaceChildren();
-    const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].filter((s) => s <= limits.max_speed);
-    for (const s of steps) select.append(new Option(`${s}x`, String(s), false, Number(current) === s));
-    if (limits.allow_max) select.append(new Option("max", "max", false, current === "max"));
+    const steps = JSON.parse(document.getElementById("speed-steps").textContent);
+    const selected = current === "max" ? "max" : String(Number(current));
+    for (const { label, value } of speedOptions(steps, limits)) select.append(new Option(label, value, false, value === selected));
   }
 
   fillRateSources(design) {
