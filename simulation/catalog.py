@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from .components import KINDS, LINK_PARAMS, SIZE_ORDER, SIZE_TIERS
-from .components.base import ALL_CLASSES
+from .request_classes import ALL_CLASSES
 
 GROUPS: tuple[str, ...] = ("traffic", "edge", "compute", "data", "async", "groups")
 
 
 def catalog() -> dict:
-    """Every kind with its label, group, help, parameters and allowed links; plus link params."""
+    """Every kind with its label, group, help, look, parameters and allowed links; plus link
+    params."""
     return {
         "format": 1,
         "groups": list(GROUPS),
         "kinds": {
-            name: {**kind.to_json(), "links_to": list(allowed_targets(name))}
+            name: {
+                **kind.to_json(),
+                "links_to": list(allowed_targets(name)),
+                "look": kind.look.to_json(name),
+            }
             for name, kind in KINDS.items()
         },
         "link_params": [p.to_json() for p in LINK_PARAMS],
@@ -27,6 +32,14 @@ def catalog() -> dict:
             for name in SIZE_ORDER
         ],
         "classes": list(ALL_CLASSES),
+    }
+
+
+def kind_looks() -> dict[str, dict[str, str]]:
+    """Each kind's look, label and role: what a page needs to draw a design at once."""
+    return {
+        name: {**kind.look.to_json(name), "label": kind.label, "role": kind.role}
+        for name, kind in KINDS.items()
     }
 
 

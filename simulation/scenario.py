@@ -8,18 +8,10 @@ from .components import KINDS
 from .control_table import CONTROLS, source_kinds
 from .errors import ControlError, DesignError, Problem
 from .fields import boolean, number
+from .metric_names import CHECKED_GLOBAL, CHECKED_NODE
 
-GLOBAL_METRICS = (
-    "offered_rps",
-    "throughput_rps",
-    "error_rate",
-    "availability",
-    "p50_ms",
-    "p95_ms",
-    "p99_ms",
-    "cost_per_hour",
-)
-NODE_METRICS = ("offered", "served", "dropped", "queued", "util", "lat", "p95")
+GLOBAL_METRICS = CHECKED_GLOBAL
+NODE_METRICS = CHECKED_NODE
 OPS = (">", ">=", "<", "<=")
 MAX_DURATION_S = 30 * 86400.0
 SCENARIO_KEYS = {

@@ -19,6 +19,7 @@ from ..request_classes import (  # noqa: F401 (the kinds take the classes from h
     SYNC,
     WRITE,
 )
+from .look import PLAIN, Look
 from .params import Param
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ class Kind:
     group: str = ""
     help: str = ""
     role: str = "server"
+    look: Look = PLAIN  # how the browser draws it (shape, colour, id prefix)
     params: tuple[Param, ...] = ()
     links_to: tuple[str, ...] = ()
     # Kinds that may send requests to this one besides those naming it in their

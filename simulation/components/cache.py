@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .base import EPS, READ, WARM, Kind, pick
+from .look import Look
 from .params import Param, serving_params
 
 if TYPE_CHECKING:
@@ -15,6 +16,7 @@ class Cache(Kind):
     kind = "cache"
     label = "Cache"
     group = "data"
+    look = Look("pentagon", "#dc2626")
     help = (
         "An in-memory cache in front of the database. Reads hit with the hit ratio; misses "
         "go to the database (the one this cache links to, or else the ones its web servers "

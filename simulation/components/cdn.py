@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from .base import STATIC, WARM, Kind
 from .cache import warm_up
+from .look import Look
 from .params import Param, serving_params
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ class Cdn(Kind):
     kind = "cdn"
     label = "CDN"
     group = "edge"
+    look = Look("hexagon", "#0891b2")
     help = (
         "Serves static requests from edge caches with a hit ratio; misses and dynamic "
         "requests go on to the origin it links to."

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Problem
 from .base import BACKGROUND_K, JOB, NCLASS, WRITE, DesignLinks, Field, Kind
+from .look import Look
 from .params import Param, serving_params
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ class Database(Kind):
     kind = "database"
     label = "Database"
     group = "data"
+    look = Look("barrel", "#9333ea", "db")
     help = (
         "A primary takes writes (and reads when no replica is up); replicas, linked from "
         "their primary, share reads and lag behind it more as the write load grows. When "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .base import DesignLinks, Kind, check_weights_link
+from .look import Look
 from .params import Param
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ class Dns(Kind):
     kind = "dns"
     label = "DNS"
     group = "edge"
+    look = Look("diamond", "#7c3aed")
     role = "router"
     help = (
         "Splits users over the entry points it links to (one per data centre) by weight; "

@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .base import EPS, NCLASS, DesignLinks, Kind, Outflow, check_weights_link, keep, memo
+from .look import Look
 from .params import Param, servers_per_instance, serving_params
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ class LoadBalancer(Kind):
     kind = "load_balancer"
     label = "Load balancer"
     group = "edge"
+    look = Look("octagon", "#ea580c", "lb")
     help = (
         "Splits requests among the instances of the servers it links to. Health checks "
         "remove a dead instance after the detection delay; until then its share is lost. "

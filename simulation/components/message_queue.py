@@ -9,6 +9,7 @@ from ..health import serving_frame
 from ..latency import gamma_p95_ms
 from ..queueing import mmc_unchecked
 from .base import BACKGROUND, BACKGROUND_K, EPS, NCLASS, Arrivals, Field, Kind, keep, memo, pick
+from .look import Look
 from .params import Param, servers_per_instance, serving_params
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ class MessageQueue(Kind):
     kind = "message_queue"
     label = "Message queue"
     group = "async"
+    look = Look("rectangle", "#ca8a04", "queue")
     help = (
         "Producers publish jobs here and go on; workers consume them at their capacity. "
         "While workers are down the backlog and the age of the oldest message grow, and "

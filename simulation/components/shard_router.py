@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .base import Kind
+from .look import Look
 from .params import Param
 
 if TYPE_CHECKING:
@@ -15,6 +16,7 @@ class ShardRouter(Kind):
     kind = "shard_router"
     label = "Shard router"
     group = "data"
+    look = Look("rhomboid", "#b45309", "router")
     role = "router"
     help = (
         "Splits requests by key over the shards it links to (each a database with the same "

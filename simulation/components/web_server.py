@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import Problem
 from .base import EPS, NCLASS, STATIC, Arrivals, Field, Kind, pick
 from .load_balancer import sessions_kept
+from .look import Look
 from .params import Param, autoscaling_params, serving_params
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ class WebServer(Kind):
     kind = "web_server"
     label = "Web servers"
     group = "compute"
+    look = Look("round-rectangle", "#16a34a", "web")
     help = (
         "A group of instances (scale out) of one size tier (scale up). Static requests are "
         "answered here; reads go to the cache then the database, writes to the primary "

@@ -9,6 +9,7 @@ import { createCanvas, clientToModel, installDragTracking, installLinkHandle, is
 import { bindActions, labelToolbar } from "./bindings.js";
 import { normalizeCatalog } from "./catalog.js";
 import { Editor } from "./editor.js";
+import { Kinds } from "./kinds.js";
 import { exportJson, exportPng, exportSvg } from "./export.js";
 import { parseImport } from "./io.js";
 import { emptyDocument } from "./model.js";
@@ -92,6 +93,7 @@ async function start(root) {
   const editor = new Editor({
     cy,
     catalog: normalizeCatalog({}),
+    kinds: Kinds.fromPage(),
     doc: config.doc,
     readOnly: config.readOnly,
     events: { changed: (change) => onChange(change) },
@@ -230,7 +232,7 @@ function actionContext({ $, config, editor, saver, toast }) {
 /** The editing tools a read-only page lacks: palette, link handle, drags, rename, import. */
 function installEditing({ $, editor, saver, toast, rename }) {
   const cy = editor.cy;
-  renderPalette($("[data-editor-palette]"), editor.catalog, {
+  renderPalette($("[data-editor-palette]"), editor.catalog, editor.kinds, {
     helpArea: $("[data-editor-palette-help]"),
     onAdd(kind, point) {
       if (point === null) {

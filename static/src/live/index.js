@@ -4,10 +4,12 @@
 
 import "./live.css";
 import { request, showMessage } from "../dom.js";
+import { Kinds } from "../editor/kinds.js";
 import { LiveDiagram } from "./diagram.js";
 import { RunCharts } from "./charts.js";
 import { BUTTONS, INPUTS, speedOptions } from "./controls.js";
-import { availablePercentiles, eventText, formatMs, formatPercent, formatRate, PERCENTILES } from "./look.js";
+import { availablePercentiles, eventText, formatMs, formatPercent, formatRate } from "./look.js";
+import { MetricNames } from "./metrics.js";
 import { Recording } from "./recording.js";
 import { RunSocket } from "./socket.js";
 import { FrameDecoder } from "./wire.js";
@@ -15,7 +17,6 @@ import { FrameDecoder } from "./wire.js";
 const MAX_LOG_ENTRIES = 500;
 // Ticks per `replay.json` request when scrubbing to a frame this page lacks.
 const REPLAY_PAGE = 50;
-const DEFAULT_PERCENTILES = ["p50_ms", "p95_ms", "p99_ms"];
 // Close codes of a refused viewer (the socket's FINAL_CODES): the page says why.
 const REFUSED_CODES = [4401, 4403];
 
@@ -23,7 +24,9 @@ class LiveRun {
   constructor(root) {
     this.root = root;
     this.isOwner = root.dataset.isOwner === "true";
-    this.recording = new Recording();
+    this.kinds = Kinds.fromPage();
+    this.metrics = MetricNames.fromPage();
+    this.recording = new Recording(this.metrics.chartKeys());
     this.replayTick = null;
     this.fetchingPages = new Set();
     this.diagram = null;
@@ -32,7 +35,8 @@ class LiveRun {
     this.ended = false;
     this.chartsDirty = false;
     this.started = false;
-    this.percentiles = [...DEFAULT_PERCENTILES];
+    // The charts start with the percentiles every frame has.
+    this.percentiles = [...this.metrics.alwaysPercentiles];
     this.el = (role) => root.querySelector(`[data-role="${role}"]`);
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     this.socket = new RunSocket(`${scheme}://${location.host}${root.dataset.socketPath}`, {
@@ -93,9 +97,11 @@ class LiveRun {
     if (!this.diagram) {
       this.decoder = new FrameDecoder(this.design);
       this.diagram = new LiveDiagram(this.el("diagram"), this.el("overlay"), this.design, {
+        kinds: this.kinds,
+        metrics: this.metrics,
         onNodeClick: (id, pos) => this.openNodeMenu(id, pos),
       });
-      this.charts = new RunCharts(this.el("charts"), { percentiles: this.percentiles });
+      this.charts = new RunCharts(this.el("charts"), { metrics: this.metrics, percentiles: this.percentiles });
       this.fillSpeeds(msg.limits, msg.run.speed);
       this.fillRateSources(this.design);
     }
@@ -300,7 +306,7 @@ class LiveRun {
   fillRateSources(design) {
     const select = this.el("rate-source");
     if (!select) return;
-    this.sources = design.components.filter((c) => c.kind === "client");
+    this.sources = design.components.filter((c) => this.kinds.isSource(c.kind));
     for (const c of this.sources) select.append(new Option(c.label || c.id, c.id));
     this.el("rate-box").hidden = this.sources.length === 0;
     this.syncRateSlider();
@@ -389,11 +395,11 @@ class LiveRun {
   }
 
   updatePercentileChoices(global) {
-    const available = new Set(availablePercentiles(global));
+    const available = new Set(availablePercentiles(global, this.metrics));
     const box = this.el("percentiles");
     if (!box.dataset.filled) {
       box.dataset.filled = "true";
-      for (const p of PERCENTILES) {
+      for (const p of this.metrics.percentiles()) {
         const label = document.createElement("label");
         const input = document.createElement("input");
         input.type = "checkbox";
