@@ -144,7 +144,7 @@ PARTS = ("nodes", "end-to-end percentiles", "frame", "run report", "rest")
 def tick_parts(design: dict, ticks: int) -> dict[str, float]:
     """Median wall time (us) of each part of a computed tick (noise on) over ``ticks`` ticks.
 
-    The parts: the node loop (every node's client, router or server call, the kinds'
+    The parts: the node loop (every node's client, router or server tick, the kinds'
     hooks inside), the end-to-end percentiles (``exit_latencies``), the rest of building
     the frame, adding it to the run report, and everything else of ``step()`` (arrival
     noise, checks). Each part is timed by wrapping it in this engine only; the wrappers
@@ -165,12 +165,14 @@ def tick_parts(design: dict, ticks: int) -> dict[str, float]:
 
         return wrapper
 
-    for name in ("_client", "_router", "_server"):
-        setattr(engine, name, timed("nodes", getattr(engine, name)))
+    engine.serving.tick = timed("nodes", engine.serving.tick)
     engine._frame = timed("frame", engine._frame)
     engine.report_data.add = timed("run report", engine.report_data.add)
-    exits = engine_module.exit_latencies
-    engine_module.exit_latencies = timed("end-to-end percentiles", exits)
+    patched = ("client_tick", "router_tick", "exit_latencies")
+    originals = {name: getattr(engine_module, name) for name in patched}
+    engine_module.client_tick = timed("nodes", originals["client_tick"])
+    engine_module.router_tick = timed("nodes", originals["router_tick"])
+    engine_module.exit_latencies = timed("end-to-end percentiles", originals["exit_latencies"])
     per_tick: dict[str, list[float]] = {part: [] for part in PARTS}
     try:
         for _ in range(ticks):
@@ -184,7 +186,8 @@ def tick_parts(design: dict, ticks: int) -> dict[str, float]:
             for part in PARTS:
                 per_tick[part].append(done[part] / 1000.0)
     finally:
-        engine_module.exit_latencies = exits
+        for name, original in originals.items():
+            setattr(engine_module, name, original)
     return {part: statistics.median(values) for part, values in per_tick.items()}
 
 

@@ -5,20 +5,24 @@ Pure Python (standard library and networkx); it never imports Django.
 
 from __future__ import annotations
 
-from .catalog import catalog, link_problem
+from .catalog import catalog, kind_looks, link_problem
+from .control_table import CONTROLS, EngineControl
 from .document import validate_document
 from .engine import Engine
 from .errors import ControlError, DesignError, Problem
 from .examples import Example, get_example, list_examples
 from .frame import Frame
 from .limits import Limits
+from .metric_names import metric_names_json
 from .model import compile_design
 from .scenario import validate_scenario
 
 __all__ = [
+    "CONTROLS",
     "ControlError",
     "DesignError",
     "Engine",
+    "EngineControl",
     "Example",
     "Frame",
     "Limits",
@@ -26,8 +30,10 @@ __all__ = [
     "catalog",
     "compile_design",
     "get_example",
+    "kind_looks",
     "link_problem",
     "list_examples",
+    "metric_names_json",
     "validate_document",
     "validate_scenario",
 ]

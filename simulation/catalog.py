@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from .components import KINDS, LINK_PARAMS, SIZE_ORDER, SIZE_TIERS
-from .components.base import ALL_CLASSES
+from .request_classes import ALL_CLASSES
 
 GROUPS: tuple[str, ...] = ("traffic", "edge", "compute", "data", "async", "groups")
 
 
 def catalog() -> dict:
-    """Every kind with its label, group, help, parameters and allowed links; plus link params."""
+    """Every kind with its label, group, help, look, parameters and allowed links; plus link
+    params."""
     return {
         "format": 1,
         "groups": list(GROUPS),
-        "kinds": {name: kind.to_json() for name, kind in KINDS.items()},
+        "kinds": {
+            name: {
+                **kind.to_json(),
+                "links_to": list(allowed_targets(name)),
+                "look": kind.look.to_json(name),
+            }
+            for name, kind in KINDS.items()
+        },
         "link_params": [p.to_json() for p in LINK_PARAMS],
         "sizes": [
             {
@@ -25,6 +33,23 @@ def catalog() -> dict:
         ],
         "classes": list(ALL_CLASSES),
     }
+
+
+def kind_looks() -> dict[str, dict[str, str]]:
+    """Each kind's look, label and role: what a page needs to draw a design at once."""
+    return {
+        name: {**kind.look.to_json(name), "label": kind.label, "role": kind.role}
+        for name, kind in KINDS.items()
+    }
+
+
+def allowed_targets(from_kind: str) -> tuple[str, ...]:
+    """Kinds a ``from_kind`` may send requests to: its ``links_to``, then every kind that
+    names it in ``linked_from``."""
+    own = KINDS[from_kind].links_to
+    return own + tuple(
+        name for name, kind in KINDS.items() if from_kind in kind.linked_from and name not in own
+    )
 
 
 def link_problem(from_kind: str, to_kind: str) -> str | None:
@@ -41,7 +66,7 @@ def link_problem(from_kind: str, to_kind: str) -> str | None:
             )
     if KINDS[to_kind].role == "source":
         return f"a {from_kind} cannot send requests to a {to_kind}: {to_kind}s only send requests"
-    allowed = KINDS[from_kind].links_to
+    allowed = allowed_targets(from_kind)
     if to_kind in allowed:
         return None
     if not allowed:

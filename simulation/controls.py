@@ -1,70 +1,50 @@
-"""Live controls and scheduled faults: how the engine's state changes between ticks."""
+"""Live controls and scheduled faults: how a run's state changes between ticks."""
 
 from __future__ import annotations
 
+from .clusters import Clusters
 from .components.base import EPS
+from .control_table import CONTROLS
 from .model import GROUP
+from .sources import Sources
+from .state import State
 
 
 class Controls:
-    """Engine mixin: fail, recover, scale, rates, parameters, flushes and link latency.
+    """Fail, recover, scale, rates, parameters, flushes and link latency.
 
-    Every change records an event (``_event``), which also marks the engine's
-    cached routing as stale and counts in ``changes``.
+    Every change records an event (``State.event``), which also marks the run's
+    routing as stale and counts in ``state.changes``.
     """
 
-    # Changes recorded so far: what a kind derives from the live parameters and state
-    # (``memo``) holds while this count stays the same.
-    changes = 0
+    def __init__(self, state: State, sources: Sources, clusters: Clusters) -> None:
+        self.state = state
+        self.model = state.model
+        self.sources = sources
+        self.clusters = clusters
 
-    def _event(self, i: int | None, kind: str, text: str) -> None:
-        self._dirty = True
-        self.changes += 1
-        cid = self.model.ids[i] if i is not None else None
-        t = round(self.now, 6)
-        self._pending_events.append({"t": t, "component": cid, "kind": kind, "text": text})
-
-    def _apply(self, c: dict) -> None:
-        action = c["action"]
-        if action == "link_latency":
-            self.link_latency(c["from"], c["to"], c["ms"])
-            return
-        i = self.model.index[c["target"]]
-        if action == "fail":
-            self.fail(i, c.get("count"))
-        elif action == "recover":
-            self.recover(i)
-        elif action == "scale":
-            if "size" in c:
-                self.resize(i, c["size"])
-            if "instances" in c:
-                self.scale_to(i, c["instances"], "scaled")
-        elif action == "set_rate":
-            self.set_rate(i, c["rps"])
-        elif action == "set_param":
-            self.set_param(i, c["param"], c["value"])
-        elif action == "flush":
-            self.flush(i)
+    def apply(self, c: dict) -> None:
+        """Apply a checked control (``scenario.control_or_raise``): its table entry's apply."""
+        CONTROLS[c["action"]].apply(self, c)
 
     def link_latency(self, from_id: str, to_id: str, ms: float) -> None:
         m = self.model
         for li, (a, b) in enumerate(m.links):
             if (m.ids[a], m.ids[b]) == (from_id, to_id):
-                self.link_extra[li] = ms / 1000.0 - m.link_base_s[li]
-        self._event(None, "link_latency", f"{from_id} -> {to_id} latency {ms:g} ms")
+                self.state.link_extra[li] = ms / 1000.0 - m.link_base_s[li]
+        self.state.event(None, "link_latency", f"{from_id} -> {to_id} latency {ms:g} ms")
 
     def set_rate(self, i: int, rps: float) -> None:
-        self.rate[i] = rps
-        self.ramps[i] = None
-        self._event(i, "rate", f"{self.model.ids[i]} rate set to {rps:g} req/s")
+        self.sources.set_rate(i, rps)
+        self.state.event(i, "rate", f"{self.model.ids[i]} rate set to {rps:g} req/s")
 
     def set_param(self, i: int, param: str, value) -> None:
-        self.params[i][param] = value
-        self._event(i, "param", f"{self.model.ids[i]} {param} set to {value}")
+        self.state.params[i][param] = value
+        self.state.event(i, "param", f"{self.model.ids[i]} {param} set to {value}")
 
     def flush(self, i: int) -> None:
-        self.warm[i] = 0.0
-        self._event(i, "flushed", self._flush_text(i))
+        self.state.reset_fields(i, "flush")
+        self.state.event(i, "flushed", self._flush_text(i))
 
     def _flush_text(self, i: int) -> str:
         """Where a cold cache's or CDN's misses go: a cache's reads to its database,
@@ -74,7 +54,7 @@ class Controls:
         ids = ", ".join(m.ids[j] for j, _ in m.routes[i][k])
         if ids:
             where += f" ({ids})"
-        warmup = m.kind_of[i].warmup_s(self.params[i])
+        warmup = m.kind_of[i].warmup_s(self.state.params[i])
         return (
             f"{m.ids[i]} flushed: cold, so {what} miss and go on to {where} "
             f"until it warms up over {warmup:g} s"
@@ -84,46 +64,39 @@ class Controls:
         m = self.model
         cid = m.ids[i]
         if m.role[i] == GROUP:
-            self.failed[i], self.failed_at[i] = True, self.now
-            self._last_failure = self.now
+            self.state.failed[i], self.state.failed_at[i] = True, self.state.now
+            self.state.last_failure = self.state.now
             inside = m.members.get(i, [])
-            self._event(i, "failed", f"{cid} failed: {len(inside)} components down")
+            self.state.event(i, "failed", f"{cid} failed: {len(inside)} components down")
             return
         if count is None:
-            if not self.failed[i]:
-                self.failed[i], self.failed_at[i] = True, self.now
-            self._last_failure = self.now
-            self._event(i, "failed", f"{cid} failed")
+            if not self.state.failed[i]:
+                self.state.failed[i], self.state.failed_at[i] = True, self.state.now
+            self.state.last_failure = self.state.now
+            self.state.event(i, "failed", f"{cid} failed")
             return
-        alive = self.inst[i] - len(self.dead_times[i])
+        alive = self.state.inst[i] - len(self.state.dead_times[i])
         k = min(count, alive)
-        self.dead_times[i].extend([self.now] * k)
-        self._last_failure = self.now
-        self._event(i, "failed", f"{cid}: {k} of {self.inst[i]} instances failed")
+        self.state.dead_times[i].extend([self.state.now] * k)
+        self.state.last_failure = self.state.now
+        self.state.event(i, "failed", f"{cid}: {k} of {self.state.inst[i]} instances failed")
 
     def recover(self, i: int) -> None:
         m = self.model
-        was_down = self._unavailable(i) or self.dead_times[i]
-        self.failed[i] = False
-        self.dead_times[i] = []
+        state = self.state
+        was_down = state.unavailable(i) or state.dead_times[i]
+        state.failed[i] = False
+        state.dead_times[i] = []
         affected = m.members.get(i, []) if m.role[i] == GROUP else [i]
-        for j in affected:
-            if m.kind_of[j].cold_misses is not None and was_down:
-                self.warm[j] = 0.0
-        self._event(
+        if was_down:
+            for j in affected:
+                state.reset_fields(j, "recover")
+        state.event(
             i,
             "recovered",
-            f"{m.ids[i]} recovered" + (" (cold: warming up)" if self.warm[i] < 1.0 else ""),
+            f"{m.ids[i]} recovered" + (" (cold: warming up)" if state.warm[i] < 1.0 else ""),
         )
-        for ci, cluster in enumerate(m.clusters):
-            for j in cluster:
-                if j in affected and j != self.primary[ci] and m.params[j]["role"] == "primary":
-                    self.params[j]["role"] = "replica"
-                    self._event(
-                        j,
-                        "rejoined",
-                        f"{m.ids[j]} rejoined as a replica of {m.ids[self.primary[ci]]}",
-                    )
+        self.clusters.rejoin(affected)
 
     def resize(self, i: int, size: str) -> None:
         """Move to another size tier: each instance moves to a new box, one at a time,
@@ -131,18 +104,18 @@ class Controls:
         until all have moved. A new target while a resize runs replaces the old one and
         the clock restarts (the move starts over towards the new box)."""
         cid = self.model.ids[i]
-        p = self.params[i]
-        if size == p["size"] and i not in self.resizing:
-            self._event(i, "scaled", f"{cid}: already {size}")
+        p = self.state.params[i]
+        if size == p["size"] and i not in self.state.resizing:
+            self.state.event(i, "scaled", f"{cid}: already {size}")
             return
-        n = self.inst[i]
+        n = self.state.inst[i]
         took = p["resize_s"] * n
         if took <= 0.0:
-            self.resizing.pop(i, None)
+            self.state.resizing.pop(i, None)
             p["size"] = size
-            self._event(i, "resized", f"{cid}: resized to {size}")
+            self.state.event(i, "resized", f"{cid}: resized to {size}")
             return
-        self.resizing[i] = (self.now + took, size)
+        self.state.resizing[i] = (self.state.now + took, size)
         if n == 1:
             text = f"{cid}: resizing to {size}, down for {took:g} s"
         else:
@@ -150,15 +123,15 @@ class Controls:
                 f"{cid}: resizing to {size} one instance at a time, "
                 f"{n - 1} of {n} serving for {took:g} s"
             )
-        self._event(i, "resizing", text)
+        self.state.event(i, "resizing", text)
 
     def finish_resizes(self) -> None:
         """Resizes whose time is up: the tier serves at its new size with all instances."""
-        for i, (ends, size) in list(self.resizing.items()):
-            if ends <= self.now + EPS:
-                del self.resizing[i]
-                self.params[i]["size"] = size
-                self._event(i, "resized", f"{self.model.ids[i]}: resized to {size}"
+        for i, (ends, size) in list(self.state.resizing.items()):
+            if ends <= self.state.now + EPS:
+                del self.state.resizing[i]
+                self.state.params[i]["size"] = size
+                self.state.event(i, "resized", f"{self.model.ids[i]}: resized to {size}"
                             + self._cold_after_move(i))  # fmt: skip
 
     def _cold_after_move(self, i: int) -> str:
@@ -167,17 +140,17 @@ class Controls:
         yet (the others warmed up again while it moved). Text for the event, if cold."""
         if self.model.kind_of[i].cold_misses is None:
             return ""
-        n = self.inst[i]
-        self.warm[i] = min(self.warm[i], 1.0 - 1.0 / n) if n > 1 else 0.0
+        n = self.state.inst[i]
+        self.state.warm[i] = min(self.state.warm[i], 1.0 - 1.0 / n) if n > 1 else 0.0
         return " (cold: warming up)" if n == 1 else f" (warming up: {n - 1} of {n} boxes warm)"
 
     def scale_to(self, i: int, target: int, why: str) -> None:
         cid = self.model.ids[i]
-        current = self.inst[i] + len(self.starting[i])
-        delay = self.params[i].get("provision_s", 0.0)
+        current = self.state.inst[i] + len(self.state.starting[i])
+        delay = self.state.params[i].get("provision_s", 0.0)
         if target > current:
-            self.starting[i].extend([self.now + delay] * (target - current))
-            self._event(
+            self.state.starting[i].extend([self.state.now + delay] * (target - current))
+            self.state.event(
                 i,
                 why,
                 f"{cid} scaling {current} -> {target} instances"
@@ -187,18 +160,30 @@ class Controls:
                 self.start_ready(i)
         elif target < current:
             drop = current - target
-            cut = min(drop, len(self.starting[i]))
+            cut = min(drop, len(self.state.starting[i]))
             if cut:
-                del self.starting[i][-cut:]
-            before = self.inst[i]
-            self.inst[i] -= drop - cut
-            self._event(i, why, f"{cid} scaling {current} -> {target} instances")
-            self.model.kind_of[i].resized(self, i, before)
-        self.params[i]["instances"] = target
+                del self.state.starting[i][-cut:]
+            before = self.state.inst[i]
+            self.state.inst[i] -= drop - cut
+            self.state.event(i, why, f"{cid} scaling {current} -> {target} instances")
+            self.model.kind_of[i].resized(self.state, i, before)
+        self.state.params[i]["instances"] = target
+
+    def ready_all(self) -> None:
+        """New instances whose provisioning time is up start serving."""
+        state = self.state
+        for i in range(self.model.size):
+            if state.starting[i]:
+                before = state.inst[i]
+                self.start_ready(i)
+                if state.inst[i] != before:
+                    ready = state.inst[i] - before
+                    plural = "instance" if ready == 1 else "instances"
+                    state.event(i, "ready", f"{self.model.ids[i]}: {ready} {plural} ready")
 
     def start_ready(self, i: int) -> None:
-        ready = [t for t in self.starting[i] if t <= self.now + EPS]
+        ready = [t for t in self.state.starting[i] if t <= self.state.now + EPS]
         if ready:
-            self.starting[i] = [t for t in self.starting[i] if t > self.now + EPS]
-            self.inst[i] += len(ready)
-            self.model.kind_of[i].resized(self, i, self.inst[i] - len(ready))
+            self.state.starting[i] = [t for t in self.state.starting[i] if t > self.state.now + EPS]
+            self.state.inst[i] += len(ready)
+            self.model.kind_of[i].resized(self.state, i, self.state.inst[i] - len(ready))

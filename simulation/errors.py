@@ -32,4 +32,20 @@ class DesignError(ValueError):
 
 
 class ControlError(ValueError):
-    """A live control (fail, scale, set_rate, ...) that cannot be applied; the message says why."""
+    """A control that cannot be applied: ``path`` names what is wrong (``target``,
+    ``scale.instances``, an action, or "" for the whole message) and ``message`` says why.
+
+    One type for every refusal on the way from the socket to the engine; ``str()`` gives
+    ``path: message`` as a Problem does.
+    """
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(str(Problem(path, message)))
+
+    @classmethod
+    def from_problems(cls, problems: list[Problem]) -> ControlError:
+        """The first problem's path; the message goes on with the others (``a; b: c``)."""
+        first, *rest = problems
+        return cls(first.path, "; ".join([first.message, *(str(p) for p in rest)]))

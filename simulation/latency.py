@@ -14,7 +14,8 @@ from collections.abc import Callable
 from functools import lru_cache, partial
 from statistics import NormalDist
 
-from .queueing import _gamma_pq, gamma_percentile
+from .queueing import gamma_percentile, gamma_pq
+from .request_classes import CLASSES
 
 # Above this shape the gamma CDF is evaluated by Wilson-Hilferty (error below 1e-4 in
 # probability there), which costs one normal CDF instead of a long series.
@@ -23,7 +24,6 @@ _NORMAL = NormalDist()
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT2 = math.sqrt(2.0)
 
-CLASS_NAMES = ("read", "write", "static", "job")
 PERCENTILES = ((0.5, "p50_ms"), (0.95, "p95_ms"), (0.99, "p99_ms"))
 
 # Above this many distinct streams (large designs, noisy traffic), streams whose means
@@ -177,7 +177,7 @@ def _terms(x: float, prepared: list[tuple]) -> tuple[float, float, float]:
                         lower = 0.0
                     prefix = math.exp(shape * math.log(y) - y - log_gamma)
                 else:
-                    lower, _, prefix = _gamma_pq(shape, math.log(y))
+                    lower, _, prefix = gamma_pq(shape, math.log(y))
                     anchor[0] = y
                     anchor[1] = lower
                 density = w * prefix / x  # prefix = y^a e^-y / Gamma(a) = x f(x)
@@ -198,7 +198,7 @@ def _terms(x: float, prepared: list[tuple]) -> tuple[float, float, float]:
     return cdf, pdf, slope
 
 
-def _mixture_cdf(x: float, parts: tuple[Part, ...] | list[Part]) -> float:
+def mixture_cdf(x: float, parts: tuple[Part, ...] | list[Part]) -> float:
     return mixture_cdf_pdf(x, parts)[0]
 
 
@@ -585,7 +585,7 @@ def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) ->
         completed += rate
         weighted_mean += rate * mean
         everything.extend(pooled)
-        classes[CLASS_NAMES[k]] = {"rps": rate, "mean_ms": mean * 1000.0, **_percentiles(pooled)}
+        classes[CLASSES[k]] = {"rps": rate, "mean_ms": mean * 1000.0, **_percentiles(pooled)}
     overall = pool(_merge_parts(everything))
     return completed, weighted_mean, classes, _percentiles(overall), overall
 

@@ -171,7 +171,7 @@ def mmc(lam: float, mu: float, c: int, ca2: float = 1.0, *, klb: bool = False) -
     gives a pure service time.
     """
     lam_f, mu_f, c_i = _unsaturated(lam, mu, c)
-    return _mmc(lam_f, mu_f, c_i, _non_negative("ca2", ca2), bool(klb))
+    return mmc_unchecked(lam_f, mu_f, c_i, _non_negative("ca2", ca2), bool(klb))
 
 
 def klb_factor(rho: float, ca2: float) -> float:
@@ -200,7 +200,9 @@ def _klb_factor(rho: float, ca2: float) -> float:
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _mmc(lam: float, mu: float, c: int, ca2: float, klb: bool = False) -> QueueStats:
+def mmc_unchecked(lam: float, mu: float, c: int, ca2: float, klb: bool = False) -> QueueStats:
+    """``mmc`` without its argument checks, memoised: for the engine's hot path, which asks
+    only with valid arguments (``lam`` below capacity, ``c`` >= 1)."""
     service_var = 1.0 / (mu * mu)
     if lam == 0.0:
         return QueueStats(0.0, 0.0, 0.0, 1.0 / mu, service_var, 0.0, 0.0)
@@ -325,11 +327,12 @@ def mmck(lam: float, mu: float, c: int, k: int) -> QueueStats:
     """
     lam_f = _non_negative("lam", lam)
     mu_f = _positive("mu", mu)
-    return _mmck(lam_f, mu_f, _count("c", c, 1), _count("k", k, 0))
+    return mmck_unchecked(lam_f, mu_f, _count("c", c, 1), _count("k", k, 0))
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _mmck(lam: float, mu: float, c: int, k: int) -> QueueStats:
+def mmck_unchecked(lam: float, mu: float, c: int, k: int) -> QueueStats:
+    """``mmck`` without its argument checks, memoised (see ``mmc_unchecked``)."""
     service_var = 1.0 / (mu * mu)
     if lam == 0.0:
         return QueueStats(0.0, 0.0, 0.0, 1.0 / mu, service_var, 0.0, 0.0)
@@ -493,10 +496,10 @@ def _lower_gamma_regularized(a: float, x: float) -> float:
     """P(a, x), the regularized lower incomplete gamma function."""
     if x <= 0.0:
         return 0.0
-    return _gamma_pq(a, math.log(x))[0]
+    return gamma_pq(a, math.log(x))[0]
 
 
-def _gamma_pq(a: float, log_x: float) -> tuple[float, float, float]:
+def gamma_pq(a: float, log_x: float) -> tuple[float, float, float]:
     """``(P(a, x), Q(a, x), x^a e^-x / Gamma(a))`` at ``x = e^log_x``.
 
     P by its series where it converges fast, Q by its continued fraction
@@ -583,7 +586,7 @@ def _gamma_percentile(p: float, mean: float, var: float) -> float:
     lo, hi = -math.inf, math.inf
     reach = 1.0
     for _ in range(200):
-        lower, upper, prefix = _gamma_pq(shape, u)
+        lower, upper, prefix = gamma_pq(shape, u)
         tail = lower if lower_tail else upper
         if tail > 0.0:
             value = math.log(tail) - target

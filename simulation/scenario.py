@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from .components import KINDS, SIZE_ORDER, kinds_with_role
+from .components import KINDS
+from .control_table import CONTROLS, source_kinds
 from .errors import ControlError, DesignError, Problem
+from .fields import boolean, number
+from .metric_names import CHECKED_GLOBAL, CHECKED_NODE
 
-ACTIONS = ("fail", "recover", "scale", "set_rate", "set_param", "flush", "link_latency")
-GLOBAL_METRICS = (
-    "offered_rps",
-    "throughput_rps",
-    "error_rate",
-    "availability",
-    "p50_ms",
-    "p95_ms",
-    "p99_ms",
-    "cost_per_hour",
-)
-NODE_METRICS = ("offered", "served", "dropped", "queued", "util", "lat", "p95")
+GLOBAL_METRICS = CHECKED_GLOBAL
+NODE_METRICS = CHECKED_NODE
 OPS = (">", ">=", "<", "<=")
 MAX_DURATION_S = 30 * 86400.0
 SCENARIO_KEYS = {
@@ -45,9 +37,9 @@ def validate_scenario(scenario: Any, document: dict) -> dict:
     )
     ids = {c["id"]: c for c in document["components"]}
     out: dict[str, Any] = {
-        "duration_s": _num(scenario, "duration_s", 600.0, 0.001, MAX_DURATION_S, "", problems),
-        "tick_s": _num(scenario, "tick_s", 1.0, 0.001, 3600.0, "", problems),
-        "noise": _bool(scenario, "noise", False, "", problems),
+        "duration_s": number(scenario, "duration_s", 600.0, 0.001, MAX_DURATION_S, "", problems),
+        "tick_s": number(scenario, "tick_s", 1.0, 0.001, 3600.0, "", problems),
+        "noise": boolean(scenario, "noise", False, "", problems),
     }
     for key in ("name", "description"):
         if key in scenario:
@@ -62,7 +54,7 @@ def validate_scenario(scenario: Any, document: dict) -> dict:
         else:
             out["seed"] = seed
     if scenario.get("warmup_s") is not None:
-        out["warmup_s"] = _num(scenario, "warmup_s", 0.0, 0.0, MAX_DURATION_S, "", problems)
+        out["warmup_s"] = number(scenario, "warmup_s", 0.0, 0.0, MAX_DURATION_S, "", problems)
     out["traffic"] = [
         _traffic(item, f"traffic[{i}]", ids, problems)
         for i, item in enumerate(_items(scenario, "traffic", problems))
@@ -81,7 +73,7 @@ def validate_scenario(scenario: Any, document: dict) -> dict:
         if not isinstance(item, dict):
             problems.append(Problem(path, "must be an object with at and action"))
             continue
-        at = _num(item, "at", None, 0.0, MAX_DURATION_S, path, problems)
+        at = number(item, "at", None, 0.0, MAX_DURATION_S, path, problems)
         control = {k: v for k, v in item.items() if k != "at"}
         faults.append({"at": at, **check_control(control, document, path, problems)})
     out["faults"] = sorted(faults, key=lambda f: f["at"] or 0.0)
@@ -95,68 +87,26 @@ def validate_scenario(scenario: Any, document: dict) -> dict:
 
 
 def check_control(control: Any, document: dict, path: str, problems: list[Problem]) -> dict:
-    """Validate one control (``{"action": "fail", "target": "web"}``); record its problems."""
+    """Validate one control (``{"action": "fail", "target": "web"}``) with its record in
+    ``CONTROLS``; record its problems."""
     at = f"{path}." if path else ""
     if not isinstance(control, dict):
         problems.append(Problem(path, "must be an object with an action"))
         return {}
     action = control.get("action")
-    if action not in ACTIONS:
-        problems.append(Problem(f"{at}action", f"must be one of: {', '.join(ACTIONS)}"))
+    entry = CONTROLS.get(action) if isinstance(action, str) else None
+    if entry is None:
+        problems.append(Problem(f"{at}action", f"must be one of: {', '.join(CONTROLS)}"))
         return dict(control)
-    ids = {c["id"]: c for c in document["components"]}
-    out: dict[str, Any] = {"action": action}
-    if action == "link_latency":
-        pair = (control.get("from"), control.get("to"))
-        if not any((link["from"], link["to"]) == pair for link in document["links"]):
-            problems.append(Problem(f"{at}from", f"no link {pair[0]} -> {pair[1]}"))
-        out.update({"from": pair[0], "to": pair[1]})
-        out["ms"] = _num(control, "ms", None, 0.0, 60000.0, path, problems)
-        return out
+    if entry.on == "link":
+        return {"action": action, **entry.check(control, document, path, problems)}
     target = control.get("target")
+    ids = {c["id"]: c for c in document["components"]}
     comp = ids.get(target) if isinstance(target, str) else None
     if comp is None:
         problems.append(Problem(f"{at}target", f"no component with id {target!r}"))
-        return {**out, "target": target}
-    out["target"] = target
-    kind = comp["kind"]
-    if action in ("fail", "recover"):
-        if KINDS[kind].role == "source":
-            problems.append(Problem(f"{at}target", f"{target} is a {kind}; use set_rate"))
-        if control.get("count") is not None:
-            out["count"] = _int(control, "count", 1, 1, 1000, path, problems)
-    elif action == "scale":
-        if "instances" not in comp["params"]:
-            problems.append(Problem(f"{at}target", f"{target} ({kind}) has no instances to scale"))
-        if "instances" not in control and "size" not in control:
-            problems.append(Problem(path, "give instances (scale out) or size (scale up)"))
-        if "instances" in control:
-            out["instances"] = _int(control, "instances", 1, 1, 1000, path, problems)
-        if "size" in control:
-            if control["size"] not in SIZE_ORDER:
-                problems.append(Problem(f"{at}size", f"must be one of: {', '.join(SIZE_ORDER)}"))
-            out["size"] = control["size"]
-    elif action == "set_rate":
-        if KINDS[kind].role != "source":
-            problems.append(Problem(f"{at}target", f"{target} is a {kind}, not a {_sources()}"))
-        out["rps"] = _num(control, "rps", None, 0.0, 10_000_000.0, path, problems)
-    elif action == "set_param":
-        name = control.get("param")
-        params = {p.name: p for p in KINDS[kind].params}
-        if not isinstance(name, str) or name not in params or name == "role":
-            problems.append(Problem(f"{at}param", f"{kind} has no parameter {name!r} to change"))
-        else:
-            before = len(problems)
-            value = params[name].check(control.get("value"), f"{at}value", problems)
-            if len(problems) == before:
-                merged = {**comp["params"], name: value}
-                KINDS[kind].check(merged, f"{at}value", problems)
-            out.update({"param": name, "value": value})
-    elif action == "flush" and KINDS[kind].cold_misses is None:
-        problems.append(
-            Problem(f"{at}target", f"{target} is a {kind}; only a cache or cdn flushes")
-        )
-    return out
+        return {"action": action, "target": target}
+    return {"action": action, "target": target, **entry.check(control, comp, path, problems)}
 
 
 def control_or_raise(control: Any, document: dict) -> dict:
@@ -164,7 +114,7 @@ def control_or_raise(control: Any, document: dict) -> dict:
     problems: list[Problem] = []
     out = check_control(control, document, "", problems)
     if problems:
-        raise ControlError("; ".join(str(p) for p in problems))
+        raise ControlError.from_problems(problems)
     return out
 
 
@@ -179,50 +129,15 @@ def _items(scenario: dict, key: str, problems: list[Problem]) -> list:
     return value
 
 
-def _num(
-    obj: dict,
-    key: str,
-    default: float | None,
-    lo: float,
-    hi: float,
-    path: str,
-    problems: list[Problem],
-) -> float:
-    where = f"{path}.{key}" if path else key
-    value = obj.get(key, default)
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or not lo <= value <= hi:
-        text = "is required: " if value is None else ""
-        problems.append(Problem(where, f"{text}must be a number from {lo:g} to {hi:g}"))
-        return float(default if default is not None else lo)
-    return float(value)
-
-
-def _int(obj: dict, key: str, default: int, lo: int, hi: int, path: str, problems: list) -> int:
-    value = obj.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        problems.append(
-            Problem(f"{path}.{key}" if path else key, f"must be an integer from {lo} to {hi}")
-        )
-        return default
-    return value
-
-
-def _bool(obj: dict, key: str, default: bool, path: str, problems: list[Problem]) -> bool:
-    value = obj.get(key, default)
-    if not isinstance(value, bool):
-        problems.append(Problem(f"{path}.{key}" if path else key, "must be true or false"))
-        return default
-    return value
-
-
 def _source(item: dict, path: str, ids: dict, problems: list[Problem]) -> str:
     source = item.get("source")
     if not isinstance(source, str) or source not in ids:
         problems.append(Problem(f"{path}.source", f"no component with id {source!r}"))
     elif KINDS[ids[source]["kind"]].role != "source":
         problems.append(
-            Problem(f"{path}.source", f"{source} is a {ids[source]['kind']}, not a {_sources()}")
+            Problem(
+                f"{path}.source", f"{source} is a {ids[source]['kind']}, not a {source_kinds()}"
+            )
         )
     return source
 
@@ -238,10 +153,10 @@ def _traffic(item: Any, path: str, ids: dict, problems: list[Problem]) -> dict:
     if not _object(item, path, problems):
         return {}
     return {
-        "at": _num(item, "at", None, 0.0, MAX_DURATION_S, path, problems),
+        "at": number(item, "at", None, 0.0, MAX_DURATION_S, path, problems),
         "source": _source(item, path, ids, problems),
-        "rps": _num(item, "rps", None, 0.0, 10_000_000.0, path, problems),
-        "ramp_s": _num(item, "ramp_s", 0.0, 0.0, MAX_DURATION_S, path, problems),
+        "rps": number(item, "rps", None, 0.0, 10_000_000.0, path, problems),
+        "ramp_s": number(item, "ramp_s", 0.0, 0.0, MAX_DURATION_S, path, problems),
     }
 
 
@@ -249,22 +164,22 @@ def _spike(item: Any, path: str, ids: dict, problems: list[Problem]) -> dict:
     if not _object(item, path, problems):
         return {}
     return {
-        "at": _num(item, "at", None, 0.0, MAX_DURATION_S, path, problems),
+        "at": number(item, "at", None, 0.0, MAX_DURATION_S, path, problems),
         "source": _source(item, path, ids, problems),
-        "rps": _num(item, "rps", None, 0.0, 10_000_000.0, path, problems),
-        "duration_s": _num(item, "duration_s", 10.0, 0.001, MAX_DURATION_S, path, problems),
+        "rps": number(item, "rps", None, 0.0, 10_000_000.0, path, problems),
+        "duration_s": number(item, "duration_s", 10.0, 0.001, MAX_DURATION_S, path, problems),
     }
 
 
 def _wave(item: Any, path: str, ids: dict, problems: list[Problem]) -> dict:
     if not _object(item, path, problems):
         return {}
-    period = _num(item, "period_s", 86400.0, 1.0, MAX_DURATION_S, path, problems)
+    period = number(item, "period_s", 86400.0, 1.0, MAX_DURATION_S, path, problems)
     return {
         "source": _source(item, path, ids, problems),
-        "amplitude": _num(item, "amplitude", 0.5, 0.0, 1.0, path, problems),
+        "amplitude": number(item, "amplitude", 0.5, 0.0, 1.0, path, problems),
         "period_s": period,
-        "peak_s": _num(item, "peak_s", period / 2, 0.0, MAX_DURATION_S, path, problems),
+        "peak_s": number(item, "peak_s", period / 2, 0.0, MAX_DURATION_S, path, problems),
     }
 
 
@@ -288,8 +203,8 @@ def _check(item: Any, path: str, ids: dict, problems: list[Problem]) -> dict:
     op = item.get("op", ">")
     if op not in OPS:
         problems.append(Problem(f"{path}.op", f"must be one of: {' '.join(OPS)}"))
-    value = _num(item, "value", None, -1e12, 1e12, path, problems)
-    for_s = _num(item, "for_s", 0.0, 0.0, MAX_DURATION_S, path, problems)
+    value = number(item, "value", None, -1e12, 1e12, path, problems)
+    for_s = number(item, "for_s", 0.0, 0.0, MAX_DURATION_S, path, problems)
     where = f"{component}." if component else ""
     name = item.get("name") or f"{where}{metric} {op} {value:g}" + (
         f" for {for_s:g}s" if for_s else ""
@@ -303,10 +218,5 @@ def _check(item: Any, path: str, ids: dict, problems: list[Problem]) -> dict:
         "op": op,
         "value": value,
         "for_s": for_s,
-        "abort": _bool(item, "abort", False, path, problems),
+        "abort": boolean(item, "abort", False, path, problems),
     }
-
-
-def _sources() -> str:
-    """The names of the kinds that emit traffic, for messages."""
-    return " or ".join(kinds_with_role("source"))

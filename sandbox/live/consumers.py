@@ -24,9 +24,10 @@ from sandbox.access import held_tokens
 from sandbox.live.access import get_watchable_run, share_group
 from sandbox.live.lease import RunnerWatch, with_honest_status
 from sandbox.live.persistence import is_live, load_recording
-from sandbox.live.protocol import ProtocolError, SpeedLimits, TokenBucket, parse_message
+from sandbox.live.protocol import SpeedLimits, TokenBucket, parse_message
 from sandbox.live.runner import runner_group, viewers_group
 from sandbox.live.viewer_sync import Close, FlushLater, HelloLimits, Out, ViewerSync
+from simulation import ControlError
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
             control = parse_message(text_data, self.limits)
-        except ProtocolError as exc:
+        except ControlError as exc:
             await self._send({"type": "error", "error": str(exc)})
             return
         action = control["action"]

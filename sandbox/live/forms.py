@@ -6,9 +6,9 @@ from django import forms
 from django.conf import settings
 
 from sandbox.live.scenarios import CUSTOM, resolve_scenario, scenario_choices
+from sandbox.live.steering import SPEED_STEPS
 from simulation import DesignError
 
-SPEED_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 MAX_CUSTOM_SCENARIO_CHARS = 200_000
 
 

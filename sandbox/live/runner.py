@@ -29,10 +29,10 @@ from sandbox.live.lease import Lease, tolerant
 from sandbox.live.models import RUNNER_STOPPED, RunStatus
 from sandbox.live.persistence import Recorder, load_run, save_end
 from sandbox.live.protocol import ENGINE_ACTIONS, HELLO_EVENTS, HELLO_SERIES_TICKS
-from sandbox.live.session import RunSession, SessionError, SessionLimits
+from sandbox.live.session import RunSession, SessionLimits
 from sandbox.live.ticks import Tick
 from sandbox.live.wire import FrameCodec, compact_columns
-from simulation import Engine
+from simulation import ControlError, Engine
 
 log = logging.getLogger(__name__)
 
@@ -519,7 +519,7 @@ class Runner:
         control = message["control"]
         try:
             outcome = await self._apply(control, message.get("by", ""))
-        except SessionError as exc:
+        except ControlError as exc:
             await self._reply(
                 message["reply_to"],
                 {"type": "run.error", "error": str(exc), "action": control.get("action")},
@@ -544,7 +544,7 @@ class Runner:
         try:
             events = await self.remote.apply(control)
         except ControlRefused as exc:
-            raise SessionError(f"{action}: {exc}") from exc
+            raise ControlError(action, str(exc)) from exc
         return self.session.applied(events)
 
     async def _on_stop(self, message: dict[str, Any]) -> None:

@@ -12,20 +12,9 @@ from array import array
 from bisect import bisect_right
 from typing import Any
 
+from simulation.metric_names import SERIES_COLUMNS
+
 # The global metrics recorded per tick, in the order of the CSV export's columns.
-SERIES_COLUMNS = (
-    "t",
-    "offered_rps",
-    "throughput_rps",
-    "error_rate",
-    "availability",
-    "p50_ms",
-    "p90_ms",
-    "p95_ms",
-    "p99_ms",
-    "p999_ms",
-    "cost_per_hour",
-)
 GLOBAL_COLUMNS = SERIES_COLUMNS[1:]
 
 

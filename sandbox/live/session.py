@@ -14,17 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.live.models import RunStatus
-from sandbox.live.protocol import ENGINE_ACTIONS
 from sandbox.live.series import Series, series_from_frames
+from sandbox.live.steering import STEERING
 from sandbox.live.ticks import Tick, advance
 from sandbox.live.wire import FrameCodec
-from simulation import ControlError, Engine
+from simulation import CONTROLS, ControlError, Engine
 
-__all__ = ["RunSession", "SessionError", "SessionLimits", "series_from_frames"]
-
-
-class SessionError(ValueError):
-    """A control that does not fit the run's state; the text says why."""
+__all__ = ["RunSession", "SessionLimits", "series_from_frames"]
 
 
 @dataclass(frozen=True)
@@ -111,7 +107,7 @@ class RunSession:
     def step(self) -> dict[str, Any]:
         """Advance the in-process engine one tick; record it and return its full frame."""
         if self.engine is None:
-            raise SessionError("the run's engine is in an engine process; use record()")
+            raise ControlError("", "the run's engine is in an engine process; use record()")
         self.check_ticking()
         tick = self.record(advance(self.engine, self.codec, keep_frame=True))
         frame, tick.frame = tick.frame, None  # the window keeps the compact text only
@@ -159,27 +155,32 @@ class RunSession:
         return self.event_count - len(self.events)
 
     def check_ticking(self) -> None:
-        """SessionError unless the run may tick now."""
+        """ControlError unless the run may tick now."""
         if not self.ticking:
-            raise SessionError(f"the run is {self.status}, not running")
+            raise ControlError("", f"the run is {self.status}, not running")
 
     def check_control(self, action: str) -> None:
         if self.ended:
-            raise SessionError(f"{action}: the run has already {self.status}")
+            raise ControlError(action, f"the run has already {self.status}")
 
     def control(self, control: dict[str, Any], *, by: str = "") -> ControlOutcome:
-        """Apply a checked control (see `protocol.ACTIONS`); SessionError if it cannot apply."""
+        """Apply a checked control (see `protocol.ACTIONS`); ControlError if it cannot
+        apply, its path naming the action."""
         action = control["action"]
         self.check_control(action)
-        if action in ENGINE_ACTIONS:
-            if self.engine is None:
-                raise SessionError(f"{action}: the engine is in an engine process")
-            try:
-                events = self.engine.apply(control)
-            except ControlError as exc:
-                raise SessionError(f"{action}: {exc}") from exc
-            return self.applied(events)
-        return self._steer(action, control, by)
+        steering = STEERING.get(action)
+        if steering is not None:
+            steering.steer(self, control, by)
+            return ControlOutcome(status_changed=True)
+        if action not in CONTROLS:
+            raise ControlError(action, "not a control")
+        if self.engine is None:
+            raise ControlError(action, "the engine is in an engine process")
+        try:
+            events = self.engine.apply(control)
+        except ControlError as exc:
+            raise ControlError(action, str(exc)) from exc
+        return self.applied(events)
 
     def applied(self, events: list[dict[str, Any]] | None) -> ControlOutcome:
         """Record the events of an engine control (recorded now, so viewers see them at
@@ -188,31 +189,6 @@ class RunSession:
         self._keep_events(events)
         self._announced += len(events)
         return ControlOutcome(events=events)
-
-    def _steer(self, action: str, control: dict[str, Any], by: str) -> ControlOutcome:
-        if action == "start":
-            if self.status != RunStatus.STARTING:
-                raise SessionError(f"start: the run is already {self.status}")
-            self.status = RunStatus.RUNNING
-        elif action == "pause":
-            if self.status != RunStatus.RUNNING:
-                raise SessionError(f"pause: the run is {self.status}, not running")
-            self.status = RunStatus.PAUSED
-            self.reason = f"paused by {by}" if by else "paused"
-            self.auto_paused = False
-        elif action == "resume":
-            if self.status not in (RunStatus.PAUSED, RunStatus.STARTING):
-                raise SessionError(f"resume: the run is {self.status}, not paused")
-            self.status = RunStatus.RUNNING
-            self.reason = ""
-            self.auto_paused = False
-        elif action == "speed":
-            self.speed = control["value"]
-        elif action == "stop":
-            self.stop(f"stopped by {by}" if by else "stopped")
-        else:  # the protocol table and this method must list the same actions
-            raise SessionError(f"{action}: not a runner action")
-        return ControlOutcome(status_changed=True)
 
     def pause_idle(self) -> None:
         self.status = RunStatus.PAUSED

@@ -37,6 +37,7 @@ from sandbox.live.forms import RunForm
 from sandbox.live.lease import sweep_stale_runs, with_honest_status
 from sandbox.live.models import SERIES_COLUMNS, Run, RunStatus
 from sandbox.live.runner import launch_run
+from sandbox.live.steering import SPEED_STEPS
 from sandbox.live.wire import compact_columns
 from sandbox.models import Design, ShareLink
 from sandbox.ratelimit import READS, WRITES, rate_limit
@@ -166,6 +167,7 @@ def run_detail(request: HttpRequest, run_id: Any) -> HttpResponse:
         "is_owner": access.control,
         "design_url": design.get_absolute_url() if design.owner_id == request.user.pk else "",
         "socket_path": f"/ws/runs/{run.pk}/",
+        "speed_steps": SPEED_STEPS,
     }
     return render(request, "live/run_detail.html", context)
 

@@ -2,25 +2,84 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
+from ..request_classes import (  # noqa: F401 (the kinds take the classes from here)
+    ALL_CLASSES,
+    BACKGROUND,
+    BACKGROUND_K,
+    CLASSES,
+    JOB,
+    NCLASS,
+    READ,
+    STATIC,
+    SYNC,
+    WRITE,
+)
+from .look import PLAIN, Look
 from .params import Param
 
 if TYPE_CHECKING:
-    from ..engine import Engine
     from ..frame import NodeFrame
+    from ..state import State
 
-# Request classes a client emits, plus the background work workers take from queues.
-CLASSES: tuple[str, ...] = ("read", "write", "static", "job")
-BACKGROUND = "background"
-ALL_CLASSES: tuple[str, ...] = (*CLASSES, BACKGROUND)
-# Each class's number: its index in ALL_CLASSES and in the engine's per-class lists.
-NCLASS = len(ALL_CLASSES)
-READ, WRITE, STATIC, JOB, BACKGROUND_K = range(NCLASS)
 EPS = 1e-9  # tolerance for comparing simulated times and emptiness of backlogs
 WARMUP_S = 60.0  # how long a cold cache or CDN without a warmup_s parameter takes to warm
+
+
+@dataclass(frozen=True)
+class Field:
+    """A per-node state list a kind keeps on the engine's ``State`` (``state.<name>[i]``).
+
+    ``initial(params)`` is a node of the declaring kind's value when the run starts;
+    every other node holds ``blank``. ``flush`` and ``recover``, when set, are the value
+    a node of the kind gets when it is flushed, or recovers after being down. ``watched``:
+    a quiet tick may reuse the last one's numbers only while the list is unchanged.
+    """
+
+    name: str
+    blank: Any = 0.0
+    initial: Callable[[dict], Any] | None = None
+    flush: Any = None
+    recover: Any = None
+    watched: bool = False
+
+
+# A cache's or CDN's warmth (0 cold .. 1 warm): cold again after a flush or a recovery.
+WARM = Field("warm", blank=1.0, flush=0.0, recover=0.0)
+
+
+class Arrivals:
+    """What reached a serving node this tick, for the ``refuse`` and ``serve`` hooks.
+
+    ``lam`` and ``dropped`` are live arrival and drop rates per class (req/s; a hook may
+    move rate from one to the other in place), ``n`` instances are up, each with ``c``
+    servers of rate ``mu`` (1/s), and ``ca2`` is the arrivals' squared coefficient of
+    variation.
+    """
+
+    __slots__ = ("c", "ca2", "dropped", "lam", "mu", "n")
+
+    def __init__(self, lam: list[float], dropped: list[float], n: int, c: float, mu: float,
+                 ca2: float) -> None:  # fmt: skip
+        self.lam, self.dropped, self.n, self.c, self.mu, self.ca2 = lam, dropped, n, c, mu, ca2
+
+
+class Outflow:
+    """One class's served requests leaving a node, for the ``send_on`` hook.
+
+    ``rate`` req/s; ``m1``, ``m2`` the first two moments of the latency so far (s, s^2);
+    ``cd2`` the squared coefficient of variation of the node's departures, of which this
+    class is ``share_out``.
+    """
+
+    __slots__ = ("cd2", "m1", "m2", "rate", "share_out")
+
+    def __init__(self, rate: float, m1: float, m2: float, cd2: float, share_out: float) -> None:
+        self.rate, self.m1, self.m2, self.cd2, self.share_out = rate, m1, m2, cd2, share_out
 
 
 @dataclass(frozen=True)
@@ -69,7 +128,10 @@ class Kind:
     ``cache_aside``, ``data_tier``): ``compile_design`` reads them, never a kind's name.
 
     Hooks run on one shared instance per kind (``Model.kind_of``), so they keep no
-    state of their own: per-node state lives in the engine's lists, indexed by node.
+    state of their own: per-node state lives in the run's ``State`` lists, indexed by
+    node, and a kind declares the lists it needs in ``state_fields``. Hooks use the
+    state's public port: ``state.flow`` to send and complete requests, ``state.event``
+    to record what happened, ``state.count_alive``, ``state.dead_share`` and the like.
     What a hook derives from the live parameters and instances alone (a balancer's
     split) may be kept per node until the next change: ``memo`` and ``keep``.
     The engine calls ``refuse``, ``serve``, ``answered``, ``seen_dead`` and
@@ -77,7 +139,8 @@ class Kind:
     kinds that define their own (it has the defaults' answers without a call), so
     plain servers pay nothing for them.
 
-    Adding a kind is one module with a ``Kind`` subclass plus one line in ``KINDS``.
+    Adding a kind is one module with a ``Kind`` subclass plus one line in ``KINDS``
+    (docs/architecture.md, "Add a kind").
     """
 
     kind: str = ""
@@ -85,8 +148,13 @@ class Kind:
     group: str = ""
     help: str = ""
     role: str = "server"
+    look: Look = PLAIN  # how the browser draws it (shape, colour, id prefix)
     params: tuple[Param, ...] = ()
     links_to: tuple[str, ...] = ()
+    # Kinds that may send requests to this one besides those naming it in their
+    # ``links_to``: a new kind says where it plugs in without an edit to those kinds
+    # (a request reaches it where the sender routes to every target, as a balancer does).
+    linked_from: tuple[str, ...] = ()
     # False: it takes only what it can process (workers pull from a queue), so nothing
     # waits here and its latency is the service time alone.
     queues: bool = True
@@ -124,6 +192,9 @@ class Kind:
     # True: it holds the data behind a cache (database, shard router): where a
     # ``cache_aside`` kind's misses go.
     data_tier: bool = False
+    # The per-node state lists the kind keeps (``Field``); the run's ``State`` holds one
+    # list per field of every registered kind.
+    state_fields: tuple[Field, ...] = ()
 
     @classmethod
     def param(cls, name: str) -> Param:
@@ -166,10 +237,10 @@ class Kind:
 
     # --- tick hooks ---------------------------------------------------------------------
     # The engine calls these on one shared instance per kind, looked up once per node
-    # when the design is compiled. ``engine`` is the running Engine (its per-node state
-    # lists are indexed by ``i``), ``i`` the node's index and ``p`` its live parameters.
+    # when the design is compiled. ``state`` is the run's State (its per-node lists are
+    # indexed by ``i``), ``i`` the node's index and ``p`` its live parameters.
 
-    def answered(self, engine: Engine, i: int, p: dict, k: int) -> float:
+    def answered(self, state: State, i: int, p: dict, k: int) -> float:
         """Share (0..1) of class ``k``'s served requests that completes here.
 
         The rest goes on along the node's routes. Called only for a class that has
@@ -186,71 +257,35 @@ class Kind:
         """
         return p["service_ms"]
 
-    def refuse(
-        self, engine: Engine, i: int, p: dict, n: int, lam: list[float], dropped: list[float]
-    ) -> str | None:
+    def refuse(self, state: State, i: int, p: dict, arrivals: Arrivals) -> str | None:
         """Refuse arrivals before they queue (a web tier that lost their sessions); why.
 
-        Called when ``n`` (> 0) instances are up and something arrived. ``lam`` and
-        ``dropped`` are this tick's live arrival and drop rates per class (req/s); the
-        hook moves the refused rate from ``lam`` to ``dropped`` in place and returns
-        the reason shown on the node, or None when it refused nothing (the default).
+        Called when ``arrivals.n`` (> 0) instances are up and something arrived; the
+        hook moves the refused rate from ``arrivals.lam`` to ``arrivals.dropped`` in
+        place and returns the reason shown on the node, or None when it refused
+        nothing (the default).
         """
         return None
 
-    def serve(
-        self,
-        engine: Engine,
-        i: int,
-        p: dict,
-        lam: list[float],
-        dropped: list[float],
-        n: int,
-        c: int,
-        mu: float,
-        ca2: float,
-    ) -> NodeFrame | None:
+    def serve(self, state: State, i: int, p: dict, arrivals: Arrivals) -> NodeFrame | None:
         """The node's whole tick when the kind does not queue and serve like a server.
 
-        Called after ``refuse`` with this tick's live arrival and drop rates per class
-        (req/s, ``dropped`` already holds what reached dead instances), ``n`` instances
-        up, ``c`` servers per instance, ``mu`` service rate per server (1/s) and ``ca2``
-        the arrivals' squared coefficient of variation. Return the node's frame after
-        sending its output on, or None (the default) to let the engine queue and serve.
+        Called after ``refuse`` (``arrivals.dropped`` already holds what reached dead
+        instances). Return the node's frame after sending its output on, or None (the
+        default) to let the engine queue and serve.
         """
         return None
 
-    def send_on(
-        self,
-        engine: Engine,
-        i: int,
-        p: dict,
-        k: int,
-        rate: float,
-        m1: float,
-        m2: float,
-        cd2: float,
-        share_out: float,
-    ) -> float:
-        """Send ``rate`` (req/s) of class ``k`` leaving the node on; the rate that found no target.
+    def send_on(self, state: State, i: int, p: dict, k: int, out: Outflow) -> float:
+        """Send class ``k``'s ``out`` leaving the node on; return the rate that found no target.
 
-        The routes ``engine.model.routes[i][k]`` (not empty) each get their share
-        through ``engine._send``. ``m1``, ``m2``: moments of the latency so far (s, s^2);
-        ``cd2``: squared coefficient of variation of the node's departures, of which
-        this class is ``share_out``. Default: an even split over the routes; each
-        route's share reaching dead instances is the one its senders see
-        (``engine.passive_dead``), so nothing is lost here.
+        The routes ``state.model.routes[i][k]`` (not empty) each get their share through
+        ``state.flow.send``. Default: ``send_evenly``, which the engine calls directly
+        for kinds that keep it.
         """
-        targets = engine.model.routes[i][k]
-        split = 1.0 / len(targets)
-        ca2 = split * share_out * cd2 + 1.0 - split * share_out
-        for j, li in targets:
-            engine._send(j, li, k, rate * split, m1, m2, ca2, engine.passive_dead[j])
-        return 0.0
+        return send_evenly(state, i, k, out.rate, out.m1, out.m2, out.cd2, out.share_out)
 
-    def weights(
-        self, engine: Engine, i: int, p: dict, targets: list[tuple[int, int]]
-    ) -> list[float]:
+    def weights(self, state: State, i: int, p: dict, targets: list[tuple[int, int]]) -> list[float]:
         """A router's weight for each of ``targets`` ((node, link) pairs, in route order).
 
         A router (``role`` "router") splits each class over its routes in proportion
@@ -259,7 +294,7 @@ class Kind:
         """
         return [1.0] * len(targets)
 
-    def seen_dead(self, engine: Engine, i: int) -> float:
+    def seen_dead(self, state: State, i: int) -> float:
         """Share (0..1) of the flow its senders send to this node that reaches dead instances.
 
         Computed after every event, and each tick while a failure is being detected
@@ -267,19 +302,19 @@ class Kind:
         address over in time). Default: the dead instances' share, as seen by senders
         without health checks.
         """
-        return engine._dead_share(i, None)[1]
+        return state.dead_share(i, None)[1]
 
-    def extra(self, engine: Engine, i: int, p: dict) -> dict:
+    def extra(self, state: State, i: int, p: dict) -> dict:
         """The frame's kind-specific numbers (``NodeFrame.x``) after the node has served.
 
         Called once per computed tick, so it may advance state that moves with time
-        (a cache warming up, a replica's lag); it sets ``engine._unsettled`` when that
+        (a cache warming up, a replica's lag); it sets ``state.unsettled`` when that
         state is still changing. Default: no extra numbers.
         """
         return {}
 
-    def resized(self, engine: Engine, i: int, before: int) -> None:
-        """The node went from ``before`` serving instances to ``engine.inst[i]``.
+    def resized(self, state: State, i: int, before: int) -> None:
+        """The node went from ``before`` serving instances to ``state.inst[i]``.
 
         Called between ticks, when a resize takes effect (scale down, or new
         instances ready). Default: nothing to do.
@@ -303,21 +338,38 @@ def overrides(kind: Kind, hook: str) -> bool:
     return getattr(type(kind), hook) is not getattr(Kind, hook)
 
 
-def memo(engine: Engine, i: int) -> Any:
-    """What node ``i``'s kind derived (``keep``) since the engine's last change, or None.
+def send_evenly(state: State, i: int, k: int, rate: float, m1: float, m2: float, cd2: float,
+                share_out: float) -> float:  # fmt: skip
+    """Split class ``k``'s ``rate`` leaving node ``i`` evenly over its routes; 0 (none lost).
+
+    Each route's share reaching dead instances is the one its senders see
+    (``state.passive_dead``). The departures' variability (``cd2``, of which this class
+    is ``share_out``) thins with the split.
+    """
+    targets = state.model.routes[i][k]
+    split = 1.0 / len(targets)
+    ca2 = split * share_out * cd2 + 1.0 - split * share_out
+    send, passive_dead = state.flow.send, state.passive_dead
+    for j, li in targets:
+        send(j, li, k, rate * split, m1, m2, ca2, passive_dead[j])
+    return 0.0
+
+
+def memo(state: State, i: int) -> Any:
+    """What node ``i``'s kind derived (``keep``) since the state's last change, or None.
 
     A value derived from the live parameters and instances holds until a control, a
-    fault or any other event changes something (``engine.changes`` counts them).
+    fault or any other event changes something (``state.changes`` counts them).
     """
-    held = engine.kind_memo[i]
-    if held is not None and held[0] == engine.changes:
+    held = state.kind_memo[i]
+    if held is not None and held[0] == state.changes:
         return held[1]
     return None
 
 
-def keep(engine: Engine, i: int, value: Any) -> Any:
+def keep(state: State, i: int, value: Any) -> Any:
     """Keep ``value`` as what node ``i``'s kind derived, until the next change; return it."""
-    engine.kind_memo[i] = (engine.changes, value)
+    state.kind_memo[i] = (state.changes, value)
     return value
 
 

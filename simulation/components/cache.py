@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import EPS, READ, Kind, pick
+from .base import EPS, READ, WARM, Kind, pick
+from .look import Look
 from .params import Param, serving_params
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from ..state import State
 
 
 class Cache(Kind):
     kind = "cache"
     label = "Cache"
     group = "data"
+    look = Look("pentagon", "#dc2626")
     help = (
         "An in-memory cache in front of the database. Reads hit with the hit ratio; misses "
         "go to the database (the one this cache links to, or else the ones its web servers "
@@ -38,22 +40,23 @@ class Cache(Kind):
     skipped_when_down = True
     cache_aside = True
     cold_misses = ("reads", "the database", READ)
+    state_fields = (WARM,)
 
     @classmethod
     def route(cls, request_class: str, targets: dict[str, list[str]], params: dict) -> list[str]:
         return pick(targets, "database", "shard_router")
 
-    def answered(self, engine: Engine, i: int, p: dict, k: int) -> float:
-        return p["hit_ratio"] * engine.warm[i] if k == READ else 0.0
+    def answered(self, state: State, i: int, p: dict, k: int) -> float:
+        return p["hit_ratio"] * state.warm[i] if k == READ else 0.0
 
-    def extra(self, engine: Engine, i: int, p: dict) -> dict:
-        return warm_up(engine, i, p)
+    def extra(self, state: State, i: int, p: dict) -> dict:
+        return warm_up(state, i, p)
 
 
-def warm_up(engine: Engine, i: int, p: dict) -> dict:
+def warm_up(state: State, i: int, p: dict) -> dict:
     """Warm a cold (flushed or recovered) live cache by one tick; its hit ratio and warmth."""
-    if engine.warm[i] < 1.0 and engine.alive[i] > 0:
-        warmup_s = engine.model.kind_of[i].warmup_s(p)
-        engine.warm[i] = min(1.0, engine.warm[i] + engine.dt / max(warmup_s, EPS))
-        engine._unsettled = True
-    return {"hit_ratio": p["hit_ratio"] * engine.warm[i], "warm": engine.warm[i]}
+    if state.warm[i] < 1.0 and state.alive[i] > 0:
+        warmup_s = state.model.kind_of[i].warmup_s(p)
+        state.warm[i] = min(1.0, state.warm[i] + state.dt / max(warmup_s, EPS))
+        state.unsettled = True
+    return {"hit_ratio": p["hit_ratio"] * state.warm[i], "warm": state.warm[i]}

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import STATIC, Kind
+from .base import STATIC, WARM, Kind
 from .cache import warm_up
+from .look import Look
 from .params import Param, serving_params
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from ..state import State
 
 
 class Cdn(Kind):
     kind = "cdn"
     label = "CDN"
     group = "edge"
+    look = Look("hexagon", "#0891b2")
     help = (
         "Serves static requests from edge caches with a hit ratio; misses and dynamic "
         "requests go on to the origin it links to."
@@ -33,9 +35,10 @@ class Cdn(Kind):
     )
     links_to = ("load_balancer", "web_server")
     cold_misses = ("static requests", "the origin", STATIC)
+    state_fields = (WARM,)
 
-    def answered(self, engine: Engine, i: int, p: dict, k: int) -> float:
-        return p["hit_ratio"] * engine.warm[i] if k == STATIC else 0.0
+    def answered(self, state: State, i: int, p: dict, k: int) -> float:
+        return p["hit_ratio"] * state.warm[i] if k == STATIC else 0.0
 
-    def extra(self, engine: Engine, i: int, p: dict) -> dict:
-        return warm_up(engine, i, p)
+    def extra(self, state: State, i: int, p: dict) -> dict:
+        return warm_up(state, i, p)

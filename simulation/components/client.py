@@ -6,6 +6,7 @@ from typing import Any
 
 from ..errors import Problem
 from .base import CLASSES, Kind, pick, pick_all
+from .look import Look
 from .params import Param
 
 ENTRY_KINDS = ("dns", "load_balancer", "web_server")
@@ -15,6 +16,7 @@ class Client(Kind):
     kind = "client"
     label = "Clients"
     group = "traffic"
+    look = Look("ellipse", "#2563eb", "users")
     role = "source"
     help = (
         "Users sending requests: a rate, a mix of read / write / static / background-job "

@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import Problem
-from .base import BACKGROUND_K, JOB, NCLASS, WRITE, DesignLinks, Kind
+from .base import BACKGROUND_K, JOB, NCLASS, WRITE, DesignLinks, Field, Kind
+from .look import Look
 from .params import Param, serving_params
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from ..state import State
 
 
 class Database(Kind):
     kind = "database"
     label = "Database"
     group = "data"
+    look = Look("barrel", "#9333ea", "db")
     help = (
         "A primary takes writes (and reads when no replica is up); replicas, linked from "
         "their primary, share reads and lag behind it more as the write load grows. When "
@@ -63,6 +65,12 @@ class Database(Kind):
     links_to = ("database",)
     detection_params = ("failover_s",)
     replicates = True
+    state_fields = (
+        Field("repl_backlog"),  # writes a replica has yet to apply
+        # A replica's lag (s); a quiet tick is reused only while every lag stays put.
+        Field("lag_s", initial=lambda p: p["replication_lag_ms"] / 1000.0, watched=True),
+        Field("lost_writes"),  # writes a failed primary took that no replica got
+    )
     data_tier = True
 
     @classmethod
@@ -98,26 +106,26 @@ class Database(Kind):
     def route(cls, request_class: str, targets: dict[str, list[str]], params: dict) -> list[str]:
         return []  # links between databases carry replication, not requests
 
-    def extra(self, engine: Engine, i: int, p: dict) -> dict:
+    def extra(self, state: State, i: int, p: dict) -> dict:
         """A primary records its cluster's write rate; a replica's lag follows that rate."""
-        ci = engine.model.cluster_of[i]
-        is_primary = engine.primary[ci] == i
+        ci = state.model.cluster_of[i]
+        is_primary = state.clusters.primary[ci] == i
         if is_primary:
             at = i * NCLASS
-            in_r = engine.in_r
-            engine.cluster_writes[ci] = in_r[at + WRITE] + in_r[at + JOB] + in_r[at + BACKGROUND_K]
+            in_r = state.flow.in_r
+            state.clusters.writes[ci] = in_r[at + WRITE] + in_r[at + JOB] + in_r[at + BACKGROUND_K]
         if is_primary or p["role"] == "primary":  # or a failed primary, not yet rejoined
-            return {"role": "primary", "lost_writes": engine.lost_writes[i]}
-        writes = engine.cluster_writes[ci]
+            return {"role": "primary", "lost_writes": state.lost_writes[i]}
+        writes = state.clusters.writes[ci]
         apply = p["apply_rps"]
-        backlog = engine.repl_backlog[i] + (writes - apply) * engine.dt
+        backlog = state.repl_backlog[i] + (writes - apply) * state.dt
         if backlog > 0.0:
-            engine._unsettled = True
+            state.unsettled = True
         else:
             backlog = 0.0
-        engine.repl_backlog[i] = backlog
+        state.repl_backlog[i] = backlog
         load = writes / apply
         if load > 0.95:
             load = 0.95
-        lag = engine.lag_s[i] = p["replication_lag_ms"] / 1000.0 / (1.0 - load) + backlog / apply
+        lag = state.lag_s[i] = p["replication_lag_ms"] / 1000.0 / (1.0 - load) + backlog / apply
         return {"role": "replica", "lag_ms": lag * 1000.0}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import Kind
+from .look import Look
 from .params import Param
 
 
@@ -10,6 +11,7 @@ class Datacenter(Kind):
     kind = "datacenter"
     label = "Data centre"
     group = "groups"
+    look = Look("round-rectangle", "#64748b", "dc")
     role = "group"
     help = (
         "A group: components name it as their parent. Its failure takes down everything "

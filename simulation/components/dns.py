@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .base import DesignLinks, Kind, check_weights_link
+from .look import Look
 from .params import Param
 
 if TYPE_CHECKING:
-    from ..engine import Engine
     from ..errors import Problem
+    from ..state import State
 
 
 class Dns(Kind):
     kind = "dns"
     label = "DNS"
     group = "edge"
+    look = Look("diamond", "#7c3aed")
     role = "router"
     help = (
         "Splits users over the entry points it links to (one per data centre) by weight; "
@@ -55,11 +57,9 @@ class Dns(Kind):
         named = {*entries, *(parent for parent in parents if isinstance(parent, str))}
         check_weights_link(comp, named, path, problems)
 
-    def weights(
-        self, engine: Engine, i: int, p: dict, targets: list[tuple[int, int]]
-    ) -> list[float]:
+    def weights(self, state: State, i: int, p: dict, targets: list[tuple[int, int]]) -> list[float]:
         """Geo weights by entry id, else its data centre's id; a dead entry's after failover."""
-        m = engine.model
+        m = state.model
         weights = []
         for j, _ in targets:
             w = p["weights"].get(m.ids[j])
@@ -67,7 +67,7 @@ class Dns(Kind):
                 w = p["weights"].get(m.ids[m.dc_of[j]])
             w = 1.0 if w is None else w
             gone = (
-                engine._alive(j) == 0 and engine.now - engine._down_since_any(j) >= p["failover_s"]
+                state.count_alive(j) == 0 and state.now - state.down_since_any(j) >= p["failover_s"]
             )
             weights.append(0.0 if (p["failover"] and gone) else w)
         return weights

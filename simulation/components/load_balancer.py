@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .base import EPS, NCLASS, DesignLinks, Kind, check_weights_link, keep, memo
-from .params import SIZE_TIERS, Param, serving_params
+from .base import EPS, NCLASS, DesignLinks, Kind, Outflow, check_weights_link, keep, memo
+from .look import Look
+from .params import Param, servers_per_instance, serving_params
 
 if TYPE_CHECKING:
-    from ..engine import Engine
     from ..errors import Problem
+    from ..state import State
 
 ALGORITHMS = ("round_robin", "random", "weighted", "least_connections", "ip_hash")
 HASHINGS = ("modulo", "consistent")
@@ -20,6 +21,7 @@ class LoadBalancer(Kind):
     kind = "load_balancer"
     label = "Load balancer"
     group = "edge"
+    look = Look("octagon", "#ea580c", "lb")
     help = (
         "Splits requests among the instances of the servers it links to. Health checks "
         "remove a dead instance after the detection delay; until then its share is lost. "
@@ -107,43 +109,33 @@ class LoadBalancer(Kind):
             return p["service_ms"] * p["sticky_cost"]
         return p["service_ms"]
 
-    def seen_dead(self, engine: Engine, i: int) -> float:
+    def seen_dead(self, state: State, i: int) -> float:
         """Two or more instances share a floating address: a dead one's share is lost
         until its address fails over to the survivors (``failover_s`` after its death).
         A single instance has nothing to fail over to.
         """
-        if engine.inst[i] < 2 or engine._unavailable(i):
-            return engine._dead_share(i, None)[1]
-        alive = engine.inst[i] - len(engine.dead_times[i])
+        if state.inst[i] < 2 or state.unavailable(i):
+            return state.dead_share(i, None)[1]
+        alive = state.inst[i] - len(state.dead_times[i])
         if alive <= 0:
             return 1.0
-        failover = engine.params[i]["failover_s"]
-        undetected = sum(1 for t in engine.dead_times[i] if engine.now - t < failover - EPS)
+        failover = state.params[i]["failover_s"]
+        undetected = sum(1 for t in state.dead_times[i] if state.now - t < failover - EPS)
         return undetected / (alive + undetected)
 
-    def send_on(
-        self,
-        engine: Engine,
-        i: int,
-        p: dict,
-        k: int,
-        rate: float,
-        m1: float,
-        m2: float,
-        cd2: float,
-        share_out: float,
-    ) -> float:
-        return balance(engine, i, p, k, rate, m1, m2, cd2 * share_out + 1.0 - share_out)
+    def send_on(self, state: State, i: int, p: dict, k: int, out: Outflow) -> float:
+        ca2 = out.cd2 * out.share_out + 1.0 - out.share_out
+        return balance(state, i, p, k, out.rate, out.m1, out.m2, ca2)
 
 
 def balance(
-    engine: Engine, i: int, p: dict, k: int, rate: float, m1: float, m2: float, ca2: float
+    state: State, i: int, p: dict, k: int, rate: float, m1: float, m2: float, ca2: float
 ) -> float:
     """Split among targets by the algorithm; return the rate with no healthy target."""
-    even, sends = split_plan(engine, i, p, k)
+    even, sends = split_plan(state, i, p, k)
     if not sends:
         return rate
-    send = engine._send
+    send = state.flow.send
     for j, li, share, per_instance, dead in sends:
         ca2_j = per_instance * ca2 if even else per_instance * ca2 + 1.0 - per_instance
         send(j, li, k, rate * share, m1, m2, ca2_j, dead)
@@ -151,47 +143,47 @@ def balance(
 
 
 def split_plan(
-    engine: Engine, i: int, p: dict, k: int
+    state: State, i: int, p: dict, k: int
 ) -> tuple[bool, list[tuple[int, int, float, float, float]]]:
     """How balancer ``i`` splits class ``k``: whether it deals in turn, and per target
     with a share ``(node, link, share, share per believed instance, share lost dead)``.
 
     The split follows only the parameters and the targets' instances, so it is kept
-    (``Engine.kind_memo``) until the next change (``engine.changes``); while a target has
+    (``State.kind_memo``) until the next change (``state.changes``); while a target has
     dead instances it also moves with time, and is kept for the tick only.
     """
-    held = memo(engine, i)
-    if held is None or (held[0] is not None and held[0] != engine.now):
-        held = keep(engine, i, [None, [None] * NCLASS])  # [tick it is limited to, plans]
+    held = memo(state, i)
+    if held is None or (held[0] is not None and held[0] != state.now):
+        held = keep(state, i, [None, [None] * NCLASS])  # [tick it is limited to, plans]
     plans = held[1]
     plan = plans[k]
     if plan is None:
-        targets = engine.model.routes[i][k]
-        plan = plans[k] = derive_split(engine, i, p, targets)
-        if any(engine.dead_times[j] or engine._unavailable(j) for j, _ in targets):
-            held[0] = engine.now
+        targets = state.model.routes[i][k]
+        plan = plans[k] = derive_split(state, i, p, targets)
+        if any(state.dead_times[j] or state.unavailable(j) for j, _ in targets):
+            held[0] = state.now
     return plan
 
 
 def derive_split(
-    engine: Engine, i: int, p: dict, targets: list[tuple[int, int]]
+    state: State, i: int, p: dict, targets: list[tuple[int, int]]
 ) -> tuple[bool, list[tuple[int, int, float, float, float]]]:
     """``split_plan`` worked out: each target's weight counts the instances the
     balancer believes up (a dead one stays in rotation until its health check fails it).
     """
-    m = engine.model
+    m = state.model
     algorithm = p["algorithm"]
     detect = p["health_check_s"]
     weights = []
     shares = []
     for j, _ in targets:
-        believed, dead = engine._dead_share(j, detect)
+        believed, dead = state.dead_share(j, detect)
         if algorithm == "weighted":
             weight = p["weights"].get(m.ids[j], 1.0) * believed
         elif algorithm == "least_connections":
-            pj = engine.params[j]
+            pj = state.params[j]
             ms = m.kind_of[j].service_time_ms(pj)
-            weight = believed * pj["concurrency"] * SIZE_TIERS[pj["size"]][0] / ms
+            weight = believed * servers_per_instance(pj) / ms
         else:
             weight = believed
         weights.append(weight)

@@ -304,3 +304,13 @@ class LinkParams:
 
 
 LINK_PARAMS = LinkParams().params
+
+
+def servers_per_instance(p: dict) -> int:
+    """Requests one instance serves at once: its concurrency times its size tier's factor."""
+    return p["concurrency"] * SIZE_TIERS[p["size"]][0]
+
+
+def instance_capacity(p: dict) -> float:
+    """Requests per second one instance serves at full load, from its ``service_ms``."""
+    return servers_per_instance(p) * 1000.0 / p["service_ms"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import Kind
+from .look import Look
 from .params import serving_params
 
 
@@ -10,6 +11,7 @@ class SessionStore(Kind):
     kind = "session_store"
     label = "Session store"
     group = "data"
+    look = Look("tag", "#db2777", "sessions")
     help = (
         "Shared store of user sessions (Redis-like). Each request of a web tier linked to "
         "it looks up its session here, so any instance can serve any user."

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .base import Kind
+from .look import Look
 from .params import Param
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from ..state import State
 
 
 class ShardRouter(Kind):
     kind = "shard_router"
     label = "Shard router"
     group = "data"
+    look = Look("rhomboid", "#b45309", "router")
     role = "router"
     help = (
         "Splits requests by key over the shards it links to (each a database with the same "
@@ -35,9 +37,7 @@ class ShardRouter(Kind):
     links_to = ("database",)
     data_tier = True
 
-    def weights(
-        self, engine: Engine, i: int, p: dict, targets: list[tuple[int, int]]
-    ) -> list[float]:
+    def weights(self, state: State, i: int, p: dict, targets: list[tuple[int, int]]) -> list[float]:
         """Zipf shares by link order: shard r gets 1/(r+1)^skew."""
         skew = p["skew"]
         return [1.0 / (r + 1) ** skew for r in range(len(targets))]

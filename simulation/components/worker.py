@@ -6,6 +6,7 @@ from typing import Any
 
 from ..errors import Problem
 from .base import Kind, pick
+from .look import Look
 from .params import autoscaling_params, serving_params
 from .web_server import check_autoscaling
 
@@ -14,6 +15,7 @@ class Worker(Kind):
     kind = "worker"
     label = "Workers"
     group = "async"
+    look = Look("cut-rectangle", "#4d7c0f")
     help = (
         "Consumes jobs from the message queue linked to it, as fast as its instances "
         "allow; each finished job may write to the database it links to."

@@ -21,14 +21,13 @@ from sandbox.live.protocol import (
     MAX_INSTANCES,
     MAX_MESSAGE_BYTES,
     MAX_RPS,
-    ProtocolError,
     SpeedLimits,
     parse_message,
 )
-from sandbox.live.session import RunSession, SessionError
+from sandbox.live.session import RunSession
 from sandbox.live.wire import FrameCodec
 from sandbox.models import ShareLink
-from simulation import Engine, validate_scenario
+from simulation import ControlError, Engine, validate_scenario
 from tests.garbage import NASTY_TEXT, broken, json_values
 from tests.live.conftest import connect, frames, live_runner, next_of, two_web_servers
 
@@ -53,7 +52,7 @@ async def starts_and_runs(comm: WebsocketCommunicator) -> None:
 @pytest.mark.parametrize(("text", "fragment"), UNREADABLE_JSON)
 def test_json_the_parser_cannot_read_is_a_protocol_error(text: str, fragment: str) -> None:
     assert len(text.encode()) <= MAX_MESSAGE_BYTES
-    with pytest.raises(ProtocolError, match=f"^message: not valid JSON .*{fragment}"):
+    with pytest.raises(ControlError, match=f"^message: not valid JSON .*{fragment}"):
         parse_message(text, LIMITS)
 
 
@@ -99,7 +98,7 @@ NOT_AN_ID = ["\ud800", "web-1\udfff", "\x00", "web-1\n", "\u202e"]
 @pytest.mark.parametrize("action", ["fail", "recover", "scale", "set_rate"])
 def test_a_target_no_id_can_be_is_a_protocol_error(action: str, target: str) -> None:
     text = json.dumps({"action": action, "target": target, "instances": 2, "rps": 10})
-    with pytest.raises(ProtocolError, match=f"^{action}.target: must be a component id"):
+    with pytest.raises(ControlError, match=f"^{action}.target: must be a component id"):
         parse_message(text, LIMITS)
 
 
@@ -123,7 +122,7 @@ async def test_a_target_no_id_can_be_gets_an_error_frame_and_the_run_goes_on(
 @pytest.mark.parametrize("text", ["\ud800", '{"action": "fail", "target": "web-1\udfff"}'])
 def test_a_lone_surrogate_in_the_text_itself_is_a_protocol_error(text: str) -> None:
     """No server passes one on (a text frame must be UTF-8), but the parser refuses it."""
-    with pytest.raises(ProtocolError, match=r"^(message|fail\.target): "):
+    with pytest.raises(ControlError, match=r"^(message|fail\.target): "):
         parse_message(text, LIMITS)
 
 
@@ -153,11 +152,11 @@ REDIS = registry.get_serializer("msgpack")
 
 
 def outcome(text: str) -> None:
-    """parse_message gives a control the runner can take, or a ProtocolError naming the
+    """parse_message gives a control the runner can take, or a ControlError naming the
     field; nothing else."""
     try:
         control = parse_message(text, LIMITS)
-    except ProtocolError as error:
+    except ControlError as error:
         control, refused = {}, str(error)
     if not control:
         assert NAMED.match(refused), refused
@@ -198,10 +197,10 @@ def test_any_broken_control_is_a_control_or_an_error_naming_the_field(message: A
 @MANY
 @given(message=st.sampled_from(VALID_CONTROLS).flatmap(broken))
 def test_a_control_that_passes_is_applied_or_refused_and_the_run_goes_on(message: Any) -> None:
-    """What the runner does with it: the session applies it or raises SessionError."""
+    """What the runner does with it: the session applies it or raises ControlError."""
     try:
         control = parse_message(json.dumps(message), LIMITS)
-    except ProtocolError:
+    except ControlError:
         return
     document = two_web_servers()
     session = RunSession(
@@ -215,7 +214,7 @@ def test_a_control_that_passes_is_applied_or_refused_and_the_run_goes_on(message
     refused = ""
     try:
         session.control(control, by="alice")
-    except SessionError as error:
+    except ControlError as error:
         refused = str(error)
     assert not refused or refused.startswith(f"{control['action']}: ")
     if session.status == RunStatus.RUNNING:
@@ -263,7 +262,7 @@ NOT_CONTROLS = [
 def test_none_of_the_garbage_is_a_control() -> None:
     """The consumer tests below count on an error for every one of these."""
     for text in NOT_CONTROLS:
-        with pytest.raises(ProtocolError):
+        with pytest.raises(ControlError):
             parse_message(text, LIMITS)
 
 

@@ -9,11 +9,11 @@ import pytest
 from sandbox.live.protocol import (
     ACTIONS,
     MAX_MESSAGE_BYTES,
-    ProtocolError,
     SpeedLimits,
     TokenBucket,
     parse_message,
 )
+from simulation import ControlError
 
 LIMITS = SpeedLimits(max_speed=100, allow_unpaced=True)
 
@@ -81,21 +81,21 @@ def test_it_drops_fields_it_does_not_know() -> None:
     ],
 )
 def test_it_names_the_field_that_is_wrong(text: str, error: str) -> None:
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(ControlError) as caught:
         parse_message(text, LIMITS)
     assert str(caught.value).startswith(error)
 
 
 def test_it_refuses_binary_and_oversized_messages() -> None:
-    with pytest.raises(ProtocolError, match="not binary"):
+    with pytest.raises(ControlError, match="not binary"):
         parse_message(None, LIMITS)
-    with pytest.raises(ProtocolError, match="longer than"):
+    with pytest.raises(ControlError, match="longer than"):
         parse_message(json.dumps({"action": "stop", "pad": "x" * MAX_MESSAGE_BYTES}), LIMITS)
 
 
 def test_it_refuses_unpaced_speed_when_settings_forbid_it() -> None:
     limits = SpeedLimits(max_speed=20, allow_unpaced=False)
-    with pytest.raises(ProtocolError, match='"max" is not allowed'):
+    with pytest.raises(ControlError, match='"max" is not allowed'):
         parse_message('{"action": "speed", "value": "max"}', limits)
 
 

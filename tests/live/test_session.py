@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from sandbox.live.models import SERIES_COLUMNS, RunStatus
-from sandbox.live.session import RunSession, SessionError, SessionLimits, series_from_frames
+from sandbox.live.session import RunSession, SessionLimits, series_from_frames
 from sandbox.live.wire import FrameCodec
-from simulation import Engine, validate_scenario
+from simulation import ControlError, Engine, validate_scenario
 from tests.live.conftest import two_web_servers
 
 
@@ -34,7 +34,7 @@ def new_session(
 def test_a_run_ticks_only_after_start() -> None:
     session = new_session()
     assert session.status == RunStatus.STARTING
-    with pytest.raises(SessionError, match="not running"):
+    with pytest.raises(ControlError, match="not running"):
         session.step()
     session.control({"action": "start"})
     assert session.status == RunStatus.RUNNING
@@ -142,7 +142,7 @@ def test_a_control_the_engine_refuses_keeps_the_run_going() -> None:
     session = new_session()
     session.control({"action": "start"})
     session.step()
-    with pytest.raises(SessionError, match=r"^fail: "):
+    with pytest.raises(ControlError, match=r"^fail: "):
         session.control({"action": "fail", "target": "no-such-node"})
     assert session.status == RunStatus.RUNNING
     session.step()
@@ -154,9 +154,9 @@ def test_pause_stops_ticking_until_resume() -> None:
     session.control({"action": "start"})
     session.control({"action": "pause"}, by="alice")
     assert session.reason == "paused by alice"
-    with pytest.raises(SessionError):
+    with pytest.raises(ControlError):
         session.step()
-    with pytest.raises(SessionError, match="pause: the run is paused"):
+    with pytest.raises(ControlError, match="pause: the run is paused"):
         session.control({"action": "pause"})
     session.control({"action": "resume"})
     session.step()
@@ -180,7 +180,7 @@ def test_the_run_finishes_at_the_scenario_duration_with_a_report() -> None:
     assert session.ticks == 5
     report = session.report()
     assert set(report["summary"]) >= {"availability", "error_rate", "latency_ms"}
-    with pytest.raises(SessionError, match="already finished"):
+    with pytest.raises(ControlError, match="already finished"):
         session.control({"action": "pause"})
 
 
@@ -191,7 +191,7 @@ def test_a_stopped_run_takes_no_more_controls() -> None:
     session.control({"action": "stop"}, by="alice")
     assert session.status == RunStatus.STOPPED
     assert session.reason == "stopped by alice"
-    with pytest.raises(SessionError, match="already stopped"):
+    with pytest.raises(ControlError, match="already stopped"):
         session.control({"action": "fail", "target": "web-1"})
 
 

@@ -25,7 +25,8 @@ PACKAGE = Path(simulation.__file__).parent
 # call their hooks.
 KIND_FREE_MODULES = (
     "model.py", "engine.py", "controls.py", "clusters.py", "document.py", "catalog.py",
-    "scenario.py",
+    "scenario.py", "state.py", "flow.py", "health.py", "sources.py", "routing.py",
+    "serving.py", "autoscale.py", "checks.py", "report.py", "steady.py", "control_table.py",
 )  # fmt: skip
 
 

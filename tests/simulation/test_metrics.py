@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from simulation.metrics import CheckState, _mixture_cdf, gamma_quantile, mixture_percentile
+from simulation.checks import CheckState
+from simulation.latency import gamma_quantile, mixture_cdf, mixture_percentile
 from simulation.queueing import gamma_percentile
 
 
@@ -13,7 +14,7 @@ def test_a_mixture_quantile_solves_the_mixture_cdf(p: float):
     """The mixture's p quantile x has CDF(x) = p."""
     parts = ((0.3, 0.02, 0.0004), (0.7, 0.09, 0.005))
     x = mixture_percentile(p, parts)
-    assert _mixture_cdf(x, parts) == pytest.approx(p, abs=1e-7)
+    assert mixture_cdf(x, parts) == pytest.approx(p, abs=1e-7)
 
 
 def test_a_mixture_of_one_gamma_is_that_gamma():

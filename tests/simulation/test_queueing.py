@@ -438,13 +438,13 @@ def test_memo_caches_are_bounded() -> None:
     """Per-tick calls are memoised, but no cache grows without bound."""
     from simulation import queueing
 
-    cached = [queueing._erlang_b, queueing._mmc, queueing._mmck]
+    cached = [queueing._erlang_b, queueing.mmc_unchecked, queueing.mmck_unchecked]
     cached += [queueing._response_percentile, queueing._gamma_percentile]
     for function in cached:
         assert function.cache_info().maxsize == queueing._CACHE_SIZE
     for i in range(queueing._CACHE_SIZE + 10):
         queueing.mmc(0.5 + i * 1e-6, 1.0, 1)
-    assert queueing._mmc.cache_info().currsize == queueing._CACHE_SIZE
+    assert queueing.mmc_unchecked.cache_info().currsize == queueing._CACHE_SIZE
 
 
 # --- reference topology (tests/simulation/reference.py) ---------------------

@@ -4,7 +4,6 @@
 import cytoscape from "cytoscape";
 import edgehandles from "cytoscape-edgehandles";
 
-import { isGroupKind } from "./model.js";
 import { buildStyle, currentScheme } from "./style.js";
 
 cytoscape.use(edgehandles);
@@ -108,7 +107,7 @@ export function installLinkHandle({ cy, editor, handle, onRefused }) {
   });
 
   function place() {
-    if (!node || node.removed() || isGroupKind(node.data("kind"))) {
+    if (!node || node.removed() || node.data("isGroup")) {
       handle.hidden = true;
       return;
     }
@@ -189,7 +188,7 @@ export function installDragTracking({ cy, editor }) {
     const next = over ? over.id : null;
     if (next !== hovered) {
       if (hovered) cy.getElementById(hovered).removeClass("drop-target");
-      if (next && !isGroupKind(e.target.data("kind"))) cy.getElementById(next).addClass("drop-target");
+      if (next && !e.target.data("isGroup")) cy.getElementById(next).addClass("drop-target");
       hovered = next;
     }
   });

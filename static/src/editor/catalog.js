@@ -47,6 +47,7 @@ export function normalizeCatalog(raw) {
       params: paramList(spec.params),
       linksTo: linkTargets(spec),
       isGroup: spec.role === "group" || spec.group === "groups",
+      isSource: spec.role === "source",
     });
   }
   const known = new Set(GROUP_ORDER);
@@ -73,7 +74,7 @@ export function defaultParams(catalog, kind) {
   return params;
 }
 
-/** A kind's name as words: `web_server` -> "web server". */
+/** A kind's name as words: underscores become spaces. */
 export function kindWords(kind) {
   return String(kind).replace(/_/g, " ");
 }
@@ -90,8 +91,9 @@ export function linkRefusal(catalog, fromKind, toKind) {
   if (from.isGroup || to.isGroup) {
     return `a ${kindWords(from.isGroup ? fromKind : toKind)} is a group, not a node: drag components into it instead of linking`;
   }
-  if (to.kind === "client") {
-    return `a ${kindWords(fromKind)} cannot send requests to a client: clients only send requests`;
+  if (to.isSource) {
+    const words = kindWords(toKind);
+    return `a ${kindWords(fromKind)} cannot send requests to a ${words}: ${words}s only send requests`;
   }
   if (from.linksTo === null || from.linksTo.has(toKind)) return null;
   if (from.linksTo.size === 0) {

@@ -8,6 +8,7 @@ const raw = {
     client: {
       label: "Users",
       group: "traffic",
+      role: "source",
       help: "Sends requests.",
       params: [{ name: "rps", type: "float", default: 100 }],
       links_to: ["load_balancer", "web_server"],
@@ -19,7 +20,7 @@ const raw = {
       links_to: ["web_server", "client"],
     },
     web_server: { label: "Web server", group: "compute", params: [], links_to: [] },
-    datacenter: { label: "Data centre", group: "groups", params: [] },
+    datacenter: { label: "Data centre", group: "groups", role: "group", params: [] },
   },
   link_params: [{ name: "latency_ms", type: "float", default: 1 }],
 };

@@ -1,7 +1,8 @@
 // The editor: owns the current document, its undo history and the canvas.
 // Every change goes through `commit()` (or `restore()` for undo/redo), which
 // updates the canvas from the difference between the old and new documents,
-// so the document is always the one source of truth that gets saved.
+// so the document is always the one source of truth that gets saved. `kinds`
+// (kinds.js) comes with the page, so the diagram is drawn before the catalog arrives.
 
 import { defaultParams, linkRefusal } from "./catalog.js";
 import { diffDocuments, toElements } from "./graph.js";
@@ -12,18 +13,19 @@ import * as model from "./model.js";
 const GRID = 20;
 
 export class Editor {
-  constructor({ cy, catalog, doc, readOnly, events }) {
+  constructor({ cy, catalog, kinds, doc, readOnly, events }) {
     this.cy = cy;
     this.catalog = catalog;
+    this.kinds = kinds;
     this.readOnly = readOnly;
     this.events = events;
     this.snap = true;
     this.clipboard = null;
     this.selectionOrder = [];
-    const start = needsLayout(doc) ? placeUnplaced(doc) : doc;
+    const start = needsLayout(kinds, doc) ? placeUnplaced(kinds, doc) : doc;
     this.doc = start;
     this.history = new History(start);
-    cy.add(toElements(start));
+    cy.add(toElements(kinds, start));
   }
 
   // Changes ----------------------------------------------------------------------------
@@ -46,7 +48,7 @@ export class Editor {
 
   /** Replace the whole document (load theirs, import, recovery); undo brings the old one back. */
   replace(next, { record = true } = {}) {
-    const placed = needsLayout(next) ? placeUnplaced(next) : next;
+    const placed = needsLayout(this.kinds, next) ? placeUnplaced(this.kinds, next) : next;
     if (record) this.commit(placed, { source: "replace" });
     else {
       this.show(placed, null);
@@ -59,7 +61,7 @@ export class Editor {
   show(next, select) {
     const before = this.doc;
     const keep = select ?? this.cy.$(":selected").map((e) => e.id());
-    const diff = diffDocuments(before, next);
+    const diff = diffDocuments(this.kinds, before, next);
     const cy = this.cy;
     cy.batch(() => {
       for (const id of diff.removeIds) cy.getElementById(id).remove();
@@ -89,8 +91,9 @@ export class Editor {
   /** Add a component of `kind` centred at `position` (model coordinates). */
   addComponent(kind, position) {
     const at = this.snap ? snapToGrid(position, GRID) : position;
-    const parent = model.isGroupKind(kind) ? null : this.groupAt(at);
+    const parent = this.kinds.isGroup(kind) ? null : this.groupAt(at);
     const { doc, id } = model.addComponent(
+      this.kinds,
       this.doc,
       kind,
       at,
@@ -170,7 +173,10 @@ export class Editor {
     if (!this.clipboard) return;
     this.pasteCount = (this.pasteCount ?? 0) + 1;
     const shift = 2 * GRID * this.pasteCount;
-    const { doc, ids } = model.pasteFragment(this.doc, this.clipboard, { x: shift, y: shift });
+    const { doc, ids } = model.pasteFragment(this.kinds, this.doc, this.clipboard, {
+      x: shift,
+      y: shift,
+    });
     this.commit(doc, { select: ids });
   }
 
@@ -190,9 +196,10 @@ export class Editor {
     const ids = this.selectedComponentIds();
     if (!ids.length) return null;
     const { doc, id } = model.groupIntoDatacenter(
+      this.kinds,
       this.doc,
       ids,
-      defaultParams(this.catalog, "datacenter"),
+      defaultParams(this.catalog, this.kinds.groupKind()),
     );
     this.commit(doc, { select: [id] });
     return id;
@@ -203,12 +210,15 @@ export class Editor {
     const members = this.doc.components
       .filter((c) => ids.includes(c.id) || (c.parent && ids.includes(c.parent)))
       .map((c) => c.id);
-    this.commit(model.setParent(this.doc, members, null));
+    this.commit(model.setParent(this.kinds, this.doc, members, null));
   }
 
   autoLayout() {
     const extent = this.cy.extent();
-    const positions = flowLayout(this.doc, { x: extent.x1 + 100, y: (extent.y1 + extent.y2) / 2 });
+    const positions = flowLayout(this.kinds, this.doc, {
+      x: extent.x1 + 100,
+      y: (extent.y1 + extent.y2) / 2,
+    });
     this.commit(model.moveComponents(this.doc, positions));
     this.fit();
   }
@@ -218,7 +228,7 @@ export class Editor {
     const selected = new Set(this.selectedComponentIds());
     const positions = {};
     for (const c of this.doc.components) {
-      if (model.isGroupKind(c.kind)) continue;
+      if (this.kinds.isGroup(c.kind)) continue;
       if (selected.has(c.id) || (c.parent && selected.has(c.parent))) {
         positions[c.id] = { x: c.x + dx * GRID, y: c.y + dy * GRID };
       }
@@ -245,9 +255,9 @@ export class Editor {
     let next = model.moveComponents(this.doc, positions);
     for (const id of draggedIds) {
       const c = model.findComponent(next, id);
-      if (!c || model.isGroupKind(c.kind) || draggedIds.has(c.parent)) continue;
+      if (!c || this.kinds.isGroup(c.kind) || draggedIds.has(c.parent)) continue;
       const group = groupContaining(groupBoxes, cy.getElementById(id).position(), id);
-      next = model.setParent(next, [id], group);
+      next = model.setParent(this.kinds, next, [id], group);
     }
     // The canvas already shows the moved nodes; snapping moves them the last few pixels.
     this.commit(next);
@@ -261,7 +271,7 @@ export class Editor {
   groupBoxes() {
     return this.cy
       .nodes()
-      .filter((n) => model.isGroupKind(n.data("kind")))
+      .filter((n) => n.data("isGroup"))
       .map((n) => ({ id: n.id(), box: n.boundingBox({ includeLabels: false }) }));
   }
 
@@ -269,6 +279,33 @@ export class Editor {
 
   selectedComponentIds() {
     return this.cy.$("node:selected").map((n) => n.id());
+  }
+
+  selectAll() {
+    this.cy.elements().select();
+  }
+
+  unselectAll() {
+    this.cy.elements().unselect();
+  }
+
+  /**
+   * Select the component `step` places after (or before, when negative) the last one
+   * selected, in document order and wrapping round; `add` keeps the selection.
+   */
+  selectNeighbour(step, { add = false } = {}) {
+    const ids = this.doc.components.map((c) => c.id);
+    if (!ids.length) return;
+    const selected = new Set(this.selectedComponentIds());
+    const last = [...this.selectionOrder].reverse().find((id) => selected.has(id));
+    const at = last === undefined ? (step > 0 ? -1 : 0) : ids.indexOf(last);
+    const next = ids[(at + step + ids.length) % ids.length];
+    if (add) {
+      this.cy.getElementById(next).select();
+      this.select([...selected, next], { center: next });
+    } else {
+      this.select([next]);
+    }
   }
 
   /** Select exactly `ids` (in that order) and bring `center` (or all of them) into view. */
@@ -288,7 +325,7 @@ export class Editor {
    * on a design of 500 components.
    */
   fit() {
-    const nodes = this.doc.components.filter((c) => !model.isGroupKind(c.kind));
+    const nodes = this.doc.components.filter((c) => !this.kinds.isGroup(c.kind));
     if (!nodes.length) return;
     const margin = 60; // half a node and its label, plus a group's padding
     const xs = nodes.map((c) => c.x ?? 0);
@@ -337,8 +374,8 @@ function groupContaining(groupBoxes, position, selfId) {
 }
 
 /** Give components without a position one from the flow layout. */
-function placeUnplaced(doc) {
-  const positions = flowLayout(doc);
+function placeUnplaced(kinds, doc) {
+  const positions = flowLayout(kinds, doc);
   const components = doc.components.map((c) =>
     typeof c.x === "number" && typeof c.y === "number"
       ? c

@@ -1,8 +1,8 @@
 // Conversion between a design document and Cytoscape element definitions,
 // plus the difference between two documents as element changes, so the
 // canvas can follow the document (undo, redo, paste, load) without a full redraw.
+// `kinds` (kinds.js) gives each kind's shape and colour.
 
-import { lookOf } from "./looks.js";
 import { linkId } from "./model.js";
 
 function linkLabel(link) {
@@ -12,8 +12,8 @@ function linkLabel(link) {
 }
 
 /** The Cytoscape definition of one component. */
-export function nodeElement(component) {
-  const look = lookOf(component.kind);
+export function nodeElement(kinds, component) {
+  const look = kinds.lookOf(component.kind);
   const data = {
     id: component.id,
     kind: component.kind,
@@ -21,6 +21,7 @@ export function nodeElement(component) {
     shape: look.shape,
     color: look.color,
   };
+  if (kinds.isGroup(component.kind)) data.isGroup = true;
   if (component.parent) data.parent = component.parent;
   // A replica database looks different from its primary.
   if (component.params?.role) data.role = component.params.role;
@@ -40,13 +41,13 @@ export function edgeElement(link) {
 }
 
 /** All elements of a document: nodes first (groups before members), then edges. */
-export function toElements(doc) {
+export function toElements(kinds, doc) {
   const known = new Set(doc.components.map((c) => c.id));
   const groupsFirst = [...doc.components].sort(
     (a, b) => Number(Boolean(a.parent)) - Number(Boolean(b.parent)),
   );
   const nodes = groupsFirst.map((c) => {
-    const el = nodeElement(c);
+    const el = nodeElement(kinds, c);
     if (el.data.parent && !known.has(el.data.parent)) delete el.data.parent;
     return el;
   });
@@ -98,7 +99,7 @@ function sameNode(a, b) {
  * What changed between two documents, as element operations:
  * `{removeIds, addElements, updateData: [{id, data}], movePositions: {id: {x, y}}}`.
  */
-export function diffDocuments(before, after) {
+export function diffDocuments(kinds, before, after) {
   const oldC = new Map(before.components.map((c) => [c.id, c]));
   const newC = new Map(after.components.map((c) => [c.id, c]));
   const oldL = new Map(before.links.map((l) => [linkId(l.from, l.to), l]));
@@ -119,11 +120,11 @@ export function diffDocuments(before, after) {
   for (const [id, c] of newC) {
     const old = oldC.get(id);
     if (!old || readded.has(id)) {
-      addElements.push(nodeElement(c));
+      addElements.push(nodeElement(kinds, c));
       continue;
     }
     if (c === old) continue;
-    if (!sameNode(old, c)) updateData.push({ id, data: nodeElement(c).data });
+    if (!sameNode(old, c)) updateData.push({ id, data: nodeElement(kinds, c).data });
     if ((old.x ?? 0) !== (c.x ?? 0) || (old.y ?? 0) !== (c.y ?? 0)) {
       movePositions[id] = { x: c.x ?? 0, y: c.y ?? 0 };
     }

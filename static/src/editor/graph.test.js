@@ -11,6 +11,10 @@ import {
   setParams,
   setParent,
 } from "./model.js";
+import { Kinds } from "./kinds.js";
+import { KIND_LOOKS } from "../testdata/fixtures.js";
+
+const kinds = new Kinds(KIND_LOOKS);
 
 const sample = {
   format: 1,
@@ -33,7 +37,7 @@ function asCytoscapeReports(elements) {
 }
 
 test("a document survives the trip to elements and back", () => {
-  const back = fromElements(asCytoscapeReports(toElements(sample)), sample);
+  const back = fromElements(asCytoscapeReports(toElements(kinds, sample)), sample);
   assert.deepEqual(back.components.map((c) => c.id), ["users", "lb", "web", "dc-east"]);
   assert.deepEqual(back.components[2], { ...sample.components[2], label: "web" });
   assert.equal(back.components[3].note, "kept");
@@ -42,7 +46,7 @@ test("a document survives the trip to elements and back", () => {
 });
 
 test("groups come before their members and edges after all nodes", () => {
-  const elements = toElements(sample);
+  const elements = toElements(kinds, sample);
   const ids = elements.map((e) => e.data.id);
   assert.ok(ids.indexOf("dc-east") < ids.indexOf("web"));
   assert.deepEqual(ids.slice(-2), ["users->lb", "lb->web"]);
@@ -57,13 +61,13 @@ test("links to missing components and parents that do not exist are left out", (
     components: [{ id: "a", kind: "web_server", parent: "nowhere", x: 0, y: 0, params: {} }],
     links: [{ from: "a", to: "ghost" }],
   };
-  const elements = toElements(broken);
+  const elements = toElements(kinds, broken);
   assert.equal(elements.length, 1);
   assert.equal(elements[0].data.parent, undefined);
 });
 
 test("moves, renames and regrouping read back from the canvas", () => {
-  const reports = asCytoscapeReports(toElements(sample));
+  const reports = asCytoscapeReports(toElements(kinds, sample));
   const web = reports.find((e) => e.data.id === "web");
   web.position = { x: 512.4, y: 99.6 };
   delete web.data.parent;
@@ -75,11 +79,11 @@ test("moves, renames and regrouping read back from the canvas", () => {
 });
 
 test("the diff of two documents names exactly what changed", () => {
-  const added = addComponent(sample, "cache", { x: 600, y: 100 }, { hit_ratio: 0.9 });
+  const added = addComponent(kinds, sample, "cache", { x: 600, y: 100 }, { hit_ratio: 0.9 });
   const linked = addLink(added.doc, "web", added.id).doc;
   const moved = moveComponents(linked, { lb: { x: 210, y: 5 } });
   const renamed = rename(moved, "users", "Visitors");
-  const diff = diffDocuments(sample, renamed);
+  const diff = diffDocuments(kinds, sample, renamed);
   assert.deepEqual(diff.removeIds, []);
   assert.deepEqual(diff.addElements.map((e) => e.data.id), ["cache-1", "web->cache-1"]);
   assert.deepEqual(diff.movePositions, { lb: { x: 210, y: 5 } });
@@ -92,9 +96,9 @@ test("the diff of two documents names exactly what changed", () => {
 });
 
 test("a change of role restyles the node", () => {
-  const doc = addComponent(sample, "database", { x: 0, y: 0 }, { role: "primary" }).doc;
+  const doc = addComponent(kinds, sample, "database", { x: 0, y: 0 }, { role: "primary" }).doc;
   const replica = setParams(doc, "db-1", { role: "replica" });
-  const diff = diffDocuments(doc, replica);
+  const diff = diffDocuments(kinds, doc, replica);
   assert.deepEqual(diff.updateData, [
     {
       id: "db-1",
@@ -108,30 +112,30 @@ test("a change of role restyles the node", () => {
       },
     },
   ]);
-  assert.equal(diffDocuments(replica, setParams(replica, "db-1", { instances: 3 })).updateData.length, 0);
+  assert.equal(diffDocuments(kinds, replica, setParams(replica, "db-1", { instances: 3 })).updateData.length, 0);
 });
 
 test("the diff re-adds a regrouped node and the links that touch it", () => {
-  const ungrouped = setParent(sample, ["web"], null);
-  const diff = diffDocuments(sample, ungrouped);
+  const ungrouped = setParent(kinds, sample, ["web"], null);
+  const diff = diffDocuments(kinds, sample, ungrouped);
   assert.deepEqual(diff.removeIds.sort(), ["lb->web", "web"]);
   assert.deepEqual(diff.addElements.map((e) => e.data.id), ["web", "lb->web"]);
   assert.equal(diff.addElements[0].data.parent, undefined);
 });
 
 test("the diff of a deletion removes the node and its links only", () => {
-  const diff = diffDocuments(sample, removeElements(sample, ["lb"]));
+  const diff = diffDocuments(kinds, sample, removeElements(sample, ["lb"]));
   assert.deepEqual(diff.removeIds.sort(), ["lb", "lb->web", "users->lb"]);
   assert.deepEqual(diff.addElements, []);
 });
 
 test("applying a diff to the elements of the old document gives the new one", () => {
   const after = removeElements(
-    addLink(addComponent(sample, "cache", { x: 1, y: 2 }).doc, "lb", "users").doc,
+    addLink(addComponent(kinds, sample, "cache", { x: 1, y: 2 }).doc, "lb", "users").doc,
     ["web"],
   );
-  const diff = diffDocuments(sample, after);
-  let elements = toElements(sample).filter((e) => !diff.removeIds.includes(e.data.id));
+  const diff = diffDocuments(kinds, sample, after);
+  let elements = toElements(kinds, sample).filter((e) => !diff.removeIds.includes(e.data.id));
   // Cytoscape drops the edges of a removed node by itself.
   const nodeIds = new Set(elements.filter((e) => e.group === "nodes").map((e) => e.data.id));
   elements = elements.filter(
@@ -145,5 +149,5 @@ test("applying a diff to the elements of the old document gives the new one", ()
     elements.find((e) => e.data.id === id).position = p;
   }
   const sortById = (els) => [...els].sort((a, b) => a.data.id.localeCompare(b.data.id));
-  assert.deepEqual(sortById(elements), sortById(toElements(after)));
+  assert.deepEqual(sortById(elements), sortById(toElements(kinds, after)));
 });

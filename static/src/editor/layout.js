@@ -2,14 +2,12 @@
 // the longest request path reaching it, rows are spread evenly per column.
 // Members of a data centre are laid out like everyone else (the group follows them).
 
-import { isGroupKind } from "./model.js";
-
 export const COLUMN_GAP = 170;
 export const ROW_GAP = 100;
 
-/** Positions `{id: {x, y}}` for every non-group component of `doc`. */
-export function flowLayout(doc, origin = { x: 0, y: 0 }) {
-  const nodes = doc.components.filter((c) => !isGroupKind(c.kind)).map((c) => c.id);
+/** Positions `{id: {x, y}}` for every non-group component of `doc` (groups by `kinds`). */
+export function flowLayout(kinds, doc, origin = { x: 0, y: 0 }) {
+  const nodes = doc.components.filter((c) => !kinds.isGroup(c.kind)).map((c) => c.id);
   const known = new Set(nodes);
   const incoming = new Map(nodes.map((id) => [id, []]));
   const outgoing = new Map(nodes.map((id) => [id, []]));
@@ -59,8 +57,8 @@ export function snapToGrid(position, grid = 20) {
 }
 
 /** True when any non-group component of `doc` has no stored position. */
-export function needsLayout(doc) {
+export function needsLayout(kinds, doc) {
   return doc.components.some(
-    (c) => !isGroupKind(c.kind) && (typeof c.x !== "number" || typeof c.y !== "number"),
+    (c) => !kinds.isGroup(c.kind) && (typeof c.x !== "number" || typeof c.y !== "number"),
   );
 }

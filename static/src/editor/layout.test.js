@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { COLUMN_GAP, ROW_GAP, flowLayout, needsLayout, snapToGrid } from "./layout.js";
+import { Kinds } from "./kinds.js";
+import { KIND_LOOKS } from "../testdata/fixtures.js";
+
+const kinds = new Kinds(KIND_LOOKS);
 
 const doc = {
   components: [
@@ -22,7 +26,7 @@ const doc = {
 };
 
 test("columns follow the longest request path, left to right", () => {
-  const p = flowLayout(doc);
+  const p = flowLayout(kinds, doc);
   assert.deepEqual(
     ["users", "lb", "web-1", "db"].map((id) => p[id].x),
     [0, COLUMN_GAP, 2 * COLUMN_GAP, 3 * COLUMN_GAP],
@@ -43,12 +47,12 @@ test("a request loop still gets every component a place", () => {
       { from: "b", to: "a" },
     ],
   };
-  const p = flowLayout(loop);
+  const p = flowLayout(kinds, loop);
   assert.deepEqual(Object.keys(p).sort(), ["a", "b"]);
 });
 
 test("snapping rounds to the grid and layout is needed only without positions", () => {
   assert.deepEqual(snapToGrid({ x: 29, y: -31 }, 20), { x: 20, y: -40 });
-  assert.equal(needsLayout(doc), true);
-  assert.equal(needsLayout({ components: [{ id: "a", kind: "cdn", x: 1, y: 2 }] }), false);
+  assert.equal(needsLayout(kinds, doc), true);
+  assert.equal(needsLayout(kinds, { components: [{ id: "a", kind: "cdn", x: 1, y: 2 }] }), false);
 });

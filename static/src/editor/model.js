@@ -1,26 +1,11 @@
 // Pure operations on a design document (format v1). Every function returns a
 // new document and never mutates its input, so the undo history can keep old
-// documents as they are (unchanged components are shared, not copied).
-
-const ID_PREFIXES = {
-  client: "users",
-  load_balancer: "lb",
-  web_server: "web",
-  database: "db",
-  message_queue: "queue",
-  session_store: "sessions",
-  shard_router: "router",
-  datacenter: "dc",
-};
-
-/** A readable id prefix for a kind: `web` for web_server, else the kind with dashes. */
-export function idPrefix(kind) {
-  return ID_PREFIXES[kind] ?? String(kind).replace(/_/g, "-");
-}
+// documents as they are (unchanged components are shared, not copied). Operations
+// that depend on a kind's id prefix or role take the page's `kinds` (kinds.js) first.
 
 /** The first free id `<prefix>-<n>` (n from 1) not in `taken` (a Set of ids). */
-export function nextId(kind, taken) {
-  const prefix = idPrefix(kind);
+export function nextId(kinds, kind, taken) {
+  const prefix = kinds.idPrefix(kind);
   let n = 1;
   while (taken.has(`${prefix}-${n}`)) n += 1;
   return `${prefix}-${n}`;
@@ -48,8 +33,8 @@ export function findLink(doc, id) {
 }
 
 /** Add a component of `kind` at `position`; returns `{doc, id}`. */
-export function addComponent(doc, kind, position, params = {}, parent = null) {
-  const id = nextId(kind, componentIds(doc));
+export function addComponent(kinds, doc, kind, position, params = {}, parent = null) {
+  const id = nextId(kinds, kind, componentIds(doc));
   const component = { id, kind, label: id, x: Math.round(position.x), y: Math.round(position.y) };
   if (parent) component.parent = parent;
   component.params = structuredClone(params);
@@ -132,8 +117,8 @@ export function moveComponents(doc, positions) {
 }
 
 /** Put components into the group `parent` (null takes them out). Groups never nest. */
-export function setParent(doc, ids, parent) {
-  const groupIds = new Set(doc.components.filter((c) => isGroupKind(c.kind)).map((c) => c.id));
+export function setParent(kinds, doc, ids, parent) {
+  const groupIds = new Set(doc.components.filter((c) => kinds.isGroup(c.kind)).map((c) => c.id));
   let result = doc;
   for (const id of ids) {
     if (groupIds.has(id) || id === parent) continue;
@@ -143,10 +128,6 @@ export function setParent(doc, ids, parent) {
     });
   }
   return result;
-}
-
-export function isGroupKind(kind) {
-  return kind === "datacenter";
 }
 
 /** Copy components (and the links among them) into a clipboard fragment. */
@@ -162,11 +143,11 @@ export function copyFragment(doc, ids) {
 }
 
 /** Paste a fragment with fresh ids, shifted by `offset`; returns `{doc, ids}`. */
-export function pasteFragment(doc, fragment, offset = { x: 40, y: 40 }) {
+export function pasteFragment(kinds, doc, fragment, offset = { x: 40, y: 40 }) {
   const taken = componentIds(doc);
   const rename = new Map();
   for (const c of fragment.components) {
-    const id = nextId(c.kind, taken);
+    const id = nextId(kinds, c.kind, taken);
     taken.add(id);
     rename.set(c.id, id);
   }
@@ -193,17 +174,18 @@ export function pasteFragment(doc, fragment, offset = { x: 40, y: 40 }) {
   };
 }
 
-/** Wrap components in a new data centre placed around them; returns `{doc, id}`. */
-export function groupIntoDatacenter(doc, ids, params = {}) {
-  const members = doc.components.filter((c) => ids.includes(c.id) && !isGroupKind(c.kind));
+/** Wrap components in a new group (a data centre) placed around them; returns `{doc, id}`. */
+export function groupIntoDatacenter(kinds, doc, ids, params = {}) {
+  const members = doc.components.filter((c) => ids.includes(c.id) && !kinds.isGroup(c.kind));
   const xs = members.map((c) => c.x ?? 0);
   const ys = members.map((c) => c.y ?? 0);
   const center = members.length
     ? { x: (Math.min(...xs) + Math.max(...xs)) / 2, y: (Math.min(...ys) + Math.max(...ys)) / 2 }
     : { x: 0, y: 0 };
-  const added = addComponent(doc, "datacenter", center, params);
+  const added = addComponent(kinds, doc, kinds.groupKind(), center, params);
   return {
     doc: setParent(
+      kinds,
       added.doc,
       members.map((c) => c.id),
       added.id,

@@ -16,6 +16,10 @@ import {
   setParams,
   setParent,
 } from "./model.js";
+import { Kinds } from "./kinds.js";
+import { KIND_LOOKS } from "../testdata/fixtures.js";
+
+const kinds = new Kinds(KIND_LOOKS);
 
 function threeTier() {
   let doc = emptyDocument("t");
@@ -25,7 +29,7 @@ function threeTier() {
     ["web_server", 400],
     ["web_server", 400],
   ]) {
-    doc = addComponent(doc, kind, { x, y: 0 }).doc;
+    doc = addComponent(kinds, doc, kind, { x, y: 0 }).doc;
   }
   doc = addLink(doc, "users-1", "lb-1").doc;
   doc = addLink(doc, "lb-1", "web-1").doc;
@@ -33,10 +37,10 @@ function threeTier() {
 }
 
 test("ids are readable and never reused while taken", () => {
-  assert.equal(nextId("web_server", new Set()), "web-1");
-  assert.equal(nextId("web_server", new Set(["web-1", "web-3"])), "web-2");
-  assert.equal(nextId("cdn", new Set(["cdn-1"])), "cdn-2");
-  assert.equal(nextId("shard", new Set()), "shard-1");
+  assert.equal(nextId(kinds, "web_server", new Set()), "web-1");
+  assert.equal(nextId(kinds, "web_server", new Set(["web-1", "web-3"])), "web-2");
+  assert.equal(nextId(kinds, "cdn", new Set(["cdn-1"])), "cdn-2");
+  assert.equal(nextId(kinds, "shard", new Set()), "shard-1");
   const doc = threeTier();
   assert.deepEqual(doc.components.map((c) => c.id), ["users-1", "lb-1", "web-1", "web-2"]);
 });
@@ -47,8 +51,8 @@ test("operations never change the document they are given", () => {
   setParams(doc, "web-1", { instances: 3 });
   rename(doc, "web-1", "Web");
   removeElements(doc, ["lb-1"]);
-  setParent(doc, ["web-1"], "dc-1");
-  groupIntoDatacenter(doc, ["web-1"]);
+  setParent(kinds, doc, ["web-1"], "dc-1");
+  groupIntoDatacenter(kinds, doc, ["web-1"]);
   assert.equal(JSON.stringify(doc), frozen);
 });
 
@@ -70,7 +74,7 @@ test("a link is refused to itself, twice, or to a missing component", () => {
 
 test("deleting a component deletes its links; deleting a data centre keeps its members", () => {
   let doc = threeTier();
-  const dc = groupIntoDatacenter(doc, ["web-1", "web-2"]);
+  const dc = groupIntoDatacenter(kinds, doc, ["web-1", "web-2"]);
   doc = dc.doc;
   assert.deepEqual(
     doc.components.filter((c) => c.parent === dc.id).map((c) => c.id),
@@ -86,11 +90,11 @@ test("deleting a component deletes its links; deleting a data centre keeps its m
 });
 
 test("a new data centre sits in the middle of its members and groups never nest", () => {
-  const { doc, id } = groupIntoDatacenter(threeTier(), ["users-1", "web-1"]);
+  const { doc, id } = groupIntoDatacenter(kinds, threeTier(), ["users-1", "web-1"]);
   const dc = doc.components.find((c) => c.id === id);
   assert.equal(id, "dc-1");
   assert.deepEqual([dc.x, dc.y], [200, 0]);
-  const nested = groupIntoDatacenter(doc, [id, "lb-1"]);
+  const nested = groupIntoDatacenter(kinds, doc, [id, "lb-1"]);
   assert.equal(nested.doc.components.find((c) => c.id === id).parent, undefined);
 });
 
@@ -98,7 +102,7 @@ test("copy and paste give fresh ids, keep inner links and shift positions", () =
   const doc = threeTier();
   const fragment = copyFragment(doc, ["lb-1", "web-1"]);
   assert.deepEqual(fragment.links, [{ from: "lb-1", to: "web-1" }]);
-  const pasted = pasteFragment(doc, fragment, { x: 10, y: 20 });
+  const pasted = pasteFragment(kinds, doc, fragment, { x: 10, y: 20 });
   assert.deepEqual(pasted.ids, ["lb-2", "web-3"]);
   const lb2 = pasted.doc.components.find((c) => c.id === "lb-2");
   assert.deepEqual([lb2.label, lb2.x, lb2.y], ["lb-2", 210, 20]);
@@ -106,9 +110,9 @@ test("copy and paste give fresh ids, keep inner links and shift positions", () =
 });
 
 test("copying a data centre copies its members too", () => {
-  const grouped = groupIntoDatacenter(threeTier(), ["web-1"]);
+  const grouped = groupIntoDatacenter(kinds, threeTier(), ["web-1"]);
   const fragment = copyFragment(grouped.doc, [grouped.id]);
-  const pasted = pasteFragment(grouped.doc, fragment);
+  const pasted = pasteFragment(kinds, grouped.doc, fragment);
   const newWeb = pasted.doc.components.find((c) => c.id === "web-3");
   assert.equal(newWeb.parent, "dc-2");
 });

@@ -3,17 +3,19 @@
 // click it, or focus it and press Enter, to add it in the middle of the view.
 
 import { h, setText } from "../dom.js";
-import { lookOf } from "./looks.js";
 
 const DRAG_THRESHOLD = 5;
 
-/** Fill `container` with the catalog's kinds; `onAdd(kind, clientPoint | null)` adds one. */
-export function renderPalette(container, catalog, { onAdd, helpArea }) {
+/**
+ * Fill `container` with the catalog's kinds, drawn with their looks (`kinds`, kinds.js);
+ * `onAdd(kind, clientPoint | null)` adds one.
+ */
+export function renderPalette(container, catalog, kinds, { onAdd, helpArea }) {
   container.replaceChildren();
   for (const group of catalog.groups) {
     const list = h("ul", { class: "palette__list", role: "list" });
     for (const kind of group.kinds) {
-      const look = lookOf(kind.kind);
+      const look = kinds.lookOf(kind.kind);
       const swatch = h("span", {
         class: "kind-swatch",
         "data-shape": look.shape,

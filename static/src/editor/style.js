@@ -1,7 +1,7 @@
 // The Cytoscape stylesheet: one shape and colour per kind, readable labels in
 // light and dark colour schemes, and the states the editor adds as classes.
 
-import { FALLBACK } from "./looks.js";
+import { PLAIN_LOOK } from "./kinds.js";
 
 const SCHEMES = {
   light: {
@@ -52,8 +52,8 @@ export function buildStyle(scheme = "light", { large = false } = {}) {
         "text-background-shape": "round-rectangle",
         "border-width": 2,
         "border-color": c.textBackground,
-        shape: FALLBACK.shape,
-        "background-color": FALLBACK.color,
+        shape: PLAIN_LOOK.shape,
+        "background-color": PLAIN_LOOK.color,
         // Labels too small to read are not drawn at all: big designs zoomed out stay fast.
         "min-zoomed-font-size": 7,
       },
@@ -69,7 +69,7 @@ export function buildStyle(scheme = "light", { large = false } = {}) {
       style: { "background-opacity": 0.55, "border-style": "dashed", "border-color": c.text },
     },
     {
-      selector: 'node[kind = "datacenter"], node:parent',
+      selector: "node[?isGroup], node:parent",
       style: {
         shape: "round-rectangle",
         "background-color": c.group,

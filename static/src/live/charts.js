@@ -4,15 +4,6 @@
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
-import { PERCENTILES } from "./look.js";
-
-const PERCENTILE_COLORS = {
-  p50_ms: "#2f9e44",
-  p90_ms: "#1971c2",
-  p95_ms: "#7048e8",
-  p99_ms: "#e8590c",
-  p999_ms: "#c2255c",
-};
 
 function markerPlugin(chartSet) {
   return {
@@ -37,8 +28,10 @@ function markerPlugin(chartSet) {
 }
 
 export class RunCharts {
-  constructor(container, { percentiles = ["p50_ms", "p95_ms", "p99_ms"] } = {}) {
+  /** `metrics` (metrics.js) names and colours the lines; `percentiles` are frame keys. */
+  constructor(container, { metrics, percentiles }) {
     this.container = container;
+    this.metrics = metrics;
     this.percentiles = percentiles;
     this.marker = null;
     this.series = null;
@@ -53,27 +46,29 @@ export class RunCharts {
   }
 
   specs() {
-    const chosen = PERCENTILES.filter((p) => this.percentiles.includes(p.key));
+    const m = this.metrics;
+    const line = (key, style = {}) => ({ key, label: m.label(key), stroke: m.color(key), ...style });
+    const chosen = m.percentiles().filter((p) => this.percentiles.includes(p.key));
     return {
       throughput: {
         title: "Throughput (req/s)",
         lines: [
-          { key: "offered_rps", label: "offered", stroke: "#868e96", dash: [6, 4] },
-          { key: "throughput_rps", label: "served", stroke: "#1971c2", fill: "rgba(25,113,194,0.08)" },
+          line("offered_rps", { dash: [6, 4] }),
+          line("throughput_rps", { fill: "rgba(25,113,194,0.08)" }),
         ],
       },
       errors: {
         title: "Error rate (%)",
         scale: 100,
-        lines: [{ key: "error_rate", label: "errors", stroke: "#e03131", fill: "rgba(224,49,49,0.08)" }],
+        lines: [line("error_rate", { fill: "rgba(224,49,49,0.08)" })],
       },
       latency: {
         title: "Latency (ms)",
-        lines: chosen.map((p) => ({ key: p.key, label: p.label, stroke: PERCENTILE_COLORS[p.key] })),
+        lines: chosen.map((p) => line(p.key)),
       },
       cost: {
         title: "Cost ($/hour)",
-        lines: [{ key: "cost_per_hour", label: "cost", stroke: "#f08c00" }],
+        lines: [line("cost_per_hour")],
       },
     };
   }

@@ -7,8 +7,7 @@ import cytoscape from "cytoscape";
 import { followLayoutShifts } from "../editor/canvas.js";
 import { toElements } from "../editor/graph.js";
 import { flowLayout, needsLayout } from "../editor/layout.js";
-import { isGroupKind, linkId } from "../editor/model.js";
-import { lookOf } from "../editor/looks.js";
+import { linkId } from "../editor/model.js";
 import { healthColor, linkWidth, maxFlow, nodeBadge, reasonBadge, tooltipRows } from "./look.js";
 
 // Moving dashes cost a style update per edge per animation frame: skip them on big designs.
@@ -75,15 +74,18 @@ function stylesheet() {
 }
 
 export class LiveDiagram {
-  constructor(container, overlay, doc, { onNodeClick } = {}) {
+  /** `kinds` (editor/kinds.js) gives each kind's look and role, `metrics` (metrics.js) the tooltip's labels. */
+  constructor(container, overlay, doc, { kinds, metrics, onNodeClick }) {
     this.overlay = overlay;
+    this.kindBook = kinds;
+    this.metrics = metrics;
     this.labels = new Map(doc.components.map((c) => [c.id, c.label || c.id]));
     this.kinds = new Map(doc.components.map((c) => [c.id, c.kind]));
     this.frame = null;
     this.badges = new Map();
     this.dashOffset = 0;
-    const positions = needsLayout(doc) ? flowLayout(doc) : null;
-    const elements = toElements(doc).map((el) => this.decorate(el, positions));
+    const positions = needsLayout(kinds, doc) ? flowLayout(kinds, doc) : null;
+    const elements = toElements(kinds, doc).map((el) => this.decorate(el, positions));
     this.cy = cytoscape({
       container,
       elements,
@@ -109,7 +111,7 @@ export class LiveDiagram {
     container.addEventListener("mouseleave", hideTooltip);
     this.cy.on("tap", "node", (e) => {
       hideTooltip();
-      if (onNodeClick && !isGroupKind(e.target.data("kind"))) onNodeClick(e.target.id(), e.target.renderedPosition());
+      if (onNodeClick && !e.target.data("isGroup")) onNodeClick(e.target.id(), e.target.renderedPosition());
     });
     followLayoutShifts(this.cy, container);
     this.cy.on("pan zoom resize", () => this.placeBadges());
@@ -118,7 +120,7 @@ export class LiveDiagram {
 
   decorate(el, positions) {
     if (el.group === "nodes") {
-      const look = lookOf(el.data.kind);
+      const look = this.kindBook.lookOf(el.data.kind);
       el.data.shape = look.shape;
       el.data.kindColor = look.color;
       el.data.fill = healthColor("starting");
@@ -144,7 +146,7 @@ export class LiveDiagram {
         if (ele.empty()) continue;
         ele.data("fill", healthColor(node.health));
         ele.data("health", node.health);
-        const badge = isGroupKind(this.kinds.get(id)) ? "" : nodeBadge(node);
+        const badge = this.kindBook.isGroup(this.kinds.get(id)) ? "" : nodeBadge(node);
         ele.data("text", badge ? `${this.labels.get(id)}\n${badge}` : this.labels.get(id));
         ele.toggleClass("live-down", node.health === "down");
       }
@@ -201,7 +203,7 @@ export class LiveDiagram {
     const title = document.createElement("strong");
     title.textContent = `${this.labels.get(id) ?? id} (${this.kinds.get(id) ?? "?"})`;
     const table = document.createElement("dl");
-    for (const [label, value] of tooltipRows(node)) {
+    for (const [label, value] of tooltipRows(node, this.metrics)) {
       const dt = document.createElement("dt");
       dt.textContent = label;
       const dd = document.createElement("dd");

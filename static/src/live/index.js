@@ -4,9 +4,12 @@
 
 import "./live.css";
 import { request, showMessage } from "../dom.js";
+import { Kinds } from "../editor/kinds.js";
 import { LiveDiagram } from "./diagram.js";
 import { RunCharts } from "./charts.js";
-import { availablePercentiles, eventText, formatMs, formatPercent, formatRate, PERCENTILES } from "./look.js";
+import { BUTTONS, INPUTS, speedOptions } from "./controls.js";
+import { availablePercentiles, eventText, formatMs, formatPercent, formatRate } from "./look.js";
+import { MetricNames } from "./metrics.js";
 import { Recording } from "./recording.js";
 import { RunSocket } from "./socket.js";
 import { FrameDecoder } from "./wire.js";
@@ -14,7 +17,6 @@ import { FrameDecoder } from "./wire.js";
 const MAX_LOG_ENTRIES = 500;
 // Ticks per `replay.json` request when scrubbing to a frame this page lacks.
 const REPLAY_PAGE = 50;
-const DEFAULT_PERCENTILES = ["p50_ms", "p95_ms", "p99_ms"];
 // Close codes of a refused viewer (the socket's FINAL_CODES): the page says why.
 const REFUSED_CODES = [4401, 4403];
 
@@ -22,7 +24,9 @@ class LiveRun {
   constructor(root) {
     this.root = root;
     this.isOwner = root.dataset.isOwner === "true";
-    this.recording = new Recording();
+    this.kinds = Kinds.fromPage();
+    this.metrics = MetricNames.fromPage();
+    this.recording = new Recording(this.metrics.chartKeys());
     this.replayTick = null;
     this.fetchingPages = new Set();
     this.diagram = null;
@@ -31,7 +35,8 @@ class LiveRun {
     this.ended = false;
     this.chartsDirty = false;
     this.started = false;
-    this.percentiles = [...DEFAULT_PERCENTILES];
+    // The charts start with the percentiles every frame has.
+    this.percentiles = [...this.metrics.alwaysPercentiles];
     this.el = (role) => root.querySelector(`[data-role="${role}"]`);
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     this.socket = new RunSocket(`${scheme}://${location.host}${root.dataset.socketPath}`, {
@@ -92,9 +97,11 @@ class LiveRun {
     if (!this.diagram) {
       this.decoder = new FrameDecoder(this.design);
       this.diagram = new LiveDiagram(this.el("diagram"), this.el("overlay"), this.design, {
+        kinds: this.kinds,
+        metrics: this.metrics,
         onNodeClick: (id, pos) => this.openNodeMenu(id, pos),
       });
-      this.charts = new RunCharts(this.el("charts"), { percentiles: this.percentiles });
+      this.charts = new RunCharts(this.el("charts"), { metrics: this.metrics, percentiles: this.percentiles });
       this.fillSpeeds(msg.limits, msg.run.speed);
       this.fillRateSources(this.design);
     }
@@ -251,30 +258,28 @@ class LiveRun {
     if (!this.socket.send(message)) this.showError("Not connected: the control was not sent. Reconnecting…");
   }
 
+  /** Send what a control record builds (see controls.js), then close the menu if it says so. */
+  perform(control) {
+    if (!control) return;
+    const message = control.message?.(this);
+    if (message) this.send(message);
+    if (control.closesMenu) this.closeNodeMenu();
+  }
+
+  /** The value of the [data-role] input `role` (control records read the page through it). */
+  value(role) {
+    return this.el(role)?.value;
+  }
+
   bindControls() {
     this.root.addEventListener("click", (e) => {
       const button = e.target.closest("button[data-action]");
       if (!button || !this.root.contains(button)) return;
-      const action = button.dataset.action;
-      if (["start", "pause", "resume", "stop"].includes(action)) this.send({ action });
-      else if (["fail", "recover"].includes(action)) {
-        this.send({ action, target: this.menuTarget });
-        this.closeNodeMenu();
-      } else if (action === "scale") {
-        const instances = Number.parseInt(this.el("scale-instances").value, 10);
-        this.send({ action: "scale", target: this.menuTarget, instances });
-        this.closeNodeMenu();
-      } else if (action === "close-menu") this.closeNodeMenu();
+      this.perform(BUTTONS[button.dataset.action]);
     });
-    this.el("speed")?.addEventListener("change", (e) => {
-      const value = e.target.value === "max" ? "max" : Number(e.target.value);
-      this.send({ action: "speed", value });
-    });
+    for (const [role, control] of Object.entries(INPUTS)) this.el(role)?.addEventListener(control.event, () => this.perform(control));
     const rate = this.el("rate");
     rate?.addEventListener("input", () => (this.el("rate-value").textContent = `${formatRate(Number(rate.value))} req/s`));
-    rate?.addEventListener("change", () => {
-      this.send({ action: "set_rate", target: this.el("rate-source").value, rps: Number(rate.value) });
-    });
     this.el("rate-source")?.addEventListener("change", () => this.syncRateSlider());
     const timeline = this.el("timeline");
     timeline.addEventListener("input", () => this.replay(Number(timeline.value)));
@@ -293,15 +298,15 @@ class LiveRun {
     const select = this.el("speed");
     if (!select) return;
     select.replaceChildren();
-    const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].filter((s) => s <= limits.max_speed);
-    for (const s of steps) select.append(new Option(`${s}x`, String(s), false, Number(current) === s));
-    if (limits.allow_max) select.append(new Option("max", "max", false, current === "max"));
+    const steps = JSON.parse(document.getElementById("speed-steps").textContent);
+    const selected = current === "max" ? "max" : String(Number(current));
+    for (const { label, value } of speedOptions(steps, limits)) select.append(new Option(label, value, false, value === selected));
   }
 
   fillRateSources(design) {
     const select = this.el("rate-source");
     if (!select) return;
-    this.sources = design.components.filter((c) => c.kind === "client");
+    this.sources = design.components.filter((c) => this.kinds.isSource(c.kind));
     for (const c of this.sources) select.append(new Option(c.label || c.id, c.id));
     this.el("rate-box").hidden = this.sources.length === 0;
     this.syncRateSlider();
@@ -390,11 +395,11 @@ class LiveRun {
   }
 
   updatePercentileChoices(global) {
-    const available = new Set(availablePercentiles(global));
+    const available = new Set(availablePercentiles(global, this.metrics));
     const box = this.el("percentiles");
     if (!box.dataset.filled) {
       box.dataset.filled = "true";
-      for (const p of PERCENTILES) {
+      for (const p of this.metrics.percentiles()) {
         const label = document.createElement("label");
         const input = document.createElement("input");
         input.type = "checkbox";

@@ -58,24 +58,28 @@ export function linkWidth(flow, maxFlow) {
   return Math.round((1.5 + 8.5 * Math.min(1, share)) * 10) / 10;
 }
 
-/** Tooltip lines for a node: [label, value] pairs, only for numbers the frame has. */
-export function tooltipRows(node) {
+// How a node's number is written, by its format in the metric names (metrics.js).
+const NODE_FORMATS = {
+  rate: (v) => `${formatRate(v)} rps`,
+  count: formatRate,
+  percent: (v) => formatPercent(v, 1),
+  ms: formatMs,
+};
+
+/**
+ * Tooltip lines for a node: [label, value] pairs, only for numbers the frame has,
+ * labelled and written as `metrics` (metrics.js) says.
+ */
+export function tooltipRows(node, metrics) {
   if (!node) return [["state", "no data yet"]];
   const rows = [
     ["health", node.reason ? `${node.health} (${node.reason})` : node.health],
     ["status", node.status],
   ];
-  const numbers = [
-    ["offered", node.offered, (v) => `${formatRate(v)} rps`],
-    ["served", node.served, (v) => `${formatRate(v)} rps`],
-    ["queued", node.queued, formatRate],
-    ["dropped", node.dropped, (v) => `${formatRate(v)} rps`],
-    ["utilisation", node.util, (v) => formatPercent(v, 1)],
-    ["latency (mean)", node.lat, formatMs],
-    ["latency p95", node.p95, formatMs],
-  ];
-  for (const [label, value, format] of numbers) {
-    if (typeof value === "number") rows.push([label, format(value)]);
+  for (const metric of metrics.node) {
+    const value = node[metric.name];
+    const format = NODE_FORMATS[metric.format] ?? String;
+    if (typeof value === "number") rows.push([metric.label, format(value)]);
   }
   if (typeof node.inst === "number") {
     rows.push(["instances", node.ready === undefined ? String(node.inst) : `${node.ready} ready of ${node.inst}`]);
@@ -87,18 +91,12 @@ export function tooltipRows(node) {
   return rows;
 }
 
-// The percentiles a user may pick, in the engine's frame keys.
-export const PERCENTILES = [
-  { key: "p50_ms", label: "p50" },
-  { key: "p90_ms", label: "p90" },
-  { key: "p95_ms", label: "p95" },
-  { key: "p99_ms", label: "p99" },
-  { key: "p999_ms", label: "p99.9" },
-];
-
-/** The percentiles the engine reports in this frame's global metrics. */
-export function availablePercentiles(global) {
-  return PERCENTILES.filter((p) => typeof global?.[p.key] === "number").map((p) => p.key);
+/** The percentiles (of `metrics`, metrics.js) the engine reports in this frame's global metrics. */
+export function availablePercentiles(global, metrics) {
+  return metrics
+    .percentiles()
+    .filter((p) => typeof global?.[p.key] === "number")
+    .map((p) => p.key);
 }
 
 /** The largest flow among a frame's links. */

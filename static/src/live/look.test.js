@@ -14,7 +14,11 @@ import {
   tooltipRows,
   UNKNOWN_COLOR,
 } from "./look.js";
+import { MetricNames } from "./metrics.js";
 import { Recording } from "./recording.js";
+import { METRIC_NAMES } from "../testdata/fixtures.js";
+
+const metrics = new MetricNames(METRIC_NAMES);
 
 test("every graded health has its own colour, unknown ones are grey", () => {
   const colours = ["ok", "warning", "critical", "down", "starting"].map(healthColor);
@@ -54,7 +58,7 @@ test("link width grows with flow and stays within 1.5 to 10 px", () => {
 
 test("the tooltip lists the node's numbers and instances", () => {
   const rows = Object.fromEntries(
-    tooltipRows({ health: "warning", reason: "busy", status: "up", served: 400, util: 0.8, inst: 2, ready: 1, x: { hit_ratio: 0.9 } }),
+    tooltipRows({ health: "warning", reason: "busy", status: "up", served: 400, util: 0.8, inst: 2, ready: 1, x: { hit_ratio: 0.9 } }, metrics),
   );
   assert.equal(rows.health, "warning (busy)");
   assert.equal(rows.served, "400 rps");
@@ -64,8 +68,8 @@ test("the tooltip lists the node's numbers and instances", () => {
 });
 
 test("only the percentiles the engine reports are offered", () => {
-  assert.deepEqual(availablePercentiles({ p50_ms: 1, p95_ms: 2, p99_ms: 3 }), ["p50_ms", "p95_ms", "p99_ms"]);
-  assert.deepEqual(availablePercentiles(undefined), []);
+  assert.deepEqual(availablePercentiles({ p50_ms: 1, p95_ms: 2, p99_ms: 3 }, metrics), ["p50_ms", "p95_ms", "p99_ms"]);
+  assert.deepEqual(availablePercentiles(undefined, metrics), []);
 });
 
 test("events read as time and text", () => {
@@ -81,7 +85,7 @@ test("backoff doubles up to ten seconds, with jitter", () => {
 });
 
 test("the recording keeps frames in tick order without repeats", () => {
-  const rec = new Recording();
+  const rec = new Recording(metrics.chartKeys());
   assert.ok(rec.add({ tick: 0, t: 1, global: { throughput_rps: 5 } }, { tick: 2, t: 3, global: {} }));
   assert.ok(rec.add({ tick: 1, t: 2, global: { throughput_rps: 6 } }));
   assert.equal(rec.add({ tick: 1, t: 2, global: {} }), false);
@@ -91,7 +95,7 @@ test("the recording keeps frames in tick order without repeats", () => {
 });
 
 test("a missing tick replays as the nearest earlier frame", () => {
-  const rec = new Recording();
+  const rec = new Recording(metrics.chartKeys());
   rec.add({ tick: 0 }, { tick: 5 });
   assert.equal(rec.at(3).tick, 0);
   assert.equal(rec.at(5).tick, 5);

@@ -3,13 +3,10 @@
 // it holds (live ones and those fetched to scrub the timeline), in tick order,
 // without duplicates.
 
-import { PERCENTILES } from "./look.js";
-
-// The global metrics the charts plot, besides t.
-export const CHART_KEYS = ["offered_rps", "throughput_rps", "error_rate", "cost_per_hour", ...PERCENTILES.map((p) => p.key)];
-
 export class Recording {
-  constructor() {
+  /** `chartKeys`: the global metrics the charts plot, besides t (MetricNames.chartKeys()). */
+  constructor(chartKeys) {
+    this.chartKeys = chartKeys;
     this.frames = [];
     this.byTick = new Map();
     this.points = new Map(); // tick -> {t, ...global numbers}
@@ -37,7 +34,7 @@ export class Recording {
       if (!frame || typeof frame.tick !== "number") continue;
       const g = frame.global ?? {};
       const point = { t: frame.t ?? frame.tick };
-      for (const key of CHART_KEYS) point[key] = typeof g[key] === "number" ? g[key] : null;
+      for (const key of this.chartKeys) point[key] = typeof g[key] === "number" ? g[key] : null;
       changed = this.addPoint(frame.tick, point) || changed;
       if (this.byTick.has(frame.tick)) continue;
       this.byTick.set(frame.tick, frame);
@@ -54,7 +51,7 @@ export class Recording {
     let changed = false;
     ticks.forEach((tick, i) => {
       const point = { t: series.t?.[i] ?? tick };
-      for (const key of CHART_KEYS) point[key] = typeof series[key]?.[i] === "number" ? series[key][i] : null;
+      for (const key of this.chartKeys) point[key] = typeof series[key]?.[i] === "number" ? series[key][i] : null;
       changed = this.addPoint(tick, point) || changed;
     });
     if (changed) this.version += 1;
@@ -87,7 +84,7 @@ export class Recording {
   /** Column-wise series for the charts: t and the global metrics of every tick heard of. */
   series() {
     const columns = { t: [] };
-    for (const key of CHART_KEYS) columns[key] = [];
+    for (const key of this.chartKeys) columns[key] = [];
     for (const tick of this.pointTicks) {
       const point = this.points.get(tick);
       for (const key of Object.keys(columns)) columns[key].push(point[key]);

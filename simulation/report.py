@@ -1,22 +1,10 @@
-"""Scenario checks, one node's steady state, and the run report's averages."""
+"""The run report: frames collected into averages after warm-up, series and latency laws."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
-from functools import partial
+from collections.abc import Iterable
 
-from .latency import (  # noqa: F401 (re-exported: the latency mixture's public names)
-    RunLatency,
-    _mixture_cdf,
-    exit_latencies,
-    gamma_p95_ms,
-    gamma_quantile,
-    mixture_moments,
-    mixture_percentile,
-    mixture_percentiles,
-)
-from .queueing import _mmc, _mmck, response_percentile
+from .latency import RunLatency
 
 RUN_PS = (0.5, 0.95, 0.99)
 # A component's latency law over a run is a mixture of one gamma per tick; past this
@@ -26,50 +14,6 @@ NODE_EXACT_PARTS = 32
 RUN_SUMS = ("offered_rps", "throughput_rps", "dropped_rps", "cost_per_hour", "mean_ms")
 SERIES = ("t", "offered_rps", "throughput_rps", "error_rate", "p50_ms", "p95_ms", "p99_ms",
           "cost_per_hour")  # fmt: skip
-
-OPS = {
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-}
-
-
-class CheckState:
-    """A scenario check: fails once its condition holds for ``for_s`` seconds in a row."""
-
-    def __init__(self, spec: dict) -> None:
-        self.spec = spec
-        self.compare = OPS[spec["op"]]
-        self.since: float | None = None
-        self.failed_at: float | None = None
-
-    def update(self, value: float, t_start: float, t_end: float) -> bool:
-        """Record one tick's value; True when the check fails at this tick."""
-        if self.failed_at is not None or not math.isfinite(value):
-            return False
-        if not self.compare(value, self.spec["value"]):
-            self.since = None
-            return False
-        if self.since is None:
-            self.since = t_start
-        if t_end - self.since >= self.spec["for_s"] - 1e-9:
-            self.failed_at = t_end
-            return True
-        return False
-
-    def to_json(self) -> dict:
-        return {
-            "name": self.spec["name"],
-            "passed": self.failed_at is None,
-            "failed_at": self.failed_at,
-            "metric": self.spec["metric"],
-            "component": self.spec["component"],
-            "op": self.spec["op"],
-            "value": self.spec["value"],
-            "for_s": self.spec["for_s"],
-            "abort": self.spec["abort"],
-        }
 
 
 class Report:
@@ -228,34 +172,3 @@ def _add_components(
             acc[5] += mean * served * count
         if served > 0.0:
             law.add_one(served * seconds, mean, node.var)
-
-
-def node_steady_state(
-    lam_i: float, mu: float, c: int, ca2: float, limit: int | None, timeout_ms: float | None
-) -> tuple[float, float, float, Callable[[], float], float, float]:
-    """One instance in steady state: (drop fraction, mean s, variance s^2, p95, rho, cd2).
-
-    The p95 (ms) comes as a function computing it on demand (see NodeFrame).
-    """
-    # The engine only asks with valid arguments (lam_i below capacity, c >= 1), so the
-    # memoised solvers are called without the public functions' argument checks.
-    st = _mmc(lam_i, mu, c, ca2) if limit is None else _mmck(lam_i, mu, c, limit)
-    drop_frac = st.block_prob
-    if timeout_ms is not None and st.wait_prob > 0.0:
-        # Waits past the timeout: the M/M/c wait tail, stretched by Allen-Cunneen's factor.
-        drain = (c * mu - lam_i) if limit is None else c * mu
-        tail = st.wait_prob * math.exp(-drain * timeout_ms / 1000.0 * 2.0 / (ca2 + 1.0))
-        drop_frac += (1.0 - drop_frac) * tail
-    w, v = st.mean_response, st.response_var
-    if limit is None and timeout_ms is None and abs(ca2 - 1.0) < 1e-9:
-        p95 = partial(_response_p95_ms, lam_i, mu, c)
-    else:
-        p95 = gamma_p95_ms(w, v)
-    util = st.rho
-    # Whitt's QNA departure variability for exponential service (cs2 = 1).
-    cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
-    return drop_frac, w, v, p95, util, cd2
-
-
-def _response_p95_ms(lam: float, mu: float, c: int) -> float:
-    return response_percentile(0.95, lam, mu, c) * 1000.0

@@ -1,0 +1,44 @@
+"""Autoscaling: after each tick, tiers with ``autoscale`` on follow their demand."""
+
+from __future__ import annotations
+
+import math
+
+from .components.base import EPS
+from .components.params import instance_capacity
+from .controls import Controls
+from .frame import NodeFrame
+from .state import State
+
+
+class Autoscaler:
+    """Scales each autoscaling tier towards ``target_util`` of its demand, within its
+    instance bounds, at most once per ``cooldown_s``."""
+
+    def __init__(self, state: State, controls: Controls) -> None:
+        self.state = state
+        self.controls = controls
+        m = state.model
+        self.scalers = [i for i in m.order if "autoscale" in m.params[i]]
+
+    def after_tick(self, nodes: list[NodeFrame]) -> None:
+        state = self.state
+        for i in self.scalers:
+            p = state.params[i]
+            if not p["autoscale"]:
+                continue
+            if state.now - state.last_scale[i] < p["cooldown_s"] - EPS:
+                continue
+            node = nodes[i]
+            alive = node.ready
+            per_instance = instance_capacity(p)
+            demand = node.offered + node.queued / state.dt
+            dead = len(state.dead_times[i])
+            current = state.inst[i] + len(state.starting[i]) - dead
+            needed = demand / (per_instance * p["target_util"]) if per_instance > 0 else current
+            desired = min(max(math.ceil(needed - 1e-6), p["min_instances"]), p["max_instances"])
+            if alive == 0 and not state.starting[i] and i not in state.resizing:
+                desired = max(desired, current + 1)
+            if desired > current or (desired < current and needed < current * 0.8):
+                self.controls.scale_to(i, desired + dead, "autoscaled")
+                state.last_scale[i] = state.now

@@ -1,0 +1,258 @@
+"""A serving node's tick: queue and serve this tick's arrivals, then send them on.
+
+A node either is in steady state (nothing waiting from the last tick and below capacity:
+M/M/c or M/M/c/K numbers), holds a full limited queue under overload (M/M/c/K blocking),
+or carries a backlog, which drains or grows as a fluid (bounded by its queue limit and
+timeout). Kinds differ through their hooks (``components.base.Kind``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from .components.base import EPS, NCLASS, SYNC, Arrivals, Kind, Outflow, overrides, send_evenly
+from .frame import NodeFrame
+from .health import serving_frame
+from .latency import gamma_p95_ms
+from .queueing import mmck
+from .state import State
+from .steady import node_steady_state
+
+STEADY_MEMO_SIZE = 50_000  # steady states kept (by load and parameters) before starting over
+
+
+class Serving:
+    """Serving nodes' ticks. Hooks a kind leaves at the base class's do-nothing default
+    are not called: the per-node flags below say which to call."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        kind_of = state.model.kind_of
+        self.refuses = [overrides(kind, "refuse") for kind in kind_of]
+        self.serves = [overrides(kind, "serve") for kind in kind_of]
+        self.answers = [overrides(kind, "answered") for kind in kind_of]
+        self.extras = [overrides(kind, "extra") for kind in kind_of]
+        self.sends_own_way = [overrides(kind, "send_on") for kind in kind_of]
+        self.steady_memo: dict[tuple, tuple] = {}
+        # Session store -> the tiers waiting for it to run before they forward (this tick).
+        self.side_waiting: list[list[tuple]] = [[] for _ in range(state.model.size)]
+
+    def tick(self, i: int) -> NodeFrame:
+        state = self.state
+        flow = state.flow
+        m = state.model
+        kind = m.kind_of[i]
+        p = state.params[i]
+        dt = state.dt
+        base = i * NCLASS
+        lam = flow.in_r[base : base + NCLASS]
+        dropped = flow.in_dead[base : base + NCLASS]
+        dead_total = sum(dropped)
+        in_total = sum(lam)
+        n = state.alive[i]
+        c, mu = state.servers[i]
+        cap = n * c * mu
+        lam_total = in_total
+        reason = None
+        arrivals = None
+        if self.refuses[i] or self.serves[i]:
+            arrivals = Arrivals(lam, dropped, n, c, mu, 1.0)
+        if lam_total > 0.0 and n > 0 and self.refuses[i]:
+            reason = kind.refuse(state, i, p, arrivals)
+            if reason is not None:
+                lam_total = sum(lam)
+        ca2 = flow.in_ca2[i] / in_total if in_total > 0.0 else 1.0
+        if n > 1 and not m.upstream_balanced[i]:
+            ca2 = ca2 / n + 1.0 - 1.0 / n
+        if self.serves[i]:
+            arrivals.ca2 = ca2
+            own = kind.serve(state, i, p, arrivals)
+            if own is not None:
+                return own
+        backlog = state.backlog[i]
+        b_before = sum(backlog)
+        served = [0.0] * NCLASS
+        w = v = p95 = util = 0.0
+        cd2 = 1.0
+        if n == 0:
+            for k in range(NCLASS):
+                dropped[k] += lam[k] + backlog[k] / dt
+                backlog[k] = 0.0
+            if reason is None:
+                reason = "dead"
+        elif not kind.queues:
+            # Workers pull only what they can process: no waiting here (it is in the queue).
+            served = lam
+            w, v = 1.0 / mu, 1.0 / (mu * mu)
+            p95 = gamma_p95_ms(w, v)
+            util = min(lam_total / cap, 1.0) if cap > 0 else 0.0
+        elif b_before <= EPS and lam_total < cap:
+            drop_frac, w, v, p95, util, cd2 = self._steady(lam_total / n, mu, c, ca2, p)
+            if drop_frac == 0.0:
+                served = lam
+            else:
+                for k in range(NCLASS):
+                    served[k] = lam[k] * (1.0 - drop_frac)
+                    dropped[k] += lam[k] * drop_frac
+        elif (
+            p["queue_limit"] is not None
+            and lam_total >= cap
+            and b_before >= p["queue_limit"] * n - EPS
+        ):
+            # A full limited queue under overload is in M/M/c/K's steady state: it stays
+            # full and blocks. Below capacity it drains (the next branch).
+            st = mmck(lam_total / n, mu, c, p["queue_limit"])
+            full = p["queue_limit"] * n
+            keep = full / b_before if b_before > full else 1.0
+            for k in range(NCLASS):
+                served[k] = lam[k] * (1.0 - st.block_prob)
+                dropped[k] += lam[k] * st.block_prob + backlog[k] * (1.0 - keep) / dt
+                backlog[k] *= keep
+            w, v, util = st.mean_response, st.response_var, st.rho
+            p95 = gamma_p95_ms(w, v)
+        else:
+            w, v, p95, util = self._drain(lam, served, dropped, backlog, b_before, lam_total,
+                                          cap, n, mu, p)  # fmt: skip
+        served_total = sum(served)
+        if kind.side_store:
+            # Its load is the web tiers' session lookups, already counted where they came
+            # from: their tiers forward now, carrying its latency.
+            self.forward_waiting(i, w, v)
+            queued = sum(backlog)
+            if queued > 0.0:
+                state.unsettled = True
+            return serving_frame(state, i, n, lam_total + dead_total, served_total, queued,
+                                 sum(dropped), dead_total, util, w, v, p95, reason, {},
+                                 b_before)  # fmt: skip
+        flow.sync_dropped += dropped[0] + dropped[1] + dropped[2] + dropped[3]
+        side = m.session_store_of[i]
+        if side >= 0 and not p.get("stateful", False):
+            send = flow.send
+            for k in range(SYNC):
+                send(side, m.session_link_of[i], k, served[k], 0.0, 0.0, 1.0, 0.0)
+            # Forwarded once the session store has run this tick (``forward_waiting``).
+            # Nothing is lost there: only a balancer's forward can lose requests.
+            self.side_waiting[side].append((i, kind, p, lam, served, w, v, cd2))
+        else:
+            unplaced = self.forward(i, kind, p, lam, served, w, v, cd2)
+            for k, lost in enumerate(unplaced or ()):
+                if lost > 0.0:
+                    served[k] = max(served[k] - lost, 0.0)
+                    dropped[k] += lost
+                    served_total = sum(served)
+                    reason = reason or "no healthy target"
+                    if k < SYNC:
+                        flow.sync_dropped += lost
+        queued = sum(backlog)
+        if queued > 0.0:
+            state.unsettled = True
+        x = kind.extra(state, i, p) if self.extras[i] else {}
+        return serving_frame(state, i, n, in_total + dead_total, served_total, queued,
+                             sum(dropped), dead_total, util, w, v, p95, reason, x,
+                             b_before)  # fmt: skip
+
+    def _steady(self, lam_i: float, mu: float, c: float, ca2: float, p: dict) -> tuple:
+        key = (lam_i, mu, c, ca2, p["queue_limit"], p["timeout_ms"])
+        steady = self.steady_memo.get(key)
+        if steady is None:
+            if len(self.steady_memo) > STEADY_MEMO_SIZE:
+                self.steady_memo.clear()
+            steady = self.steady_memo[key] = node_steady_state(*key)
+        return steady
+
+    def _drain(self, lam: list[float], served: list[float], dropped: list[float],
+               backlog: list[float], b_before: float, lam_total: float, cap: float, n: int,
+               mu: float, p: dict) -> tuple[float, float, Callable[[], float], float]:  # fmt: skip
+        """A backlog drains or grows as a fluid over the tick, bounded by the queue limit
+        and the timeout; fills ``served``, ``dropped`` and ``backlog`` per class and
+        returns the response time's (mean s, variance s^2, p95, utilisation)."""
+        dt = self.state.dt
+        arrivals = [lam[k] * dt for k in range(NCLASS)]
+        total = b_before + lam_total * dt
+        done = min(total, cap * dt)
+        frac = done / total if total > 0 else 0.0
+        after = total - done
+        limit = math.inf
+        if p["queue_limit"] is not None:
+            limit = p["queue_limit"] * n
+        if p["timeout_ms"] is not None:
+            limit = min(limit, p["timeout_ms"] / 1000.0 * cap)
+        keep = limit / after if after > limit else 1.0
+        for k in range(NCLASS):
+            have = backlog[k] + arrivals[k]
+            served[k] = have * frac / dt
+            rest = have * (1.0 - frac)
+            backlog[k] = rest * keep
+            dropped[k] += (rest - backlog[k]) / dt
+        b_after = sum(backlog)
+        mean_wait = 0.5 * (b_before + b_after) / cap
+        spread = (b_after - b_before) / cap
+        w = mean_wait + 1.0 / mu
+        v = 1.0 / (mu * mu) + spread * spread / 12.0
+        return w, v, gamma_p95_ms(w, v), done / (cap * dt)
+
+    def forward_waiting(self, s: int, sw: float, sv: float) -> None:
+        """Session store ``s`` has run: its tiers forward, adding its latency (mean, variance)
+        and their link's to it (its latency and any data-centre crossing, as on any hop)."""
+        m = self.state.model
+        link_extra = self.state.link_extra
+        waiting, self.side_waiting[s] = self.side_waiting[s], []
+        for i, kind, p, lam, served, w, v, cd2 in waiting:
+            li = m.session_link_of[i]
+            hop = m.link_base_s[li] + m.link_cross_s[li] + link_extra[li]
+            self.forward(i, kind, p, lam, served, w + sw + hop, v + sv, cd2)
+
+    def forward(
+        self,
+        i: int,
+        kind: Kind,
+        p: dict,
+        lam: list[float],
+        served: list[float],
+        w: float,
+        v: float,
+        cd2: float,
+    ) -> list[float] | None:
+        """Send each class on (or let it complete here); return what could not be placed
+        per class, or None when everything was."""
+        state = self.state
+        flow = state.flow
+        total = sum(served)
+        lost = None
+        base = i * NCLASS
+        in_r, in_m1, in_m2, exits = flow.in_r, flow.in_m1, flow.in_m2, flow.exits
+        routes = state.model.routes[i]
+        answers = self.answers[i]
+        own_way = self.sends_own_way[i]
+        for k in range(NCLASS):
+            s = served[k]
+            if s <= 0.0:
+                continue
+            if lam[k] > 0.0:
+                at = base + k
+                mean_in = in_m1[at] / in_r[at]
+                e2_in = in_m2[at] / in_r[at]
+            else:
+                mean_in = e2_in = 0.0
+            m1 = mean_in + w
+            m2 = e2_in + 2.0 * mean_in * w + v + w * w
+            if not routes[k]:
+                done = 1.0
+            else:
+                done = kind.answered(state, i, p, k) if answers else 0.0
+            if done > 0.0:
+                exits[k].append((s * done, m1, m2))
+            rest = s * (1.0 - done)
+            if rest <= 0.0:
+                continue
+            share_out = rest / total if total > 0 else 1.0
+            if own_way:
+                unplaced = kind.send_on(state, i, p, k, Outflow(rest, m1, m2, cd2, share_out))
+            else:
+                unplaced = send_evenly(state, i, k, rest, m1, m2, cd2, share_out)
+            if unplaced > 0.0:
+                if lost is None:
+                    lost = [0.0] * NCLASS
+                lost[k] = unplaced
+        return lost

@@ -1,0 +1,41 @@
+"""One serving instance in steady state: drops, latency moments, p95, utilisation."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import partial
+
+from .latency import gamma_p95_ms
+from .queueing import mmc_unchecked, mmck_unchecked, response_percentile
+
+
+def node_steady_state(
+    lam_i: float, mu: float, c: int, ca2: float, limit: int | None, timeout_ms: float | None
+) -> tuple[float, float, float, Callable[[], float], float, float]:
+    """One instance in steady state: (drop fraction, mean s, variance s^2, p95, rho, cd2).
+
+    The p95 (ms) comes as a function computing it on demand (see NodeFrame).
+    """
+    # The engine only asks with valid arguments (lam_i below capacity, c >= 1), so the
+    # memoised solvers are called without the public functions' argument checks.
+    st = mmc_unchecked(lam_i, mu, c, ca2) if limit is None else mmck_unchecked(lam_i, mu, c, limit)
+    drop_frac = st.block_prob
+    if timeout_ms is not None and st.wait_prob > 0.0:
+        # Waits past the timeout: the M/M/c wait tail, stretched by Allen-Cunneen's factor.
+        drain = (c * mu - lam_i) if limit is None else c * mu
+        tail = st.wait_prob * math.exp(-drain * timeout_ms / 1000.0 * 2.0 / (ca2 + 1.0))
+        drop_frac += (1.0 - drop_frac) * tail
+    w, v = st.mean_response, st.response_var
+    if limit is None and timeout_ms is None and abs(ca2 - 1.0) < 1e-9:
+        p95 = partial(_response_p95_ms, lam_i, mu, c)
+    else:
+        p95 = gamma_p95_ms(w, v)
+    util = st.rho
+    # Whitt's QNA departure variability for exponential service (cs2 = 1).
+    cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
+    return drop_frac, w, v, p95, util, cd2
+
+
+def _response_p95_ms(lam: float, mu: float, c: int) -> float:
+    return response_percentile(0.95, lam, mu, c) * 1000.0

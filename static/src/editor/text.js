@@ -1,0 +1,34 @@
+// The words the editor's toolbar, toasts and banners show, in one table so a translation
+// replaces this module and nothing else. `text` is a button's content, `title` its
+// tooltip, `aria` its accessible name when the content is a symbol.
+
+export const ACTION_LABELS = {
+  save: { text: "Save", title: "Save a new revision (Ctrl+S)" },
+  undo: { text: "↶ Undo", title: "Undo (Ctrl+Z)" },
+  redo: { text: "↷ Redo", title: "Redo (Ctrl+Shift+Z)" },
+  delete: { text: "Delete", title: "Delete the selection (Delete)" },
+  copy: { text: "Copy", title: "Copy (Ctrl+C)" },
+  paste: { text: "Paste", title: "Paste (Ctrl+V)" },
+  rename: { text: "Rename", title: "Rename (F2, or double-click a component)" },
+  connect: { text: "Link", title: "Link the two selected components, first to second (Ctrl+L)" },
+  group: { text: "Group", title: "Put the selection in a new data centre (Ctrl+G)" },
+  ungroup: { text: "Ungroup", title: "Take the selection out of its data centre" },
+  "zoom-in": { text: "+", title: "Zoom in (+)", aria: "Zoom in" },
+  "zoom-out": { text: "−", title: "Zoom out (−)", aria: "Zoom out" },
+  fit: { text: "Fit", title: "Fit the diagram in view" },
+  layout: { text: "Arrange", title: "Arrange left to right by request flow" },
+  "export-png": { text: "Image (PNG)" },
+  "export-svg": { text: "Drawing (SVG)" },
+  "export-json": { text: "Document (JSON)" },
+  "import-json": { text: "Import JSON…" },
+  fork: { text: "Fork to edit" },
+};
+
+export const MESSAGES = {
+  linkRefused: (why) => `Link refused: ${why}.`,
+  importRefused: (why) => `Import refused: ${why}.`,
+  imported: (fileName) => `Imported ${fileName}. Undo (Ctrl+Z) brings the previous diagram back.`,
+  catalogFailed: (status) =>
+    `The editor could not load the component catalog (server answered ${status}), so it cannot edit. Reload the page to try again.`,
+  reload: "Reload",
+};

@@ -1,0 +1,48 @@
+// The run page's controls, one record each: what a button or an input sends on the
+// run socket. `message(page)` builds the message from the page (`page.menuTarget`, the
+// component whose menu is open, and `page.value(role)`, the value of a
+// [data-role] input); a record without one sends nothing. `closesMenu` closes the
+// component menu afterwards. The server checks every message (sandbox/live/protocol.py).
+
+const send = (action) => () => ({ action });
+const onTarget = (action) => (page) => ({ action, target: page.menuTarget });
+
+/** Buttons, by their `data-action`. */
+export const BUTTONS = {
+  start: { message: send("start") },
+  pause: { message: send("pause") },
+  resume: { message: send("resume") },
+  stop: { message: send("stop") },
+  fail: { message: onTarget("fail"), closesMenu: true },
+  recover: { message: onTarget("recover"), closesMenu: true },
+  scale: {
+    message: (page) => ({ action: "scale", target: page.menuTarget, instances: Number.parseInt(page.value("scale-instances"), 10) }),
+    closesMenu: true,
+  },
+  "close-menu": { closesMenu: true },
+};
+
+/** Inputs, by their `data-role`, with the event that sends. */
+export const INPUTS = {
+  speed: {
+    event: "change",
+    message: (page) => {
+      const value = page.value("speed");
+      return { action: "speed", value: value === "max" ? "max" : Number(value) };
+    },
+  },
+  rate: {
+    event: "change",
+    message: (page) => ({ action: "set_rate", target: page.value("rate-source"), rps: Number(page.value("rate")) }),
+  },
+};
+
+/**
+ * The speed menu's options: the page's speed steps up to the run's limit, then "max"
+ * when unpaced runs are allowed. `limits` is the `hello`'s ({max_speed, allow_max}).
+ */
+export function speedOptions(steps, limits) {
+  const options = steps.filter((s) => s <= limits.max_speed).map((s) => ({ label: `${s}x`, value: String(s) }));
+  if (limits.allow_max) options.push({ label: "max", value: "max" });
+  return options;
+}

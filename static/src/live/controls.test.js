@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { BUTTONS, INPUTS, speedOptions } from "./controls.js";
+
+// What the socket accepts today (sandbox/live/protocol.py ACTIONS).
+const SOCKET_ACTIONS = ["start", "pause", "resume", "stop", "speed", "set_rate", "fail", "recover", "scale"];
+
+function page(values = {}) {
+  return { menuTarget: "web-1", value: (role) => values[role] };
+}
+
+test("every control the page sends is an action the socket accepts, and each is sent by one record", () => {
+  const sent = [...Object.values(BUTTONS), ...Object.values(INPUTS)]
+    .filter((c) => c.message)
+    .map((c) => c.message(page({ "scale-instances": "3", speed: "10", rate: "200", "rate-source": "users" })).action);
+  assert.deepEqual([...sent].sort(), [...SOCKET_ACTIONS].sort());
+});
+
+test("component controls go to the component whose menu is open and close the menu", () => {
+  assert.deepEqual(BUTTONS.fail.message(page()), { action: "fail", target: "web-1" });
+  assert.deepEqual(BUTTONS.recover.message(page()), { action: "recover", target: "web-1" });
+  assert.deepEqual(BUTTONS.scale.message(page({ "scale-instances": "4" })), { action: "scale", target: "web-1", instances: 4 });
+  for (const name of ["fail", "recover", "scale", "close-menu"]) assert.equal(BUTTONS[name].closesMenu, true, name);
+  assert.equal(BUTTONS["close-menu"].message, undefined, "closing the menu sends nothing");
+  assert.equal(BUTTONS.start.closesMenu, undefined);
+});
+
+test("the speed and rate inputs send numbers, and max as it is", () => {
+  assert.deepEqual(INPUTS.speed.message(page({ speed: "20" })), { action: "speed", value: 20 });
+  assert.deepEqual(INPUTS.speed.message(page({ speed: "max" })), { action: "speed", value: "max" });
+  assert.deepEqual(INPUTS.rate.message(page({ rate: "250", "rate-source": "users" })), { action: "set_rate", target: "users", rps: 250 });
+  for (const input of Object.values(INPUTS)) assert.equal(input.event, "change");
+});
+
+test("speed options stop at the run's limit and offer max only when allowed", () => {
+  const steps = [1, 2, 5, 10, 20, 50];
+  assert.deepEqual(
+    speedOptions(steps, { max_speed: 10, allow_max: false }).map((o) => o.value),
+    ["1", "2", "5", "10"],
+  );
+  const withMax = speedOptions(steps, { max_speed: 5, allow_max: true });
+  assert.deepEqual(withMax.at(-1), { label: "max", value: "max" });
+  assert.deepEqual(withMax[0], { label: "1x", value: "1" });
+});
