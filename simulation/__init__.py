@@ -5,13 +5,13 @@ Pure Python (standard library and networkx); it never imports Django.
 
 from __future__ import annotations
 
-from .catalog import catalog, kind_looks, link_problem
 from .control_table import CONTROLS, EngineControl
 from .document import validate_document
 from .engine import Engine
 from .errors import ControlError, DesignError, Problem
 from .examples import Example, get_example, list_examples
 from .frame import Frame
+from .kind_catalog import catalog, kind_looks, link_problem
 from .limits import Limits
 from .metric_names import metric_names_json
 from .model import compile_design

@@ -6,11 +6,11 @@ import json
 import re
 from typing import Any
 
-from .catalog import link_problem
 from .components import KINDS, LINK_PARAMS, kinds_with_role
 from .components.base import DesignLinks
 from .errors import DesignError, Problem
 from .graph import build_graph, find_request_loop
+from .kind_catalog import link_problem
 from .limits import Limits
 
 FORMAT = 1

@@ -24,7 +24,7 @@ PACKAGE = Path(simulation.__file__).parent
 # The validator, the compiler and the tick machinery: they read the kinds' attributes and
 # call their hooks.
 KIND_FREE_MODULES = (
-    "model.py", "engine.py", "controls.py", "clusters.py", "document.py", "catalog.py",
+    "model.py", "engine.py", "controls.py", "clusters.py", "document.py", "kind_catalog.py",
     "scenario.py", "state.py", "flow.py", "health.py", "sources.py", "routing.py",
     "serving.py", "autoscale.py", "checks.py", "report.py", "steady.py", "control_table.py",
 )  # fmt: skip
