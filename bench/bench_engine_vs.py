@@ -92,8 +92,6 @@ def measure(baseline, rounds: int) -> list[dict]:
 def markdown(rows: list[dict], revision: str, rounds: int) -> str:
     today = datetime.date.today().isoformat()
     lines = [
-        HEADING,
-        "",
         f"Measured {today} on {machine()} with `python bench/bench_engine_vs.py {revision} "
         f"--rounds {rounds} --write`: this engine and commit `{revision}`'s in one process, "
         "blocks of ticks alternating side by side; CPU time per tick, medians over rounds, "
@@ -124,7 +122,7 @@ def main() -> None:
     if args.write:
         write_section(DOCS, HEADING, text)
     if args.markdown or args.write:
-        print(text)
+        print(f"{HEADING}\n\n{text}")
     else:
         for row in rows:
             print(f"{row['size']:>6} {row['ticks']:<9} ours {row['ours_us']:9.1f} us  "
