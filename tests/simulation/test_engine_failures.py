@@ -445,3 +445,46 @@ def test_a_primary_whose_replicas_are_down_waits_for_one_to_recover():
                         "writes fail until it or a replica recovers"]  # fmt: skip
     promoted = [e for e in engine.events if e["kind"] == "promoted"]
     assert [(e["t"], e["component"]) for e in promoted] == [(60.0, "db-r1")]
+
+
+def replicas_in_two_datacenters(cross_dc_ms: float = 40.0) -> dict:
+    """A primary and a replica in east, a replica in west; each data centre's web tier
+    links to the primary (the cluster routes its reads)."""
+    comps = [{"id": "users", "kind": "client",
+              "params": {"rps": 200, "mix": {"read": 1.0, "write": 0.0, "static": 0.0}}},
+             {"id": "dns", "kind": "dns", "params": {}},
+             {"id": "db", "kind": "database", "parent": "east", "params": {"role": "primary"}},
+             {"id": "db-east", "kind": "database", "parent": "east",
+              "params": {"role": "replica"}},
+             {"id": "db-west", "kind": "database", "parent": "west",
+              "params": {"role": "replica"}}]  # fmt: skip
+    links = [{"from": "users", "to": "dns"}, {"from": "db", "to": "db-east"},
+             {"from": "db", "to": "db-west"}]  # fmt: skip
+    for dc in ("east", "west"):
+        comps += [
+            {"id": dc, "kind": "datacenter", "params": {"cross_dc_ms": cross_dc_ms}},
+            {"id": f"web-{dc}", "kind": "web_server", "parent": dc, "params": {}},
+        ]
+        links += [{"from": "dns", "to": f"web-{dc}"}, {"from": f"web-{dc}", "to": "db"}]
+    return {"format": 1, "name": "replicas in two dcs", "components": comps, "links": links}
+
+
+def test_reads_go_to_a_replica_in_the_readers_data_centre():
+    """Each data centre's reads stay home while a replica there is healthy (no crossing
+    paid: the same latency as with no distance at all); when it dies they cross to the
+    other data centre's replica and pay the crossing."""
+    near = Engine(replicas_in_two_datacenters(cross_dc_ms=0.0)).run(5)
+    faults = [{"at": 10, "target": "db-west", "action": "fail"}]
+    engine = Engine(replicas_in_two_datacenters(cross_dc_ms=40.0), {"faults": faults})
+    frames = [engine.step() for _ in range(15)]
+    home, away = frames[5], frames[12]
+    assert home.nodes["db-east"].served == pytest.approx(100.0)
+    assert home.nodes["db-west"].served == pytest.approx(100.0)
+    assert home.nodes["db"].served == pytest.approx(0.0)
+    assert home.globals["mean_ms"] == pytest.approx(near.globals["mean_ms"])
+    assert away.nodes["db-east"].served == pytest.approx(200.0)
+    assert away.nodes["db-west"].offered == pytest.approx(0.0)
+    # West's half of the reads now pays the 40 ms crossing (and db-east serves twice the load).
+    busier_ms = away.nodes["db-east"].lat - home.nodes["db-east"].lat
+    rise = away.globals["mean_ms"] - home.globals["mean_ms"]
+    assert rise == pytest.approx(40.0 / 2 + busier_ms, rel=0.01)
