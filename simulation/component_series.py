@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .frame import Frame, NodeFrame, _r
+from .frame import Frame, NodeFrame, rounded
 from .latency import gamma_quantile
 from .metric_names import COMPONENT_SERIES
 
@@ -82,7 +82,7 @@ class ComponentSeries:
 
 def _numbers(node: NodeFrame) -> dict[str, Any]:
     numbers = node.to_json()
-    numbers["p99"] = _r(gamma_quantile(0.99, node.lat / 1000.0, node.var) * 1000.0)
+    numbers["p99"] = rounded(gamma_quantile(0.99, node.lat / 1000.0, node.var) * 1000.0)
     return numbers
 
 
