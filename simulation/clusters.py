@@ -36,11 +36,21 @@ class Clusters:
                     self.unreplicated[ci] = {
                         r: self.writes[ci] * state.lag_s[r] for r in cluster if r != p
                     }
-                    at_risk = self.unreplicated[ci].get(self._best_replica(ci), 0.0)
-                    wait = self.promote_at[ci] - state.now
-                    state.event(p, "failover", f"{m.ids[p]} (primary) is down: writes fail "
-                                f"until a replica is promoted in {wait:g} s, which loses the "
-                                f"{_writes(at_risk)} inside its replication lag")  # fmt: skip
+                    best = self._best_replica(ci)
+                    if best < 0:
+                        # Nothing to promote (no replica, or none alive): say so, not a
+                        # promotion that cannot happen.
+                        until = "it recovers" if len(cluster) == 1 else "it or a replica recovers"
+                        state.event(p, "failover", f"{m.ids[p]} (primary) is down with no "
+                                    f"live replica to promote: its reads and writes fail "
+                                    f"until {until}")  # fmt: skip
+                    else:
+                        at_risk = self.unreplicated[ci].get(best, 0.0)
+                        wait = self.promote_at[ci] - state.now
+                        state.event(p, "failover", f"{m.ids[p]} (primary) is down: writes "
+                                    f"fail until a replica is promoted in {wait:g} s, which "
+                                    f"loses the {_writes(at_risk)} inside its replication "
+                                    "lag")  # fmt: skip
                 if state.now + EPS >= self.promote_at[ci]:
                     best = self._best_replica(ci)
                     if best >= 0:

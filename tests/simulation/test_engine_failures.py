@@ -264,16 +264,40 @@ def test_autoscaling_adds_instances_that_start_after_the_delay():
                                            "max_instances": 8, "provision_s": 5,
                                            "cooldown_s": 10})  # fmt: skip
     engine = Engine(doc)
-    frames = [engine.step() for _ in range(10)]
+    frames = [engine.step() for _ in range(11)]
     assert frames[0].nodes["web"].inst == 1
-    # Demand is 300 req/s plus the 200 queued in tick 0: 10 instances at 50 req/s, capped at 8.
-    assert frames[1].nodes["web"].inst == 8
+    # 300 req/s at 50% of 100 req/s per instance: 6 instances. The 200 queued in tick 0
+    # do not count as a second of demand: the headroom drains them (no overshoot).
+    assert frames[1].nodes["web"].inst == 6
     assert frames[1].nodes["web"].ready == 1
     assert frames[5].nodes["web"].ready == 1
-    assert frames[6].nodes["web"].ready == 8
-    assert frames[9].nodes["web"].queued == 0.0
-    assert frames[9].nodes["web"].util == pytest.approx(300.0 / 800.0)
-    assert frames[9].globals["error_rate"] == 0.0
+    assert frames[6].nodes["web"].ready == 6
+    # The 1,200 queued meanwhile drain at 600 - 300 req/s: gone 4 ticks later.
+    assert frames[5].nodes["web"].queued == pytest.approx(1200.0)
+    assert frames[9].nodes["web"].queued == pytest.approx(0.0, abs=1e-6)
+    assert frames[10].nodes["web"].util == pytest.approx(300.0 / 600.0)
+    assert frames[10].globals["error_rate"] == 0.0
+
+
+@pytest.mark.parametrize(("after", "expected"), [(700, 3), (1000, 5), (2000, 9), (3500, 15)])
+def test_autoscaling_after_a_step_goes_straight_to_enough_and_no_further(after, expected):
+    """A step in traffic: the tier scales once to the fewest instances that serve it at
+    the target (ceil(rps / (400 req/s x 0.6))), never above and back down, although a
+    backlog builds while the new instances start."""
+    doc = lb_web(instances=2)
+    doc["components"][0]["params"]["rps"] = 300
+    doc["components"][2]["params"].update({"concurrency": 8, "service_ms": 20.0,
+                                           "autoscale": True, "target_util": 0.6,
+                                           "min_instances": 2, "max_instances": 16,
+                                           "cooldown_s": 60, "provision_s": 60})  # fmt: skip
+    traffic = [{"at": 60, "source": "users", "rps": after}]
+    engine = Engine(doc, {"duration_s": 900, "traffic": traffic})
+    counts = [engine.step().nodes["web"].inst for _ in range(900)]
+    assert max(counts) == expected
+    assert counts[-1] == expected
+    assert [e["text"] for e in engine.events if e["kind"] == "autoscaled"] == [
+        f"web scaling 2 -> {expected} instances (ready in 60 s)"
+    ]
 
 
 def with_session_store() -> dict:
@@ -386,3 +410,38 @@ def test_a_balancer_pair_keeps_its_failover_through_later_events():
     frames = run_frames(lb_pair(2, failover_s=2), scenario, 12)
     assert frames[8].globals["error_rate"] == 0.0
     assert frames[10].nodes["lb"].dropped == 0.0
+
+
+def without_replica(doc: dict) -> dict:
+    doc["components"] = [c for c in doc["components"] if c["id"] != "db-r1"]
+    doc["links"] = [link for link in doc["links"] if "db-r1" not in (link["from"], link["to"])]
+    return doc
+
+
+def test_a_lone_primary_failure_promises_no_promotion():
+    """With no replica there is nothing to promote: the event says its requests fail until
+    it recovers, and nothing is ever promoted."""
+    engine = Engine(without_replica(web_stack()), {"faults": [{"at": 5, "target": "db",
+                                                               "action": "fail"}]})  # fmt: skip
+    for _ in range(60):
+        engine.step()
+    failover = [e["text"] for e in engine.events if e["kind"] == "failover"]
+    assert failover == ["db (primary) is down with no live replica to promote: its reads and "
+                        "writes fail until it recovers"]  # fmt: skip
+    assert not [e for e in engine.events if e["kind"] == "promoted"]
+
+
+def test_a_primary_whose_replicas_are_down_waits_for_one_to_recover():
+    """Every replica dead when the primary fails: no promotion is promised; one that
+    recovers after the failover delay is promoted."""
+    faults = [{"at": 5, "target": "db-r1", "action": "fail"},
+              {"at": 10, "target": "db", "action": "fail"},
+              {"at": 60, "target": "db-r1", "action": "recover"}]  # fmt: skip
+    engine = Engine(web_stack(), {"faults": faults})
+    for _ in range(70):
+        engine.step()
+    failover = [e["text"] for e in engine.events if e["kind"] == "failover"]
+    assert failover == ["db (primary) is down with no live replica to promote: its reads and "
+                        "writes fail until it or a replica recovers"]  # fmt: skip
+    promoted = [e for e in engine.events if e["kind"] == "promoted"]
+    assert [(e["t"], e["component"]) for e in promoted] == [(60.0, "db-r1")]
