@@ -247,6 +247,26 @@ def test_dns_fails_over_to_the_other_datacenter():
     assert frames[9].nodes["web-west"].offered == pytest.approx(100.0)
 
 
+def test_dns_fails_over_a_data_centre_whose_servers_are_dead_behind_a_live_balancer():
+    """DNS health checks see a data centre as users do: its balancer is up but every web
+    server behind it is dead, so after failover_s all users go west (before, half of
+    them failed for the rest of the run)."""
+    frames = run_frames(two_datacenters(), {"faults": [{"at": 3, "target": "web-east",
+                                                        "action": "fail"}]}, 30)  # fmt: skip
+    assert frames[4].globals["error_rate"] == pytest.approx(0.5)
+    assert frames[7].globals["error_rate"] == pytest.approx(0.5)  # failover_s = 5: not yet
+    assert frames[9].globals["error_rate"] == 0.0
+    assert frames[29].nodes["web-west"].offered == pytest.approx(100.0)
+    assert frames[29].nodes["lb-east"].offered == 0.0
+
+
+def test_dns_keeps_a_data_centre_with_one_live_server_tier():
+    """One dead instance of two is no reason to fail a data centre over."""
+    faults = [{"at": 3, "target": "web-east", "action": "fail", "count": 1}]
+    frames = run_frames(two_datacenters(), {"faults": faults}, 30)
+    assert frames[29].nodes["lb-east"].offered == pytest.approx(50.0)
+
+
 def test_cross_datacenter_links_add_latency():
     """A link between components in different data centres adds cross_dc_ms."""
     doc = two_datacenters()
