@@ -39,6 +39,7 @@ class MessageQueue(Kind):
         ),
     )
     links_to = ("worker",)
+    completes = ("job",)  # workers take them on as background work
     # Messages stored, and the age (s) of the oldest.
     state_fields = (Field("messages"), Field("age"))
 
