@@ -2,12 +2,13 @@
 
 A class with no route completes at the node where it ends (``Model.routes``), so a web
 tier linked only to a cache "serves" writes itself. Whether a node may end a class is a
-property of its kind (``Kind.completes``, ``Kind.answers_alone``); nothing here names a kind.
+property of its kind (``Kind.completes``, ``answers_alone``, ``passes_on``); nothing here
+names a kind.
 """
 
 from __future__ import annotations
 
-from .components import CLASSES, KINDS
+from .components import ALL_CLASSES, KINDS
 from .document import validate_document
 from .errors import Problem
 from .kind_catalog import allowed_targets
@@ -15,7 +16,13 @@ from .limits import Limits
 from .model import Model, compile_design
 
 # User-facing text, in one place.
-CLASS_NOUN = {"read": "Reads", "write": "Writes", "static": "Static requests", "job": "Jobs"}
+CLASS_NOUN = {
+    "read": "Reads",
+    "write": "Writes",
+    "static": "Static requests",
+    "job": "Jobs",
+    "background": "Queued jobs",
+}
 ENDS_AT = "{what} from {source} never reach a component that takes them: they end at {where}"
 LINK_TO = "link {where} to {kinds}"
 NO_PATH = "give them a path to a component that takes them"
@@ -30,19 +37,28 @@ def design_warnings(document: dict, limits: Limits | None = None) -> list[Proble
     model = compile_design(doc)
     labels = {c["id"]: c.get("label") or c["id"] for c in doc["components"]}
     present = {cls for kind in model.kinds for cls in KINDS[kind].completes}
-    # (end node, hint) -> the source first seen and the classes ending there, in order.
+    # (end node, hint) -> the origin first seen and the classes ending there, in order.
     found: dict[tuple[int, str], tuple[int, list[str]]] = {}
-    for source, kind in enumerate(model.kind_of):
-        for cls in type(kind).emits(model.params[source]):
-            for end in _ends(model, source, CLASSES.index(cls)):
-                ends_kind = KINDS[model.kinds[end]]
-                if cls in ends_kind.completes:
-                    continue
-                if cls in ends_kind.answers_alone and cls not in present:
-                    continue  # a lone tier stands for the whole application
-                _, classes = found.setdefault((end, _hint(model, end, cls)), (source, []))
-                if cls not in classes:
-                    classes.append(cls)
+    # Walks to make: (origin, class); a client's classes, then what takers pass on.
+    walks = [
+        (i, cls) for i, kind in enumerate(model.kind_of) for cls in kind.emits(model.params[i])
+    ]
+    walked = set(walks)
+    while walks:
+        origin, cls = walks.pop(0)
+        for end in _ends(model, origin, ALL_CLASSES.index(cls)):
+            ends_kind = KINDS[model.kinds[end]]
+            if cls in ends_kind.completes:
+                for taken, sent in ends_kind.passes_on:
+                    if taken == cls and (end, sent) not in walked:
+                        walked.add((end, sent))
+                        walks.append((end, sent))
+                continue
+            if cls in ends_kind.answers_alone and cls not in present:
+                continue  # a lone tier stands for the whole application
+            _, classes = found.setdefault((end, _hint(model, end, cls)), (origin, []))
+            if cls not in classes:
+                classes.append(cls)
     return [
         _warning(model, labels, source, end, classes, hint)
         for (end, hint), (source, classes) in found.items()

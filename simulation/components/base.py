@@ -199,6 +199,9 @@ class Kind:
     # Classes it may also complete while the design has no component that takes them:
     # a lone web tier stands for the whole application.
     answers_alone: tuple[str, ...] = ()
+    # (taken, sent): a class it takes and the class it sends on for it (a queue takes jobs
+    # and hands them to its workers as background work), which must reach a taker too.
+    passes_on: tuple[tuple[str, str], ...] = ()
     # The per-node state lists the kind keeps (``Field``); the run's ``State`` holds one
     # list per field of every registered kind.
     state_fields: tuple[Field, ...] = ()

@@ -129,6 +129,37 @@ def test_a_client_linked_to_nothing_is_told_where_to_link() -> None:
     ]
 
 
+QUEUED = [
+    ("users", "client", {"mix": MIX}),
+    ("web", "web_server"),
+    ("db", "database"),
+    ("mq", "message_queue"),
+]
+
+
+def test_a_queue_without_workers_keeps_its_jobs() -> None:
+    doc = design(QUEUED, [("users", "web"), ("web", "db"), ("web", "mq")])
+    assert messages(doc) == [
+        "components[3]: Queued jobs from mq never reach a component that takes them: they "
+        "end at mq; link mq to a worker."
+    ]
+    with_worker = design(
+        [*QUEUED, ("w", "worker")], [("users", "web"), ("web", "db"), ("web", "mq"), ("mq", "w")]
+    )
+    assert design_warnings(with_worker) == []
+
+
+def test_workers_writing_through_a_cache_with_no_database_behind_it() -> None:
+    doc = design(
+        [*QUEUED, ("w", "worker"), ("c", "cache")],
+        [("users", "web"), ("web", "db"), ("web", "mq"), ("mq", "w"), ("w", "c")],
+    )
+    assert messages(doc) == [
+        "components[5]: Queued jobs from mq never reach a component that takes them: they "
+        "end at c; link c to a database."
+    ]
+
+
 def test_one_warning_per_component_and_hint_over_several_sources() -> None:
     doc = design(
         [
@@ -167,3 +198,6 @@ def test_every_class_a_kind_completes_is_a_request_class() -> None:
     for kind in KINDS.values():
         assert set(kind.completes) <= known
         assert set(kind.answers_alone) <= set(CLASSES)
+        for taken, sent in kind.passes_on:
+            assert taken in kind.completes
+            assert sent in known
