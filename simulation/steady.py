@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import partial
 
 from .latency import gamma_p95_ms
+from .patience import mmc_patience
 from .queueing import mmc_unchecked, mmck_unchecked, response_percentile, wait_mixture_percentile
 from .renewal import gimc_unchecked
 
@@ -21,6 +22,12 @@ def node_steady_state(
     # The engine only asks with valid arguments (lam_i below capacity, c >= 1), so the
     # memoised solvers are called without the public functions' argument checks.
     smooth = limit is None and lam_i > 0.0 and ca2 < 1.0 - 1e-9
+    if timeout_ms is not None and limit is None and not smooth:
+        # Requests that have waited timeout_ms give up and take no service (M/M/c+D).
+        st = mmc_patience(lam_i, mu, c, timeout_ms / 1000.0)
+        w, v, util = st.mean_response, st.response_var, st.rho
+        cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
+        return st.block_prob, w, v, gamma_p95_ms(w, v), util, cd2
     if smooth:
         # Dealt in turn: renewal arrivals smoother than Poisson, exact as GI/M/c.
         st = gimc_unchecked(lam_i, mu, c, ca2)
