@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 
 from .components.base import EPS, NCLASS, SYNC, Arrivals, Kind, Outflow, overrides, send_evenly
+from .diffusion import advance, equivalent_age, expected_length, length_variance, walk
 from .frame import NodeFrame
 from .health import serving_frame
 from .latency import gamma_p95_ms
@@ -98,10 +99,11 @@ class Serving:
         elif (
             p["queue_limit"] is not None
             and lam_total >= cap
-            and b_before >= p["queue_limit"] * n - EPS
+            and self._fills(b_before, p["queue_limit"] * n, lam_total, cap, n, ca2)
         ):
-            # A full limited queue under overload is in M/M/c/K's steady state: it stays
-            # full and blocks. Below capacity it drains (the next branch).
+            # A limited queue at or above capacity that is (or this tick becomes) full is in
+            # M/M/c/K's steady state: it stays full and blocks. Below capacity it drains
+            # (the next branch).
             st = mmck(lam_total / n, mu, c, p["queue_limit"])
             full = p["queue_limit"] * n
             keep = full / b_before if b_before > full else 1.0
@@ -113,7 +115,7 @@ class Serving:
             p95 = gamma_p95_ms(w, v)
         else:
             w, v, p95, util = self._drain(lam, served, dropped, backlog, b_before, lam_total,
-                                          cap, n, mu, p)  # fmt: skip
+                                          cap, n, mu, p, ca2)  # fmt: skip
         served_total = sum(served)
         if kind.side_store:
             # Its load is the web tiers' session lookups, already counted where they came
@@ -161,18 +163,40 @@ class Serving:
             steady = self.steady_memo[key] = node_steady_state(*key)
         return steady
 
+    def _fills(self, b_before: float, full: float, lam_total: float, cap: float, n: int,
+               ca2: float) -> bool:  # fmt: skip
+        """Whether a queue of ``full`` places at or above capacity is full by the tick's end
+        (its expected length, a random walk at capacity, reaches the limit)."""
+        if b_before >= full - EPS:
+            return True
+        m_i, s2_i = walk(lam_total, cap, n, ca2)
+        return n * advance(m_i, s2_i, b_before / n, self.state.dt) >= full - EPS
+
     def _drain(self, lam: list[float], served: list[float], dropped: list[float],
                backlog: list[float], b_before: float, lam_total: float, cap: float, n: int,
-               mu: float, p: dict) -> tuple[float, float, Callable[[], float], float]:  # fmt: skip
-        """A backlog drains or grows as a fluid over the tick, bounded by the queue limit
-        and the timeout; fills ``served``, ``dropped`` and ``backlog`` per class and
-        returns the response time's (mean s, variance s^2, p95, utilisation)."""
+               mu: float, p: dict, ca2: float,
+               ) -> tuple[float, float, Callable[[], float], float]:  # fmt: skip
+        """A backlog drains as a fluid below capacity, or grows at and above it as reflected
+        Brownian motion (``diffusion``: a random walk at capacity, the fluid far above it),
+        bounded by the queue limit and the timeout; fills ``served``, ``dropped`` and
+        ``backlog`` per class and returns the response time's (mean s, variance s^2, p95,
+        utilisation)."""
         dt = self.state.dt
         arrivals = [lam[k] * dt for k in range(NCLASS)]
         total = b_before + lam_total * dt
-        done = min(total, cap * dt)
+        queue_var = 0.0
+        if lam_total >= cap:
+            # Each instance's queue is its own walk: drift and variance per instance.
+            m_i, s2_i = walk(lam_total, cap, n, ca2)
+            age = equivalent_age(m_i, s2_i, b_before / n) + dt
+            per_instance = expected_length(m_i, s2_i, age)
+            after = n * per_instance
+            done = total - after
+            queue_var = n * length_variance(m_i, s2_i, age, per_instance)
+        else:
+            done = min(total, cap * dt)
+            after = total - done
         frac = done / total if total > 0 else 0.0
-        after = total - done
         limit = math.inf
         if p["queue_limit"] is not None:
             limit = p["queue_limit"] * n
@@ -190,6 +214,10 @@ class Serving:
         spread = (b_after - b_before) / cap
         w = mean_wait + 1.0 / mu
         v = 1.0 / (mu * mu) + spread * spread / 12.0
+        if queue_var > 0.0:
+            # At or above capacity: the walk's own spread, and the Erlang spread of a wait
+            # behind that many requests (variance b / capacity^2).
+            v += (queue_var + mean_wait * cap) / (cap * cap)
         return w, v, gamma_p95_ms(w, v), done / (cap * dt)
 
     def forward_waiting(self, s: int, sw: float, sv: float) -> None:
