@@ -90,7 +90,8 @@ def length_variance(m: float, s2: float, t: float, mean: float) -> float:
     mt = m * t
     a = mt / root
     if abs(a) < 1e-4:
-        second = s2 * t
+        # Its expansion to first order in a (the closed form cancels badly here).
+        second = s2 * t * (1.0 + 4.0 / 3.0 * math.sqrt(2.0 / math.pi) * a)
     else:
         big, small = _cdf(a), _phi(a)
         second = (

@@ -16,7 +16,7 @@ from .diffusion import advance, equivalent_age, expected_length, length_variance
 from .frame import NodeFrame
 from .health import serving_frame
 from .latency import gamma_p95_ms
-from .queueing import mmck
+from .queueing import mmck_unchecked
 from .state import State
 from .steady import node_steady_state
 
@@ -99,18 +99,19 @@ class Serving:
         elif (
             p["queue_limit"] is not None
             and lam_total >= cap
-            and self._fills(b_before, p["queue_limit"] * n, lam_total, cap, n, ca2)
+            and self._settles(b_before, lam_total, cap, n, mu, c, p["queue_limit"], ca2)
         ):
-            # A limited queue at or above capacity that is (or this tick becomes) full is in
-            # M/M/c/K's steady state: it stays full and blocks. Below capacity it drains
-            # (the next branch).
-            st = mmck(lam_total / n, mu, c, p["queue_limit"])
-            full = p["queue_limit"] * n
-            keep = full / b_before if b_before > full else 1.0
+            # A limited queue at or above capacity whose walk has reached (or this tick
+            # reaches) M/M/c/K's mean queue is in that steady state: it blocks, and holds
+            # that queue (shown as queued). Below capacity it drains (the next branch).
+            st = mmck_unchecked(lam_total / n, mu, c, p["queue_limit"])
+            held = n * st.throughput * st.mean_wait  # Little's law, all instances
+            keep = held / b_before if b_before > held else 1.0
             for k in range(NCLASS):
+                share = lam[k] / lam_total
                 served[k] = lam[k] * (1.0 - st.block_prob)
                 dropped[k] += lam[k] * st.block_prob + backlog[k] * (1.0 - keep) / dt
-                backlog[k] *= keep
+                backlog[k] = backlog[k] * keep if b_before > held else held * share
             w, v, util = st.mean_response, st.response_var, st.rho
             p95 = gamma_p95_ms(w, v)
         else:
@@ -163,14 +164,16 @@ class Serving:
             steady = self.steady_memo[key] = node_steady_state(*key)
         return steady
 
-    def _fills(self, b_before: float, full: float, lam_total: float, cap: float, n: int,
-               ca2: float) -> bool:  # fmt: skip
-        """Whether a queue of ``full`` places at or above capacity is full by the tick's end
-        (its expected length, a random walk at capacity, reaches the limit)."""
-        if b_before >= full - EPS:
+    def _settles(self, b_before: float, lam_total: float, cap: float, n: int, mu: float,
+                 c: int, limit: int, ca2: float) -> bool:  # fmt: skip
+        """Whether a limited queue at or above capacity has reached M/M/c/K's mean queue
+        by the tick's end (its expected length, a random walk at capacity, gets there)."""
+        st = mmck_unchecked(lam_total / n, mu, c, limit)
+        held = st.throughput * st.mean_wait  # per instance
+        if b_before >= n * held - EPS:
             return True
         m_i, s2_i = walk(lam_total, cap, n, ca2)
-        return n * advance(m_i, s2_i, b_before / n, self.state.dt) >= full - EPS
+        return advance(m_i, s2_i, b_before / n, self.state.dt) >= held - EPS
 
     def _drain(self, lam: list[float], served: list[float], dropped: list[float],
                backlog: list[float], b_before: float, lam_total: float, cap: float, n: int,
