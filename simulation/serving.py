@@ -106,12 +106,20 @@ class Serving:
             # that queue (shown as queued). Below capacity it drains (the next branch).
             st = mmck_unchecked(lam_total / n, mu, c, p["queue_limit"])
             held = n * st.throughput * st.mean_wait  # Little's law, all instances
-            keep = held / b_before if b_before > held else 1.0
+            full = p["queue_limit"] * n
+            keep = full / b_before if b_before > full else 1.0
+            settled = abs(min(b_before, full) - held) <= EPS
             for k in range(NCLASS):
-                share = lam[k] / lam_total
+                kept = backlog[k] * keep
+                dropped[k] += lam[k] * st.block_prob + (backlog[k] - kept) / dt
                 served[k] = lam[k] * (1.0 - st.block_prob)
-                dropped[k] += lam[k] * st.block_prob + backlog[k] * (1.0 - keep) / dt
-                backlog[k] = backlog[k] * keep if b_before > held else held * share
+                if not settled:
+                    # What the held queue gains this tick is not served yet (or is served,
+                    # if it shrinks).
+                    now_held = held * lam[k] / lam_total
+                    served[k] += (kept - now_held) / dt
+                    kept = now_held
+                backlog[k] = kept
             w, v, util = st.mean_response, st.response_var, st.rho
             p95 = gamma_p95_ms(w, v)
         else:
