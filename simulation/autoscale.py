@@ -12,8 +12,8 @@ from .state import State
 
 
 class Autoscaler:
-    """Scales each autoscaling tier towards ``target_util`` of its demand, within its
-    instance bounds, at most once per ``cooldown_s``."""
+    """Scales each autoscaling tier towards ``target_util`` of its arrivals, within its
+    instance bounds, at most once per ``cooldown_s`` (docs/model.md, "Autoscaling")."""
 
     def __init__(self, state: State, controls: Controls) -> None:
         self.state = state
@@ -32,10 +32,19 @@ class Autoscaler:
             node = nodes[i]
             alive = node.ready
             per_instance = instance_capacity(p)
-            demand = node.offered + node.queued / state.dt
             dead = len(state.dead_times[i])
             current = state.inst[i] + len(state.starting[i]) - dead
-            needed = demand / (per_instance * p["target_util"]) if per_instance > 0 else current
+            needed = current
+            if per_instance > 0:
+                # Enough instances to serve the arrivals at the target utilisation; the
+                # headroom above the target drains a backlog. Only a backlog that even a
+                # fully used fleet could not drain before the next decision takes effect
+                # asks for more (counting it as one tick's demand overshoots after a step).
+                horizon = max(p["provision_s"] + p["cooldown_s"], state.dt)
+                needed = max(
+                    node.offered / (per_instance * p["target_util"]),
+                    (node.offered + node.queued / horizon) / per_instance,
+                )
             desired = min(max(math.ceil(needed - 1e-6), p["min_instances"]), p["max_instances"])
             if alive == 0 and not state.starting[i] and i not in state.resizing:
                 desired = max(desired, current + 1)

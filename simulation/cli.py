@@ -12,11 +12,14 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from simulation import DesignError, Engine, validate_document, validate_scenario
+from simulation.component_series import MAX_POINTS, ComponentSeries
 from simulation.examples import get_example, list_examples
+from simulation.frame import Frame
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -81,6 +84,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--format", choices=("table", "json", "csv"), default="table", help="output format"
+    )
+    run.add_argument(
+        "--components",
+        metavar="all|ID,ID",
+        help="with --format json or csv: per-component time series of these components "
+        "(json: key component_series; csv: one row per tick and component instead of the "
+        f"run's series); at most {MAX_POINTS:,} components x ticks",
+    )
+    run.add_argument(
+        "--every",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="with --components: sample every Nth tick (default 1)",
     )
     return parser
 
@@ -206,11 +223,17 @@ def _run(args: argparse.Namespace) -> int:
         scenario, scenario_name = _read_json(Path(args.scenario)), args.scenario
     document, scenario = _checked(design, scenario, name, scenario_name)
     engine = Engine(document, scenario, seed=args.seed)
-    _advance(engine, _planned_ticks(args, engine), sys.stderr)
+    ticks = _planned_ticks(args, engine)
+    series = _component_series(args, document, ticks)
+    _advance(engine, ticks, sys.stderr, on_frame=series.add if series else None)
     report = engine.report()
     if args.format == "json":
+        if series:
+            report["component_series"] = series.to_json()
         json.dump(report, sys.stdout, separators=(",", ":"))
         sys.stdout.write("\n")
+    elif series:
+        csv.writer(sys.stdout, lineterminator="\n").writerows(series.csv_rows())
     elif args.format == "csv":
         _write_csv(report["series"], sys.stdout)
     else:
@@ -228,17 +251,63 @@ def _planned_ticks(args: argparse.Namespace, engine: Engine) -> int:
     return max(1, math.ceil(until / engine.dt - 1e-9))
 
 
-def _advance(engine: Engine, ticks: int, progress: TextIO) -> None:
+def _component_series(
+    args: argparse.Namespace, document: dict[str, Any], ticks: int
+) -> ComponentSeries | None:
+    """The collector --components asks for (None without it), checked against the limit."""
+    if args.components is None:
+        if args.every != 1:
+            raise InputError(["--every: samples the per-component series; add --components"])
+        return None
+    if args.format == "table":
+        raise InputError(["--components: needs --format json or csv"])
+    known = [component["id"] for component in document["components"]]
+    if args.components.strip() == "all":
+        ids = known
+    else:
+        ids = list(dict.fromkeys(i.strip() for i in args.components.split(",") if i.strip()))
+        unknown = [i for i in ids if i not in known]
+        if unknown or not ids:
+            raise InputError(
+                [
+                    f"--components: no component with id {', '.join(map(repr, unknown))}"
+                    if unknown
+                    else "--components: name at least one component, or all",
+                    f"--components: the design's components: {', '.join(known)}",
+                ]
+            )
+    samples = ticks // args.every
+    points = len(ids) * samples
+    if points > MAX_POINTS:
+        every = math.ceil(len(ids) * ticks / MAX_POINTS)
+        raise InputError(
+            [
+                f"--components: {len(ids)} components x {samples:,} ticks = {points:,} "
+                f"points, over the limit of {MAX_POINTS:,}; name fewer components or "
+                f"sample with --every {every} (or more)"
+            ]
+        )
+    return ComponentSeries(ids, args.every)
+
+
+def _advance(
+    engine: Engine,
+    ticks: int,
+    progress: TextIO,
+    on_frame: Callable[[Frame], None] | None = None,
+) -> None:
     """Step ``ticks`` times, or until an aborting check ends the run; draw progress on a tty.
 
     An explicit length may run past the scenario's duration: traffic then stays as the
-    scenario left it.
+    scenario left it. ``on_frame`` is given each tick's frame.
     """
     show = ticks >= PROGRESS_MIN_TICKS and progress.isatty()
     every = max(1, ticks // 100)
     started = time.perf_counter()
     for done in range(1, ticks + 1):
-        engine.step()
+        frame = engine.step()
+        if on_frame is not None:
+            on_frame(frame)
         if engine.aborted:
             break
         if show and (done % every == 0 or done == ticks):

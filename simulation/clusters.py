@@ -18,6 +18,8 @@ class Clusters:
         # Cluster -> {replica: writes it lacks}, while its primary is down.
         self.unreplicated: list[dict[int, float]] = [{} for _ in clusters]
         self.read_targets: list[list[tuple[int, float]]] = []
+        # Cluster -> {data centre: its live replicas' shares}: readers there read there.
+        self.local_reads: list[dict[int, list[tuple[int, float]]]] = []
         self.promotions_pending = False
 
     def update(self) -> None:
@@ -26,6 +28,7 @@ class Clusters:
         state = self.state
         m = state.model
         self.read_targets = []
+        self.local_reads = []
         for ci, cluster in enumerate(m.clusters):
             p = self.primary[ci]
             if state.count_alive(p) == 0:
@@ -36,11 +39,21 @@ class Clusters:
                     self.unreplicated[ci] = {
                         r: self.writes[ci] * state.lag_s[r] for r in cluster if r != p
                     }
-                    at_risk = self.unreplicated[ci].get(self._best_replica(ci), 0.0)
-                    wait = self.promote_at[ci] - state.now
-                    state.event(p, "failover", f"{m.ids[p]} (primary) is down: writes fail "
-                                f"until a replica is promoted in {wait:g} s, which loses the "
-                                f"{_writes(at_risk)} inside its replication lag")  # fmt: skip
+                    best = self._best_replica(ci)
+                    if best < 0:
+                        # Nothing to promote (no replica, or none alive): say so, not a
+                        # promotion that cannot happen.
+                        until = "it recovers" if len(cluster) == 1 else "it or a replica recovers"
+                        state.event(p, "failover", f"{m.ids[p]} (primary) is down with no "
+                                    f"live replica to promote: its reads and writes fail "
+                                    f"until {until}")  # fmt: skip
+                    else:
+                        at_risk = self.unreplicated[ci].get(best, 0.0)
+                        wait = self.promote_at[ci] - state.now
+                        state.event(p, "failover", f"{m.ids[p]} (primary) is down: writes "
+                                    f"fail until a replica is promoted in {wait:g} s, which "
+                                    f"loses the {_writes(at_risk)} inside its replication "
+                                    "lag")  # fmt: skip
                 if state.now + EPS >= self.promote_at[ci]:
                     best = self._best_replica(ci)
                     if best >= 0:
@@ -61,6 +74,12 @@ class Clusters:
                 self.read_targets.append([(r, 1.0 / len(replicas)) for r in replicas])
             else:
                 self.read_targets.append([(p, 1.0)])
+            by_dc: dict[int, list[int]] = {}
+            for r in replicas:
+                by_dc.setdefault(m.dc_of[r], []).append(r)
+            self.local_reads.append(
+                {dc: [(r, 1.0 / len(rs)) for r in rs] for dc, rs in by_dc.items()}
+            )
         self.promotions_pending = any(t is not None for t in self.promote_at)
 
     def rejoin(self, affected: list[int]) -> None:
@@ -80,10 +99,14 @@ class Clusters:
                       and state.count_alive(r) > 0]  # fmt: skip
         return min(candidates, key=lambda r: (state.lag_s[r], r)) if candidates else -1
 
-    def targets(self, ci: int, k: int) -> list[tuple[int, float]]:
-        """Where class ``k`` sent to cluster ``ci`` goes: (member, share) pairs."""
+    def targets(self, ci: int, k: int, dc: int = -1) -> list[tuple[int, float]]:
+        """Where class ``k`` sent to cluster ``ci`` from data centre ``dc`` goes: (member,
+        share) pairs. Reads go to the live replicas in the reader's data centre, else to
+        all live replicas (across data centres), else to the primary; the rest to the
+        primary."""
         if k == READ:
-            return self.read_targets[ci]
+            local = self.local_reads[ci].get(dc)
+            return local if local is not None else self.read_targets[ci]
         return [(self.primary[ci], 1.0)]
 
 

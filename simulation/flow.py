@@ -23,6 +23,7 @@ class Flow:
         self.model = model
         self.link_extra = link_extra  # the state's list: controls change it in place
         self.skipped_when_down = [kind.skipped_when_down for kind in model.kind_of]
+        self.sender_dc = [model.dc_of[a] for a, _ in model.links]  # each link's sender's
         self.clusters = None  # set by the engine: where a request to a cluster member goes
         self.alive: list[int] = []  # the state's serving instances (``State.refresh``)
         self.reset()
@@ -59,7 +60,7 @@ class Flow:
             # The member reached (primary or replica) may sit in another data centre
             # than the linked one: the crossing is paid to that member.
             cross = m.member_cross_s[li]
-            for r, frac in self.clusters.targets(cluster, k):
+            for r, frac in self.clusters.targets(cluster, k, self.sender_dc[li]):
                 d = lat + cross[r]
                 self.arrive(r, k, rate * frac, m1 + d, m2 + 2.0 * m1 * d + d * d, ca2, 0.0)
             return

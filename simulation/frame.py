@@ -44,16 +44,16 @@ class NodeFrame:
             "status": self.status,
             "health": self.health,
             "reason": self.reason,
-            "offered": _r(self.offered),
-            "served": _r(self.served),
-            "queued": _r(self.queued),
-            "dropped": _r(self.dropped),
+            "offered": rounded(self.offered),
+            "served": rounded(self.served),
+            "queued": rounded(self.queued),
+            "dropped": rounded(self.dropped),
             "util": round(self.util, 4),
-            "lat": _r(self.lat),
-            "p95": _r(self.p95),
+            "lat": rounded(self.lat),
+            "p95": rounded(self.p95),
             "inst": self.inst,
             "ready": self.ready,
-            "x": {k: _r(v) if isinstance(v, float) else v for k, v in self.x.items()},
+            "x": {k: rounded(v) if isinstance(v, float) else v for k, v in self.x.items()},
         }
 
 
@@ -79,11 +79,15 @@ class Frame:
             "tick": self.tick,
             "t": round(self.t, 6),
             "nodes": {cid: node.to_json() for cid, node in self.nodes.items()},
-            "links": [[a, b, _r(flow)] for a, b, flow in self.links],
+            "links": [[a, b, rounded(flow)] for a, b, flow in self.links],
             "global": {
-                **{k: _r(v) if isinstance(v, float) else v for k, v in g.items() if k != "classes"},
+                **{
+                    k: rounded(v) if isinstance(v, float) else v
+                    for k, v in g.items()
+                    if k != "classes"
+                },
                 "classes": {
-                    cls: {k: _r(v) for k, v in values.items()}
+                    cls: {k: rounded(v) for k, v in values.items()}
                     for cls, values in g["classes"].items()
                 },
             },
@@ -91,7 +95,7 @@ class Frame:
         }
 
 
-def _r(x: float) -> float:
+def rounded(x: float) -> float:
     """Round for display: 3 decimals, or 4 significant digits for small numbers."""
     if x == 0.0:
         return 0.0

@@ -69,3 +69,16 @@ def metric_names_json() -> dict[str, list]:
         "node": [asdict(m) for m in NODE],
         "always_percentiles": list(ALWAYS_PERCENTILES),
     }
+
+
+# A component's numbers in the CLI's per-component series (``run --components``), after
+# ``t``: its state, the node numbers above, the p99 (computed only for these series) and
+# its instances; the kind's own numbers (a frame's ``x``) follow under their own keys.
+COMPONENT_SERIES: tuple[str, ...] = (
+    "status",
+    "health",
+    *(m.name for m in NODE),
+    "p99",
+    "inst",
+    "ready",
+)

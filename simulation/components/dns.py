@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from .base import DesignLinks, Kind, check_weights_link
@@ -21,7 +22,8 @@ class Dns(Kind):
     role = "router"
     help = (
         "Splits users over the entry points it links to (one per data centre) by weight; "
-        "with failover, a dead entry's share moves to the others after the failover delay."
+        "with failover, the share of an entry that stops serving (dead, or every server "
+        "behind its load balancer dead) moves to the others after the failover delay."
     )
     params = (
         Param(
@@ -58,7 +60,8 @@ class Dns(Kind):
         check_weights_link(comp, named, path, problems)
 
     def weights(self, state: State, i: int, p: dict, targets: list[tuple[int, int]]) -> list[float]:
-        """Geo weights by entry id, else its data centre's id; a dead entry's after failover."""
+        """Geo weights by entry id, else its data centre's id; 0 for an entry that has not
+        served end to end for ``failover_s`` (``unhealthy_since``)."""
         m = state.model
         weights = []
         for j, _ in targets:
@@ -66,8 +69,18 @@ class Dns(Kind):
             if w is None and m.dc_of[j] >= 0:
                 w = p["weights"].get(m.ids[m.dc_of[j]])
             w = 1.0 if w is None else w
-            gone = (
-                state.count_alive(j) == 0 and state.now - state.down_since_any(j) >= p["failover_s"]
-            )
+            gone = state.now - unhealthy_since(state, j) >= p["failover_s"]
             weights.append(0.0 if (p["failover"] and gone) else w)
         return weights
+
+
+def unhealthy_since(state: State, j: int) -> float:
+    """When entry ``j`` stopped serving users end to end, as a health check through it sees
+    it; inf while it serves. A live balancer serves while any tier behind it does, so a
+    data centre whose web tier is dead behind a live balancer is failed over too."""
+    if state.count_alive(j) == 0:
+        return state.down_since_any(j)
+    m = state.model
+    if not m.kind_of[j].balances or not m.targets[j]:
+        return math.inf
+    return max(unhealthy_since(state, b) for b, _ in m.targets[j])

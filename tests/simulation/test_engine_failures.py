@@ -247,6 +247,26 @@ def test_dns_fails_over_to_the_other_datacenter():
     assert frames[9].nodes["web-west"].offered == pytest.approx(100.0)
 
 
+def test_dns_fails_over_a_data_centre_whose_servers_are_dead_behind_a_live_balancer():
+    """DNS health checks see a data centre as users do: its balancer is up but every web
+    server behind it is dead, so after failover_s all users go west (before, half of
+    them failed for the rest of the run)."""
+    frames = run_frames(two_datacenters(), {"faults": [{"at": 3, "target": "web-east",
+                                                        "action": "fail"}]}, 30)  # fmt: skip
+    assert frames[4].globals["error_rate"] == pytest.approx(0.5)
+    assert frames[7].globals["error_rate"] == pytest.approx(0.5)  # failover_s = 5: not yet
+    assert frames[9].globals["error_rate"] == 0.0
+    assert frames[29].nodes["web-west"].offered == pytest.approx(100.0)
+    assert frames[29].nodes["lb-east"].offered == 0.0
+
+
+def test_dns_keeps_a_data_centre_with_one_live_server_tier():
+    """One dead instance of two is no reason to fail a data centre over."""
+    faults = [{"at": 3, "target": "web-east", "action": "fail", "count": 1}]
+    frames = run_frames(two_datacenters(), {"faults": faults}, 30)
+    assert frames[29].nodes["lb-east"].offered == pytest.approx(50.0)
+
+
 def test_cross_datacenter_links_add_latency():
     """A link between components in different data centres adds cross_dc_ms."""
     doc = two_datacenters()
@@ -264,16 +284,40 @@ def test_autoscaling_adds_instances_that_start_after_the_delay():
                                            "max_instances": 8, "provision_s": 5,
                                            "cooldown_s": 10})  # fmt: skip
     engine = Engine(doc)
-    frames = [engine.step() for _ in range(10)]
+    frames = [engine.step() for _ in range(11)]
     assert frames[0].nodes["web"].inst == 1
-    # Demand is 300 req/s plus the 200 queued in tick 0: 10 instances at 50 req/s, capped at 8.
-    assert frames[1].nodes["web"].inst == 8
+    # 300 req/s at 50% of 100 req/s per instance: 6 instances. The 200 queued in tick 0
+    # do not count as a second of demand: the headroom drains them (no overshoot).
+    assert frames[1].nodes["web"].inst == 6
     assert frames[1].nodes["web"].ready == 1
     assert frames[5].nodes["web"].ready == 1
-    assert frames[6].nodes["web"].ready == 8
-    assert frames[9].nodes["web"].queued == 0.0
-    assert frames[9].nodes["web"].util == pytest.approx(300.0 / 800.0)
-    assert frames[9].globals["error_rate"] == 0.0
+    assert frames[6].nodes["web"].ready == 6
+    # The 1,200 queued meanwhile drain at 600 - 300 req/s: gone 4 ticks later.
+    assert frames[5].nodes["web"].queued == pytest.approx(1200.0)
+    assert frames[9].nodes["web"].queued == pytest.approx(0.0, abs=1e-6)
+    assert frames[10].nodes["web"].util == pytest.approx(300.0 / 600.0)
+    assert frames[10].globals["error_rate"] == 0.0
+
+
+@pytest.mark.parametrize(("after", "expected"), [(700, 3), (1000, 5), (2000, 9), (3500, 15)])
+def test_autoscaling_after_a_step_goes_straight_to_enough_and_no_further(after, expected):
+    """A step in traffic: the tier scales once to the fewest instances that serve it at
+    the target (ceil(rps / (400 req/s x 0.6))), never above and back down, although a
+    backlog builds while the new instances start."""
+    doc = lb_web(instances=2)
+    doc["components"][0]["params"]["rps"] = 300
+    doc["components"][2]["params"].update({"concurrency": 8, "service_ms": 20.0,
+                                           "autoscale": True, "target_util": 0.6,
+                                           "min_instances": 2, "max_instances": 16,
+                                           "cooldown_s": 60, "provision_s": 60})  # fmt: skip
+    traffic = [{"at": 60, "source": "users", "rps": after}]
+    engine = Engine(doc, {"duration_s": 900, "traffic": traffic})
+    counts = [engine.step().nodes["web"].inst for _ in range(900)]
+    assert max(counts) == expected
+    assert counts[-1] == expected
+    assert [e["text"] for e in engine.events if e["kind"] == "autoscaled"] == [
+        f"web scaling 2 -> {expected} instances (ready in 60 s)"
+    ]
 
 
 def with_session_store() -> dict:
@@ -386,3 +430,81 @@ def test_a_balancer_pair_keeps_its_failover_through_later_events():
     frames = run_frames(lb_pair(2, failover_s=2), scenario, 12)
     assert frames[8].globals["error_rate"] == 0.0
     assert frames[10].nodes["lb"].dropped == 0.0
+
+
+def without_replica(doc: dict) -> dict:
+    doc["components"] = [c for c in doc["components"] if c["id"] != "db-r1"]
+    doc["links"] = [link for link in doc["links"] if "db-r1" not in (link["from"], link["to"])]
+    return doc
+
+
+def test_a_lone_primary_failure_promises_no_promotion():
+    """With no replica there is nothing to promote: the event says its requests fail until
+    it recovers, and nothing is ever promoted."""
+    engine = Engine(without_replica(web_stack()), {"faults": [{"at": 5, "target": "db",
+                                                               "action": "fail"}]})  # fmt: skip
+    for _ in range(60):
+        engine.step()
+    failover = [e["text"] for e in engine.events if e["kind"] == "failover"]
+    assert failover == ["db (primary) is down with no live replica to promote: its reads and "
+                        "writes fail until it recovers"]  # fmt: skip
+    assert not [e for e in engine.events if e["kind"] == "promoted"]
+
+
+def test_a_primary_whose_replicas_are_down_waits_for_one_to_recover():
+    """Every replica dead when the primary fails: no promotion is promised; one that
+    recovers after the failover delay is promoted."""
+    faults = [{"at": 5, "target": "db-r1", "action": "fail"},
+              {"at": 10, "target": "db", "action": "fail"},
+              {"at": 60, "target": "db-r1", "action": "recover"}]  # fmt: skip
+    engine = Engine(web_stack(), {"faults": faults})
+    for _ in range(70):
+        engine.step()
+    failover = [e["text"] for e in engine.events if e["kind"] == "failover"]
+    assert failover == ["db (primary) is down with no live replica to promote: its reads and "
+                        "writes fail until it or a replica recovers"]  # fmt: skip
+    promoted = [e for e in engine.events if e["kind"] == "promoted"]
+    assert [(e["t"], e["component"]) for e in promoted] == [(60.0, "db-r1")]
+
+
+def replicas_in_two_datacenters(cross_dc_ms: float = 40.0) -> dict:
+    """A primary and a replica in east, a replica in west; each data centre's web tier
+    links to the primary (the cluster routes its reads)."""
+    comps = [{"id": "users", "kind": "client",
+              "params": {"rps": 200, "mix": {"read": 1.0, "write": 0.0, "static": 0.0}}},
+             {"id": "dns", "kind": "dns", "params": {}},
+             {"id": "db", "kind": "database", "parent": "east", "params": {"role": "primary"}},
+             {"id": "db-east", "kind": "database", "parent": "east",
+              "params": {"role": "replica"}},
+             {"id": "db-west", "kind": "database", "parent": "west",
+              "params": {"role": "replica"}}]  # fmt: skip
+    links = [{"from": "users", "to": "dns"}, {"from": "db", "to": "db-east"},
+             {"from": "db", "to": "db-west"}]  # fmt: skip
+    for dc in ("east", "west"):
+        comps += [
+            {"id": dc, "kind": "datacenter", "params": {"cross_dc_ms": cross_dc_ms}},
+            {"id": f"web-{dc}", "kind": "web_server", "parent": dc, "params": {}},
+        ]
+        links += [{"from": "dns", "to": f"web-{dc}"}, {"from": f"web-{dc}", "to": "db"}]
+    return {"format": 1, "name": "replicas in two dcs", "components": comps, "links": links}
+
+
+def test_reads_go_to_a_replica_in_the_readers_data_centre():
+    """Each data centre's reads stay home while a replica there is healthy (no crossing
+    paid: the same latency as with no distance at all); when it dies they cross to the
+    other data centre's replica and pay the crossing."""
+    near = Engine(replicas_in_two_datacenters(cross_dc_ms=0.0)).run(5)
+    faults = [{"at": 10, "target": "db-west", "action": "fail"}]
+    engine = Engine(replicas_in_two_datacenters(cross_dc_ms=40.0), {"faults": faults})
+    frames = [engine.step() for _ in range(15)]
+    home, away = frames[5], frames[12]
+    assert home.nodes["db-east"].served == pytest.approx(100.0)
+    assert home.nodes["db-west"].served == pytest.approx(100.0)
+    assert home.nodes["db"].served == pytest.approx(0.0)
+    assert home.globals["mean_ms"] == pytest.approx(near.globals["mean_ms"])
+    assert away.nodes["db-east"].served == pytest.approx(200.0)
+    assert away.nodes["db-west"].offered == pytest.approx(0.0)
+    # West's half of the reads now pays the 40 ms crossing (and db-east serves twice the load).
+    busier_ms = away.nodes["db-east"].lat - home.nodes["db-east"].lat
+    rise = away.globals["mean_ms"] - home.globals["mean_ms"]
+    assert rise == pytest.approx(40.0 / 2 + busier_ms, rel=0.01)
