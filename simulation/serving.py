@@ -201,7 +201,7 @@ class Serving:
             m_i, s2_i = walk(lam_total, cap, n, ca2)
             age = equivalent_age(m_i, s2_i, b_before / n) + dt
             per_instance = expected_length(m_i, s2_i, age)
-            after = n * per_instance
+            after = min(n * per_instance, total)  # a slow node: no more than it holds
             done = total - after
             queue_var = n * length_variance(m_i, s2_i, age, per_instance)
         else:
