@@ -15,6 +15,7 @@ from .kind_catalog import catalog, kind_looks, link_problem
 from .limits import Limits
 from .metric_names import metric_names_json
 from .model import compile_design
+from .reach import design_warnings
 from .scenario import validate_scenario
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Problem",
     "catalog",
     "compile_design",
+    "design_warnings",
     "get_example",
     "kind_looks",
     "link_problem",

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from simulation import DesignError, Engine, validate_document, validate_scenario
+from simulation import DesignError, Engine, design_warnings, validate_document, validate_scenario
 from simulation.component_series import MAX_POINTS, ComponentSeries
 from simulation.examples import get_example, list_examples
 from simulation.frame import Frame
@@ -204,6 +204,9 @@ def _validate(args: argparse.Namespace) -> int:
             f"{scenario_name}: valid ({_number(checked['duration_s'])} s, "
             f"{len(checked['faults'])} faults, {len(checked['checks'])} checks)"
         )
+    # Warnings do not make the design invalid: it still runs, and the exit code stays 0.
+    for warning in design_warnings(design):
+        print(f"{name}: warning: {warning}")
     return EXIT_OK
 
 

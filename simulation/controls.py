@@ -5,7 +5,7 @@ from __future__ import annotations
 from .clusters import Clusters
 from .components.base import EPS
 from .control_table import CONTROLS
-from .model import GROUP
+from .model import GROUP, round_trip_s
 from .sources import Sources
 from .state import State
 
@@ -31,7 +31,7 @@ class Controls:
         m = self.model
         for li, (a, b) in enumerate(m.links):
             if (m.ids[a], m.ids[b]) == (from_id, to_id):
-                self.state.link_extra[li] = ms / 1000.0 - m.link_base_s[li]
+                self.state.link_extra[li] = round_trip_s(ms) - m.link_base_s[li]
         self.state.event(None, "link_latency", f"{from_id} -> {to_id} latency {ms:g} ms")
 
     def set_rate(self, i: int, rps: float) -> None:

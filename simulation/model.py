@@ -7,6 +7,16 @@ from dataclasses import dataclass, field
 from .components import ALL_CLASSES, KINDS, Kind
 from .graph import build_graph, topological_order
 
+# A link's latency and a data-centre crossing are one way; a request pays both ways
+# (there, and its response back), so each hop adds its round trip.
+WAYS = 2
+
+
+def round_trip_s(one_way_ms: float) -> float:
+    """The delay (s) a request pays crossing a link of ``one_way_ms``: there and back."""
+    return WAYS * one_way_ms / 1000.0
+
+
 # Behaviour codes per kind, so the hot loop dispatches on small ints.
 CLIENT, ROUTER, SERVER, GROUP = range(4)
 ROLE_CODE = {"source": CLIENT, "router": ROUTER, "server": SERVER, "group": GROUP}
@@ -25,8 +35,8 @@ class Model:
     order: list[int]  # request nodes in topological order
     dc_of: list[int]  # node index of the datacenter holding each node, or -1
     links: list[tuple[int, int]]  # document links (from, to)
-    link_base_s: list[float]  # link latency_ms param, in seconds
-    link_cross_s: list[float]  # latency added by crossing data centres, in seconds
+    link_base_s: list[float]  # round trip of the link's latency_ms, in seconds
+    link_cross_s: list[float]  # round trip of a data-centre crossing on the link, in seconds
     member_cross_s: list[dict[int, float]]  # link into a cluster -> {member: its crossing, s}
     routes: list[list[list[tuple[int, int]]]]  # routes[i][class] = [(target, link)]
     targets: list[list[tuple[int, int]]]  # every request target of a node, with its link
@@ -67,7 +77,7 @@ def compile_design(doc: dict) -> Model:
     for li, link in enumerate(doc["links"]):
         a, b = index[link["from"]], index[link["to"]]
         links.append((a, b))
-        link_base.append(link["params"]["latency_ms"] / 1000.0)
+        link_base.append(round_trip_s(link["params"]["latency_ms"]))
         link_cross.append(_cross_dc_s(comps, dc_of, a, b))
         out_links[a].append((b, li))
         senders[b].append(a)
@@ -151,7 +161,7 @@ def _cross_dc_s(comps: list[dict], dc_of: list[int], a: int, b: int) -> float:
     da, db = dc_of[a], dc_of[b]
     if da < 0 or db < 0 or da == db:
         return 0.0
-    return max(comps[da]["params"]["cross_dc_ms"], comps[db]["params"]["cross_dc_ms"]) / 1000.0
+    return round_trip_s(max(comps[da]["params"]["cross_dc_ms"], comps[db]["params"]["cross_dc_ms"]))
 
 
 def _replication(kinds: list[str], types: list[type[Kind]], a: int, b: int) -> bool:

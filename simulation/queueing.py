@@ -29,6 +29,7 @@ __all__ = [
     "mmck",
     "response_percentile",
     "response_sf",
+    "wait_mixture_percentile",
 ]
 
 _CACHE_SIZE = 4096
@@ -461,7 +462,13 @@ def response_percentile(
 @lru_cache(maxsize=_CACHE_SIZE)
 def _response_percentile(p: float, lam: float, mu: float, c: int) -> float:
     wait_prob = _erlang_c(c, lam / mu) if lam > 0.0 else 0.0
-    drain = c * mu - lam
+    return wait_mixture_percentile(p, mu, c * mu - lam, wait_prob)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def wait_mixture_percentile(p: float, mu: float, drain: float, wait_prob: float) -> float:
+    """The ``p`` quantile (s) of S + W, S ~ Exp(mu), W = 0 w.p. 1 - ``wait_prob`` and else
+    Exp(``drain``): the response time of M/M/c and of GI/M/c (renewal.py). Unchecked."""
     log_tail = math.log1p(-p)
     # The slower of the two exponential rates sets the tail; start from its quantile.
     slow = min(mu, drain) if wait_prob > 0.0 else mu

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from functools import partial
 
 from .latency import gamma_p95_ms
-from .queueing import mmc_unchecked, mmck_unchecked, response_percentile
+from .queueing import mmc_unchecked, mmck_unchecked, response_percentile, wait_mixture_percentile
+from .renewal import gimc_unchecked
 
 
 def node_steady_state(
@@ -19,15 +20,27 @@ def node_steady_state(
     """
     # The engine only asks with valid arguments (lam_i below capacity, c >= 1), so the
     # memoised solvers are called without the public functions' argument checks.
-    st = mmc_unchecked(lam_i, mu, c, ca2) if limit is None else mmck_unchecked(lam_i, mu, c, limit)
+    smooth = limit is None and lam_i > 0.0 and ca2 < 1.0 - 1e-9
+    if smooth:
+        # Dealt in turn: renewal arrivals smoother than Poisson, exact as GI/M/c.
+        st = gimc_unchecked(lam_i, mu, c, ca2)
+    elif limit is None:
+        st = mmc_unchecked(lam_i, mu, c, ca2)
+    else:
+        st = mmck_unchecked(lam_i, mu, c, limit)
     drop_frac = st.block_prob
     if timeout_ms is not None and st.wait_prob > 0.0:
-        # Waits past the timeout: the M/M/c wait tail, stretched by Allen-Cunneen's factor.
-        drain = (c * mu - lam_i) if limit is None else c * mu
-        tail = st.wait_prob * math.exp(-drain * timeout_ms / 1000.0 * 2.0 / (ca2 + 1.0))
+        if smooth:
+            drain = st.wait_prob / st.mean_wait  # GI/M/c's exact wait rate
+        else:
+            # The M/M/c wait tail, stretched by Allen-Cunneen's factor.
+            drain = ((c * mu - lam_i) if limit is None else c * mu) * 2.0 / (ca2 + 1.0)
+        tail = st.wait_prob * math.exp(-drain * timeout_ms / 1000.0)
         drop_frac += (1.0 - drop_frac) * tail
     w, v = st.mean_response, st.response_var
-    if limit is None and timeout_ms is None and abs(ca2 - 1.0) < 1e-9:
+    if smooth:
+        p95 = partial(_mixture_p95_ms, mu, st.wait_prob, st.mean_wait)
+    elif limit is None and timeout_ms is None and abs(ca2 - 1.0) < 1e-9:
         p95 = partial(_response_p95_ms, lam_i, mu, c)
     else:
         p95 = gamma_p95_ms(w, v)
@@ -35,6 +48,12 @@ def node_steady_state(
     # Whitt's QNA departure variability for exponential service (cs2 = 1).
     cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
     return drop_frac, w, v, p95, util, cd2
+
+
+def _mixture_p95_ms(mu: float, wait_prob: float, mean_wait: float) -> float:
+    if wait_prob <= 0.0:
+        return -math.log(0.05) / mu * 1000.0
+    return wait_mixture_percentile(0.95, mu, wait_prob / mean_wait, wait_prob) * 1000.0
 
 
 def _response_p95_ms(lam: float, mu: float, c: int) -> float:

@@ -14,6 +14,7 @@ from sandbox.documents import (
     InputError,
     InputProblem,
     check_document,
+    limits,
     parse_json,
     unstorable_text,
 )
@@ -43,7 +44,8 @@ def _body(request: HtmxHttpRequest) -> Any:
 @require_POST
 @rate_limit(READS)  # stores nothing; the editor checks after every change
 def validate(request: HtmxHttpRequest) -> JsonResponse:
-    """Every problem of the posted document; an empty list means it is valid."""
+    """Every problem of the posted document (an empty list means it is valid) and, for a
+    valid one, the engine's warnings: likely mistakes that block neither a save nor a run."""
     try:
         document = _body(request)
     except InputError as error:
@@ -51,8 +53,9 @@ def validate(request: HtmxHttpRequest) -> JsonResponse:
     try:
         check_document(document)
     except InputError as error:
-        return JsonResponse({"problems": error.to_json()})
-    return JsonResponse({"problems": []})
+        return JsonResponse({"problems": error.to_json(), "warnings": []})
+    warnings = simulation.design_warnings(document, limits())
+    return JsonResponse({"problems": [], "warnings": [w.to_json() for w in warnings]})
 
 
 @require_http_methods(["GET", "POST"])

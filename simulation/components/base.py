@@ -192,6 +192,16 @@ class Kind:
     # True: it holds the data behind a cache (database, shard router): where a
     # ``cache_aside`` kind's misses go.
     data_tier: bool = False
+    # Request classes a node of the kind may complete: it takes them (a data tier stores
+    # reads and writes, a queue takes jobs). A class ending anywhere else is warned about
+    # (``simulation.design_warnings``).
+    completes: tuple[str, ...] = ()
+    # Classes it may also complete while the design has no component that takes them:
+    # a lone web tier stands for the whole application.
+    answers_alone: tuple[str, ...] = ()
+    # (taken, sent): a class it takes and the class it sends on for it (a queue takes jobs
+    # and hands them to its workers as background work), which must reach a taker too.
+    passes_on: tuple[tuple[str, str], ...] = ()
     # The per-node state lists the kind keeps (``Field``); the run's ``State`` holds one
     # list per field of every registered kind.
     state_fields: tuple[Field, ...] = ()
@@ -220,6 +230,11 @@ class Kind:
     ) -> None:
         """Rules on the links of ``comp``, a component of this kind at ``path``
         (``components[3]``), once every link of the design is checked. Default: none."""
+
+    @classmethod
+    def emits(cls, params: dict[str, Any]) -> tuple[str, ...]:
+        """The request classes a source of this kind sends, from its checked ``params``."""
+        return ()
 
     @classmethod
     def warmup_s(cls, p: dict) -> float:

@@ -54,6 +54,10 @@ class Client(Kind):
     links_to = ("dns", "cdn", "load_balancer", "web_server")
 
     @classmethod
+    def emits(cls, params: dict[str, Any]) -> tuple[str, ...]:
+        return tuple(c for c in CLASSES if params["mix"].get(c, 0.0) > 0.0)
+
+    @classmethod
     def check(cls, params: dict[str, Any], path: str, problems: list[Problem]) -> None:
         total = sum(params["mix"].values())
         if abs(total - 1.0) > 1e-6:

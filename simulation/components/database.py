@@ -72,6 +72,7 @@ class Database(Kind):
         Field("lost_writes"),  # writes a failed primary took that no replica got
     )
     data_tier = True
+    completes = ("read", "write", "background")
 
     @classmethod
     def link_rule(cls, src: dict, dst: dict) -> str | None:

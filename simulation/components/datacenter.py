@@ -23,7 +23,7 @@ class Datacenter(Kind):
             "cross_dc_ms",
             "float",
             40.0,
-            "Latency added to a link leaving or entering this data centre to another one.",
+            "One-way latency to another data centre; a request crossing pays it both ways.",
             unit="ms",
             min=0,
             max=10000,

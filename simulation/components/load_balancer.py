@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from ..dealing import gap_variances
 from .base import EPS, NCLASS, DesignLinks, Kind, Outflow, check_weights_link, keep, memo
 from .look import Look
 from .params import Param, servers_per_instance, serving_params
@@ -136,17 +137,39 @@ def balance(
     if not sends:
         return rate
     send = state.flow.send
-    for j, li, share, per_instance, dead in sends:
-        ca2_j = per_instance * ca2 if even else per_instance * ca2 + 1.0 - per_instance
+    servers = state.servers
+    for j, li, share, per_instance, dead, gap_var in sends:
+        if even:
+            ca2_j = per_instance * ca2
+            if gap_var > 0.0:
+                ca2_j += uneven_deal_ca2(rate * per_instance, servers[j], per_instance, gap_var)
+        else:
+            ca2_j = per_instance * ca2 + 1.0 - per_instance
         send(j, li, k, rate * share, m1, m2, ca2_j, dead)
     return 0.0
 
 
+def uneven_deal_ca2(
+    lam: float, servers: tuple[float, float], per_instance: float, gap_var: float
+) -> float:
+    """What an uneven weighted deal adds to an instance's ca2 (docs/model.md).
+
+    Its gaps, ``gap_var`` in arrivals squared, add ``share^2 gap_var`` to the ca2 of one
+    inter-arrival time, but they alternate short and long, so over many arrivals the deal
+    is even again. A queue at low load feels single gaps, at high load long runs: the
+    term is weighted by (1 - rho)^2, checked against a per-request simulation.
+    """
+    c, mu = servers
+    rho = min(lam / (c * mu), 1.0) if c * mu > 0.0 else 1.0
+    return per_instance * per_instance * gap_var * (1.0 - rho) ** 2
+
+
 def split_plan(
     state: State, i: int, p: dict, k: int
-) -> tuple[bool, list[tuple[int, int, float, float, float]]]:
+) -> tuple[bool, list[tuple[int, int, float, float, float, float]]]:
     """How balancer ``i`` splits class ``k``: whether it deals in turn, and per target
-    with a share ``(node, link, share, share per believed instance, share lost dead)``.
+    with a share ``(node, link, share, share per believed instance, share lost dead,
+    variance of its instances' gaps in arrivals)``.
 
     The split follows only the parameters and the targets' instances, so it is kept
     (``State.kind_memo``) until the next change (``state.changes``); while a target has
@@ -167,7 +190,7 @@ def split_plan(
 
 def derive_split(
     state: State, i: int, p: dict, targets: list[tuple[int, int]]
-) -> tuple[bool, list[tuple[int, int, float, float, float]]]:
+) -> tuple[bool, list[tuple[int, int, float, float, float, float]]]:
     """``split_plan`` worked out: each target's weight counts the instances the
     balancer believes up (a dead one stays in rotation until its health check fails it).
     """
@@ -192,11 +215,16 @@ def derive_split(
     total = sum(weights)
     if total <= 0.0:
         return even, []
+    live = [(t, w, s) for t, w, s in zip(targets, weights, shares, strict=True) if w > 0.0]
+    gaps = [0.0] * len(live)
+    if algorithm == "weighted" and len({w / s[0] for _, w, s in live}) > 1:
+        # Unequal shares per instance: the deal is uneven (dealing.py).
+        counts = tuple(max(round(s[0]), 1) for _, _, s in live)
+        gaps = gap_variances(tuple(w for _, w, _ in live), counts)
     sends = []
-    for (j, li), weight, (believed, dead) in zip(targets, weights, shares, strict=True):
-        if weight > 0.0:
-            share = weight / total
-            sends.append((j, li, share, share / believed, dead))
+    for ((j, li), weight, (believed, dead)), gap in zip(live, gaps, strict=True):
+        share = weight / total
+        sends.append((j, li, share, share / believed, dead, gap))
     return even, sends
 
 

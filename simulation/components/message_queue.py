@@ -39,6 +39,8 @@ class MessageQueue(Kind):
         ),
     )
     links_to = ("worker",)
+    completes = ("job",)
+    passes_on = (("job", "background"),)  # its workers take them as background work
     # Messages stored, and the age (s) of the oldest.
     state_fields = (Field("messages"), Field("age"))
 

@@ -294,7 +294,7 @@ class LinkParams:
                 "latency_ms",
                 "float",
                 0.0,
-                "Network latency added to every request crossing this link (one way).",
+                "Network latency of this link, one way; a request pays it twice (there and back).",
                 unit="ms",
                 min=0,
                 max=60000,

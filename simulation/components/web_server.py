@@ -34,6 +34,9 @@ class WebServer(Kind):
         *autoscaling_params(),
     )
     links_to = ("cache", "database", "shard_router", "message_queue", "session_store")
+    completes = ("static",)
+    # A web tier with no data tier in the design stands for the whole application.
+    answers_alone = ("read", "write")
     state_fields = (
         Field("sessions_lost"),  # sessions lost so far (stateful tiers)
         # When a resize last re-hashed users, and the share still on their instance.

@@ -24,6 +24,7 @@ class Worker(Kind):
     queues = False
     pulls_from_queues = True
     links_to = ("database", "shard_router", "cache")
+    completes = ("background",)  # the job is done here; a database may take its writes
 
     @classmethod
     def check(cls, params: dict[str, Any], path: str, problems: list[Problem]) -> None:

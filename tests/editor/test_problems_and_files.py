@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,52 @@ def test_problems_are_listed_outlined_and_select_their_culprit(make_design, open
     editor.shot("problems")
     # Fixing it (link the primary to the replica) clears the list.
     editor.link("db", replica)
+    expect(editor.page.locator("[data-editor-problems]")).to_contain_text("No problems found.")
+
+
+def test_a_warning_is_listed_apart_from_errors_and_blocks_no_save(make_design, open_editor) -> None:
+    """Writes past a cache reach no database: a warning in Problems, amber and labelled,
+    the web tier outlined dashed; the design still saves."""
+    doc = {
+        "format": 1,
+        "components": [
+            {"id": "users", "kind": "client", "label": "Users", "x": 100, "y": 200},
+            {"id": "web", "kind": "web_server", "label": "Web", "x": 300, "y": 200},
+            {"id": "cache", "kind": "cache", "x": 500, "y": 200},
+            {"id": "db", "kind": "database", "x": 700, "y": 200},
+        ],
+        "links": [
+            {"from": "users", "to": "web"},
+            {"from": "web", "to": "cache"},
+            {"from": "cache", "to": "db"},
+        ],
+    }
+    editor = open_editor(make_design(doc))
+    warning = editor.page.locator(".problem--warning [data-culprit]")
+    expect(warning).to_have_count(1)
+    expect(warning).to_contain_text("Warning")
+    expect(warning).to_contain_text("Writes from Users (users) never reach a component")
+    expect(warning).to_contain_text("link web to a database")
+    count = editor.page.locator("[data-editor-problem-count]")
+    expect(count).to_have_text("1")
+    expect(count).to_have_class(re.compile("problem-count--warning"))
+    warned = editor.page.evaluate(
+        "() => window.sandboxEditor.editor.cy.$('.has-warning').map(e => e.id())"
+    )
+    assert warned == ["web"]
+    warning.click()
+    assert editor.selected() == ["web"]
+    editor.shot("warning")
+    # A change to save (a new label, named in the warning); the warning stays.
+    editor.properties_loaded_for("web")
+    editor.page.locator("#prop-label").fill("Web tier")
+    editor.page.locator("#prop-label").press("Enter")
+    expect(warning).to_contain_text("they end at Web tier (web)")
+    editor.press("Control+s")
+    expect(editor.page.locator("[data-editor-status]")).to_have_text("Saved · revision 2")
+    expect(warning).to_have_count(1)
+    # Linking the web tier to the database clears it.
+    editor.link("web", "db")
     expect(editor.page.locator("[data-editor-problems]")).to_contain_text("No problems found.")
 
 

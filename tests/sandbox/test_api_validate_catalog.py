@@ -25,7 +25,48 @@ def test_it_finds_no_problem_in_a_valid_document(
 ) -> None:
     response = alice_client.post(reverse("api_validate"), document, "application/json")
     assert response.status_code == 200
-    assert response.json() == {"problems": []}
+    assert response.json() == {"problems": [], "warnings": []}
+
+
+WRITES_PAST_A_CACHE = {
+    "format": 1,
+    "components": [
+        {"id": "users", "kind": "client"},
+        {"id": "web-1", "kind": "web_server", "label": "Web"},
+        {"id": "cache-1", "kind": "cache"},
+        {"id": "db", "kind": "database"},
+    ],
+    "links": [
+        {"from": "users", "to": "web-1"},
+        {"from": "web-1", "to": "cache-1"},
+        {"from": "cache-1", "to": "db"},
+    ],
+}
+
+
+def test_it_lists_warnings_of_a_valid_document_apart_from_problems(anon_client: Client) -> None:
+    """Writes past a cache reach no database: valid, with a warning at the web tier."""
+    response = anon_client.post(reverse("api_validate"), WRITES_PAST_A_CACHE, "application/json")
+    assert response.status_code == 200
+    assert response.json() == {
+        "problems": [],
+        "warnings": [
+            {
+                "path": "components[1]",
+                "message": "Writes from users never reach a component that takes them: "
+                "they end at Web (web-1); link web-1 to a database.",
+            }
+        ],
+    }
+
+
+def test_a_warned_document_saves(alice_client: Client, design: Any) -> None:
+    """Warnings never block a save."""
+    body = {"base_revision": 1, "document": WRITES_PAST_A_CACHE, "message": "cache"}
+    url = reverse("api_document", args=[design.pk])
+    response = alice_client.post(url, body, "application/json")
+    assert response.status_code == 200
+    assert response.json() == {"revision": 2}
 
 
 def test_it_lists_every_problem_with_its_path(

@@ -66,6 +66,31 @@ def test_validate_accepts_an_example_slug(capsys):
     assert capsys.readouterr().out.startswith("example multi-dc: valid (10 components, 8 links)")
 
 
+def test_validate_prints_warnings_after_valid_and_exits_0(tmp_path, capsys):
+    """A design whose writes end at the web tier is valid, with a warning line."""
+    doc = {
+        "format": 1,
+        "components": [
+            {"id": "users", "kind": "client"},
+            {"id": "web-1", "kind": "web_server"},
+            {"id": "cache-1", "kind": "cache"},
+            {"id": "db", "kind": "database"},
+        ],
+        "links": [
+            {"from": "users", "to": "web-1"},
+            {"from": "web-1", "to": "cache-1"},
+            {"from": "cache-1", "to": "db"},
+        ],
+    }
+    path = write(tmp_path / "d.json", doc)
+    assert main(["validate", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}: valid (4 components, 3 links)",
+        f"{path}: warning: components[1]: Writes from users never reach a component that "
+        "takes them: they end at web-1; link web-1 to a database.",
+    ]
+
+
 def test_validate_prints_every_problem_with_its_path_and_exits_2(tmp_path, capsys):
     """Each problem is one `file: path: message` line on stderr; nothing on stdout."""
     path = write(tmp_path / "bad.json", BAD_DESIGN)

@@ -174,11 +174,11 @@ def test_set_param_changes_a_parameter_live():
 
 
 def test_link_latency_adds_to_the_end_to_end_latency():
-    """link_latency on the only link adds that many ms to every request."""
+    """link_latency on the only link adds its round trip (twice the ms) to every request."""
     engine = Engine(single_server(rps=10))
     before = engine.step().globals["mean_ms"]
     engine.apply({"action": "link_latency", "from": "users", "to": "web", "ms": 80})
-    assert engine.step().globals["mean_ms"] == pytest.approx(before + 80.0)
+    assert engine.step().globals["mean_ms"] == pytest.approx(before + 160.0)
 
 
 def test_traffic_ramps_linearly():

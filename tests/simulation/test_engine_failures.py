@@ -268,13 +268,13 @@ def test_dns_keeps_a_data_centre_with_one_live_server_tier():
 
 
 def test_cross_datacenter_links_add_latency():
-    """A link between components in different data centres adds cross_dc_ms."""
+    """A link between components in different data centres adds cross_dc_ms both ways."""
     doc = two_datacenters()
     doc["links"].append({"from": "lb-east", "to": "web-west"})
     same = Engine(two_datacenters()).step().globals["mean_ms"]
     crossed = Engine(doc).step().globals["mean_ms"]
-    # A quarter of the requests (half of east's) now cross: +40 ms for them.
-    assert crossed - same == pytest.approx(40.0 / 4, rel=0.05)
+    # A quarter of the requests (half of east's) now cross: +80 ms (40 each way) for them.
+    assert crossed - same == pytest.approx(80.0 / 4, rel=0.05)
 
 
 def test_autoscaling_adds_instances_that_start_after_the_delay():
@@ -344,11 +344,11 @@ def test_a_session_store_takes_a_lookup_per_request_and_adds_its_latency():
 
 def test_a_session_lookup_pays_its_link_and_a_data_centre_crossing():
     """The lookup is a hop like any other: the link's latency, and the crossing when the
-    store sits in another data centre, add to every request of the tier."""
+    store sits in another data centre, add to every request of the tier, both ways."""
     base = Engine(with_session_store()).step().globals["mean_ms"]
     slow = with_session_store()
     slow["links"][-1]["params"] = {"latency_ms": 7.0}
-    assert Engine(slow).step().globals["mean_ms"] - base == pytest.approx(7.0, rel=1e-9)
+    assert Engine(slow).step().globals["mean_ms"] - base == pytest.approx(14.0, rel=1e-9)
     far = with_session_store()
     far["components"] += [
         {"id": "dc-a", "kind": "datacenter", "params": {"cross_dc_ms": 30.0}},
@@ -356,7 +356,7 @@ def test_a_session_lookup_pays_its_link_and_a_data_centre_crossing():
     ]
     for cid, dc in (("users", "dc-a"), ("lb", "dc-a"), ("web", "dc-a"), ("sessions", "dc-b")):
         next(c for c in far["components"] if c["id"] == cid)["parent"] = dc
-    assert Engine(far).step().globals["mean_ms"] - base == pytest.approx(30.0, rel=1e-9)
+    assert Engine(far).step().globals["mean_ms"] - base == pytest.approx(60.0, rel=1e-9)
 
 
 def test_the_session_store_latency_reaches_users_in_the_same_tick():
@@ -506,7 +506,8 @@ def test_reads_go_to_a_replica_in_the_readers_data_centre():
     assert home.globals["mean_ms"] == pytest.approx(near.globals["mean_ms"])
     assert away.nodes["db-east"].served == pytest.approx(200.0)
     assert away.nodes["db-west"].offered == pytest.approx(0.0)
-    # West's half of the reads now pays the 40 ms crossing (and db-east serves twice the load).
+    # West's half of the reads now pays the crossing, 40 ms each way (and db-east serves
+    # twice the load).
     busier_ms = away.nodes["db-east"].lat - home.nodes["db-east"].lat
     rise = away.globals["mean_ms"] - home.globals["mean_ms"]
-    assert rise == pytest.approx(40.0 / 2 + busier_ms, rel=0.01)
+    assert rise == pytest.approx(80.0 / 2 + busier_ms, rel=0.01)

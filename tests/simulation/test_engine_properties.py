@@ -153,8 +153,9 @@ def test_littles_law_holds_on_the_output(doc: dict):
     assume(frame.globals["dropped_rps"] == 0)
     assume(all(n.queued == 0 for n in frame.nodes.values()))
     in_nodes = sum(n.served * n.lat / 1000.0 for n in frame.nodes.values())
-    latency = {(link["from"], link["to"]): link.get("params", {}).get("latency_ms", 0.0) / 1000.0
-               for link in doc["links"]}  # fmt: skip
+    # A link holds its requests on the way there and their responses on the way back.
+    latency = {(link["from"], link["to"]): 2 * link.get("params", {}).get("latency_ms", 0.0)
+               / 1000.0 for link in doc["links"]}  # fmt: skip
     in_links = sum(flow * latency[(a, b)] for a, b, flow in frame.links)
     g = frame.globals
     assert math.isclose(in_nodes + in_links, g["throughput_rps"] * g["mean_ms"] / 1000.0,

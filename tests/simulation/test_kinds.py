@@ -27,6 +27,7 @@ KIND_FREE_MODULES = (
     "model.py", "engine.py", "controls.py", "clusters.py", "document.py", "kind_catalog.py",
     "scenario.py", "state.py", "flow.py", "health.py", "sources.py", "routing.py",
     "serving.py", "autoscale.py", "checks.py", "report.py", "steady.py", "control_table.py",
+    "reach.py",
 )  # fmt: skip
 
 

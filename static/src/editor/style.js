@@ -12,6 +12,7 @@ const SCHEMES = {
     groupBorder: "#64748b",
     selected: "#0ea5e9",
     problem: "#dc2626",
+    warning: "#d97706",
   },
   dark: {
     text: "#e2e8f0",
@@ -21,6 +22,7 @@ const SCHEMES = {
     groupBorder: "#94a3b8",
     selected: "#38bdf8",
     problem: "#f87171",
+    warning: "#fbbf24",
   },
 };
 
@@ -110,6 +112,10 @@ export function buildStyle(scheme = "light", { large = false } = {}) {
     {
       selector: "edge.detailed, edge:selected",
       style: { "curve-style": large ? "straight" : "bezier", "target-arrow-shape": "triangle" },
+    },
+    {
+      selector: ".has-warning",
+      style: { "border-width": 4, "border-color": c.warning, "border-style": "dashed" },
     },
     {
       selector: ".has-problem",

@@ -32,3 +32,11 @@ export const MESSAGES = {
     `The editor could not load the component catalog (server answered ${status}), so it cannot edit. Reload the page to try again.`,
   reload: "Reload",
 };
+
+// The problems panel. A warning is a likely mistake that blocks neither a save nor a run.
+export const PROBLEM_TEXT = {
+  none: "No problems found.",
+  warning: "⚠ Warning:",
+  warningTitle: "A warning: the design is valid and runs, but this is likely a mistake.",
+  couldNotCheck: (why) => `Could not check the design (${why}).`,
+};
