@@ -111,14 +111,24 @@ class Serving:
             settled = abs(min(b_before, full) - held) <= EPS
             for k in range(NCLASS):
                 kept = backlog[k] * keep
-                dropped[k] += lam[k] * st.block_prob + (backlog[k] - kept) / dt
+                blocked = lam[k] * st.block_prob
+                dropped[k] += (backlog[k] - kept) / dt
                 served[k] = lam[k] * (1.0 - st.block_prob)
                 if not settled:
-                    # What the held queue gains this tick is not served yet (or is served,
-                    # if it shrinks).
-                    now_held = held * lam[k] / lam_total
-                    served[k] += (kept - now_held) / dt
-                    kept = now_held
+                    # Entering: the queue fills (or empties) to the held level this tick.
+                    # At capacity the fill is service the walk idled away; far above it,
+                    # requests that would have been blocked (the server is never idle).
+                    gain = held * lam[k] / lam_total - kept
+                    if gain > 0.0:
+                        from_served = min(gain * cap / lam_total, served[k] * dt)
+                        from_blocked = min(gain - from_served, blocked * dt)
+                        served[k] -= from_served / dt
+                        blocked -= from_blocked / dt
+                        gain = from_served + from_blocked
+                    else:
+                        served[k] -= gain / dt
+                    kept += gain
+                dropped[k] += blocked
                 backlog[k] = kept
             w, v, util = st.mean_response, st.response_var, st.rho
             p95 = gamma_p95_ms(w, v)
