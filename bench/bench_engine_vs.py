@@ -66,11 +66,11 @@ def block_us(engine_class, limits, design: dict, noise: bool, ticks: int) -> flo
     return statistics.median(times) / 1000.0
 
 
-def measure(baseline, rounds: int) -> list[dict]:
+def measure(baseline, rounds: int, sizes: tuple[int, ...] = SIZES) -> list[dict]:
     limits = {"ours": BENCH_LIMITS, "baseline": baseline.Limits(**vars(BENCH_LIMITS))}
     engines = {"ours": Engine, "baseline": baseline.Engine}
     rows = []
-    for size in SIZES:
+    for size in sizes:
         design = generated_design(size)
         for noise in (True, False):
             ours, base, ratios = [], [], []
@@ -112,12 +112,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("baseline", help="git revision to compare with (e.g. a commit hash)")
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument(
+        "--sizes", default="10,100,1000", help="design sizes, comma-separated (of 10,100,1000)"
+    )
     parser.add_argument("--markdown", action="store_true", help="print a Markdown section")
     parser.add_argument("--write", action="store_true", help=f'write "{HEADING}" of {DOCS}')
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         baseline = import_baseline(args.baseline, Path(tmp))
-        rows = measure(baseline, args.rounds)
+        sizes = tuple(int(size) for size in args.sizes.split(","))
+        rows = measure(baseline, args.rounds, sizes)
     text = markdown(rows, args.baseline, args.rounds)
     if args.write:
         write_section(DOCS, HEADING, text)
