@@ -74,9 +74,27 @@ def walk(lam: float, cap: float, n: int, ca2: float) -> tuple[float, float]:
     return (lam - cap) / n, (lam * ca2 + cap) / n
 
 
+FLUID = 50.0  # a^2 = m * length / s2 above which the walk is the fluid (Phi(a) = 1 - 1e-12)
+
+
 def advance(m: float, s2: float, length: float, dt: float) -> float:
     """The expected length ``dt`` seconds on, of a queue at ``length`` now (``m >= 0``)."""
+    if m * length > FLUID * s2:
+        return length + m * dt
     return expected_length(m, s2, equivalent_age(m, s2, length) + dt)
+
+
+def step(m: float, s2: float, length: float, dt: float) -> tuple[float, float]:
+    """(expected length, its variance) ``dt`` seconds on, of a queue at ``length`` now
+    (``m >= 0``). Far above capacity the walk is the fluid plus its constant offset,
+    ``E R(t) = m t + s2 / (2m)``, and its variance ``s2 t - 3 (s2 / (2m))^2``."""
+    if m * length > FLUID * s2:
+        offset = s2 / (2.0 * m)
+        age = (length - offset) / m + dt
+        return length + m * dt, max(s2 * age - 3.0 * offset * offset, 0.0)
+    age = equivalent_age(m, s2, length) + dt
+    mean = expected_length(m, s2, age)
+    return mean, length_variance(m, s2, age, mean)
 
 
 def length_variance(m: float, s2: float, t: float, mean: float) -> float:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 
 from .components.base import EPS, NCLASS, SYNC, Arrivals, Kind, Outflow, overrides, send_evenly
-from .diffusion import advance, equivalent_age, expected_length, length_variance, walk
+from .diffusion import advance, step, walk
 from .frame import NodeFrame
 from .health import serving_frame
 from .latency import gamma_p95_ms
@@ -209,11 +209,10 @@ class Serving:
         if lam_total >= cap:
             # Each instance's queue is its own walk: drift and variance per instance.
             m_i, s2_i = walk(lam_total, cap, n, ca2)
-            age = equivalent_age(m_i, s2_i, b_before / n) + dt
-            per_instance = expected_length(m_i, s2_i, age)
+            per_instance, var_i = step(m_i, s2_i, b_before / n, dt)
             after = min(n * per_instance, total)  # a slow node: no more than it holds
             done = total - after
-            queue_var = n * length_variance(m_i, s2_i, age, per_instance)
+            queue_var = n * var_i
         else:
             done = min(total, cap * dt)
             after = total - done

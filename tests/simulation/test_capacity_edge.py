@@ -14,7 +14,7 @@ import math
 import pytest
 
 from simulation import Engine
-from simulation.diffusion import expected_length, length_variance
+from simulation.diffusion import FLUID, equivalent_age, expected_length, length_variance, step
 
 from .designs import single_server
 from .edge_reference import transient
@@ -179,3 +179,15 @@ def test_an_unlimited_queue_at_capacity_grows_as_simulated(
     # The p95 (a gamma law with the walk's and the waits' spread) within 12%: the
     # reference's own p95 moves 5-10% between seeds.
     assert got["p95"] / 1000.0 == pytest.approx(ref.p95, rel=0.12)
+
+
+def test_the_walks_fluid_shortcut_agrees_with_the_closed_form():
+    """Far above capacity ``step`` takes the fluid plus its offset; on both sides of where
+    it switches, mean and variance agree with the closed form to 1e-9."""
+    m, s2, dt = 5.0, 200.0, 1.0
+    for length in (FLUID * s2 / m * 0.999, FLUID * s2 / m * 1.001):
+        mean, var = step(m, s2, length, dt)
+        age = equivalent_age(m, s2, length) + dt
+        exact = expected_length(m, s2, age)
+        assert mean == pytest.approx(exact, rel=1e-9)
+        assert var == pytest.approx(length_variance(m, s2, age, exact), rel=1e-9)
