@@ -88,7 +88,15 @@ class Serving:
             w, v = 1.0 / mu, 1.0 / (mu * mu)
             p95 = gamma_p95_ms(w, v)
             util = min(lam_total / cap, 1.0) if cap > 0 else 0.0
-        elif b_before <= EPS and lam_total < cap:
+        elif (b_before <= EPS and lam_total < cap) or (
+            p["timeout_ms"] is not None and p["queue_limit"] is None
+        ):
+            # Below capacity, or at any load with a timeout: requests that have waited
+            # timeout_ms give up, which keeps the queue stable (M/M/c+D, steady.py). A
+            # backlog carried from before the timeout applied has waited that long.
+            for k in range(NCLASS) if b_before > EPS else ():
+                dropped[k] += backlog[k] / dt
+                backlog[k] = 0.0
             drop_frac, w, v, p95, util, cd2 = self._steady(lam_total / n, mu, c, ca2, p)
             if drop_frac == 0.0:
                 served = lam

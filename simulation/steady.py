@@ -22,12 +22,8 @@ def node_steady_state(
     # The engine only asks with valid arguments (lam_i below capacity, c >= 1), so the
     # memoised solvers are called without the public functions' argument checks.
     smooth = limit is None and lam_i > 0.0 and ca2 < 1.0 - 1e-9
-    if timeout_ms is not None and limit is None and not smooth:
-        # Requests that have waited timeout_ms give up and take no service (M/M/c+D).
-        st = mmc_patience(lam_i, mu, c, timeout_ms / 1000.0)
-        w, v, util = st.mean_response, st.response_var, st.rho
-        cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
-        return st.block_prob, w, v, gamma_p95_ms(w, v), util, cd2
+    if timeout_ms is not None and limit is None:
+        return _abandoning(lam_i, mu, c, ca2, timeout_ms / 1000.0, smooth)
     if smooth:
         # Dealt in turn: renewal arrivals smoother than Poisson, exact as GI/M/c.
         st = gimc_unchecked(lam_i, mu, c, ca2)
@@ -65,3 +61,25 @@ def _mixture_p95_ms(mu: float, wait_prob: float, mean_wait: float) -> float:
 
 def _response_p95_ms(lam: float, mu: float, c: int) -> float:
     return response_percentile(0.95, lam, mu, c) * 1000.0
+
+
+def _abandoning(lam_i: float, mu: float, c: int, ca2: float, timeout_s: float, smooth: bool,
+                ) -> tuple[float, float, float, Callable[[], float], float, float]:  # fmt: skip
+    """Requests that have waited ``timeout_s`` give up and take no service: M/M/c+D.
+
+    Arrivals smoother than Poisson (dealt in turn) wait less: below capacity they are
+    solved at the rate whose M/M/c wait law has GI/M/c's exact wait rate (exact for one
+    server, where GI/M/1's wait is M/M/1's at rate sigma mu), which meets the arrival
+    rate itself at capacity. Burstier arrivals are taken as Poisson (docs/model.md).
+    """
+    lam_eq = lam_i
+    if smooth and lam_i < c * mu:
+        st = gimc_unchecked(lam_i, mu, c, ca2)
+        if st.wait_prob > 0.0:
+            lam_eq = c * mu - st.wait_prob / st.mean_wait
+    st = mmc_patience(lam_eq, mu, c, timeout_s)
+    gives_up = st.block_prob
+    w, v = st.mean_response, st.response_var
+    util = lam_i * (1.0 - gives_up) / (c * mu)
+    cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
+    return gives_up, w, v, gamma_p95_ms(w, v), util, cd2

@@ -199,7 +199,7 @@ def serving_params(
             "timeout_ms",
             "float",
             timeout_ms,
-            "Waits longer than this count as errors; empty = none.",
+            "Requests that have waited this long give up (errors, no server time); empty = none.",
             unit="ms",
             min=1,
             max=3_600_000,

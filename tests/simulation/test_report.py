@@ -16,10 +16,10 @@ FIELDS = {"offered_rps": "offered", "served_rps": "served", "dropped_rps": "drop
 
 
 def _overloaded_run() -> tuple[Engine, list]:
-    """A server with a 2 s timeout at 150% load, then at 60%: a backlog and drops, then
-    quiet ticks that repeat the one before."""
-    design = single_server(rps=150.0)
-    design["components"][1]["params"]["timeout_ms"] = 2000
+    """A server with a 200-request queue limit at 150% load, then at 60%: a queue and
+    drops, then quiet ticks that repeat the one before. (A timeout no longer builds a
+    backlog: requests give up, M/M/c+D.)"""
+    design = single_server(rps=150.0, queue_limit=200)
     scenario = {"duration_s": 60, "warmup_s": 5,
                 "traffic": [{"at": 20, "source": "users", "rps": 60}]}  # fmt: skip
     engine = Engine(design, scenario)

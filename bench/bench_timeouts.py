@@ -1,0 +1,55 @@
+"""Timeouts as abandonment: the engine against a per-request simulation (M/M/c+D).
+
+Usage: ``python bench/bench_timeouts.py [--requests N]`` prints the Markdown table quoted
+in docs/model.md ("Timeouts"): for 1, 4 and 16 servers of 10 ms and a 50 ms timeout, at
+utilisation 0.5 .. 1.3, the share of requests that give up, the served requests' mean
+response and the busy share, each as the engine's error against the simulation
+(``tests/simulation/patience_sim.py``, 400,000 requests by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from simulation import Engine  # noqa: E402
+from tests.simulation.designs import single_server  # noqa: E402
+from tests.simulation.patience_sim import simulate  # noqa: E402
+
+MU = 100.0
+TIMEOUT_MS = 50.0
+
+
+def engine_numbers(c: int, rho: float) -> tuple[float, float, float]:
+    doc = single_server(rps=rho * c * MU, service_ms=1000.0 / MU, concurrency=c)
+    doc["components"][1]["params"]["timeout_ms"] = TIMEOUT_MS
+    frame = Engine(doc).run(5)
+    node = frame.nodes["web"]
+    return frame.globals["error_rate"], node.lat / 1000.0, node.util
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=400_000)
+    args = parser.parse_args()
+    print(
+        "| servers | utilisation | gave up (sim) | error | served mean (sim, ms) | error "
+        "| busy (sim) | error |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for c in (1, 4, 16):
+        for rho in (0.5, 0.7, 0.9, 1.0, 1.1, 1.3):
+            share, mean, util = engine_numbers(c, rho)
+            sim = simulate(rho * c * MU, MU, c, TIMEOUT_MS / 1000.0, args.requests, seed=11)
+            share_err = (share - sim["gave_up"]) / sim["gave_up"] if sim["gave_up"] else 0.0
+            print(f"| {c} | {rho:g} | {sim['gave_up']:.4f} | {share_err:+.1%} | "
+                  f"{sim['mean'] * 1000:.2f} | {mean / sim['mean'] - 1:+.1%} | "
+                  f"{sim['rho']:.3f} | {util / sim['rho'] - 1:+.1%} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
