@@ -88,7 +88,7 @@ class Serving:
             p95 = gamma_p95_ms(w, v)
             util = min(lam_total / cap, 1.0) if cap > 0 else 0.0
         elif b_before <= EPS and lam_total < cap:
-            drop_frac, w, v, p95, util, cd2 = self._steady(lam_total / n, mu, c, ca2, p)
+            drop_frac, w, v, p95, util, cd2 = self._steady(i, lam_total / n, mu, c, ca2, p)
             if drop_frac == 0.0:
                 served = lam
             else:
@@ -152,8 +152,8 @@ class Serving:
                              sum(dropped), dead_total, util, w, v, p95, reason, x,
                              b_before)  # fmt: skip
 
-    def _steady(self, lam_i: float, mu: float, c: float, ca2: float, p: dict) -> tuple:
-        key = (lam_i, mu, c, ca2, p["queue_limit"], p["timeout_ms"])
+    def _steady(self, i: int, lam_i: float, mu: float, c: float, ca2: float, p: dict) -> tuple:
+        key = (lam_i, mu, c, ca2, p["queue_limit"], p["timeout_ms"], self.state.jsq_pool[i])
         steady = self.steady_memo.get(key)
         if steady is None:
             if len(self.steady_memo) > STEADY_MEMO_SIZE:
