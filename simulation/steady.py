@@ -32,7 +32,7 @@ def node_steady_state(
     smooth = pooled or (limit is None and lam_i > 0.0 and ca2 < 1.0 - 1e-9)
     if pooled:
         # Least connections: join the shortest queue over the pool.
-        st = jsq_unchecked(lam_i, mu, max(round(c), 1), jsq_pool, ca2)
+        st = jsq_unchecked(lam_i, mu, max(int(c), 1), jsq_pool, ca2)
     elif smooth:
         # Dealt in turn: renewal arrivals smoother than Poisson, exact as GI/M/c.
         st = gimc_unchecked(lam_i, mu, c, ca2)
