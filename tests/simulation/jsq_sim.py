@@ -7,8 +7,11 @@ It is the reference for least connections. Pure Python, seeded, about 1 s per 20
 requests at 16 instances.
 
 Sampling error: mean and p99 of the response time come with their standard error from
-batch means (20 batches), ``Result.stderr``; at utilisation 0.9 and 200,000 requests it is
-about 1.5% of the mean and 2% of the p99 (3% and 4% at 0.95).
+batch means (20 batches), ``mean_err`` and ``p99_err``; at utilisation 0.9 and 200,000
+requests it is about 1.5% of the mean and 2% of the p99. At 0.95 with few instances the
+queue wanders for longer than a batch, so batch means understate it: over seeds, 1,000,000
+requests to 4 instances at 0.95 gave means of 53 to 61 ms and p99s of 214 to 288 ms
+(stated errors 2-4% and 3-6%); take about 7% and 15% there.
 """
 
 from __future__ import annotations
