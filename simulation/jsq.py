@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .queueing import QueueStats, _erlang_c
+from .queueing import QueueStats, erlang_c
 
 
 @lru_cache(maxsize=4096)
@@ -30,7 +30,8 @@ def jsq_unchecked(lam: float, mu: float, c: int, pool: int, ca2: float) -> Queue
     factor scales the wait). Memoised."""
     rho = lam / (c * mu)
     servers = max(round(pool * c), 1)
-    wait_prob = _erlang_c(servers, lam * pool / mu) if lam > 0.0 else 0.0
+    # rho < 1 (the engine asks below capacity); kept so by rounding too.
+    wait_prob = erlang_c(servers, min(rho, 1.0 - 1e-12) * servers) if lam > 0.0 else 0.0
     drain = c * mu * (1.0 - rho**pool) * 2.0 / (ca2 + 1.0)
     mean_wait = wait_prob / drain
     wait_var = wait_prob * (2.0 - wait_prob) / (drain * drain)
