@@ -34,11 +34,9 @@ class Clusters:
             if state.count_alive(p) == 0:
                 if self.promote_at[ci] is None:
                     self.promote_at[ci] = state.down_since_any(p) + state.params[p]["failover_s"]
-                    # Writes the primary took within a replica's lag never reached that
-                    # replica: they are lost if it is promoted (not if the primary returns).
-                    self.unreplicated[ci] = {
-                        r: self.writes[ci] * state.lag_s[r] for r in cluster if r != p
-                    }
+                    # Writes the primary took that a replica has not applied (in transit or
+                    # queued): lost if it is promoted (not if the primary returns).
+                    self.unreplicated[ci] = {r: state.unapplied[r] for r in cluster if r != p}
                     best = self._best_replica(ci)
                     if best < 0:
                         # Nothing to promote (no replica, or none alive): say so, not a
@@ -97,7 +95,7 @@ class Clusters:
         state = self.state
         candidates = [r for r in state.model.clusters[ci] if r != self.primary[ci]
                       and state.count_alive(r) > 0]  # fmt: skip
-        return min(candidates, key=lambda r: (state.lag_s[r], r)) if candidates else -1
+        return min(candidates, key=lambda r: (state.unapplied[r], r)) if candidates else -1
 
     def targets(self, ci: int, k: int, dc: int = -1) -> list[tuple[int, float]]:
         """Where class ``k`` sent to cluster ``ci`` from data centre ``dc`` goes: (member,

@@ -12,10 +12,11 @@ import math
 from collections.abc import Callable
 
 from .components.base import EPS, NCLASS, SYNC, Arrivals, Kind, Outflow, overrides, send_evenly
+from .diffusion import advance, step, walk
 from .frame import NodeFrame
 from .health import serving_frame
 from .latency import gamma_p95_ms
-from .queueing import mmck
+from .queueing import mmck_unchecked
 from .state import State
 from .steady import node_steady_state
 
@@ -98,22 +99,42 @@ class Serving:
         elif (
             p["queue_limit"] is not None
             and lam_total >= cap
-            and b_before >= p["queue_limit"] * n - EPS
+            and self._settles(b_before, lam_total, cap, n, mu, c, p["queue_limit"], ca2)
         ):
-            # A full limited queue under overload is in M/M/c/K's steady state: it stays
-            # full and blocks. Below capacity it drains (the next branch).
-            st = mmck(lam_total / n, mu, c, p["queue_limit"])
+            # A limited queue at or above capacity whose walk has reached (or this tick
+            # reaches) M/M/c/K's mean queue is in that steady state: it blocks, and holds
+            # that queue (shown as queued). Below capacity it drains (the next branch).
+            st = mmck_unchecked(lam_total / n, mu, c, p["queue_limit"])
+            held = n * st.throughput * st.mean_wait  # Little's law, all instances
             full = p["queue_limit"] * n
             keep = full / b_before if b_before > full else 1.0
+            settled = abs(min(b_before, full) - held) <= EPS
             for k in range(NCLASS):
+                kept = backlog[k] * keep
+                blocked = lam[k] * st.block_prob
+                dropped[k] += (backlog[k] - kept) / dt
                 served[k] = lam[k] * (1.0 - st.block_prob)
-                dropped[k] += lam[k] * st.block_prob + backlog[k] * (1.0 - keep) / dt
-                backlog[k] *= keep
+                if not settled:
+                    # Entering: the queue fills (or empties) to the held level this tick.
+                    # At capacity the fill is service the walk idled away; far above it,
+                    # requests that would have been blocked (the server is never idle).
+                    gain = held * lam[k] / lam_total - kept
+                    if gain > 0.0:
+                        from_served = min(gain * cap / lam_total, served[k] * dt)
+                        from_blocked = min(gain - from_served, blocked * dt)
+                        served[k] -= from_served / dt
+                        blocked -= from_blocked / dt
+                        gain = from_served + from_blocked
+                    else:
+                        served[k] -= gain / dt
+                    kept += gain
+                dropped[k] += blocked
+                backlog[k] = kept
             w, v, util = st.mean_response, st.response_var, st.rho
             p95 = gamma_p95_ms(w, v)
         else:
             w, v, p95, util = self._drain(lam, served, dropped, backlog, b_before, lam_total,
-                                          cap, n, mu, p)  # fmt: skip
+                                          cap, n, mu, p, ca2)  # fmt: skip
         served_total = sum(served)
         if kind.side_store:
             # Its load is the web tiers' session lookups, already counted where they came
@@ -161,18 +182,41 @@ class Serving:
             steady = self.steady_memo[key] = node_steady_state(*key)
         return steady
 
+    def _settles(self, b_before: float, lam_total: float, cap: float, n: int, mu: float,
+                 c: int, limit: int, ca2: float) -> bool:  # fmt: skip
+        """Whether a limited queue at or above capacity has reached M/M/c/K's mean queue
+        by the tick's end (its expected length, a random walk at capacity, gets there)."""
+        st = mmck_unchecked(lam_total / n, mu, c, limit)
+        held = st.throughput * st.mean_wait  # per instance
+        if b_before >= n * held - EPS:
+            return True
+        m_i, s2_i = walk(lam_total, cap, n, ca2)
+        return advance(m_i, s2_i, b_before / n, self.state.dt) >= held - EPS
+
     def _drain(self, lam: list[float], served: list[float], dropped: list[float],
                backlog: list[float], b_before: float, lam_total: float, cap: float, n: int,
-               mu: float, p: dict) -> tuple[float, float, Callable[[], float], float]:  # fmt: skip
-        """A backlog drains or grows as a fluid over the tick, bounded by the queue limit
-        and the timeout; fills ``served``, ``dropped`` and ``backlog`` per class and
-        returns the response time's (mean s, variance s^2, p95, utilisation)."""
+               mu: float, p: dict, ca2: float,
+               ) -> tuple[float, float, Callable[[], float], float]:  # fmt: skip
+        """A backlog drains as a fluid below capacity, or grows at and above it as reflected
+        Brownian motion (``diffusion``: a random walk at capacity, the fluid far above it),
+        bounded by the queue limit and the timeout; fills ``served``, ``dropped`` and
+        ``backlog`` per class and returns the response time's (mean s, variance s^2, p95,
+        utilisation)."""
         dt = self.state.dt
         arrivals = [lam[k] * dt for k in range(NCLASS)]
         total = b_before + lam_total * dt
-        done = min(total, cap * dt)
+        queue_var = 0.0
+        if lam_total >= cap:
+            # Each instance's queue is its own walk: drift and variance per instance.
+            m_i, s2_i = walk(lam_total, cap, n, ca2)
+            per_instance, var_i = step(m_i, s2_i, b_before / n, dt)
+            after = min(n * per_instance, total)  # a slow node: no more than it holds
+            done = total - after
+            queue_var = n * var_i
+        else:
+            done = min(total, cap * dt)
+            after = total - done
         frac = done / total if total > 0 else 0.0
-        after = total - done
         limit = math.inf
         if p["queue_limit"] is not None:
             limit = p["queue_limit"] * n
@@ -190,6 +234,10 @@ class Serving:
         spread = (b_after - b_before) / cap
         w = mean_wait + 1.0 / mu
         v = 1.0 / (mu * mu) + spread * spread / 12.0
+        if queue_var > 0.0:
+            # At or above capacity: the walk's own spread, and the Erlang spread of a wait
+            # behind that many requests (variance b / capacity^2).
+            v += (queue_var + mean_wait * cap) / (cap * cap)
         return w, v, gamma_p95_ms(w, v), done / (cap * dt)
 
     def forward_waiting(self, s: int, sw: float, sv: float) -> None:

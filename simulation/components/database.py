@@ -70,6 +70,7 @@ class Database(Kind):
         # A replica's lag (s); a quiet tick is reused only while every lag stays put.
         Field("lag_s", initial=lambda p: p["replication_lag_ms"] / 1000.0, watched=True),
         Field("lost_writes"),  # writes a failed primary took that no replica got
+        Field("unapplied"),  # writes a replica lacks: in flight, queued and backlogged
     )
     data_tier = True
     completes = ("read", "write", "background")
@@ -128,5 +129,9 @@ class Database(Kind):
         load = writes / apply
         if load > 0.95:
             load = 0.95
-        lag = state.lag_s[i] = p["replication_lag_ms"] / 1000.0 / (1.0 - load) + backlog / apply
+        delay = p["replication_lag_ms"] / 1000.0
+        lag = state.lag_s[i] = delay / (1.0 - load) + backlog / apply
+        # What it lacks, were it promoted now: writes still in transit (w x delay), then
+        # its apply queue, M/M/1 on average, or the fluid backlog when that is longer.
+        state.unapplied[i] = writes * delay + max(backlog, load / (1.0 - load))
         return {"role": "replica", "lag_ms": lag * 1000.0}

@@ -74,7 +74,7 @@ def test_existing_keys_are_unchanged(capsys):
         ("cache", "cache", "hit_ratio", 0.9),
         ("cdn", "cdn", "hit_ratio", 0.95),
         ("db-replication", "db-replica-2", "lag_ms", 10.417),
-        ("db-replication", "db-primary", "lost_writes", 2.083),
+        ("db-replication", "db-primary", "lost_writes", 2.042),
         ("message-queue", "queue", "age_s", 180.0),
         ("message-queue", "queue", "messages", 10800.0),
         ("stateful-web", "web", "sessions_lost", 5000.0),

@@ -82,15 +82,19 @@ def test_primary_failover_promotes_a_replica_after_the_delay():
     assert writes_ok[10:16] == [0.0] * 6
     assert writes_ok[16] == pytest.approx(80.0)
     promoted = [e for e in engine.events if e["kind"] == "promoted"]
-    # 80 writes/s inside a 10 ms replication lag (at 80 of 5000 writes/s applied): ~0.8 lost.
-    lag_s = 0.010 / (1 - 80 / 5000)
+    # What the replica lacks: 80 writes/s x the 10 ms replication delay in transit, plus
+    # its M/M/1 apply queue at 80 of 5000 writes/s (rho / (1 - rho)); the per-request
+    # simulation (test_failover_fidelity.py) agrees. Not 80 x its lag, which counts the
+    # queueing stretch of the lag as writes.
+    rho = 80 / 5000
+    unapplied = 80 * 0.010 + rho / (1 - rho)
     assert promoted == [{"t": 16.0, "component": "db-r1", "kind": "promoted",
                          "text": "db-r1 promoted to primary; ~1 write inside its replication "
                                  "lag lost"}]  # fmt: skip
     assert frames[20].nodes["db-r1"].x["role"] == "primary"
     # The writes are lost when the replica that lacks them is promoted, not before.
     assert frames[15].nodes["db"].x["lost_writes"] == 0.0
-    assert frames[16].nodes["db"].x["lost_writes"] == pytest.approx(80 * lag_s)
+    assert frames[16].nodes["db"].x["lost_writes"] == pytest.approx(unapplied)
     assert [e["kind"] for e in engine.events if e["component"] == "db"] == ["failed", "failover"]
 
 
@@ -293,9 +297,11 @@ def test_autoscaling_adds_instances_that_start_after_the_delay():
     assert frames[5].nodes["web"].ready == 1
     assert frames[6].nodes["web"].ready == 6
     # The 1,200 queued meanwhile drain at 600 - 300 req/s: gone 4 ticks later.
-    assert frames[5].nodes["web"].queued == pytest.approx(1200.0)
-    assert frames[9].nodes["web"].queued == pytest.approx(0.0, abs=1e-6)
-    assert frames[10].nodes["web"].util == pytest.approx(300.0 / 600.0)
+    # (Plus about one: the random walk from empty idles s2 / (2 m) = 1 request's service.)
+    assert frames[5].nodes["web"].queued == pytest.approx(1200.0, abs=1.5)
+    assert frames[9].nodes["web"].queued == pytest.approx(0.0, abs=1.5)
+    assert frames[10].nodes["web"].queued == pytest.approx(0.0, abs=1e-6)
+    assert frames[10].nodes["web"].util == pytest.approx(300.0 / 600.0, rel=0.01)
     assert frames[10].globals["error_rate"] == 0.0
 
 

@@ -53,7 +53,8 @@ def test_a_queue_limit_drops_the_mmck_fraction(rho: float):
         frame = engine.run(until=20)
         node = frame.nodes["web"]
         assert node.dropped / node.offered == pytest.approx(exact.block_prob, rel=0.05)
-        assert node.queued == pytest.approx(limit)
+        # It holds M/M/c/K's mean queue (Little's law), nearly the limit.
+        assert node.queued == pytest.approx(exact.throughput * exact.mean_wait)
 
 
 def test_a_queue_limit_is_never_zero_drops_near_saturation():
@@ -140,16 +141,18 @@ def test_round_robin_matches_ek_m1_within_5_percent_and_beats_random():
 
 
 def test_a_full_limited_queue_drains_once_traffic_falls_below_capacity():
-    """Overload fills the queue to its limit and blocks; at 60 req/s on 100 req/s of
-    capacity the 20 queued requests are served within the next second and the queue stays
-    empty."""
+    """Overload fills the queue to M/M/c/K's mean queue (18 of 20) and blocks; at 60 req/s
+    on 100 req/s of capacity the queued requests are served within the next second and the
+    queue stays empty."""
     drop = {"duration_s": 60, "traffic": [{"at": 30, "source": "users", "rps": 60}]}
     engine = Engine(single_server(rps=150, queue_limit=20), drop)
     frames = [engine.step() for _ in range(40)]
-    assert frames[29].nodes["web"].queued == pytest.approx(20.0)
+    held = mmck(150.0, 100.0, 1, 20)
+    held = held.throughput * held.mean_wait
+    assert frames[29].nodes["web"].queued == pytest.approx(held)
     assert frames[29].nodes["web"].dropped > 0.0
     assert frames[30].nodes["web"].queued == pytest.approx(0.0)
-    assert frames[30].nodes["web"].served == pytest.approx(80.0)  # 60 arriving + 20 queued
+    assert frames[30].nodes["web"].served == pytest.approx(60.0 + held)  # arriving + queued
     assert frames[30].nodes["web"].dropped == 0.0
     assert frames[35].nodes["web"].queued == 0.0
     assert frames[35].nodes["web"].util == pytest.approx(0.6, rel=1e-4)
