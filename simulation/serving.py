@@ -97,7 +97,7 @@ class Serving:
             for k in range(NCLASS) if b_before > EPS else ():
                 dropped[k] += backlog[k] / dt
                 backlog[k] = 0.0
-            drop_frac, w, v, p95, util, cd2 = self._steady(lam_total / n, mu, c, ca2, p)
+            drop_frac, w, v, p95, util, cd2 = self._steady(i, lam_total / n, mu, c, ca2, p)
             if drop_frac == 0.0:
                 served = lam
             else:
@@ -181,8 +181,8 @@ class Serving:
                              sum(dropped), dead_total, util, w, v, p95, reason, x,
                              b_before)  # fmt: skip
 
-    def _steady(self, lam_i: float, mu: float, c: float, ca2: float, p: dict) -> tuple:
-        key = (lam_i, mu, c, ca2, p["queue_limit"], p["timeout_ms"])
+    def _steady(self, i: int, lam_i: float, mu: float, c: float, ca2: float, p: dict) -> tuple:
+        key = (lam_i, mu, c, ca2, p["queue_limit"], p["timeout_ms"], self.state.jsq_pool[i])
         steady = self.steady_memo.get(key)
         if steady is None:
             if len(self.steady_memo) > STEADY_MEMO_SIZE:

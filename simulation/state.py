@@ -58,6 +58,9 @@ class State:
         self.alive = [0] * n
         self.servers: list[tuple[float, float]] = [(0.0, 0.0)] * n
         self.passive_dead = [0.0] * n
+        # Per node: how many instances a least-connections balancer pools it with
+        # (join the shortest queue, steady.py), 0 when it is not fed that way.
+        self.jsq_pool = [0] * n
         self.fields = declared_fields()
         for f in self.fields:
             setattr(self, f.name, self._field_list(f))

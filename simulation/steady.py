@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from functools import partial
 
+from .jsq import jsq_unchecked
 from .latency import gamma_p95_ms
 from .patience import mmc_patience
 from .queueing import mmc_unchecked, mmck_unchecked, response_percentile, wait_mixture_percentile
@@ -13,18 +14,32 @@ from .renewal import gimc_unchecked
 
 
 def node_steady_state(
-    lam_i: float, mu: float, c: int, ca2: float, limit: int | None, timeout_ms: float | None
+    lam_i: float,
+    mu: float,
+    c: int,
+    ca2: float,
+    limit: int | None,
+    timeout_ms: float | None,
+    jsq_pool: int = 0,
 ) -> tuple[float, float, float, Callable[[], float], float, float]:
     """One instance in steady state: (drop fraction, mean s, variance s^2, p95, rho, cd2).
 
-    The p95 (ms) comes as a function computing it on demand (see NodeFrame).
+    ``jsq_pool`` > 0: a least-connections balancer pools it with that many instances
+    (jsq.py). The p95 (ms) comes as a function computing it on demand (see NodeFrame).
     """
     # The engine only asks with valid arguments (lam_i below capacity, c >= 1), so the
     # memoised solvers are called without the public functions' argument checks.
-    smooth = limit is None and lam_i > 0.0 and ca2 < 1.0 - 1e-9
+    pooled = limit is None and lam_i > 0.0 and jsq_pool > 1
+    smooth = pooled or (limit is None and lam_i > 0.0 and ca2 < 1.0 - 1e-9)
     if timeout_ms is not None and limit is None:
-        return _abandoning(lam_i, mu, c, ca2, timeout_ms / 1000.0, smooth)
-    if smooth:
+        if pooled:
+            # Least connections with a timeout: the pool gives up as one M/M/(n c)+D.
+            lam_i, c = lam_i * jsq_pool, c * jsq_pool
+        return _abandoning(lam_i, mu, c, ca2, timeout_ms / 1000.0, smooth and not pooled)
+    if pooled:
+        # Least connections: join the shortest queue over the pool.
+        st = jsq_unchecked(lam_i, mu, max(int(c), 1), jsq_pool, ca2)
+    elif smooth:
         # Dealt in turn: renewal arrivals smoother than Poisson, exact as GI/M/c.
         st = gimc_unchecked(lam_i, mu, c, ca2)
     elif limit is None:
@@ -34,7 +49,7 @@ def node_steady_state(
     drop_frac = st.block_prob
     if timeout_ms is not None and st.wait_prob > 0.0:
         if smooth:
-            drain = st.wait_prob / st.mean_wait  # GI/M/c's exact wait rate
+            drain = st.wait_prob / st.mean_wait  # the exponential wait's rate
         else:
             # The M/M/c wait tail, stretched by Allen-Cunneen's factor.
             drain = ((c * mu - lam_i) if limit is None else c * mu) * 2.0 / (ca2 + 1.0)

@@ -133,13 +133,19 @@ def balance(
     state: State, i: int, p: dict, k: int, rate: float, m1: float, m2: float, ca2: float
 ) -> float:
     """Split among targets by the algorithm; return the rate with no healthy target."""
-    even, sends = split_plan(state, i, p, k)
+    even, pool, sends = split_plan(state, i, p, k)
     if not sends:
         return rate
     send = state.flow.send
     servers = state.servers
+    jsq_pool = state.jsq_pool
     for j, li, share, per_instance, dead, gap_var in sends:
-        if even:
+        jsq_pool[j] = pool
+        if pool:
+            # Least connections: the targets' instances form one join-the-shortest-queue
+            # pool fed by this stream (jsq.py), not a random split of it.
+            ca2_j = ca2
+        elif even:
             ca2_j = per_instance * ca2
             if gap_var > 0.0:
                 ca2_j += uneven_deal_ca2(rate * per_instance, servers[j], per_instance, gap_var)
@@ -166,8 +172,9 @@ def uneven_deal_ca2(
 
 def split_plan(
     state: State, i: int, p: dict, k: int
-) -> tuple[bool, list[tuple[int, int, float, float, float, float]]]:
-    """How balancer ``i`` splits class ``k``: whether it deals in turn, and per target
+) -> tuple[bool, int, list[tuple[int, int, float, float, float, float]]]:
+    """How balancer ``i`` splits class ``k``: whether it deals in turn, how many
+    instances least connections pools (0 for other algorithms), and per target
     with a share ``(node, link, share, share per believed instance, share lost dead,
     variance of its instances' gaps in arrivals)``.
 
@@ -190,7 +197,7 @@ def split_plan(
 
 def derive_split(
     state: State, i: int, p: dict, targets: list[tuple[int, int]]
-) -> tuple[bool, list[tuple[int, int, float, float, float, float]]]:
+) -> tuple[bool, int, list[tuple[int, int, float, float, float, float]]]:
     """``split_plan`` worked out: each target's weight counts the instances the
     balancer believes up (a dead one stays in rotation until its health check fails it).
     """
@@ -214,7 +221,7 @@ def derive_split(
     even = algorithm in ("round_robin", "weighted")
     total = sum(weights)
     if total <= 0.0:
-        return even, []
+        return even, 0, []
     live = [(t, w, s) for t, w, s in zip(targets, weights, shares, strict=True) if w > 0.0]
     gaps = [0.0] * len(live)
     if algorithm == "weighted" and len({w / s[0] for _, w, s in live}) > 1:
@@ -225,7 +232,10 @@ def derive_split(
     for ((j, li), weight, (believed, dead)), gap in zip(live, gaps, strict=True):
         share = weight / total
         sends.append((j, li, share, share / believed, dead, gap))
-    return even, sends
+    pool = 0
+    if algorithm == "least_connections":
+        pool = max(round(sum(s[0] for _, _, s in live)), 1)
+    return even, pool, sends
 
 
 def sessions_kept(before: int, after: int, hashing: str) -> float:

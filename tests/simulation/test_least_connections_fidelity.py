@@ -1,0 +1,81 @@
+"""Least connections as join the shortest queue (issue 13, item 2).
+
+The reference is the per-request JSQ simulation in jsq_sim.py (its sampling error is
+stated there; 3 standard errors are allowed on top of the tolerance).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from simulation import Engine
+
+from .jsq_sim import simulate
+
+EQUAL = [(k, rho) for k in (2, 4, 8, 16) for rho in (0.5, 0.7, 0.9)] + [(8, 0.95), (16, 0.95)]
+
+
+def design(algorithm: str, rps: float, service_ms: list[float]) -> dict:
+    """Client -> balancer -> one single-server web tier per distinct speed."""
+    lb = {"algorithm": algorithm, "concurrency": 10_000, "service_ms": 0.01}
+    components = [
+        {"id": "users", "kind": "client",
+         "params": {"rps": rps, "mix": {"read": 0.0, "write": 0.0, "static": 1.0, "job": 0.0}}},
+        {"id": "lb", "kind": "load_balancer", "params": lb},
+    ]  # fmt: skip
+    links = [{"from": "users", "to": "lb"}]
+    for ms in sorted(set(service_ms)):
+        params = {"instances": service_ms.count(ms), "concurrency": 1, "service_ms": ms}
+        components.append({"id": f"web{ms:g}", "kind": "web_server", "params": params})
+        links.append({"from": "lb", "to": f"web{ms:g}"})
+    return {"format": 1, "name": "jsq", "components": components, "links": links}
+
+
+def user_ms(algorithm: str, rps: float, service_ms: list[float]) -> tuple[float, float]:
+    """Mean and p99 (ms) the user reads."""
+    g = Engine(design(algorithm, rps, service_ms)).step().globals
+    return g["mean_ms"], g["p99_ms"]
+
+
+def assert_close(service_ms: list[float], rho: float, rel: float, requests: int) -> None:
+    rps = rho * sum(1000.0 / ms for ms in service_ms)
+    mean, p99 = user_ms("least_connections", rps, service_ms)
+    sim = simulate(rps, [ms / 1000.0 for ms in service_ms], requests=requests, seed=11)
+    want, err = sim.mean * 1000.0, sim.mean_err * 1000.0
+    assert abs(mean - want) <= rel * want + 3.0 * err, ("mean", mean, want)
+    want, err = sim.p99 * 1000.0, sim.p99_err * 1000.0
+    assert abs(p99 - want) <= rel * want + 3.0 * err, ("p99", p99, want)
+
+
+@pytest.mark.parametrize(("k", "rho"), EQUAL)
+def test_equal_instances_match_a_per_request_simulation(k: int, rho: float):
+    """Mean and p99 within 10% of JSQ for 2..16 equal instances, utilisation 0.5..0.95."""
+    assert_close([10.0] * k, rho, 0.10, 150_000)
+
+
+@pytest.mark.parametrize("rho", [0.5, 0.7, 0.9])
+@pytest.mark.parametrize("service_ms", [[5.0, 10.0], [5.0, 5.0, 10.0, 20.0]])
+def test_unequal_instances_match_a_per_request_simulation(service_ms: list[float], rho: float):
+    """Instances of unequal speed: within 20% (least connections sends the slow ones more
+    than their share of capacity at moderate load; the engine splits by capacity, see
+    docs/model.md)."""
+    assert_close(service_ms, rho, 0.20, 150_000)
+
+
+@pytest.mark.parametrize("k", [2, 4, 8, 16])
+def test_least_connections_is_faster_than_round_robin_and_random(k: int):
+    """The ordering users should learn: least connections < round robin < random."""
+    for rho in (0.3, 0.5, 0.7, 0.9, 0.95):
+        rps = rho * k * 100.0
+        lc = user_ms("least_connections", rps, [10.0] * k)
+        rr = user_ms("round_robin", rps, [10.0] * k)
+        rand = user_ms("random", rps, [10.0] * k)
+        assert lc[0] < rr[0] < rand[0], rho
+        assert lc[1] < rr[1] < rand[1], rho
+
+
+def test_one_instance_is_plain_mmc():
+    """A pool of one is M/M/1: least connections, round robin and random agree."""
+    lc = user_ms("least_connections", 70.0, [10.0])
+    rr = user_ms("round_robin", 70.0, [10.0])
+    assert lc == pytest.approx(rr, rel=1e-9)
