@@ -84,11 +84,15 @@ chromium: ## install Debian's chromium for the browser tests when missing (or sa
 test-py: setup chromium ## the pytest suite on SQLite + the in-memory layer (browser tests last)
 	timeout --signal=INT --kill-after=30 $(PYTEST_TIMEOUT) $(PY) -m pytest -q
 
-test-services: setup chromium ## the suite again on PostgreSQL + Redis (warns loudly when they are down)
+# The second pass leaves out tests/simulation: the engine is pure Python and never imports
+# Django (tests/simulation/test_isolation.py proves it), so a database or a channel layer
+# cannot change those tests; running them twice cost CI about two minutes.
+test-services: setup chromium ## the suite again on PostgreSQL + Redis, the engine's aside (warns loudly when they are down)
 	@if $(PY) -c "import socket; [socket.create_connection(a, 2).close() for a in (('127.0.0.1', 5432), ('127.0.0.1', 6379))]" 2>/dev/null; then \
 		echo "== pytest on PostgreSQL ($(PG_URL)) + Redis ($(REDIS_TEST_URL))"; \
 		DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) \
-			timeout --signal=INT --kill-after=30 $(PYTEST_TIMEOUT) $(PY) -m pytest -q; \
+			timeout --signal=INT --kill-after=30 $(PYTEST_TIMEOUT) $(PY) -m pytest -q \
+				--ignore=tests/simulation; \
 	else \
 		echo ""; \
 		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
