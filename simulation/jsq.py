@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .queueing import QueueStats, erlang_c
+from .queueing import QueueStats, erlang_c, exponential_wait
 
 
 @lru_cache(maxsize=4096)
@@ -33,14 +33,4 @@ def jsq_unchecked(lam: float, mu: float, c: int, pool: int, ca2: float) -> Queue
     # rho < 1 (the engine asks below capacity); kept so by rounding too.
     wait_prob = erlang_c(servers, min(rho, 1.0 - 1e-12) * servers) if lam > 0.0 else 0.0
     drain = c * mu * (1.0 - rho**pool) * 2.0 / (ca2 + 1.0)
-    mean_wait = wait_prob / drain
-    wait_var = wait_prob * (2.0 - wait_prob) / (drain * drain)
-    return QueueStats(
-        rho=rho,
-        wait_prob=wait_prob,
-        mean_wait=mean_wait,
-        mean_response=mean_wait + 1.0 / mu,
-        response_var=1.0 / (mu * mu) + wait_var,
-        block_prob=0.0,
-        throughput=lam,
-    )
+    return exponential_wait(lam, mu, c, wait_prob, drain)

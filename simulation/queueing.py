@@ -200,6 +200,23 @@ def _klb_factor(rho: float, ca2: float) -> float:
     return math.exp(-(1.0 - rho) * (ca2 - 1.0) / (ca2 + 4.0))
 
 
+def exponential_wait(lam: float, mu: float, c: int, wait_prob: float, drain: float) -> QueueStats:
+    """A queue whose wait is 0 with probability ``1 - wait_prob``, else exponential at rate
+    ``drain`` (1/s), with exponential service ``mu`` on ``c`` servers and nothing turned
+    away: the shape of GI/M/c's wait and of the join-the-shortest-queue approximation."""
+    mean_wait = wait_prob / drain
+    wait_var = wait_prob * (2.0 - wait_prob) / (drain * drain)
+    return QueueStats(
+        rho=lam / (c * mu),
+        wait_prob=wait_prob,
+        mean_wait=mean_wait,
+        mean_response=mean_wait + 1.0 / mu,
+        response_var=1.0 / (mu * mu) + wait_var,
+        block_prob=0.0,
+        throughput=lam,
+    )
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def mmc_unchecked(lam: float, mu: float, c: int, ca2: float, klb: bool = False) -> QueueStats:
     """``mmc`` without its argument checks, memoised: for the engine's hot path, which asks

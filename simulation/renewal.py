@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from .queueing import QueueStats, erlang_c
+from .queueing import QueueStats, erlang_c, exponential_wait
 
 _CACHE_SIZE = 4096
 _MAX_SHAPE = 1e6  # ca2 below 1e-6 is taken as 1e-6 (near-deterministic arrivals)
@@ -65,17 +65,7 @@ def gimc_unchecked(lam: float, mu: float, c: int, ca2: float) -> QueueStats:
         wait_prob = 0.0
     else:
         wait_prob = _wait_prob(lam, mu, c, shape, sig)
-    mean_wait = wait_prob / drain
-    wait_var = wait_prob * (2.0 - wait_prob) / (drain * drain)
-    return QueueStats(
-        rho=lam / (c * mu),
-        wait_prob=wait_prob,
-        mean_wait=mean_wait,
-        mean_response=mean_wait + 1.0 / mu,
-        response_var=1.0 / (mu * mu) + wait_var,
-        block_prob=0.0,
-        throughput=lam,
-    )
+    return exponential_wait(lam, mu, c, wait_prob, drain)
 
 
 def _wait_prob(lam: float, mu: float, c: int, shape: float, sig: float) -> float:
