@@ -165,7 +165,8 @@ def test_link_and_delete_without_a_mouse_drag(make_design, open_editor) -> None:
     expect(editor.page.locator("[data-editor-toast]")).to_contain_text("cannot send requests")
     editor.press("Escape")
     editor.page.evaluate(
-        "() => window.sandboxEditor.editor.cy.getElementById('lb->web-1').select()"
+        # Braces: returning the collection would make Playwright serialise the whole graph.
+        "() => { window.sandboxEditor.editor.cy.getElementById('lb->web-1').select(); }"
     )
     toolbar = editor.page.locator(".editor__toolbar")
     toolbar.get_by_role("button", name="Delete", exact=True).click()
