@@ -127,9 +127,7 @@ class LoadBalancer(Kind):
 
     def send_on(self, state: State, i: int, p: dict, k: int, out: Outflow) -> float:
         ca2 = out.cd2 * out.share_out + 1.0 - out.share_out
-        # All classes leaving the node load the same pool: its total is rate / share_out.
-        load = out.rate / out.share_out if out.share_out > 0.0 else out.rate
-        return balance(state, i, p, k, out.rate, out.m1, out.m2, ca2, load)
+        return balance(state, i, p, k, out.rate, out.m1, out.m2, ca2, out.share_out)
 
 
 def balance(
@@ -141,16 +139,18 @@ def balance(
     m1: float,
     m2: float,
     ca2: float,
-    load: float,
+    share_out: float,
 ) -> float:
     """Split among targets by the algorithm; return the rate with no healthy target.
-    ``load`` is the node's outflow over all classes (least connections' pool load)."""
+    This class is ``share_out`` of the node's outflow."""
     even, pool, sends = split_plan(state, i, p, k)
     if not sends:
         return rate
     unequal = isinstance(pool, UnequalPool)
-    pools: list[PoolShare] = []
+    pools: list[PoolShare] | tuple[()] = ()
     if unequal:
+        # All classes leaving the node load the same pool.
+        load = rate / share_out if share_out > 0.0 else rate
         sends, pools = unequal_sends(pool, sends, load)
     send = state.flow.send
     servers = state.servers
