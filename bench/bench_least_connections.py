@@ -23,7 +23,7 @@ from tests.simulation.test_least_connections_fidelity import design
 
 KS = (2, 4, 8, 16)
 LOADS = (0.5, 0.7, 0.9, 0.95)
-UNEQUAL = ((5.0, 10.0), (5.0, 5.0, 10.0, 20.0))  # service_ms per instance
+UNEQUAL = ((5.0, 10.0), (5.0, 5.0, 10.0, 20.0))  # service_ms per instance: 2:1 and 4:1
 
 
 def engine_ms(algorithm: str, rps: float, service_ms: list[float]) -> tuple[float, float]:
@@ -57,7 +57,7 @@ def main() -> None:
         for rho in LOADS:
             print(row([10.0] * k, rho, args.requests), flush=True)
     for service_ms in UNEQUAL:
-        for rho in (0.5, 0.7, 0.9):
+        for rho in (0.3, *LOADS):
             print(row(list(service_ms), rho, args.requests), flush=True)
 
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from functools import partial
 
-from .jsq import jsq_unchecked
+from .jsq import PoolShare, jsq_unchecked, jsq_unequal
 from .latency import gamma_p95_ms
 from .patience import mmc_patience
 from .queueing import mmc_unchecked, mmck_unchecked, response_percentile, wait_mixture_percentile
@@ -20,23 +20,32 @@ def node_steady_state(
     ca2: float,
     limit: int | None,
     timeout_ms: float | None,
-    jsq_pool: int = 0,
+    jsq_pool: int | PoolShare = 0,
 ) -> tuple[float, float, float, Callable[[], float], float, float]:
     """One instance in steady state: (drop fraction, mean s, variance s^2, p95, rho, cd2).
 
     ``jsq_pool`` > 0: a least-connections balancer pools it with that many instances
-    (jsq.py). The p95 (ms) comes as a function computing it on demand (see NodeFrame).
+    (jsq.py), or a PoolShare when the pool's instances differ in speed. The p95 (ms)
+    comes as a function computing it on demand (see NodeFrame).
     """
     # The engine only asks with valid arguments (lam_i below capacity, c >= 1), so the
     # memoised solvers are called without the public functions' argument checks.
-    pooled = limit is None and lam_i > 0.0 and jsq_pool > 1
+    unequal = isinstance(jsq_pool, PoolShare)
+    pooled = limit is None and lam_i > 0.0 and (unequal or jsq_pool > 1)
     smooth = pooled or (limit is None and lam_i > 0.0 and ca2 < 1.0 - 1e-9)
     if timeout_ms is not None and limit is None:
-        if pooled:
+        if pooled and unequal:
+            # Least connections with a timeout: the pool gives up as one M/M/(n c)+D,
+            # at this instance's speed and the pool's utilisation.
+            n = jsq_pool.instances
+            lam_i, c = min(jsq_pool.rho, 1.0) * c * mu * n, c * n
+        elif pooled:
             # Least connections with a timeout: the pool gives up as one M/M/(n c)+D.
             lam_i, c = lam_i * jsq_pool, c * jsq_pool
         return _abandoning(lam_i, mu, c, ca2, timeout_ms / 1000.0, smooth and not pooled)
-    if pooled:
+    if pooled and unequal:
+        st = jsq_unequal(lam_i, mu, max(int(c), 1), jsq_pool, ca2)
+    elif pooled:
         # Least connections: join the shortest queue over the pool.
         st = jsq_unchecked(lam_i, mu, max(int(c), 1), jsq_pool, ca2)
     elif smooth:

@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from ..dealing import gap_variances
+from ..jsq import PoolShare, UnequalPool, unequal_split
 from .base import EPS, NCLASS, DesignLinks, Kind, Outflow, check_weights_link, keep, memo
 from .look import Look
 from .params import Param, servers_per_instance, serving_params
@@ -126,21 +127,36 @@ class LoadBalancer(Kind):
 
     def send_on(self, state: State, i: int, p: dict, k: int, out: Outflow) -> float:
         ca2 = out.cd2 * out.share_out + 1.0 - out.share_out
-        return balance(state, i, p, k, out.rate, out.m1, out.m2, ca2)
+        return balance(state, i, p, k, out.rate, out.m1, out.m2, ca2, out.share_out)
 
 
 def balance(
-    state: State, i: int, p: dict, k: int, rate: float, m1: float, m2: float, ca2: float
+    state: State,
+    i: int,
+    p: dict,
+    k: int,
+    rate: float,
+    m1: float,
+    m2: float,
+    ca2: float,
+    share_out: float,
 ) -> float:
-    """Split among targets by the algorithm; return the rate with no healthy target."""
+    """Split among targets by the algorithm; return the rate with no healthy target.
+    This class is ``share_out`` of the node's outflow."""
     even, pool, sends = split_plan(state, i, p, k)
     if not sends:
         return rate
+    unequal = isinstance(pool, UnequalPool)
+    pools: list[PoolShare] | tuple[()] = ()
+    if unequal:
+        # All classes leaving the node load the same pool.
+        load = rate / share_out if share_out > 0.0 else rate
+        sends, pools = unequal_sends(pool, sends, load)
     send = state.flow.send
     servers = state.servers
     jsq_pool = state.jsq_pool
-    for j, li, share, per_instance, dead, gap_var in sends:
-        jsq_pool[j] = pool
+    for n, (j, li, share, per_instance, dead, gap_var) in enumerate(sends):
+        jsq_pool[j] = pools[n] if unequal else pool
         if pool:
             # Least connections: the targets' instances form one join-the-shortest-queue
             # pool fed by this stream (jsq.py), not a random split of it.
@@ -153,6 +169,18 @@ def balance(
             ca2_j = per_instance * ca2 + 1.0 - per_instance
         send(j, li, k, rate * share, m1, m2, ca2_j, dead)
     return 0.0
+
+
+def unequal_sends(pool: UnequalPool, sends: list, rate: float) -> tuple[list, list[PoolShare]]:
+    """Least connections over instances of unequal speed: the targets' shares at the
+    pool's load ``rate`` (jsq.py) in place of their capacity shares, and what each
+    target's instances need for their wait."""
+    shares, waits, rho = unequal_split(rate, pool)
+    moved = [
+        (j, li, new, per_instance * new / old, dead, gap)
+        for (j, li, old, per_instance, dead, gap), new in zip(sends, shares, strict=True)
+    ]
+    return moved, [PoolShare(pool.instances, w, rho) for w in waits]
 
 
 def uneven_deal_ca2(
@@ -232,9 +260,16 @@ def derive_split(
     for ((j, li), weight, (believed, dead)), gap in zip(live, gaps, strict=True):
         share = weight / total
         sends.append((j, li, share, share / believed, dead, gap))
-    pool = 0
+    pool: int | UnequalPool = 0
     if algorithm == "least_connections":
         pool = max(round(sum(s[0] for _, _, s in live)), 1)
+        speeds = [w / s[0] for _, w, s in live]  # capacity per believed instance
+        if max(speeds) > min(speeds) * (1.0 + 1e-9):
+            # Instances of unequal speed: the split moves with the load (jsq.py).
+            # weight = servers / service time (ms), so servers = weight * ms.
+            ms = [m.kind_of[j].service_time_ms(state.params[j]) for (j, _), _, _ in live]
+            servers = tuple(w * t for (_, w, _), t in zip(live, ms, strict=True))
+            pool = UnequalPool(pool, servers, tuple(1000.0 / t for t in ms))
     return even, pool, sends
 
 

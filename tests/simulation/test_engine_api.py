@@ -322,24 +322,34 @@ def test_balancer_algorithms_split_as_documented(algorithm: str, weights: dict |
 def test_least_connections_weighs_balancers_by_their_own_service_time():
     """Least connections favours the faster target by its real service time: a sticky
     (ip_hash) balancer spends sticky_cost times as long on each request, so it has half
-    the capacity of a round-robin one and gets a third of the traffic."""
-    doc = {
-        "format": 1, "name": "two balancer tiers",
-        "components": [
-            {"id": "users", "kind": "client", "params": {"rps": 300}},
-            {"id": "front", "kind": "load_balancer", "params": {"algorithm": "least_connections"}},
-            {"id": "sticky", "kind": "load_balancer",
-             "params": {"algorithm": "ip_hash", "sticky_cost": 2}},
-            {"id": "plain", "kind": "load_balancer", "params": {"algorithm": "round_robin"}},
-            {"id": "web", "kind": "web_server", "params": {"instances": 4}},
-        ],
-        "links": [{"from": "users", "to": "front"}, {"from": "front", "to": "sticky"},
-                  {"from": "front", "to": "plain"}, {"from": "sticky", "to": "web"},
-                  {"from": "plain", "to": "web"}],
-    }  # fmt: skip
-    nodes = Engine(doc).step().nodes
-    assert nodes["sticky"].offered == pytest.approx(100.0)
-    assert nodes["plain"].offered == pytest.approx(200.0)
+    the capacity of a round-robin one (50,000 against 100,000 req/s) and takes a third
+    of the traffic near saturation. At light load an idle server is picked whatever its
+    speed, so each takes half."""
+
+    def sticky_share(rps: float) -> float:
+        front = {"algorithm": "least_connections", "concurrency": 10_000}
+        doc = {
+            "format": 1, "name": "two balancer tiers",
+            "components": [
+                {"id": "users", "kind": "client", "params": {"rps": rps}},
+                {"id": "front", "kind": "load_balancer", "params": front},
+                {"id": "sticky", "kind": "load_balancer",
+                 "params": {"algorithm": "ip_hash", "sticky_cost": 2}},
+                {"id": "plain", "kind": "load_balancer", "params": {"algorithm": "round_robin"}},
+                {"id": "web", "kind": "web_server", "params": {"instances": 4}},
+            ],
+            "links": [{"from": "users", "to": "front"}, {"from": "front", "to": "sticky"},
+                      {"from": "front", "to": "plain"}, {"from": "sticky", "to": "web"},
+                      {"from": "plain", "to": "web"}],
+        }  # fmt: skip
+        nodes = Engine(doc).step().nodes
+        assert nodes["sticky"].offered + nodes["plain"].offered == pytest.approx(rps)
+        return nodes["sticky"].offered / rps
+
+    assert sticky_share(300.0) == pytest.approx(0.5, abs=0.01)
+    assert 1 / 3 < sticky_share(100_000.0) < 0.45
+    assert sticky_share(149_000.0) == pytest.approx(1 / 3, abs=0.005)
+    assert sticky_share(160_000.0) == pytest.approx(1 / 3)
 
 
 def test_dns_splits_by_geo_weights():
