@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .frame import NodeFrame
@@ -134,13 +133,15 @@ def counted_tick(state: State, counts: dict[int, float], nodes: list[NodeFrame |
     drawn = sum([counts[i] * nodes[i].offered for i in state.sources])
     whole = drawn / total if total > 0.0 else 1.0
     factors = count_factors(state.model, counts, flow.link_flow, whole)
+    # Every computed tick's frames are new (a repeated quiet tick, never with noise, is the
+    # only reuse), so they are changed in place.
     for i, node in enumerate(nodes):
         f = factors[i]
         # A backlog is the fluid's: a node holding one keeps its rates, which add up.
         if f != 1.0 and node is not None and not (node.queued or node.queued_before):
-            node = replace(node, offered=node.offered * f, served=node.served * f,
-                           dropped=node.dropped * f)  # fmt: skip
+            node.offered *= f
+            node.served *= f
+            node.dropped *= f
             if i in counts:
-                node.x = {"rps": node.offered}
-            nodes[i] = node
+                node.x["rps"] = node.offered
     return whole, factors
