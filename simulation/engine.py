@@ -19,6 +19,7 @@ from .frame import Frame, NodeFrame
 from .latency import exit_latencies
 from .limits import Limits
 from .model import CLIENT, ROUTER, Model, compile_design
+from .noise import LatencyNoise, counted_tick
 from .report import Report
 from .routing import group_frame, router_tick
 from .scenario import control_or_raise, validate_scenario
@@ -64,7 +65,8 @@ class Engine:
         self.clusters = Clusters(state)
         state.clusters = state.flow.clusters = self.clusters
         self.controls = Controls(state, self.sources, self.clusters)
-        self.serving = Serving(state)
+        noise = LatencyNoise(m, self.sources.random) if self.sources.noise else None
+        self.serving = Serving(state, noise)
         self.autoscaler = Autoscaler(state, self.controls)
         self.checks = [CheckState(spec) for spec in self.scenario["checks"]]
         self.report_data = Report(self)
@@ -173,11 +175,12 @@ class Engine:
                 nodes[i] = serve(i)
         for i in self._groups:
             nodes[i] = group_frame(state, i)
+        counted = counted_tick(state, self.sources.counts, nodes) if self.sources.noise else None
         state.now = t0 + dt
         self.tick += 1
         if self.autoscaler.scalers:
             self.autoscaler.after_tick(nodes)
-        frame = self._frame(nodes)
+        frame = self._frame(nodes, counted)
         self._last_nodes = nodes
         self._last_frame = frame
         return self._finish(frame, t0)
@@ -228,7 +231,7 @@ class Engine:
 
     # --- after the tick ----------------------------------------------------------------------
 
-    def _frame(self, nodes: list[NodeFrame]) -> Frame:
+    def _frame(self, nodes: list[NodeFrame], counted: tuple | None = None) -> Frame:
         flow = self.state.flow
         exits = tuple(tuple(flow.exits[k]) for k in range(SYNC))
         last_exits, latency = self._latency_memo
@@ -237,21 +240,30 @@ class Engine:
             self._latency_memo = (exits, latency)
         completed, weighted_mean, classes, overall, parts = latency
         dropped = flow.sync_dropped
+        offered = flow.offered_total
+        mean_ms = weighted_mean / completed * 1000.0 if completed > 0 else 0.0
+        link_flow = flow.link_flow
+        if counted is not None:
+            whole, factors = counted
+            offered, completed, dropped = offered * whole, completed * whole, dropped * whole
+            classes = {name: {**law, "rps": law["rps"] * whole} for name, law in classes.items()}
+            senders = self.model.links
+            link_flow = [rate * factors[a] for rate, (a, _) in zip(link_flow, senders, strict=True)]
         attempts = completed + dropped
         error_rate = dropped / attempts if attempts > 0 else 0.0
         glob = {
-            "offered_rps": flow.offered_total,
+            "offered_rps": offered,
             "throughput_rps": completed,
             "dropped_rps": dropped,
             "error_rate": error_rate,
             "availability": 1.0 - error_rate,
-            "mean_ms": weighted_mean / completed * 1000.0 if completed > 0 else 0.0,
+            "mean_ms": mean_ms,
             **overall,
             "classes": classes,
             "cost_per_hour": self._cost_per_hour(),
         }
         node_map = dict(zip(self.model.ids, nodes, strict=True))
-        links = [(a, b, f) for (a, b), f in zip(self._link_ids, flow.link_flow, strict=True)]
+        links = [(a, b, f) for (a, b), f in zip(self._link_ids, link_flow, strict=True)]
         return Frame(self.tick, self.state.now, self.dt, node_map, links, glob, [], parts)
 
     def _cost_per_hour(self) -> float:

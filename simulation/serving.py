@@ -16,6 +16,7 @@ from .diffusion import advance, step, walk
 from .frame import NodeFrame
 from .health import serving_frame
 from .latency import gamma_p95_ms
+from .noise import LatencyNoise
 from .queueing import mmck_unchecked
 from .state import State
 from .steady import node_steady_state
@@ -27,8 +28,9 @@ class Serving:
     """Serving nodes' ticks. Hooks a kind leaves at the base class's do-nothing default
     are not called: the per-node flags below say which to call."""
 
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, noise: LatencyNoise | None = None) -> None:
         self.state = state
+        self.noise = noise  # with Poisson noise on: each node's wandering mean response
         kind_of = state.model.kind_of
         self.refuses = [overrides(kind, "refuse") for kind in kind_of]
         self.serves = [overrides(kind, "serve") for kind in kind_of]
@@ -98,6 +100,14 @@ class Serving:
                 dropped[k] += backlog[k] / dt
                 backlog[k] = 0.0
             drop_frac, w, v, p95, util, cd2 = self._steady(i, lam_total / n, mu, c, ca2, p)
+            if self.noise is not None and w > 0.0:
+                # Poisson noise: this tick's mean response wanders around the steady one,
+                # the run's spread kept (noise.py).
+                # The spread around the tick's mean grows with it, as an Erlang wait's does.
+                f, spread = self.noise.factor(i, (lam_total, mu, c, n, w, v, util, state.dt))
+                v = (v - (spread * w) ** 2) * f
+                w *= f
+                p95 = gamma_p95_ms(w, v)
             if drop_frac == 0.0:
                 served = lam
             else:

@@ -23,6 +23,7 @@ class Sources:
         m = state.model
         self.random = random.Random(seed)
         self.noise = scenario["noise"]
+        self.counts: dict[int, float] = {}  # client -> this tick's count over its rate
         self.rate = [p.get("rps", 0.0) for p in state.params]
         self.ramps: list[tuple[float, float, float, float] | None] = [None] * m.size
         self.schedule = sorted(scenario["traffic"], key=lambda t: t["at"])
@@ -51,13 +52,17 @@ class Sources:
                         + (f" over {item['ramp_s']:g} s" if item["ramp_s"] else ""))  # fmt: skip
 
     def rates(self, t0: float, dt: float) -> dict[int, float]:
-        """Each client's rate for the tick starting at ``t0`` (req/s), noisy if asked."""
+        """Each client's rate for the tick starting at ``t0`` (req/s). With noise, also
+        each client's Poisson count over the tick as a share of its rate (``counts``):
+        the rate drives the queueing maths, the count the tick's tallies (noise.py)."""
         rates = {}
         for i in self.state.sources:
-            rate = self.rate_at(i, t0)
-            if self.noise and rate > 0.0:
-                rate = self.poisson(rate * dt) / dt
-            rates[i] = rate
+            rates[i] = self.rate_at(i, t0)
+        if self.noise:
+            counts = self.counts
+            for i, rate in rates.items():
+                mean = rate * dt
+                counts[i] = self.poisson(mean) / mean if mean > 0.0 else 1.0
         return rates
 
     def rate_at(self, i: int, t: float) -> float:
