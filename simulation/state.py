@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from .backlog_log import BacklogLog
 from .components import KINDS
 from .components.base import NCLASS, Field
 from .components.params import servers_per_instance
@@ -19,6 +18,7 @@ from .flow import Flow
 from .model import CLIENT, Model
 
 if TYPE_CHECKING:
+    from .backlog_log import BacklogLog
     from .clusters import Clusters
 
 
