@@ -120,6 +120,7 @@ class BacklogLog:
         self.left = max(left - dropped, 0.0)
         if self.left <= 1e-9:
             self.left = 0.0
+            segments.clear()  # rounding's crumbs
             self.below = min(left + done - cap * dt, 0.0)  # the fluid went this far below
         if weight <= 0.0:
             return 0.0, 0.0, None

@@ -234,9 +234,9 @@ class Serving:
         log = state.backlog_log[i]
         if log.matches(b_before):
             dt = state.dt
-            arrived = served * dt + b_after - b_before
-            wait, wait_var, _ = log.tick(state.now, dt, arrived, served * dt, 0.0, cap, ca2, n,
-                                         0.0)  # fmt: skip
+            arrived = served * dt + b_after - b_before  # below zero: the queue let go
+            wait, wait_var, _ = log.tick(state.now, dt, max(arrived, 0.0), served * dt,
+                                         max(-arrived, 0.0), cap, ca2, n, 0.0)  # fmt: skip
             if wait + 1.0 / mu < w:
                 return wait + 1.0 / mu, wait_var + 1.0 / (mu * mu)
         state.backlog_log[i] = None
