@@ -14,6 +14,7 @@ from functools import cache
 import pytest
 
 from simulation import Engine
+from simulation.backlog_log import gamma_var_for_p99
 from simulation.latency import gamma_quantile
 
 from .designs import single_server
@@ -109,3 +110,30 @@ def test_a_limited_queue_through_its_overload_and_drain():
     for k, mean_err, p99_err in errors(1, 10.0, range(62, 134), queue_limit=500):
         assert abs(mean_err) <= 0.10, (k, mean_err)
         assert abs(p99_err) <= 0.20, (k, p99_err)
+
+
+@pytest.mark.parametrize("shape", [0.05, 0.3, 1.0, 4.0, 50.0])
+def test_the_gamma_fitted_to_a_mean_and_p99_has_that_p99(shape: float):
+    """Both ways of fitting (bisection below shape 1, the Wilson-Hilferty cube above)."""
+    mean = 2.0
+    p99 = gamma_quantile(0.99, mean, mean * mean / shape)
+    var = gamma_var_for_p99(mean, p99)
+    assert gamma_quantile(0.99, mean, var) == pytest.approx(p99, rel=0.01)
+    assert gamma_var_for_p99(mean, 0.9 * mean) is None
+
+
+def test_the_log_is_kept_only_while_a_backlog_or_its_tail_lasts():
+    """No per-node history in steady ticks: none before the overload, one during it and
+    its tail, none once the tail has faded."""
+    doc = single_server(rps=RATES[0])
+    traffic = [{"at": 5, "source": "users", "rps": 130.0}, {"at": 10, "source": "users",
+                                                             "rps": 70.0}]  # fmt: skip
+    engine = Engine(doc, {"duration_s": 60, "traffic": traffic})
+    web = engine.model.index["web"]
+    held = []
+    for _ in range(60):
+        engine.step()
+        held.append(engine.state.backlog_log[web] is not None)
+    assert not any(held[:5])
+    assert all(held[5:20])
+    assert not any(held[40:])
