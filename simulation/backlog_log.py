@@ -70,13 +70,14 @@ class BacklogLog:
         return abs(self.left - backlog) <= 1e-9 * max(backlog, 1.0)
 
     def tick(self, now: float, dt: float, arrived: float, done: float, dropped: float,
-             cap: float, ca2: float, n: int, walk_var: float | None,
+             cap: float, ca2: float, n: int, walk_var: float | None, skewed: bool = False,
              ) -> tuple[float, float, float | None]:  # fmt: skip
         """Advance one tick: ``arrived`` requests in, the oldest ``done`` out (served at
         an even pace, or at ``cap`` until the backlog is gone), the newest ``dropped``
         off. ``walk_var``: the queue's variance at the tick's end at or above capacity
-        (the walk's, kept off zero), None below it. Returns the mean, variance and (below
-        capacity) p99 of the wait of the requests completed in the tick (s, s^2, s)."""
+        (the walk's, kept off zero), None below it; ``skewed``: the walk is still near
+        zero (its law far from normal). Returns the mean, variance and (unless skewed)
+        p99 of the wait of the requests completed in the tick (s, s^2, s)."""
         before = self.queue_var
         if walk_var is None:
             self.queue_var += arrived * ca2 + cap * dt
@@ -126,7 +127,7 @@ class BacklogLog:
             return 0.0, 0.0, None
         mean = total / weight
         var = max(total2 / weight - mean * mean, 0.0)
-        if walk_var is not None:
+        if skewed:
             return mean, var, None
         # The waits are nearly normal (cut at zero): the p99 is that of their normal.
         m = free / weight

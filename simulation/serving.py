@@ -21,6 +21,9 @@ from .queueing import mmck_unchecked
 from .state import State
 from .steady import node_steady_state
 
+# A walk whose squared mean is this many times its variance is off zero and nearly normal
+# (at capacity it is a half-normal: 1.75; 4 at a = m sqrt(t / s2) = 1.4, 6 at 2).
+NORMAL_WALK = 4.0
 STEADY_MEMO_SIZE = 50_000  # steady states kept (by load and parameters) before starting over
 
 
@@ -263,10 +266,12 @@ class Serving:
         arrivals = [lam[k] * dt for k in range(NCLASS)]
         total = b_before + lam_total * dt
         queue_var = 0.0
+        skewed = False
         if lam_total >= cap:
             # Each instance's queue is its own walk: drift and variance per instance.
             m_i, s2_i = walk(lam_total, cap, n, ca2)
             per_instance, var_i = step(m_i, s2_i, b_before / n, dt)
+            skewed = per_instance * per_instance < NORMAL_WALK * var_i
             after = min(n * per_instance, total)  # a slow node: no more than it holds
             done = total - after
             queue_var = n * var_i
@@ -294,7 +299,8 @@ class Serving:
         # The requests completing in this tick: the oldest, first come first served.
         walk_var = queue_var if lam_total >= cap else None
         wait, wait_var, p99 = log.tick(state.now, dt, lam_total * dt, done,
-                                       total - done - b_after, cap, ca2, n, walk_var)  # fmt: skip
+                                       total - done - b_after, cap, ca2, n, walk_var,
+                                       walk_var is not None and skewed)  # fmt: skip
         w = wait + 1.0 / mu
         v = 1.0 / (mu * mu) + wait_var
         if p99 is not None:

@@ -65,15 +65,15 @@ CASES = [(1, 10.0, 172), (4, 40.0, 170)]
 def test_each_ticks_latency_is_that_of_the_requests_completing_in_it(
     c: int, service_ms: float, last_mean: int
 ):
-    """From the overload's third second to the tail's end (at 192 s; past it, steady
+    """From the overload's first second to the tail's end (at 192 s; past it, steady
     ticks, whose simulated p99 carries 10-15% of sampling error, are checked against the
-    closed form below): the mean within 10% (to the fluid drain's last seconds) and the
-    p99 within 20% of the simulation. The old
+    closed form below): the p99 within 20% of the simulation, and the mean within 10%
+    from the third second to the fluid drain's last seconds. The old
     latency (that of the requests arriving in the tick) peaked at the overload's end, 18
-    s early, 27% too high in its middle, and fell to the steady state as the backlog
+    s early, 30% too high in its middle, and fell to the steady state as the backlog
     emptied."""
-    for k, mean_err, p99_err in errors(c, service_ms, range(62, 192)):
-        if k <= last_mean:
+    for k, mean_err, p99_err in errors(c, service_ms, range(60, 192)):
+        if 62 <= k <= last_mean:  # at 60-61 s: 5-8% high against 300 runs (4 servers)
             assert abs(mean_err) <= 0.10, (k, mean_err)
         assert abs(p99_err) <= 0.20, (k, p99_err)
 
@@ -104,10 +104,10 @@ def test_the_drains_tail_fades_over_seconds():
 
 def test_a_limited_queue_through_its_overload_and_drain():
     """A 500-place queue fills, blocks (M/M/c/K) and drains: mean within 10% and p99
-    within 20% of the simulation from the overload's third second to the drain's last
+    within 20% of the simulation from the overload's first second to the drain's last
     three seconds (there the p99 is up to 30% high: the walk's spread, grown from a full
     queue's, is overstated)."""
-    for k, mean_err, p99_err in errors(1, 10.0, range(62, 134), queue_limit=500):
+    for k, mean_err, p99_err in errors(1, 10.0, range(60, 134), queue_limit=500):
         assert abs(mean_err) <= 0.10, (k, mean_err)
         assert abs(p99_err) <= 0.20, (k, p99_err)
 
