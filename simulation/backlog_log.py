@@ -9,11 +9,13 @@ users see it: when the requests that arrived at its end are served.
 
 The wait of a given request is random around that fluid value: the queue it found on
 arrival varies between runs (the walk's variance, ``diffusion``, which keeps growing by
-``lambda ca2 + capacity`` per second while the backlog drains), and serving the requests
-ahead of it takes an Erlang time (variance: their number / capacity^2). Below capacity
-the wait is taken as a normal with that spread cut at zero, which also gives the drain's
-tail: when the fluid backlog reaches zero the real queue is still there in many runs, so
-the log carries on as a virtual backlog below zero until its excess wait has faded.
+``lambda ca2 + capacity`` per second while the backlog drains), and so does the number
+served while it waited (about as many as were ahead of it). Those counts are turned into
+time at the request's arrival rate: a completion time fixes which request leaves, and
+its arrival time moves by 1 / lambda per request. Below capacity the wait is taken as a
+normal with that spread cut at zero, which also gives the drain's tail: when the fluid
+backlog reaches zero the real queue is still there in many runs, so the log carries on
+as a virtual backlog below zero until its excess wait has faded.
 """
 
 from __future__ import annotations
