@@ -11,16 +11,20 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from .backlog_log import BacklogLog, gamma_var_for_p99
 from .components.base import EPS, NCLASS, SYNC, Arrivals, Kind, Outflow, overrides, send_evenly
 from .diffusion import advance, step, walk
 from .frame import NodeFrame
 from .health import serving_frame
-from .latency import gamma_p95_ms
+from .latency import gamma_p95_ms, gamma_quantile
 from .noise import LatencyNoise
 from .queueing import mmck_unchecked
 from .state import State
 from .steady import node_steady_state
 
+# A walk whose squared mean is this many times its variance is off zero and nearly normal
+# (at capacity it is a half-normal: 1.75; 4 at a = m sqrt(t / s2) = 1.4, 6 at 2).
+NORMAL_WALK = 4.0
 STEADY_MEMO_SIZE = 50_000  # steady states kept (by load and parameters) before starting over
 
 
@@ -100,7 +104,10 @@ class Serving:
                 dropped[k] += backlog[k] / dt
                 backlog[k] = 0.0
             drop_frac, w, v, p95, util, cd2 = self._steady(i, lam_total / n, mu, c, ca2, p)
-            if self.noise is not None and w > 0.0:
+            if state.backlog_log[i] is not None:
+                # The tail of a drain: still above the steady state (backlog_log.py).
+                w, v, p95 = self._tail(i, lam_total, cap, n, mu, w, v, p95)
+            elif self.noise is not None and w > 0.0:
                 # Poisson noise: this tick's mean response wanders around the steady one,
                 # the run's spread kept (noise.py).
                 # The spread around the tick's mean grows with it, as an Erlang wait's does.
@@ -149,10 +156,13 @@ class Serving:
                 dropped[k] += blocked
                 backlog[k] = kept
             w, v, util = st.mean_response, st.response_var, st.rho
+            if state.backlog_log[i] is not None:
+                w, v = self._filling(i, b_before, sum(served), sum(backlog), cap, ca2, n, mu,
+                                     w, v)  # fmt: skip
             p95 = gamma_p95_ms(w, v)
         else:
-            w, v, p95, util = self._drain(lam, served, dropped, backlog, b_before, lam_total,
-                                          cap, n, mu, p, ca2)  # fmt: skip
+            w, v, p95, util = self._drain(i, lam, served, dropped, backlog, b_before,
+                                          lam_total, cap, n, mu, p, ca2)  # fmt: skip
         served_total = sum(served)
         if kind.side_store:
             # Its load is the web tiers' session lookups, already counted where they came
@@ -211,7 +221,50 @@ class Serving:
         m_i, s2_i = walk(lam_total, cap, n, ca2)
         return advance(m_i, s2_i, b_before / n, self.state.dt) >= held - EPS
 
-    def _drain(self, lam: list[float], served: list[float], dropped: list[float],
+    def _tail(self, i: int, lam_total: float, cap: float, n: int, mu: float, w: float,
+              v: float, p95: float | Callable[[], float]) -> tuple:  # fmt: skip
+        """Below capacity just after a backlog drained: the steady numbers plus the
+        fading excess wait of the runs whose queue is still there (``backlog_log``)."""
+        log = self.state.backlog_log[i]
+        extra = None
+        if not log.segments and log.left == 0.0:
+            extra = log.tail(self.state.dt, lam_total, cap, n, 1.0 / mu)
+        if extra is None:
+            self.state.backlog_log[i] = None
+            return w, v, p95
+        self.state.unsettled = True
+        # Its p99: the delayed requests' (when they are more than 1%), else the steady one.
+        p99 = max(extra[2] + w, gamma_quantile(0.99, w, v))
+        w, v = self._fit(w + extra[0], v + extra[1], p99)
+        return w, v, gamma_p95_ms(w, v)
+
+    def _filling(self, i: int, b_before: float, served: float, b_after: float, cap: float,
+                 ca2: float, n: int, mu: float, w: float, v: float,
+                 ) -> tuple[float, float]:  # fmt: skip
+        """A limited queue that filled as a walk has just settled: the requests leaving it
+        arrived while it filled and waited less than M/M/c/K's mean, until they catch up
+        (then the log is dropped and M/M/c/K's numbers hold)."""
+        state = self.state
+        log = state.backlog_log[i]
+        if log.matches(b_before):
+            dt = state.dt
+            arrived = served * dt + b_after - b_before  # below zero: the queue let go
+            wait, wait_var, _ = log.tick(state.now, dt, max(arrived, 0.0), served * dt,
+                                         max(-arrived, 0.0), cap, ca2, n, 0.0)  # fmt: skip
+            if wait + 1.0 / mu < w:
+                return wait + 1.0 / mu, wait_var + 1.0 / (mu * mu)
+        state.backlog_log[i] = None
+        return w, v
+
+    @staticmethod
+    def _fit(w: float, v: float, p99: float) -> tuple[float, float]:
+        """A draining backlog's waits are nearly normal, which a gamma with their mean and
+        variance skews (its p99 too high by up to 30%): report the variance of the gamma
+        with their mean and p99 instead, where there is one."""
+        fitted = gamma_var_for_p99(w, p99)
+        return w, v if fitted is None else fitted
+
+    def _drain(self, i: int, lam: list[float], served: list[float], dropped: list[float],
                backlog: list[float], b_before: float, lam_total: float, cap: float, n: int,
                mu: float, p: dict, ca2: float,
                ) -> tuple[float, float, Callable[[], float], float]:  # fmt: skip
@@ -224,10 +277,12 @@ class Serving:
         arrivals = [lam[k] * dt for k in range(NCLASS)]
         total = b_before + lam_total * dt
         queue_var = 0.0
+        skewed = False
         if lam_total >= cap:
             # Each instance's queue is its own walk: drift and variance per instance.
             m_i, s2_i = walk(lam_total, cap, n, ca2)
             per_instance, var_i = step(m_i, s2_i, b_before / n, dt)
+            skewed = per_instance * per_instance < NORMAL_WALK * var_i
             after = min(n * per_instance, total)  # a slow node: no more than it holds
             done = total - after
             queue_var = n * var_i
@@ -248,14 +303,19 @@ class Serving:
             backlog[k] = rest * keep
             dropped[k] += (rest - backlog[k]) / dt
         b_after = sum(backlog)
-        mean_wait = 0.5 * (b_before + b_after) / cap
-        spread = (b_after - b_before) / cap
-        w = mean_wait + 1.0 / mu
-        v = 1.0 / (mu * mu) + spread * spread / 12.0
-        if queue_var > 0.0:
-            # At or above capacity: the walk's own spread, and the Erlang spread of a wait
-            # behind that many requests (variance b / capacity^2).
-            v += (queue_var + mean_wait * cap) / (cap * cap)
+        state = self.state
+        log = state.backlog_log[i]
+        if log is None or not log.matches(b_before):
+            log = state.backlog_log[i] = BacklogLog(state.now, b_before, cap)
+        # The requests completing in this tick: the oldest, first come first served.
+        walk_var = queue_var if lam_total >= cap else None
+        wait, wait_var, p99 = log.tick(state.now, dt, lam_total * dt, done,
+                                       total - done - b_after, cap, ca2, n, walk_var,
+                                       walk_var is not None and skewed)  # fmt: skip
+        w = wait + 1.0 / mu
+        v = 1.0 / (mu * mu) + wait_var
+        if p99 is not None:
+            w, v = self._fit(w, v, p99 + 1.0 / mu)
         return w, v, gamma_p95_ms(w, v), done / (cap * dt)
 
     def forward_waiting(self, s: int, sw: float, sv: float) -> None:

@@ -18,6 +18,7 @@ from .flow import Flow
 from .model import CLIENT, Model
 
 if TYPE_CHECKING:
+    from .backlog_log import BacklogLog
     from .clusters import Clusters
 
 
@@ -47,6 +48,8 @@ class State:
         # Nodes moving to another size tier -> (when the move ends, the new size).
         self.resizing: dict[int, tuple[float, str]] = {}
         self.backlog = [[0.0] * NCLASS for _ in range(n)]
+        # Per node while a backlog (or its fading tail) lasts: when its requests arrived.
+        self.backlog_log: list[BacklogLog | None] = [None] * n
         self.link_extra = [0.0] * len(model.links)  # latency added by link_latency controls
         self.last_scale = [-math.inf] * n
         # Per node: what its kind derived from the live parameters and state, kept while

@@ -87,14 +87,17 @@ def test_backlog_drains_at_capacity_minus_lambda():
     assert drain == pytest.approx(100.0 - 60.0, rel=0.01)
 
 
-def test_fifo_wait_in_overload_is_backlog_over_capacity():
-    """A saturated node's latency is its average backlog divided by capacity plus service."""
+def test_fifo_wait_in_overload_is_that_of_the_requests_leaving():
+    """A saturated node's latency is that of the requests completing in the tick: at 150
+    req/s on 100 of capacity from empty, those leaving at t arrived when the arrivals so
+    far equalled the departures so far, at 2t/3, and waited t/3 (plus the walk's few
+    requests of idle start). The backlog the tick's arrivals find is half as long again."""
     engine = Engine(single_server(rps=150.0, concurrency=1, service_ms=10.0))
     engine.run(until=10)
-    before = engine.step()
-    node = before.nodes["web"]
-    expected = (node.queued_before + node.queued) / 2.0 / 100.0 + 0.01
-    assert node.lat / 1000.0 == pytest.approx(expected, rel=1e-9)
+    node = engine.step().nodes["web"]
+    assert node.lat / 1000.0 == pytest.approx(10.5 / 3.0 + 0.01, rel=0.01)
+    arriving = (node.queued_before + node.queued) / 2.0 / 100.0 + 0.01
+    assert arriving == pytest.approx(1.5 * node.lat / 1000.0, rel=0.02)
 
 
 def feed_forward(algorithm: str, rps: float = 360.0) -> dict:
