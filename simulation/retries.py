@@ -117,7 +117,7 @@ class Retries:
                     pending = True
             if c.breaker is not None and sent > 0.0 and fail >= c.breaker:
                 c.open_until = state.now + c.open_s
-                state.event(i, "breaker", f"{state.model.ids[i]} stops sending for "
+                state.event(i, "breaker", f"{state.model.ids[i]}'s circuit breaker opens for "
                             f"{c.open_s:g} s: {fail:.0%} of its requests failed")  # fmt: skip
             if state.now < c.open_until - 1e-9:
                 pending = True
