@@ -51,6 +51,7 @@ class _Client:
         self.sent = [0.0] * (self.retries + 1)  # this tick, by attempt number (0: new)
         self.open_until = -1.0
         self.new = 0.0  # the users' new requests this tick (req/s)
+        self.share = 0.0  # its share of the requests sent in the last tick anyone sent
         self.failed_fast = 0.0  # requests failed at once by the open breaker (req/s)
 
 
@@ -99,8 +100,11 @@ class Retries:
             if c.deadline is not None and parts:
                 late = max(0.0, 1.0 - mixture_cdf(c.deadline, parts))
             fail = drop_share + (1.0 - drop_share) * late
-            # This client's share of the tick's completions (all of them when it is alone).
-            share = sent / offered if offered > 0.0 else 0.0
+            # This client's share of the tick's completions (all of them when it is alone);
+            # while nothing is sent (an open breaker) the queue drains the earlier mix.
+            if offered > 0.0:
+                c.share = sent / offered
+            share = c.share
             client_late = completed * share * late
             late_rps += client_late
             gave_up = c.failed_fast + fail * c.sent[-1]
