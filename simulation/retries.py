@@ -50,6 +50,7 @@ class _Client:
         self.due: list[list[float]] = [[] for _ in range(self.retries)]
         self.sent = [0.0] * (self.retries + 1)  # this tick, by attempt number (0: new)
         self.open_until = -1.0
+        self.was_open = False  # the breaker was open in this tick
         self.new = 0.0  # the users' new requests this tick (req/s)
         self.share = 0.0  # its share of the requests sent in the last tick anyone sent
         self.failed_fast = 0.0  # requests failed at once by the open breaker (req/s)
@@ -72,7 +73,8 @@ class Retries:
             new = rates[i]
             due = [line.pop(0) if line else 0.0 for line in c.due]
             c.new = new
-            if t0 < c.open_until - 1e-9:
+            c.was_open = t0 < c.open_until - 1e-9
+            if c.was_open:
                 c.sent = [0.0] * (c.retries + 1)
                 c.failed_fast = new + sum(due)
                 out[i] = 0.0
@@ -121,7 +123,7 @@ class Retries:
                     pending = True
             if c.breaker is not None and sent > 0.0 and fail >= c.breaker:
                 c.open_until = state.now + c.open_s
-                state.event(i, "breaker", f"{state.model.ids[i]}'s circuit breaker opens for "
+                state.event(i, "breaker", f"circuit breaker of {state.model.ids[i]} opens for "
                             f"{c.open_s:g} s: {fail:.0%} of its requests failed")  # fmt: skip
             if state.now < c.open_until - 1e-9:
                 pending = True
@@ -131,7 +133,7 @@ class Retries:
             x["gave_up_rps"] = gave_up
             x["goodput_rps"] = completed * share - client_late
             x["late_rps"] = client_late
-            x["breaker_open"] = 1.0 if frame.t - dt < c.open_until - 1e-9 else 0.0
+            x["breaker_open"] = 1.0 if c.was_open else 0.0
         g["late_rps"] = late_rps
         g["goodput_rps"] = completed - late_rps
         if pending:

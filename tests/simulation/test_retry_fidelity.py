@@ -154,3 +154,34 @@ def test_a_deadline_splits_the_served_into_goodput_and_late():
     assert x["late_rps"] == pytest.approx(g["late_rps"])
     assert x["gave_up_rps"] == pytest.approx(0.3679 * 80.0, rel=0.02)
     assert x["retry_rps"] == 0.0
+
+
+@pytest.mark.parametrize(("jitter", "first_retry_tick"), [(0.0, 3), (0.5, 2), (1.0, 1)])
+def test_retries_wait_their_back_off_spread_by_the_jitter(jitter: float, first_retry_tick: int):
+    """Refused requests (no waiting room) are retried after 3 s, or a random share of it:
+    with 1-s ticks the first retries come 3 ticks later without jitter, after 1.5 .. 3 s
+    with half of it random, and in the next tick with full jitter (a wait from 0 s)."""
+    doc = single_server(rps=50.0, queue_limit=0)
+    doc["components"][0]["params"].update(retries=1, backoff_ms=3000.0, jitter=jitter)
+    engine = Engine(doc, {"duration_s": 10})
+    retried = [engine.step().nodes["users"].x["retry_rps"] for _ in range(6)]
+    assert all(r == 0.0 for r in retried[:first_retry_tick])
+    assert retried[first_retry_tick] > 0.0
+
+
+def test_an_open_breaker_sends_nothing_and_fails_the_requests_at_once():
+    """A client whose attempts are all but refused (no waiting room, a 10-s service)
+    opens its breaker after the first tick; for breaker_open_s it sends nothing and
+    gives up every new request, and the retries that fell due (not sent again)."""
+    doc = single_server(rps=100.0, service_ms=10_000.0, queue_limit=0)
+    doc["components"][0]["params"].update(retries=2, breaker_errors=0.5, breaker_open_s=3.0)
+    engine = Engine(doc, {"duration_s": 10})
+    frames = [engine.step() for _ in range(6)]
+    users = [f.nodes["users"] for f in frames]
+    assert users[0].offered == 100.0
+    assert [u.x["breaker_open"] for u in users] == [0.0, 1.0, 1.0, 1.0, 0.0, 1.0]
+    assert [u.offered for u in users[1:4]] == [0.0, 0.0, 0.0]
+    assert users[1].x["gave_up_rps"] == pytest.approx(200.0, rel=0.01)  # + retries due
+    assert [u.x["gave_up_rps"] for u in users[2:4]] == [100.0, 100.0]
+    assert users[4].offered == 100.0  # closed again: it tries, fails, opens again
+    assert [e["t"] for e in engine.events if e["kind"] == "breaker"] == [1.0, 5.0]
