@@ -21,6 +21,7 @@ from .limits import Limits
 from .model import CLIENT, ROUTER, Model, compile_design
 from .noise import LatencyNoise, counted_tick
 from .report import Report
+from .retries import Retries, uses_retries
 from .routing import group_frame, router_tick
 from .scenario import control_or_raise, validate_scenario
 from .serving import Serving
@@ -68,6 +69,9 @@ class Engine:
         noise = LatencyNoise(m, self.sources.random) if self.sources.noise else None
         self.serving = Serving(state, noise)
         self.autoscaler = Autoscaler(state, self.controls)
+        # Clients' deadlines, retries and breakers: None when no client has any.
+        retrying = any(uses_retries(state.params[i]) for i in state.sources)
+        self.retries = Retries(state) if retrying else None
         self.checks = [CheckState(spec) for spec in self.scenario["checks"]]
         self.report_data = Report(self)
 
@@ -156,6 +160,8 @@ class Engine:
             for i in self._timed_dead:
                 state.passive_dead[i] = kind_of[i].seen_dead(state, i)
         rates = self.sources.rates(t0, dt)
+        if self.retries is not None:
+            rates = self.retries.offered(rates, t0)
         signature = self._signature(rates)
         state.dirty = False
         if signature is not None and signature == self._last_signature:
@@ -181,6 +187,8 @@ class Engine:
         if self.autoscaler.scalers:
             self.autoscaler.after_tick(nodes)
         frame = self._frame(nodes, counted)
+        if self.retries is not None:
+            self.retries.after_tick(frame)
         self._last_nodes = nodes
         self._last_frame = frame
         return self._finish(frame, t0)
@@ -261,6 +269,8 @@ class Engine:
             **overall,
             "classes": classes,
             "cost_per_hour": self._cost_per_hour(),
+            "goodput_rps": completed,  # served within the clients' deadlines (retries.py)
+            "late_rps": 0.0,  # served after their client gave up
         }
         node_map = dict(zip(self.model.ids, nodes, strict=True))
         links = [(a, b, f) for (a, b), f in zip(self._link_ids, link_flow, strict=True)]

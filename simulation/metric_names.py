@@ -37,6 +37,9 @@ GLOBAL: tuple[MetricName, ...] = (
     MetricName("p99_ms", "p99", "ms", "ms", "#e8590c"),
     MetricName("p999_ms", "p99.9", "ms", "ms", "#c2255c"),
     MetricName("cost_per_hour", "cost", "$/hour", "money", "#f08c00"),
+    # Served within the clients' deadlines, and served after the client gave up.
+    MetricName("goodput_rps", "goodput", "req/s", "rate"),
+    MetricName("late_rps", "late", "req/s", "rate"),
 )
 # A node's numbers in a frame, in the frame's order.
 NODE: tuple[MetricName, ...] = (

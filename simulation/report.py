@@ -11,9 +11,11 @@ RUN_PS = (0.5, 0.95, 0.99)
 # many distinct ones they are pooled (quantiles within 0.1%), keeping reports quick.
 NODE_EXACT_PARTS = 32
 # The report's run-wide sums of frame globals ("mean_ms" weighted by throughput).
-RUN_SUMS = ("offered_rps", "throughput_rps", "dropped_rps", "cost_per_hour", "mean_ms")
+RUN_SUMS = ("offered_rps", "throughput_rps", "dropped_rps", "cost_per_hour", "mean_ms",
+            "goodput_rps", "late_rps")  # fmt: skip
+# Goodput: served within the clients' deadlines; late: served after the client gave up.
 SERIES = ("t", "offered_rps", "throughput_rps", "error_rate", "p50_ms", "p95_ms", "p99_ms",
-          "cost_per_hour")  # fmt: skip
+          "cost_per_hour", "goodput_rps", "late_rps")  # fmt: skip
 
 
 class Report:
@@ -55,6 +57,8 @@ class Report:
         sums["dropped_rps"] += g["dropped_rps"]
         sums["cost_per_hour"] += g["cost_per_hour"]
         sums["mean_ms"] += g["mean_ms"] * g["throughput_rps"]
+        sums["goodput_rps"] += g["goodput_rps"]
+        sums["late_rps"] += g["late_rps"]
         if frame.nodes is self._last_nodes:
             self._repeats += 1  # a repeated quiet tick: added up when the nodes change
             return
@@ -116,6 +120,8 @@ class Report:
                     "mean": s["mean_ms"] / tput if tput > 0 else 0.0,
                     **run_percentiles,
                 },
+                "goodput_rps": s["goodput_rps"] / kept,
+                "late_rps": s["late_rps"] / kept,
             },
             "components": self._components_json(kept),
             "series": {key: [round(x, 6) for x in column] for key, column in self.series.items()},

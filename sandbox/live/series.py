@@ -1,8 +1,8 @@
 """The charts' numbers of a run: one row of global metrics per tick, kept column-wise.
 
 No Django here: the engine processes (`enginehost.py`) import it. A column is an
-`array` of 8-byte numbers (NaN where a frame had no value): 96 bytes a tick for
-the twelve columns, whatever the design's size.
+`array` of 8-byte numbers (NaN where a frame had no value): 112 bytes a tick for
+the fourteen columns, whatever the design's size.
 """
 
 from __future__ import annotations

@@ -57,9 +57,23 @@ class FrameCodec:
             "t": frame["t"],
             "n": [_node(nodes.get(node_id)) for node_id in self.node_ids],
             "l": flows,
-            "global": frame.get("global", {}),
+            "global": _global(frame.get("global", {})),
             "events": frame.get("events", []),
         }
+
+
+def _global(g: dict[str, Any]) -> dict[str, Any]:
+    """The global numbers without goodput and late when they say nothing new (no client
+    has a deadline: goodput is the throughput, nothing is late); decoders restore them."""
+    if g.get("late_rps") == 0 and g.get("goodput_rps") == g.get("throughput_rps"):
+        return {k: v for k, v in g.items() if k not in ("goodput_rps", "late_rps")}
+    return g
+
+
+def _full_global(g: dict[str, Any]) -> dict[str, Any]:
+    if "throughput_rps" in g and "goodput_rps" not in g:
+        return {**g, "goodput_rps": g["throughput_rps"], "late_rps": 0.0}
+    return g
 
 
 def compact_series(frames: list[dict[str, Any]]) -> dict[str, list[Any]]:
@@ -133,7 +147,8 @@ def decode(codec: FrameCodec, wire: dict[str, Any]) -> dict[str, Any]:
     order = sorted(codec.link_index, key=codec.link_index.__getitem__)
     links = [[a, b, flow] for (a, b), flow in zip(order, wire["l"], strict=True)]
     return {
-        **{k: wire[k] for k in ("tick", "t", "global", "events")},
+        **{k: wire[k] for k in ("tick", "t", "events")},
+        "global": _full_global(wire["global"]),
         "nodes": nodes,
         "links": links,
     }

@@ -50,6 +50,75 @@ class Client(Kind):
             min=0,
             max=1_000_000_000,
         ),
+        # Retries (simulation/retries.py): all off by default.
+        Param(
+            "timeout_ms",
+            "float",
+            None,
+            "How long users wait for an answer before giving up (empty: they wait for ever). "
+            "A request answered later is late: it counts as failed, though the server "
+            "still did the work.",
+            unit="ms",
+            min=1,
+            max=600_000,
+            nullable=True,
+            section="retries",
+        ),
+        Param(
+            "retries",
+            "int",
+            0,
+            "How many times a failed request (dropped, or late) is sent again before the "
+            "user gives up. Each retry adds load.",
+            unit="retries",
+            min=0,
+            max=10,
+            section="retries",
+        ),
+        Param(
+            "backoff_ms",
+            "float",
+            0.0,
+            "Wait before the first retry; it doubles before each further retry "
+            "(exponential back-off).",
+            unit="ms",
+            min=0,
+            max=600_000,
+            section="retries",
+        ),
+        Param(
+            "jitter",
+            "float",
+            0.0,
+            "Share of each back-off wait that is random: 0 waits exactly the back-off, "
+            "1 waits a random time between zero and the back-off (full jitter), which "
+            "spreads retries out.",
+            min=0,
+            max=1,
+            section="retries",
+        ),
+        Param(
+            "breaker_errors",
+            "float",
+            None,
+            "Circuit breaker: share of failed requests (0 to 1) in a second that opens it "
+            "(empty: no breaker). While open the client fails requests at once without "
+            "sending them, which lets an overloaded server catch up.",
+            min=0.01,
+            max=1,
+            nullable=True,
+            section="retries",
+        ),
+        Param(
+            "breaker_open_s",
+            "float",
+            10.0,
+            "How long the circuit breaker stays open before the client tries again.",
+            unit="s",
+            min=0.1,
+            max=3600,
+            section="retries",
+        ),
     )
     links_to = ("dns", "cdn", "load_balancer", "web_server")
 

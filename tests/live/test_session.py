@@ -71,7 +71,7 @@ def test_only_the_newest_frames_stay_in_memory() -> None:
     ticks = [session.step()["tick"] for _ in range(10)]
     assert [t.tick for t in session.window] == ticks[-3:]
     assert len(session.series) == 10
-    assert session.series.nbytes == 10 * 12 * 8
+    assert session.series.nbytes == 10 * 14 * 8  # tick, t and 12 global metrics
 
 
 def test_only_the_newest_charts_numbers_stay_in_memory() -> None:

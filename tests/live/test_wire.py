@@ -64,3 +64,14 @@ def test_a_frame_that_does_not_fit_the_design_goes_out_in_full() -> None:
     fewer_links = {**frames[0], "links": frames[0]["links"][:-1]}
     assert codec.encode(fewer_links) is fewer_links
     assert decode(codec, stranger) is stranger
+
+
+def test_goodput_and_late_are_left_out_only_when_they_say_nothing_new() -> None:
+    document, frames = engine_frames(1)
+    codec = FrameCodec(document)
+    wire = codec.encode(frames[0])
+    assert "goodput_rps" not in wire["global"]
+    assert "late_rps" not in wire["global"]
+    assert decode(codec, wire)["global"] == frames[0]["global"]
+    late = {**frames[0], "global": {**frames[0]["global"], "goodput_rps": 1.0, "late_rps": 2.0}}
+    assert codec.encode(late)["global"] == late["global"]

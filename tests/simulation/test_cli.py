@@ -324,6 +324,6 @@ def test_examples_lists_every_slug_with_its_title(capsys):
     """`examples` prints one line per built-in example, in teaching order."""
     assert main(["examples"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 14
+    assert len(lines) == 15
     assert lines[0].split(maxsplit=1) == ["single-server", "One server does everything"]
-    assert lines[-1].startswith("monitoring ")
+    assert lines[-1].startswith("retry-storm ")

@@ -38,6 +38,7 @@ TEACHING_ORDER = [
     "sharding",
     "autoscaling",
     "monitoring",
+    "retry-storm",
 ]
 
 
@@ -493,3 +494,29 @@ def test_monitoring_alerts_fire_when_and_where_things_go_wrong():
     assert [t for t, _ in fired] == sorted(
         c["failed_at"] for c in checks.values() if not c["passed"]
     )
+
+
+def test_retries_keep_a_storm_going_after_the_spike_until_back_off_and_a_breaker_shed_it():
+    """The lesson's design: after the 10-s spike (t = 30 .. 40) the users keep offering
+    about four attempts per request and almost nothing is answered within 1 s; with the
+    settings its description names, or a queue limit of 40, goodput is back to 120
+    req/s within 15 s of the spike's end."""
+    storm = run("retry-storm")
+    late = storm.between(100, 180)
+    assert all(f.globals["offered_rps"] > 3.5 * 120 for f in late)
+    assert all(f.globals["goodput_rps"] < 1.0 for f in late)
+    assert all(f.nodes["users"].x["retry_rps"] > 300 for f in late)
+    assert storm.report["summary"]["goodput_rps"] < 20
+    assert storm.at(38).globals["late_rps"] > 100  # served, but after the users gave up
+
+    calm = get_example("retry-storm")
+    calm.document["components"][0]["params"].update(backoff_ms=1000, jitter=1.0, breaker_errors=0.5)
+    limited = get_example("retry-storm")
+    limited.document["components"][1]["params"]["queue_limit"] = 40
+    for example in (calm, limited):
+        fixed = Run(example)
+        after = fixed.between(55, 180)
+        assert all(f.globals["goodput_rps"] == pytest.approx(120, rel=0.01) for f in after)
+        assert all(f.globals["offered_rps"] == pytest.approx(120, rel=0.01) for f in after)
+        assert fixed.report["summary"]["goodput_rps"] > 100
+    assert [e["component"] for e in Run(calm).events("breaker")] == ["users"]

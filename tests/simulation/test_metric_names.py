@@ -11,7 +11,7 @@ def test_the_series_columns_are_the_time_then_every_global_metric():
     """The CSV export's columns, in the table's order."""
     assert metric_names.SERIES_COLUMNS == (
         "t", "offered_rps", "throughput_rps", "error_rate", "availability", "p50_ms",
-        "p90_ms", "p95_ms", "p99_ms", "p999_ms", "cost_per_hour",
+        "p90_ms", "p95_ms", "p99_ms", "p999_ms", "cost_per_hour", "goodput_rps", "late_rps",
     )  # fmt: skip
 
 
@@ -19,7 +19,7 @@ def test_checks_watch_the_metrics_every_frame_has():
     """p90 and p99.9 are reported only when a run asks for them: checks cannot watch them."""
     assert GLOBAL_METRICS == (
         "offered_rps", "throughput_rps", "error_rate", "availability", "p50_ms", "p95_ms",
-        "p99_ms", "cost_per_hour",
+        "p99_ms", "cost_per_hour", "goodput_rps", "late_rps",
     )  # fmt: skip
     assert set(NODE_METRICS) == {"offered", "served", "dropped", "queued", "util", "lat", "p95"}
 

@@ -29,6 +29,12 @@ export class FrameDecoder {
       nodes[this.nodeIds[i]] = node;
     });
     const links = this.links.map(([from, to], i) => [from, to, frame.l[i] ?? 0]);
-    return { tick: frame.tick, t: frame.t, nodes, links, global: frame.global ?? {}, events: frame.events ?? [] };
+    return { tick: frame.tick, t: frame.t, nodes, links, global: fullGlobal(frame.global ?? {}), events: frame.events ?? [] };
   }
+}
+
+// Without client deadlines the wire leaves out goodput (= throughput) and late (0).
+function fullGlobal(g) {
+  if (g.throughput_rps === undefined || g.goodput_rps !== undefined) return g;
+  return { ...g, goodput_rps: g.throughput_rps, late_rps: 0 };
 }

@@ -33,3 +33,12 @@ test("full frames pass through", () => {
   const full = { tick: 1, nodes: {}, links: [] };
   assert.equal(new FrameDecoder(design).decode(full), full);
 });
+
+test("goodput and late, left out on the wire when no client has a deadline, come back", () => {
+  const decoder = new FrameDecoder(design);
+  const plain = decoder.decode({ tick: 1, t: 1, n: [null, null], l: [0], global: { throughput_rps: 80 } });
+  assert.equal(plain.global.goodput_rps, 80);
+  assert.equal(plain.global.late_rps, 0);
+  const late = { throughput_rps: 80, goodput_rps: 50, late_rps: 30 };
+  assert.deepEqual(decoder.decode({ tick: 1, t: 1, n: [null, null], l: [0], global: late }).global, late);
+});
