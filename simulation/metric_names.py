@@ -38,8 +38,8 @@ GLOBAL: tuple[MetricName, ...] = (
     MetricName("p999_ms", "p99.9", "ms", "ms", "#c2255c"),
     MetricName("cost_per_hour", "cost", "$/hour", "money", "#f08c00"),
     # Served within the clients' deadlines, and served after the client gave up.
-    MetricName("goodput_rps", "goodput", "req/s", "rate"),
-    MetricName("late_rps", "late", "req/s", "rate"),
+    MetricName("goodput_rps", "within deadline", "req/s", "rate", "#2f9e44"),
+    MetricName("late_rps", "late", "req/s", "rate", "#f59f00"),
 )
 # A node's numbers in a frame, in the frame's order.
 NODE: tuple[MetricName, ...] = (

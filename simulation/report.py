@@ -96,7 +96,8 @@ class Report:
         tput = s["throughput_rps"]
         dropped = s["dropped_rps"]
         attempts = tput + dropped
-        error_rate = dropped / attempts if attempts > 0 else 0.0
+        # Late answers (served after the user's deadline) count as errors, as users see them.
+        error_rate = (dropped + s["late_rps"]) / attempts if attempts > 0 else 0.0
         run_percentiles = {
             name: x * 1000.0
             for name, x in zip(("p50", "p95", "p99"), self.latency.percentiles(RUN_PS), strict=True)

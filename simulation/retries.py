@@ -17,7 +17,8 @@ gammas) plus the dropped share; with several clients every client gets the same 
 
 from __future__ import annotations
 
-from .frame import Frame
+from .frame import Frame, NodeFrame
+from .health import DROP_CRITICAL, DROP_WARN
 from .latency import mixture_cdf
 from .state import State
 
@@ -127,7 +128,9 @@ class Retries:
                             f"{c.open_s:g} s: {fail:.0%} of its requests failed")  # fmt: skip
             if state.now < c.open_until - 1e-9:
                 pending = True
-            x = frame.nodes[state.model.ids[i]].x
+            node = frame.nodes[state.model.ids[i]]
+            _grade_client(node, fail, c.was_open)
+            x = node.x
             x["new_rps"] = c.new
             x["retry_rps"] = sent - c.sent[0]
             x["gave_up_rps"] = gave_up
@@ -136,8 +139,26 @@ class Retries:
             x["breaker_open"] = 1.0 if c.was_open else 0.0
         g["late_rps"] = late_rps
         g["goodput_rps"] = completed - late_rps
+        # As users count: what an open breaker failed at once was tried and failed, and an
+        # answer after the deadline is a failure though it was served.
+        failed_fast = sum(c.failed_fast for c in self.clients.values())
+        g["offered_rps"] += failed_fast
+        g["dropped_rps"] += failed_fast
+        attempts = completed + g["dropped_rps"]
+        g["error_rate"] = (g["dropped_rps"] + late_rps) / attempts if attempts > 0.0 else 0.0
+        g["availability"] = 1.0 - g["error_rate"]
         if pending:
             state.unsettled = True
+
+
+def _grade_client(node: NodeFrame, fail: float, breaker_open: bool) -> None:
+    """A client is graded by what its users see: the share of its attempts failing."""
+    if breaker_open:
+        node.health, node.reason = "critical", "circuit breaker open"
+    elif fail >= DROP_CRITICAL:
+        node.health, node.reason = "critical", f"{fail:.0%} of requests failing"
+    elif fail >= DROP_WARN:
+        node.health, node.reason = "warning", f"{fail:.1%} of requests failing"
 
 
 def _schedule(line: list[float], rate: float, lo: float, hi: float, dt: float) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from sandbox import jsontext
@@ -24,7 +25,12 @@ from sandbox.http import HtmxHttpRequest
 from simulation import Problem
 from simulation.components import KINDS, LINK_PARAMS, Kind, Param
 
-SECTION_TITLES = {"general": "Settings", "serving": "Serving", "autoscaling": "Autoscaling"}
+SECTION_TITLES = {
+    "general": "Settings",
+    "serving": "Serving",
+    "autoscaling": "Autoscaling",
+    "retries": _("Deadline and retries"),
+}
 NAMES = {
     "rps": "Request rate",
     "mix": "Request mix",
@@ -43,6 +49,11 @@ NAMES = {
     "warmup_s": "Warm-up time",
     "autoscale": "Autoscale",
     "stateful": "Stateful sessions",
+    "retries": _("Retries"),
+    "backoff_ms": _("Back-off"),
+    "jitter": _("Jitter"),
+    "breaker_errors": _("Circuit breaker opens at"),
+    "breaker_open_s": _("Circuit breaker stays open"),
 }
 MAX_FIELD = 200
 

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, expect
 
 from sandbox.live.models import Run
 from sandbox.models import Design, ShareLink
+from simulation.examples import get_example
 from tests.live.conftest import two_web_servers
 
 SHOTS = Path("/tmp/shots")
@@ -328,3 +329,36 @@ def test_the_run_page_fits_a_phone_without_scrolling_sideways(
     shot(page, "phone-running")
     page.locator("[data-action=stop]").click()
     expect(page.get_by_test_id("run-status")).to_have_text("stopped by alice", timeout=10_000)
+
+
+def test_a_retry_storm_shows_late_answers_apart_from_goodput(
+    page: Page, daphne_server: str, alice: Any
+) -> None:
+    """Lesson 15 run to its end: the throughput chart gains the within-deadline and late
+    lines once answers come late, and the summary lists both and counts late as errors."""
+    lesson = get_example("retry-storm")
+    design = Design.create_with_document(
+        owner=alice, name="Storm", document=lesson.document, message="m"
+    )
+    sign_in(page.context, daphne_server, alice)
+    page.goto(f"{daphne_server}{design.get_absolute_url()}")
+    page.select_option("#run-scenario", "retry-storm")
+    page.select_option("#run-speed", "max")
+    page.get_by_test_id("run-button").click()
+    page.wait_for_url("**/runs/*/")
+    throughput = page.locator('[data-chart="throughput"]')
+    expect(throughput).to_contain_text("within deadline", timeout=60_000)
+    expect(throughput).to_contain_text("late")
+    expect(page.get_by_test_id("run-status")).to_contain_text("finished", timeout=120_000)
+    summary = page.locator("[data-role=summary-numbers]")
+    expect(summary).to_contain_text("served late (user gave up)")
+    expect(summary).to_contain_text("served within deadline")
+    rows = dict(
+        zip(
+            summary.locator("dt").all_inner_texts(),
+            summary.locator("dd").all_inner_texts(),
+            strict=True,
+        )
+    )
+    assert float(rows["error rate"].rstrip("%")) > 80  # late answers are errors
+    shot(page, "retry-storm-ended")

@@ -508,6 +508,12 @@ def test_retries_keep_a_storm_going_after_the_spike_until_back_off_and_a_breaker
     assert all(f.nodes["users"].x["retry_rps"] > 300 for f in late)
     assert storm.report["summary"]["goodput_rps"] < 20
     assert storm.at(38).globals["late_rps"] > 100  # served, but after the users gave up
+    # Late answers are errors as users count them, though nothing was dropped.
+    assert all(f.globals["error_rate"] > 0.99 and f.globals["dropped_rps"] == 0 for f in late)
+    assert storm.report["summary"]["error_rate"] > 0.85
+    users = storm.node("users", 100)
+    assert (users.health, users.reason) == ("critical", "100% of requests failing")
+    assert storm.node("users", 20).health == "ok"
 
     calm = get_example("retry-storm")
     calm.document["components"][0]["params"].update(backoff_ms=1000, jitter=1.0, breaker_errors=0.5)
@@ -519,4 +525,11 @@ def test_retries_keep_a_storm_going_after_the_spike_until_back_off_and_a_breaker
         assert all(f.globals["goodput_rps"] == pytest.approx(120, rel=0.01) for f in after)
         assert all(f.globals["offered_rps"] == pytest.approx(120, rel=0.01) for f in after)
         assert fixed.report["summary"]["goodput_rps"] > 100
-    assert [e["component"] for e in Run(calm).events("breaker")] == ["users"]
+    shed = Run(calm)
+    assert [e["component"] for e in shed.events("breaker")] == ["users"]
+    # While the breaker is open the users' requests fail at once: tried, and failed.
+    opened = [f for f in shed.frames if f.nodes["users"].x["breaker_open"]]
+    assert len(opened) >= 9
+    assert all(f.globals["offered_rps"] >= 119 for f in opened)
+    assert all(f.globals["error_rate"] > 0.99 for f in opened)
+    assert {f.nodes["users"].reason for f in opened} == {"circuit breaker open"}

@@ -27,6 +27,12 @@ function markerPlugin(chartSet) {
   };
 }
 
+/** Room for the y axis's longest label (uPlot's fixed default clips "100,000"). */
+function axisSize(u, values) {
+  const longest = Math.max(0, ...(values ?? []).map((v) => String(v).length));
+  return Math.max(40, Math.ceil(longest * 7.5 + 18));
+}
+
 export class RunCharts {
   /** `metrics` (metrics.js) names and colours the lines; `percentiles` are frame keys. */
   constructor(container, { metrics, percentiles }) {
@@ -49,12 +55,15 @@ export class RunCharts {
     const m = this.metrics;
     const line = (key, style = {}) => ({ key, label: m.label(key), stroke: m.color(key), ...style });
     const chosen = m.percentiles().filter((p) => this.percentiles.includes(p.key));
+    // Goodput apart from late answers once some were late (a user's deadline passed).
+    const deadlines = this.hasLate ? [line("goodput_rps"), line("late_rps")] : [];
     return {
       throughput: {
         title: "Throughput (req/s)",
         lines: [
           line("offered_rps", { dash: [6, 4] }),
           line("throughput_rps", { fill: "rgba(25,113,194,0.08)" }),
+          ...deadlines,
         ],
       },
       errors: {
@@ -94,7 +103,7 @@ export class RunCharts {
           { label: "t (s)" },
           ...spec.lines.map((l) => ({ label: l.label, stroke: l.stroke, fill: l.fill, dash: l.dash, width: 1.5, spanGaps: true })),
         ],
-        axes: [{}, { size: 56 }],
+        axes: [{}, { size: axisSize }],
       };
       const plot = new uPlot(opts, this.dataFor(spec), box);
       this.charts[name] = { plot, spec };
@@ -113,6 +122,12 @@ export class RunCharts {
   /** Plot `series` (Recording.series()). */
   update(series) {
     this.series = series;
+    const hasLate = (series?.late_rps ?? []).some((v) => v > 0);
+    if (hasLate !== Boolean(this.hasLate)) {
+      this.hasLate = hasLate;
+      this.build();
+      return;
+    }
     for (const { plot, spec } of Object.values(this.charts)) plot.setData(this.dataFor(spec));
   }
 

@@ -185,14 +185,20 @@ export class LiveDiagram {
   }
 
   placeBadges() {
+    // Read every size first, then move: interleaving would lay the page out per badge.
+    const room = this.overlay.clientWidth;
+    const moves = [];
     for (const [id, badge] of this.badges) {
       if (badge.hidden) continue;
       const ele = this.cy.getElementById(id);
       if (ele.empty()) continue;
       const pos = ele.renderedPosition();
       const half = ele.renderedOuterWidth() / 2;
-      badge.style.transform = `translate(${Math.round(pos.x + half * 0.4)}px, ${Math.round(pos.y - half - 14)}px)`;
+      // Kept inside the diagram: a node near the edge must not push its badge out of view.
+      const x = Math.max(0, Math.min(pos.x + half * 0.4, room - badge.offsetWidth - 2));
+      moves.push([badge, x, pos.y - half - 14]);
     }
+    for (const [badge, x, y] of moves) badge.style.transform = `translate(${Math.round(x)}px, ${Math.round(y)}px)`;
   }
 
   showTooltip(ele) {

@@ -205,6 +205,12 @@ class LiveRun {
         ["error rate", formatPercent(s.error_rate, 2)],
         ["offered", `${formatRate(s.offered_rps)} req/s`],
         ["served", `${formatRate(s.served_rps)} req/s`],
+        ...(s.late_rps > 0
+          ? [
+              ["served within deadline", `${formatRate(s.goodput_rps)} req/s`],
+              ["served late (user gave up)", `${formatRate(s.late_rps)} req/s`],
+            ]
+          : []),
         ["dropped", `${formatRate(s.dropped_rps)} req/s`],
         ["latency p50 / p95 / p99", [lat.p50, lat.p95, lat.p99].map(formatMs).join(" / ")],
         ["cost", `$${(s.cost_per_hour ?? 0).toFixed(2)} per hour`],
