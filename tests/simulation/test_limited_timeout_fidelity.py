@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from itertools import pairwise
 
 import pytest
 
@@ -121,6 +122,7 @@ def test_the_engine_gives_the_models_numbers_at_every_load(c: int, limit: int):
     """Errors (blocked plus given up), the served requests' latency and utilisation are
     M/M/c/K+D's from the first tick, continuous through capacity (no switch to a fluid or
     settled regime at rho = 1), with nothing shown queued."""
+    near = []  # (errors, latency) at 0.99, 1.0 and 1.01
     for rho in (0.5, 0.9, 0.99, 1.0, 1.01, 1.1, 1.3):
         doc = single_server(rps=rho * c * MU, service_ms=1000.0 / MU, concurrency=c,
                             queue_limit=limit)  # fmt: skip
@@ -134,3 +136,11 @@ def test_the_engine_gives_the_models_numbers_at_every_load(c: int, limit: int):
             assert node.lat == pytest.approx(exact.mean_response * 1000.0, rel=1e-6)
             assert node.util == pytest.approx(exact.rho, rel=1e-6)
             assert node.queued == 0.0
+        if 0.99 <= rho <= 1.01:
+            near.append((frames[9].globals["error_rate"], frames[9].nodes["web"].lat))
+    # No jump at capacity: the step from 0.99 to 1.0 is like the step from 1.0 to 1.01.
+    (below, at), (_, above) = pairwise(near)
+    for k in (0, 1):
+        step_in, step_out = at[k] - below[k], above[k] - at[k]
+        assert abs(step_in) <= 2.0 * abs(step_out) + 1e-9
+        assert abs(step_out) <= 2.0 * abs(step_in) + 1e-9
