@@ -1,10 +1,12 @@
 """Timeouts as abandonment: the engine against a per-request simulation (M/M/c+D).
 
-Usage: ``python bench/bench_timeouts.py [--requests N]`` prints the Markdown table quoted
-in docs/model.md ("Timeouts"): for 1, 4 and 16 servers of 10 ms and a 50 ms timeout, at
-utilisation 0.5 .. 1.3, the share of requests that give up, the served requests' mean
-response and the busy share, each as the engine's error against the simulation
-(``tests/simulation/patience_sim.py``, 400,000 requests by default).
+Usage: ``python bench/bench_timeouts.py [--requests N]`` prints the two Markdown tables
+quoted in docs/model.md ("Timeouts"): for 1, 4 and 16 servers of 10 ms and a 50 ms
+timeout, at utilisation 0.5 .. 1.3, the share of requests that give up, the served
+requests' mean response and the busy share, each as the engine's error against the
+simulation (``tests/simulation/patience_sim.py``, 400,000 requests by default); then the
+same with a queue limit (M/M/c/K+D) of a few places, about c mu T (both bind) and four
+times that (the timeout binds), the errors being the blocked and those giving up.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ MU = 100.0
 TIMEOUT_MS = 50.0
 
 
-def engine_numbers(c: int, rho: float) -> tuple[float, float, float]:
-    doc = single_server(rps=rho * c * MU, service_ms=1000.0 / MU, concurrency=c)
+def engine_numbers(c: int, rho: float, limit: int | None = None) -> tuple[float, float, float]:
+    doc = single_server(rps=rho * c * MU, service_ms=1000.0 / MU, concurrency=c,
+                        queue_limit=limit)  # fmt: skip
     doc["components"][1]["params"]["timeout_ms"] = TIMEOUT_MS
     frame = Engine(doc).run(5)
     node = frame.nodes["web"]
@@ -49,6 +52,25 @@ def main() -> None:
             print(f"| {c} | {rho:g} | {sim['gave_up']:.4f} | {share_err:+.1%} | "
                   f"{sim['mean'] * 1000:.2f} | {mean / sim['mean'] - 1:+.1%} | "
                   f"{sim['rho']:.3f} | {util / sim['rho'] - 1:+.1%} |")  # fmt: skip
+    print()
+    print(
+        "| servers | limit | utilisation | blocked (sim) | gave up (sim) | errors: error "
+        "| served mean (sim, ms) | error | busy (sim) | error |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for c in (1, 4, 16):
+        reach = round(c * MU * TIMEOUT_MS / 1000.0)  # requests served in one timeout
+        for limit in (max(reach // 4, 2), reach, 4 * reach):
+            for rho in (0.5, 0.9, 1.0, 1.1, 1.3):
+                share, mean, util = engine_numbers(c, rho, limit)
+                sim = simulate(rho * c * MU, MU, c, TIMEOUT_MS / 1000.0, args.requests,
+                               seed=11, limit=limit)  # fmt: skip
+                lost = sim["blocked"] + sim["gave_up"]
+                lost_err = (share - lost) / lost if lost else 0.0
+                print(f"| {c} | {limit} | {rho:g} | {sim['blocked']:.4f} | "
+                      f"{sim['gave_up']:.4f} | {lost_err:+.1%} | {sim['mean'] * 1000:.2f} | "
+                      f"{mean / sim['mean'] - 1:+.1%} | {sim['rho']:.3f} | "
+                      f"{util / sim['rho'] - 1:+.1%} |")  # fmt: skip
 
 
 if __name__ == "__main__":

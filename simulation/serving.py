@@ -2,8 +2,9 @@
 
 A node either is in steady state (nothing waiting from the last tick and below capacity:
 M/M/c or M/M/c/K numbers), holds a full limited queue under overload (M/M/c/K blocking),
-or carries a backlog, which drains or grows as a fluid (bounded by its queue limit and
-timeout). Kinds differ through their hooks (``components.base.Kind``).
+or carries a backlog, which drains or grows as a fluid (bounded by its queue limit). A
+node with a timeout is in steady state at every load (M/M/c+D, or M/M/c/K+D with a
+limit). Kinds differ through their hooks (``components.base.Kind``).
 """
 
 from __future__ import annotations
@@ -94,12 +95,11 @@ class Serving:
             w, v = 1.0 / mu, 1.0 / (mu * mu)
             p95 = gamma_p95_ms(w, v)
             util = min(lam_total / cap, 1.0) if cap > 0 else 0.0
-        elif (b_before <= EPS and lam_total < cap) or (
-            p["timeout_ms"] is not None and p["queue_limit"] is None
-        ):
+        elif (b_before <= EPS and lam_total < cap) or p["timeout_ms"] is not None:
             # Below capacity, or at any load with a timeout: requests that have waited
-            # timeout_ms give up, which keeps the queue stable (M/M/c+D, steady.py). A
-            # backlog carried from before the timeout applied has waited that long.
+            # timeout_ms give up, which keeps the queue stable (M/M/c+D, or M/M/c/K+D
+            # with a queue limit: steady.py). A backlog carried from before the timeout
+            # applied has waited that long.
             for k in range(NCLASS) if b_before > EPS else ():
                 dropped[k] += backlog[k] / dt
                 backlog[k] = 0.0
@@ -270,7 +270,7 @@ class Serving:
                ) -> tuple[float, float, Callable[[], float], float]:  # fmt: skip
         """A backlog drains as a fluid below capacity, or grows at and above it as reflected
         Brownian motion (``diffusion``: a random walk at capacity, the fluid far above it),
-        bounded by the queue limit and the timeout; fills ``served``, ``dropped`` and
+        bounded by the queue limit; fills ``served``, ``dropped`` and
         ``backlog`` per class and returns the response time's (mean s, variance s^2, p95,
         utilisation)."""
         dt = self.state.dt
@@ -293,8 +293,6 @@ class Serving:
         limit = math.inf
         if p["queue_limit"] is not None:
             limit = p["queue_limit"] * n
-        if p["timeout_ms"] is not None:
-            limit = min(limit, p["timeout_ms"] / 1000.0 * cap)
         keep = limit / after if after > limit else 1.0
         for k in range(NCLASS):
             have = backlog[k] + arrivals[k]

@@ -8,7 +8,7 @@ from functools import partial
 
 from .jsq import PoolShare, jsq_unchecked, jsq_unequal
 from .latency import gamma_p95_ms
-from .patience import mmc_patience
+from .patience import mmc_patience, mmck_patience
 from .queueing import mmc_unchecked, mmck_unchecked, response_percentile, wait_mixture_percentile
 from .renewal import gimc_unchecked
 
@@ -33,7 +33,11 @@ def node_steady_state(
     unequal = isinstance(jsq_pool, PoolShare)
     pooled = limit is None and lam_i > 0.0 and (unequal or jsq_pool > 1)
     smooth = pooled or (limit is None and lam_i > 0.0 and ca2 < 1.0 - 1e-9)
-    if timeout_ms is not None and limit is None:
+    if timeout_ms is not None and limit is not None:
+        # Both a queue limit and a timeout: M/M/c/K+D, arrivals taken as Poisson (as
+        # M/M/c/K takes them; least connections is solved per instance, as there).
+        return _limited_abandoning(lam_i, mu, c, ca2, limit, timeout_ms / 1000.0)
+    if timeout_ms is not None:
         if pooled and unequal:
             # Least connections with a timeout: the pool gives up as one M/M/(n c)+D,
             # at this instance's speed and the pool's utilisation.
@@ -107,3 +111,15 @@ def _abandoning(lam_i: float, mu: float, c: int, ca2: float, timeout_s: float, s
     util = lam_i * (1.0 - gives_up) / (c * mu)
     cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
     return gives_up, w, v, gamma_p95_ms(w, v), util, cd2
+
+
+def _limited_abandoning(
+    lam_i: float, mu: float, c: int, ca2: float, limit: int, timeout_s: float
+) -> tuple[float, float, float, Callable[[], float], float, float]:
+    """At most ``limit`` wait and those that have waited ``timeout_s`` give up: M/M/c/K+D.
+    The blocked and those giving up are the drop fraction; latency is the served's."""
+    st = mmck_patience(lam_i, mu, c, limit, timeout_s).stats
+    w, v = st.mean_response, st.response_var
+    util = st.rho
+    cd2 = 1.0 + (1.0 - util * util) * (ca2 - 1.0)
+    return st.block_prob, w, v, gamma_p95_ms(w, v), util, cd2
