@@ -39,6 +39,9 @@ _NO_BIN = -(1 << 30)
 # Adding and taking away 1.5 x 2^52 rounds a float of magnitude below 2^51 to the nearest
 # integer, ties to even, as round() does, at a fraction of its cost.
 _ROUNDER = 6755399441055744.0
+# A Halley step from the last tick's answer below this share of it ends the solve: its
+# error is of the order of the step's cube times the part's shape (see warm_percentiles).
+WARM_HALLEY_DONE = 1e-4
 
 Part = tuple[float, float, float]  # (weight, mean s, variance s^2)
 
@@ -280,13 +283,15 @@ def _start(p: float, mean: float, var: float) -> float:
     return mean * max(cube, 0.05) ** 3
 
 
-def _solve(p: float, prepared: list[tuple], x: float) -> float:
+def _solve(p: float, prepared: list[tuple], x: float, halley_done: float = 1e-6) -> float:
     """Halley steps on the mixture CDF from ``x``, bisecting when a step leaves the bracket
     or would move ``x`` by more than a factor of four, or the last step did not halve
     the error.
 
     Once a Halley (or, near a Wilson-Hilferty part, Newton) step is below 1e-6 of
     ``x``, the error left after it is of the order of its square or cube: done.
+    ``halley_done``: the bound for a Halley step instead (only for gamma parts, whose
+    density's slope is exact), when the cube of a larger step is small enough.
     """
     lo, hi = 0.0, math.inf
     last = math.inf  # |excess| of the previous step
@@ -302,12 +307,17 @@ def _solve(p: float, prepared: list[tuple], x: float) -> float:
         crawling = abs(excess) > 0.5 * last  # on a flat stretch between far-apart parts
         last = abs(excess)
         candidate = math.nan
+        done = 1e-6
         if pdf > 0.0 and not crawling:
             step = excess / pdf
             bend = 1.0 - 0.5 * step * slope / pdf
-            candidate = x - (step / bend if bend > 0.5 else step)
+            if bend > 0.5:
+                candidate = x - step / bend
+                done = halley_done
+            else:
+                candidate = x - step
         if lo < candidate < hi and 0.25 * x < candidate < 4.0 * x:
-            if abs(candidate - x) <= 1e-6 * x:
+            if abs(candidate - x) <= done * x:
                 return candidate
         elif hi == math.inf:
             candidate = 2.0 * x
@@ -569,10 +579,39 @@ def _exactly_memo_quantiles(parts: tuple[Part, ...]) -> tuple[float, ...]:
     return _memo_quantiles(_PS, _memo_key(parts))
 
 
-def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) -> tuple:
+def warm_percentiles(parts: list[Part], warm: dict, key: object) -> dict[str, float]:
+    """``_percentiles(parts)`` (p50/p95/p99, ms) solved from ``warm[key]``, the last
+    answers (s) for the same class, when there are any; the new answers go there.
+
+    With noise on, every tick's law is new (each serving node's mean wanders), so the
+    memos never hit; but the law moves by a few percent from one tick to the next. From
+    the last answer Halley steps need two evaluations of the mixture per percentile, the
+    second one anchored (cheap), and end on a step below ``WARM_HALLEY_DONE``, whose
+    error is about its cube times the shape (below 1e-10; test_latency).
+    """
+    previous = warm.get(key)
+    if not parts or previous is None or previous[0] <= 0.0:
+        answer = _percentiles(parts)
+        warm[key] = (answer["p50_ms"] / 1000.0, answer["p95_ms"] / 1000.0,
+                     answer["p99_ms"] / 1000.0)  # fmt: skip
+        return answer
+    total = sum([w for w, _, _ in parts])
+    prepared = _prepare([(w / total, m, v) for w, m, v in parts])
+    done = WARM_HALLEY_DONE if all([part[0] == _GAMMA for part in prepared]) else 1e-6
+    p50, p95, p99 = warm[key] = tuple(
+        [_solve(p, prepared, x, done) for p, x in zip(_PS, previous, strict=True)]
+    )
+    return {"p50_ms": p50 * 1000.0, "p95_ms": p95 * 1000.0, "p99_ms": p99 * 1000.0}
+
+
+def exit_latencies(
+    exits: tuple[tuple[tuple[float, float, float], ...], ...], warm: dict | None = None
+) -> tuple:
     """(completed req/s, sum of rate x mean, per-class numbers, overall percentiles, parts).
 
     ``parts`` are the (pooled) ``(rate, mean, variance)`` streams of every class together.
+    ``warm`` (noisy runs): each class's and the overall percentiles of the last tick, by
+    class index (-1: overall), to solve from (``warm_percentiles``); updated in place.
     """
     classes = {}
     completed = weighted_mean = 0.0
@@ -585,9 +624,11 @@ def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) ->
         completed += rate
         weighted_mean += rate * mean
         everything.extend(pooled)
-        classes[CLASSES[k]] = {"rps": rate, "mean_ms": mean * 1000.0, **_percentiles(pooled)}
+        quantiles = _percentiles(pooled) if warm is None else warm_percentiles(pooled, warm, k)
+        classes[CLASSES[k]] = {"rps": rate, "mean_ms": mean * 1000.0, **quantiles}
     overall = pool(_merge_parts(everything))
-    return completed, weighted_mean, classes, _percentiles(overall), overall
+    quantiles = _percentiles(overall) if warm is None else warm_percentiles(overall, warm, -1)
+    return completed, weighted_mean, classes, quantiles, overall
 
 
 def _merge_parts(parts: list[Part]) -> list[Part]:
