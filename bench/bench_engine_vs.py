@@ -97,8 +97,9 @@ def markdown(rows: list[dict], revision: str, rounds: int) -> str:
     lines = [
         f"Measured {today} on {machine()} with `python bench/bench_engine_vs.py {revision} "
         f"--rounds {rounds} --write`: this engine and commit `{revision}`'s in one process, "
-        "blocks of ticks alternating side by side; CPU time per tick, medians over rounds, "
-        "and the median of the per-round ratios (below 1: faster).",
+        "blocks of ticks alternating side by side, each round with its own seed (the same "
+        "on both sides); CPU time per tick, medians over rounds, and the median of the "
+        "per-round ratios (below 1: faster).",
         "",
         "| components | ticks | this engine (us) | baseline (us) | ratio |",
         "| ---: | --- | ---: | ---: | ---: |",
