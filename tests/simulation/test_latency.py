@@ -432,7 +432,7 @@ def test_percentiles_solved_from_the_last_answers_agree_with_a_cold_solve():
     """Noisy ticks solve from the last tick's answers (``warm_percentiles``): over random
     mixtures (parts from a millisecond to twenty seconds, shapes 0.3 to 5,000) whose
     parts wander by up to 30% a tick, and from answers five times off, the quantiles
-    agree with a cold solve's of the exact parts to 1e-10 (the memoised solve rounds the
+    agree with a cold solve's of the exact parts to 3e-7 (the memoised solve rounds the
     parts to six digits: about 1e-6); or, where p lies on a flat stretch between
     far-apart parts, both meet p to 1e-12 on the CDF."""
     rng = random.Random(29)
@@ -462,7 +462,7 @@ def test_percentiles_solved_from_the_last_answers_agree_with_a_cold_solve():
             normalised = [(w / total, m, v) for w, m, v in parts]
             assert [x * 1000.0 for x in warm["class"]] == [got[key] for key in keys]
             for p, x, reference in zip(PS, warm["class"], cold, strict=True):
-                if x != pytest.approx(reference, rel=1e-10):
+                if x != pytest.approx(reference, rel=3e-7):
                     assert abs(mixture_cdf_pdf(x, normalised)[0] - p) <= 1e-12
                     assert abs(mixture_cdf_pdf(reference, normalised)[0] - p) <= 1e-12
 
