@@ -9,7 +9,8 @@ directory and imported as ``baseline_simulation`` (its modules import each other
 relatively, so the two engines share nothing but the standard library). Each round runs,
 for every case, a block of ticks on each side, in alternating order; a case is computed
 ticks (Poisson noise on, so no tick is reused) or quiet ticks (steady traffic, every tick
-reused) of a generated design of 10, 100 and 1,000 components. Reported: the median over
+reused) of a generated design of 10, 100 and 1,000 components; round ``r`` runs seed
+``r + 1`` on both sides, so no round replays another's noise. Reported: the median over
 rounds of each side's median CPU time per tick, and the median of the per-round ratios.
 """
 
@@ -52,9 +53,9 @@ def import_baseline(revision: str, into: Path):
     return importlib.import_module("baseline_simulation")
 
 
-def block_us(engine_class, limits, design: dict, noise: bool, ticks: int) -> float:
+def block_us(engine_class, limits, design: dict, noise: bool, ticks: int, seed: int) -> float:
     """Median CPU time (us) of one tick over a block of ``ticks``, after two warm-up ticks."""
-    scenario = {"duration_s": 1e6, "noise": noise, "seed": 1, "warmup_s": 0}
+    scenario = {"duration_s": 1e6, "noise": noise, "seed": seed, "warmup_s": 0}
     engine = engine_class(design, scenario, limits=limits)
     engine.step()
     engine.step()
@@ -76,8 +77,10 @@ def measure(baseline, rounds: int, sizes: tuple[int, ...] = SIZES) -> list[dict]
             ours, base, ratios = [], [], []
             for r in range(rounds):
                 order = ("ours", "baseline") if r % 2 == 0 else ("baseline", "ours")
+                # Each round its own seed (the same on both sides): a round that replayed an
+                # earlier round's noise would find its percentiles in the process's memos.
                 got = {
-                    side: block_us(engines[side], limits[side], design, noise, TICKS[size])
+                    side: block_us(engines[side], limits[side], design, noise, TICKS[size], r + 1)
                     for side in order
                 }
                 ours.append(got["ours"])
@@ -94,8 +97,9 @@ def markdown(rows: list[dict], revision: str, rounds: int) -> str:
     lines = [
         f"Measured {today} on {machine()} with `python bench/bench_engine_vs.py {revision} "
         f"--rounds {rounds} --write`: this engine and commit `{revision}`'s in one process, "
-        "blocks of ticks alternating side by side; CPU time per tick, medians over rounds, "
-        "and the median of the per-round ratios (below 1: faster).",
+        "blocks of ticks alternating side by side, each round with its own seed (the same "
+        "on both sides); CPU time per tick, medians over rounds, and the median of the "
+        "per-round ratios (below 1: faster).",
         "",
         "| components | ticks | this engine (us) | baseline (us) | ratio |",
         "| ---: | --- | ---: | ---: | ---: |",

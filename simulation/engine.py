@@ -89,6 +89,8 @@ class Engine:
         self._last_nodes: list[NodeFrame] = []
         self._last_frame: Frame | None = None
         self._latency_memo: tuple = ((), {})
+        # With noise: the last tick's percentiles, to solve the next tick's from.
+        self._warm_latency: dict | None = {} if self.sources.noise else None
         self._cost = (-1, 0.0)  # (changes, cost per hour) until an event changes it
 
     # --- public API --------------------------------------------------------------------
@@ -244,7 +246,7 @@ class Engine:
         exits = tuple(tuple(flow.exits[k]) for k in range(SYNC))
         last_exits, latency = self._latency_memo
         if exits != last_exits:
-            latency = exit_latencies(exits)
+            latency = exit_latencies(exits, self._warm_latency)
             self._latency_memo = (exits, latency)
         completed, weighted_mean, classes, overall, parts = latency
         dropped = flow.sync_dropped

@@ -39,6 +39,11 @@ _NO_BIN = -(1 << 30)
 # Adding and taking away 1.5 x 2^52 rounds a float of magnitude below 2^51 to the nearest
 # integer, ties to even, as round() does, at a fraction of its cost.
 _ROUNDER = 6755399441055744.0
+# Solving from the last tick's answer, a Halley step ends the solve once the error it
+# leaves, about the cube of the step (as a share of x) times the largest shape, is below
+# this share of x: well inside the six digits the memoised solve keeps (see
+# warm_percentiles).
+WARM_ERROR = 1e-7
 
 Part = tuple[float, float, float]  # (weight, mean s, variance s^2)
 
@@ -280,13 +285,15 @@ def _start(p: float, mean: float, var: float) -> float:
     return mean * max(cube, 0.05) ** 3
 
 
-def _solve(p: float, prepared: list[tuple], x: float) -> float:
+def _solve(p: float, prepared: list[tuple], x: float, halley_done: float = 1e-6) -> float:
     """Halley steps on the mixture CDF from ``x``, bisecting when a step leaves the bracket
     or would move ``x`` by more than a factor of four, or the last step did not halve
     the error.
 
     Once a Halley (or, near a Wilson-Hilferty part, Newton) step is below 1e-6 of
     ``x``, the error left after it is of the order of its square or cube: done.
+    ``halley_done``: the bound for a Halley step instead (only for gamma parts, whose
+    density's slope is exact), when the cube of a larger step is small enough.
     """
     lo, hi = 0.0, math.inf
     last = math.inf  # |excess| of the previous step
@@ -302,12 +309,17 @@ def _solve(p: float, prepared: list[tuple], x: float) -> float:
         crawling = abs(excess) > 0.5 * last  # on a flat stretch between far-apart parts
         last = abs(excess)
         candidate = math.nan
+        done = 1e-6
         if pdf > 0.0 and not crawling:
             step = excess / pdf
             bend = 1.0 - 0.5 * step * slope / pdf
-            candidate = x - (step / bend if bend > 0.5 else step)
+            if bend > 0.5:
+                candidate = x - step / bend
+                done = halley_done
+            else:
+                candidate = x - step
         if lo < candidate < hi and 0.25 * x < candidate < 4.0 * x:
-            if abs(candidate - x) <= 1e-6 * x:
+            if abs(candidate - x) <= done * x:
                 return candidate
         elif hi == math.inf:
             candidate = 2.0 * x
@@ -569,10 +581,44 @@ def _exactly_memo_quantiles(parts: tuple[Part, ...]) -> tuple[float, ...]:
     return _memo_quantiles(_PS, _memo_key(parts))
 
 
-def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) -> tuple:
+def warm_percentiles(parts: list[Part], warm: dict, key: object) -> dict[str, float]:
+    """``_percentiles(parts)`` (p50/p95/p99, ms) solved from ``warm[key]``, the last
+    answers (s) for the same class, when there are any; the new answers go there.
+
+    With noise on, every tick's law is new (each serving node's mean wanders), so the
+    memos never hit; but the law moves by a few percent from one tick to the next. From
+    the last answer Halley steps need one or two evaluations of the mixture per
+    percentile, the second one anchored (cheap). The error a step leaves is about its
+    cube times the largest shape (near x the CDF is a normal in log x of width
+    1/sqrt(shape)): once that is below ``WARM_ERROR`` of x the solve ends, a few 1e-7
+    from the exact parts' answers at most (test_latency), where the memoised solve, on
+    parts rounded to six digits, is within a few 1e-6.
+    """
+    previous = warm.get(key)
+    if not parts or previous is None or previous[0] <= 0.0:
+        answer = _percentiles(parts)
+        warm[key] = (answer["p50_ms"] / 1000.0, answer["p95_ms"] / 1000.0,
+                     answer["p99_ms"] / 1000.0)  # fmt: skip
+        return answer
+    total = sum([w for w, _, _ in parts])
+    prepared = _prepare([(w / total, m, v) for w, m, v in parts])
+    done = 1e-6
+    if all([part[0] == _GAMMA for part in prepared]):
+        done = (WARM_ERROR / max([part[3] for part in prepared] + [1.0])) ** (1.0 / 3.0)
+    p50, p95, p99 = warm[key] = tuple(
+        [_solve(p, prepared, x, done) for p, x in zip(_PS, previous, strict=True)]
+    )
+    return {"p50_ms": p50 * 1000.0, "p95_ms": p95 * 1000.0, "p99_ms": p99 * 1000.0}
+
+
+def exit_latencies(
+    exits: tuple[tuple[tuple[float, float, float], ...], ...], warm: dict | None = None
+) -> tuple:
     """(completed req/s, sum of rate x mean, per-class numbers, overall percentiles, parts).
 
     ``parts`` are the (pooled) ``(rate, mean, variance)`` streams of every class together.
+    ``warm`` (noisy runs): each class's and the overall percentiles of the last tick, by
+    class index (-1: overall), to solve from (``warm_percentiles``); updated in place.
     """
     classes = {}
     completed = weighted_mean = 0.0
@@ -585,9 +631,11 @@ def exit_latencies(exits: tuple[tuple[tuple[float, float, float], ...], ...]) ->
         completed += rate
         weighted_mean += rate * mean
         everything.extend(pooled)
-        classes[CLASSES[k]] = {"rps": rate, "mean_ms": mean * 1000.0, **_percentiles(pooled)}
+        quantiles = _percentiles(pooled) if warm is None else warm_percentiles(pooled, warm, k)
+        classes[CLASSES[k]] = {"rps": rate, "mean_ms": mean * 1000.0, **quantiles}
     overall = pool(_merge_parts(everything))
-    return completed, weighted_mean, classes, _percentiles(overall), overall
+    quantiles = _percentiles(overall) if warm is None else warm_percentiles(overall, warm, -1)
+    return completed, weighted_mean, classes, quantiles, overall
 
 
 def _merge_parts(parts: list[Part]) -> list[Part]:
