@@ -86,13 +86,17 @@ test-py: setup chromium ## the pytest suite on SQLite + the in-memory layer (bro
 
 # The second pass leaves out tests/simulation: the engine is pure Python and never imports
 # Django (tests/simulation/test_isolation.py proves it), so a database or a channel layer
-# cannot change those tests; running them twice cost CI about two minutes.
+# cannot change those tests; running them twice cost CI about two minutes. It also leaves
+# out tests/editor, the editor's browser tests: they drive its JavaScript; the server side
+# they use (the design page, the document, catalog, validate and properties endpoints) is
+# checked on PostgreSQL by tests/sandbox (saves, conflicts, concurrent saves); twice they
+# cost about two more minutes of a CI that must stay under twenty.
 test-services: setup chromium ## the suite again on PostgreSQL + Redis, the engine's aside (warns loudly when they are down)
 	@if $(PY) -c "import socket; [socket.create_connection(a, 2).close() for a in (('127.0.0.1', 5432), ('127.0.0.1', 6379))]" 2>/dev/null; then \
 		echo "== pytest on PostgreSQL ($(PG_URL)) + Redis ($(REDIS_TEST_URL))"; \
 		DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) \
 			timeout --signal=INT --kill-after=30 $(PYTEST_TIMEOUT) $(PY) -m pytest -q \
-				--ignore=tests/simulation; \
+				--ignore=tests/simulation --ignore=tests/editor; \
 	else \
 		echo ""; \
 		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
