@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from .approach import climb
+from .approach import SETTLE_U, climb
 from .backlog_log import BacklogLog, gamma_var_for_p99
 from .components.base import EPS, NCLASS, SYNC, Arrivals, Kind, Outflow, overrides, send_evenly
 from .diffusion import advance, step, walk
@@ -225,6 +225,12 @@ class Serving:
         """Advance an unlimited queue's walk below capacity; False once it has settled
         (then it walks again only when the load changes)."""
         state = self.state
+        gap = cap - lam_total
+        if gap * gap * state.dt >= SETTLE_U * n * (lam_total * ca2 + cap):
+            # Settles within a tick (far below capacity): no walk to keep.
+            state.settled_rho[i] = lam_total / cap
+            state.walk_level[i] = (lam_total * ca2 + cap) / (2.0 * gap)  # stationary mean
+            return False
         m_i, s2_i = walk(lam_total, cap, n, ca2)
         got = climb(m_i, s2_i, state.walk_level[i], state.dt)
         if got is None:
