@@ -3,7 +3,9 @@
 Unlimited queues started empty: the engine's queue and mean response after ``t`` seconds
 against the event-by-event reference (``tests/simulation/edge_reference.py``; its
 standard error is printed). Limited queues (10 places): drops and mean response against
-M/M/c/K's closed form. Run: ``.venv/bin/python -m bench.bench_capacity_edge``.
+M/M/c/K's closed form. Approached from below: one server from empty at rho 0.9 to 1.01
+after 1 to 120 s (the queue climbs to its steady state, ``simulation/approach.py``).
+Run: ``.venv/bin/python -m bench.bench_capacity_edge``.
 """
 
 from __future__ import annotations
@@ -45,6 +47,24 @@ def main() -> None:
             f"{node.lat / (r.mean * 1000) - 1:+.1%} | {node.p95:.0f} | {ref.p95 * 1000:.0f} | "
             f"{node.p95 / (ref.p95 * 1000) - 1:+.1%} |"
         )
+    print()
+    print("| rho | t (s) | response ms: engine | reference (± se) | error | steady state "
+          "| p95 ms: engine | reference | error |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    for rho in (0.9, 0.97, 0.99, 0.999, 1.0, 1.01):
+        for seconds in (1, 5, 30, 120):
+            lam = rho * MU
+            reps = {1: 800, 5: 400, 30: 200, 120: 80}[seconds]
+            ref = transient(lam, MU, 1, float(seconds), reps=reps, seed=17)
+            node = node_after(1, lam, seconds)
+            r = ref.response
+            steady = f"{1000.0 / (MU - lam):.0f}" if rho < 1.0 else "none"
+            print(
+                f"| {rho} | {seconds} | {node.lat:.0f} | {r.mean * 1000:.0f} ± "
+                f"{r.stderr * 1000:.0f} | {node.lat / (r.mean * 1000) - 1:+.1%} | {steady} | "
+                f"{node.p95:.0f} | {ref.p95 * 1000:.0f} | "
+                f"{node.p95 / (ref.p95 * 1000) - 1:+.1%} |"
+            )
     print()
     print("| servers | rho | drops: engine | M/M/c/K | response ms: engine | M/M/c/K |")
     print("|---|---|---|---|---|---|")

@@ -51,12 +51,13 @@ def _growth(m: float, s2: float, t: float) -> float:
 
 
 def equivalent_age(m: float, s2: float, length: float) -> float:
-    """The ``t`` with ``E R(t) = length``, for ``m >= 0`` (where E R grows without bound)."""
+    """The ``t`` with ``E R(t) = length``, for ``m >= 0`` (where E R grows without bound),
+    or ``m < 0`` and ``length`` below the stationary mean ``s2 / (2 |m|)`` (approach.py)."""
     if length <= 0.0:
         return 0.0
     # Start from the larger of the two limits' ages (both underestimate), then Newton:
-    # E R is increasing and concave in t for m >= 0, so Newton from below overshoots at
-    # most once and then converges monotonically.
+    # E R is increasing and concave in t, so Newton from below overshoots at most once
+    # and then converges monotonically (with m < 0 the start is m = 0's age, also below).
     t = math.pi * length * length / (2.0 * s2)
     if m > 0.0:
         t = max(t, (length - s2 / (2.0 * m)) / m)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from .approach import SETTLE_U, climb
 from .backlog_log import BacklogLog, gamma_var_for_p99
 from .components.base import EPS, NCLASS, SYNC, Arrivals, Kind, Outflow, overrides, send_evenly
 from .diffusion import advance, step, walk
@@ -43,6 +44,7 @@ class Serving:
         self.extras = [overrides(kind, "extra") for kind in kind_of]
         self.sends_own_way = [overrides(kind, "send_on") for kind in kind_of]
         self.steady_memo: dict[tuple, tuple] = {}
+        self.share = self.share_var = 1.0  # a climbing queue's, this tick (_climbing)
         # Session store -> the tiers waiting for it to run before they forward (this tick).
         self.side_waiting: list[list[tuple]] = [[] for _ in range(state.model.size)]
 
@@ -87,6 +89,7 @@ class Serving:
             for k in range(NCLASS):
                 dropped[k] += lam[k] + backlog[k] / dt
                 backlog[k] = 0.0
+            state.walk_level[i], state.settled_rho[i] = 0.0, -1.0  # back empty
             if reason is None:
                 reason = "dead"
         elif not kind.queues:
@@ -107,6 +110,14 @@ class Serving:
             if state.backlog_log[i] is not None:
                 # The tail of a drain: still above the steady state (backlog_log.py).
                 w, v, p95 = self._tail(i, lam_total, cap, n, mu, w, v, p95)
+            elif (
+                lam_total / cap != state.settled_rho[i]
+                and p["timeout_ms"] is None
+                and p["queue_limit"] is None
+                and self._climbing(i, lam_total, cap, n, ca2)
+            ):
+                # Not yet in the steady state: the queue still climbs (approach.py).
+                w, v, p95 = self._approach(i, mu, w, v)
             elif self.noise is not None and w > 0.0:
                 # Poisson noise: this tick's mean response wanders around the steady one,
                 # the run's spread kept (noise.py).
@@ -210,6 +221,35 @@ class Serving:
             steady = self.steady_memo[key] = node_steady_state(*key)
         return steady
 
+    def _climbing(self, i: int, lam_total: float, cap: float, n: int, ca2: float) -> bool:
+        """Advance an unlimited queue's walk below capacity; False once it has settled
+        (then it walks again only when the load changes)."""
+        state = self.state
+        gap = cap - lam_total
+        if gap * gap * state.dt >= SETTLE_U * n * (lam_total * ca2 + cap):
+            # Settles within a tick (far below capacity): no walk to keep.
+            state.settled_rho[i] = lam_total / cap
+            state.walk_level[i] = (lam_total * ca2 + cap) / (2.0 * gap)  # stationary mean
+            return False
+        m_i, s2_i = walk(lam_total, cap, n, ca2)
+        got = climb(m_i, s2_i, state.walk_level[i], state.dt)
+        if got is None:
+            state.walk_level[i] = s2_i / (-2.0 * m_i)
+            state.settled_rho[i] = lam_total / cap
+            return False
+        state.walk_level[i], self.share, self.share_var = got
+        state.settled_rho[i] = -1.0
+        state.unsettled = True
+        return True
+
+    def _approach(self, i: int, mu: float, w: float, v: float) -> tuple:
+        """The steady wait scaled by the walk's share of its stationary mean, its variance
+        by the walk's variance over the stationary one's (an exponential's: mean^2)."""
+        service_var = 1.0 / (mu * mu)
+        w = 1.0 / mu + (w - 1.0 / mu) * self.share
+        v = service_var + (v - service_var) * self.share_var
+        return w, v, gamma_p95_ms(w, v)
+
     def _settles(self, b_before: float, lam_total: float, cap: float, n: int, mu: float,
                  c: int, limit: int, ca2: float) -> bool:  # fmt: skip
         """Whether a limited queue at or above capacity has reached M/M/c/K's mean queue
@@ -302,6 +342,7 @@ class Serving:
             dropped[k] += (rest - backlog[k]) / dt
         b_after = sum(backlog)
         state = self.state
+        state.walk_level[i] = math.inf  # once drained, the queue is at its steady level
         log = state.backlog_log[i]
         if log is None or not log.matches(b_before):
             log = state.backlog_log[i] = BacklogLog(state.now, b_before, cap)

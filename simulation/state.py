@@ -50,6 +50,11 @@ class State:
         self.backlog = [[0.0] * NCLASS for _ in range(n)]
         # Per node while a backlog (or its fading tail) lasts: when its requests arrived.
         self.backlog_log: list[BacklogLog | None] = [None] * n
+        # Per node, an unlimited queue below capacity (``approach``): its walk's expected
+        # length per instance (from empty), and the load (arrivals / capacity) at which it
+        # settled into the steady state (-1 while it climbs).
+        self.walk_level = [0.0] * n
+        self.settled_rho = [-1.0] * n
         self.link_extra = [0.0] * len(model.links)  # latency added by link_latency controls
         self.last_scale = [-math.inf] * n
         # Per node: what its kind derived from the live parameters and state, kept while

@@ -78,7 +78,9 @@ def test_its_links_follow_its_declaration(kiosk) -> None:
 
 @pytest.mark.parametrize("rps", [10.0, 100.0, 300.0, 390.0])
 def test_the_engine_runs_it_as_a_queue_with_its_own_state(kiosk, rps: float) -> None:
-    engine = Engine(design(rps), {"duration_s": 5})
+    # A minute: long enough for the queue at 390 req/s (rho 0.975), which starts empty,
+    # to climb to its steady state (about 25 s).
+    engine = Engine(design(rps), {"duration_s": 60})
     frame = engine.run()
     node = frame.nodes["front-desk"]
     exact = mmc(rps, 100.0, 4)  # 4 servers of 10 ms: M/M/4

@@ -112,3 +112,14 @@ def generated_design(size: int) -> dict:
         links += more_links
     return {"format": 1, "name": f"generated, {size} components", "components": components,
             "links": links}  # fmt: skip
+
+
+def settled(engine: Any, most: int = 5_000) -> Any:
+    """The first frame once every node is in its steady state: a queue near capacity
+    that starts empty climbs there for a while (``simulation/approach.py``)."""
+    frame = engine.step()
+    for _ in range(most):
+        if not engine.state.unsettled:
+            return frame
+        frame = engine.step()
+    raise AssertionError(f"not settled after {most} ticks")

@@ -42,14 +42,16 @@ def outputs(servers: int, factor: float, ticks: int, limit=None, timeout_ms=None
     }
 
 
-def assert_no_jump(series: dict[float, dict], two_sided: bool = True) -> None:
+def assert_no_jump(
+    series: dict[float, dict], two_sided: bool = True, from_below: tuple = OUTPUTS
+) -> None:
     """The steps into and out of rho = 1 (0.999 -> 1.0 -> 1.001) are no bigger than the
     spread of the neighbours (0.99, 0.999, 1.001, 1.01; only those above capacity when not
     ``two_sided``), for every output. ``queued`` is checked from above only: below
     capacity the steady state's own queue is not shown as queued (docs/model.md)."""
     for key in OUTPUTS:
         x = {f: series[f][key] for f in series}
-        both = two_sided and key != "queued"
+        both = two_sided and key != "queued" and key in from_below
         side = (0.99, 0.999, 1.001, 1.01) if both else (1.001, 1.01, 1.02)
         spread = max(x[f] for f in side) - min(x[f] for f in side)
         jump = abs(x[1.001] - x[1.0])
@@ -108,14 +110,22 @@ def test_a_limited_queue_is_continuous_through_capacity(servers: int, ticks: int
 @pytest.mark.parametrize("servers", [1, 4, 16])
 @pytest.mark.parametrize("ticks", [1, 10, 60])
 @pytest.mark.parametrize("timeout_ms", [None, 500])
-def test_an_unlimited_queue_is_continuous_from_capacity_up(
+def test_an_unlimited_queue_is_continuous_through_capacity(
     servers: int, ticks: int, timeout_ms: float | None
 ):
-    """At and above capacity an unlimited queue (with or without a timeout) is one random
-    walk: no jump between 1.0, 1.001 and 1.01. (Below capacity the engine shows the
-    steady state at once, which diverges as rho -> 1; see docs/model.md.)"""
+    """An unlimited queue started empty is one random walk on both sides of capacity
+    (climbing towards its steady state below it, approach.py): no jump in the mean and
+    p95 latency between 0.999, 1.0, 1.001 and 1.01 from the fifth tick, and none in any
+    output from capacity up. Not checked from below: the first tick (at capacity the
+    requests completing in it, below it the mean over its arrivals: 12% apart on one
+    server), and served and utilisation (below capacity the queue's build-up is not
+    taken from what is served: docs/model.md). With a timeout it is M/M/c+D at every
+    load, which has no edge."""
     series = {f: outputs(servers, f, ticks, timeout_ms=timeout_ms) for f in FACTORS}
-    assert_no_jump(series, two_sided=False)
+    if timeout_ms is not None:
+        assert_no_jump(series)
+    else:
+        assert_no_jump(series, from_below=("lat", "p95") if ticks >= 5 else ())
     assert series[1.0]["lat"] > 10.0 * (1.0 + 0.5 * math.sqrt(ticks) / servers)
 
 

@@ -369,7 +369,8 @@ def test_the_session_store_latency_reaches_users_in_the_same_tick():
     doc = with_session_store()
     doc["components"][3]["params"].update({"concurrency": 1})  # 500 lookups/s
     frames = run_frames(doc, {"traffic": [{"at": 5, "source": "users", "rps": 450}]}, 8)
-    assert frames[5].nodes["sessions"].lat > 5 * frames[4].nodes["sessions"].lat
+    # 0.4 -> 0.9 of capacity: 3.3 ms, then 16 ms climbing towards M/M/1's 20 ms.
+    assert frames[5].nodes["sessions"].lat > 4 * frames[4].nodes["sessions"].lat
     for frame in frames:
         # Every request passes the balancer, is served at the web tier (there is no
         # database) and looked up in the store.

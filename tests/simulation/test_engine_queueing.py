@@ -7,13 +7,13 @@ import pytest
 from simulation import Engine
 from simulation.queueing import mmc, mmck, response_percentile
 
-from .designs import single_server
+from .designs import settled, single_server
 from .reference import random_routing, round_robin
 
 
 def one_tick(doc: dict) -> dict:
-    """The web node and global numbers after one steady tick."""
-    frame = Engine(doc).step()
+    """The web node and global numbers once in steady state."""
+    frame = settled(Engine(doc))
     return {"web": frame.nodes["web"], "global": frame.globals}
 
 
@@ -40,7 +40,9 @@ def test_a_queue_limit_drops_the_mmck_fraction(rho: float):
     """With queue_limit K the drop fraction is M/M/c/K's blocking probability (within 5%)."""
     mu, servers, limit = 100.0, 2, 5
     lam = rho * servers * mu
-    out = one_tick(single_server(rps=lam, concurrency=servers, service_ms=10.0, queue_limit=limit))
+    frame = Engine(single_server(rps=lam, concurrency=servers, service_ms=10.0,
+                                 queue_limit=limit)).step()  # fmt: skip
+    out = {"web": frame.nodes["web"], "global": frame.globals}  # a limited queue: at once
     exact = mmck(lam, mu, servers, limit)
     web = out["web"]
     if rho < 1.0:
@@ -120,7 +122,7 @@ def feed_forward(algorithm: str, rps: float = 360.0) -> dict:
 
 
 def end_to_end(algorithm: str) -> dict:
-    g = Engine(feed_forward(algorithm)).step().globals
+    g = settled(Engine(feed_forward(algorithm))).globals
     return {"mean": g["mean_ms"], "p50": g["p50_ms"], "p95": g["p95_ms"], "p99": g["p99_ms"]}
 
 

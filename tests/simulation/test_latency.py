@@ -169,31 +169,31 @@ def _bisect(cdf, p: float, hi: float = 10.0) -> float:
 
 
 def test_run_percentiles_are_those_of_the_whole_run_not_averages_of_ticks():
-    """M/M/1 (mu 100/s) at 50 req/s for 100 s, then 90 req/s for 100 s, in summary and
-    per component.
+    """M/M/1 (mu 100/s) at 20 req/s for 100 s, then 70 req/s for 100 s, in summary and
+    per component (loads whose steady state is reached within a tick).
 
-    The run's response time is the mixture of Exp(50) and Exp(10) weighted by the
+    The run's response time is the mixture of Exp(80) and Exp(30) weighted by the
     requests served in each half; its quantiles differ from the throughput-weighted
     average of the per-tick quantiles.
     """
     scenario = {"duration_s": 200, "warmup_s": 0,
-                "traffic": [{"at": 100, "source": "users", "rps": 90}]}  # fmt: skip
-    engine = Engine(single_server(rps=50.0, service_ms=10.0), scenario)
+                "traffic": [{"at": 100, "source": "users", "rps": 70}]}  # fmt: skip
+    engine = Engine(single_server(rps=20.0, service_ms=10.0), scenario)
     engine.run()
     report = engine.report()
     summary = report["summary"]["latency_ms"]
     web = report["components"]["web"]["latency_ms"]
 
     def cdf(x: float) -> float:
-        return (50 * -math.expm1(-50 * x) + 90 * -math.expm1(-10 * x)) / 140
+        return (20 * -math.expm1(-80 * x) + 70 * -math.expm1(-30 * x)) / 90
 
     for p, name in ((0.5, "p50"), (0.95, "p95"), (0.99, "p99")):
         exact = _bisect(cdf, p)
         assert summary[name] / 1000 == pytest.approx(exact, rel=1e-6)
         assert web[name] / 1000 == pytest.approx(exact, rel=1e-6)  # the one server's, too
-        average = (50 * -math.log1p(-p) / 50 + 90 * -math.log1p(-p) / 10) / 140
+        average = (20 * -math.log1p(-p) / 80 + 70 * -math.log1p(-p) / 30) / 90
         assert abs(exact / average - 1) > 0.05
-    assert summary["mean"] / 1000 == pytest.approx((50 / 50 + 90 / 10) / 140, rel=1e-9)
+    assert summary["mean"] / 1000 == pytest.approx((20 / 80 + 70 / 30) / 90, rel=1e-9)
 
 
 def test_a_run_with_many_distinct_ticks_pools_within_a_tenth_of_a_percent():

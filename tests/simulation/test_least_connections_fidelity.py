@@ -13,6 +13,7 @@ import pytest
 from simulation import Engine, jsq
 from simulation.jsq import UnequalPool, unequal_split
 
+from .designs import settled
 from .jsq_sim import Result, simulate
 
 EQUAL = [(k, rho) for k in (2, 4, 8, 16) for rho in (0.5, 0.7, 0.9)] + [(8, 0.95), (16, 0.95)]
@@ -36,7 +37,7 @@ def design(algorithm: str, rps: float, service_ms: list[float]) -> dict:
 
 def user_ms(algorithm: str, rps: float, service_ms: list[float]) -> tuple[float, float]:
     """Mean and p99 (ms) the user reads."""
-    g = Engine(design(algorithm, rps, service_ms)).step().globals
+    g = settled(Engine(design(algorithm, rps, service_ms))).globals
     return g["mean_ms"], g["p99_ms"]
 
 

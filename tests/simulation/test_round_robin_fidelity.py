@@ -17,6 +17,7 @@ from simulation.queueing import mmc, response_percentile, wait_mixture_percentil
 from simulation.renewal import gimc_unchecked
 
 from .dealing_sim import simulate, smooth_weighted_order
+from .designs import settled
 from .reference import ek_m1_sigma, ek_mc_wait, round_robin
 
 MU = 100.0  # service_ms = 10
@@ -60,7 +61,7 @@ def test_a_round_robin_instance_is_ek_mc(c: int, k: int, rho: float):
     """Each instance's mean and p50/p95/p99 within 0.1% of E_k/M/c, k = 2..16, rho 0.3..0.97."""
     rps = rho * k * c * MU
     wait_prob, drain = ek_mc_wait(k, rps, MU, c)
-    node = Engine(dealt("round_robin", rps, [("web", k, c, 10.0)])).step().nodes["web"]
+    node = settled(Engine(dealt("round_robin", rps, [("web", k, c, 10.0)]))).nodes["web"]
     assert node.util == pytest.approx(rho, rel=1e-9)
     assert node.lat / 1000.0 == pytest.approx(wait_prob / drain + 1.0 / MU, rel=1e-3)
     assert node.p95 / 1000.0 == pytest.approx(ek_mc_quantile(0.95, k, rps, c), rel=1e-3)
@@ -75,7 +76,7 @@ def test_a_round_robin_instance_is_ek_mc(c: int, k: int, rho: float):
 def test_round_robin_end_to_end_is_within_3_percent(k: int, rho: float):
     """What the user reads: mean and p50/p95/p99 through the balancer within 3% of exact."""
     rps = rho * k * MU
-    globals_ = Engine(dealt("round_robin", rps, [("web", k, 1, 10.0)])).step().globals
+    globals_ = settled(Engine(dealt("round_robin", rps, [("web", k, 1, 10.0)]))).globals
     exact = round_robin(rps, web_servers=k, db_fraction=0.0).summary().ms()
     assert globals_["mean_ms"] == pytest.approx(exact["mean"], rel=0.03)
     for _, key in PS:
@@ -86,7 +87,7 @@ def test_round_robin_end_to_end_is_within_3_percent(k: int, rho: float):
 def test_a_random_split_is_still_plain_mmc(rho: float):
     """Random routing gives each instance Poisson arrivals: exact M/M/c, untouched."""
     rps = rho * 4 * 8 * MU
-    node = Engine(dealt("random", rps, [("web", 4, 8, 10.0)])).step().nodes["web"]
+    node = settled(Engine(dealt("random", rps, [("web", 4, 8, 10.0)]))).nodes["web"]
     exact = mmc(rps / 4, MU, 8)
     assert node.lat / 1000.0 == pytest.approx(exact.mean_response, rel=1e-9)
     assert node.p95 / 1000.0 == pytest.approx(response_percentile(0.95, rps / 4, MU, 8), rel=1e-9)
@@ -123,7 +124,7 @@ def test_weighted_splits_match_a_per_request_simulation(
     names = [f"w{j}" for j in range(len(weights))]
     targets = [(name, 1, 1, ms) for name, ms in zip(names, service_ms, strict=True)]
     doc = dealt("weighted", rps, targets, dict(zip(names, weights, strict=True)))
-    nodes = Engine(doc).step().nodes
+    nodes = settled(Engine(doc)).nodes
     sim = simulate(rps, weights, [ms / 1000.0 for ms in service_ms], requests=300_000, seed=7)
     for name, result in zip(names, sim, strict=True):
         for key, got in (("mean", nodes[name].lat), ("p95", nodes[name].p95)):
