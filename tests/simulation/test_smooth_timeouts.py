@@ -23,7 +23,7 @@ from .patience_sim import simulate
 MU = 100.0  # 10 ms service
 TIMEOUT = 0.05
 
-POINTS = [(1, 2, 0.9), (1, 4, 0.9), (1, 16, 1.0), (1, 4, 1.3), (4, 2, 0.5), (4, 4, 1.0),
+POINTS = [(1, 2, 0.9), (1, 4, 0.9), (1, 16, 1.0), (1, 4, 1.3), (1, 8, 0.7), (4, 4, 1.0),
           (4, 8, 1.1), (16, 2, 1.3), (16, 16, 1.1), (16, 4, 1.05)]  # fmt: skip
 
 
@@ -34,16 +34,16 @@ def _sim(c: int, k: int, rho: float) -> dict:
 
 @pytest.mark.parametrize(("c", "k", "rho"), POINTS)
 def test_dealt_in_turn_with_a_timeout_matches_a_per_request_simulation(c, k, rho):
-    """Served mean response and utilisation within 4%; the share giving up within 15%
-    (plus 0.002 absolute for the small ones: sampling error). The remaining gap is the
-    model's: it overstates the share by up to about 14% for Erlang-4 and smoother gaps
-    near and above capacity (docs/model.md "Timeouts")."""
+    """Served mean response and utilisation within 3%; the share giving up within 8%
+    (the model's 5% and about two standard errors of the simulation near capacity),
+    plus 0.002 absolute for the small ones (below 0.02 the model runs up to about 15%
+    low, docs/model.md "Timeouts")."""
     sim = _sim(c, k, rho)
     share, w, _var, _p95, util, _cd2 = node_steady_state(rho * c * MU, MU, c, 1.0 / k,
                                                          None, TIMEOUT * 1000.0)  # fmt: skip
-    assert share == pytest.approx(sim["gave_up"], rel=0.15, abs=0.002)
-    assert w == pytest.approx(sim["mean"], rel=0.04)
-    assert util == pytest.approx(sim["rho"], rel=0.04)
+    assert share == pytest.approx(sim["gave_up"], rel=0.08, abs=0.002)
+    assert w == pytest.approx(sim["mean"], rel=0.03)
+    assert util == pytest.approx(sim["rho"], rel=0.03)
 
 
 @pytest.mark.parametrize(("c", "k"), [(1, 2), (4, 8), (16, 16)])
