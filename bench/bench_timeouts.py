@@ -6,7 +6,9 @@ timeout, at utilisation 0.5 .. 1.3, the share of requests that give up, the serv
 requests' mean response and the busy share, each as the engine's error against the
 simulation (``tests/simulation/patience_sim.py``, 400,000 requests by default); then the
 same with a queue limit (M/M/c/K+D) of a few places, about c mu T (both bind) and four
-times that (the timeout binds), the errors being the blocked and those giving up.
+times that (the timeout binds), the errors being the blocked and those giving up; then
+requests dealt in turn (Erlang-k gaps, ca2 = 1/k: GI/M/c+D), the node's steady state
+(``simulation.steady.node_steady_state``) against the simulation with those gaps.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from simulation import Engine  # noqa: E402
+from simulation.steady import node_steady_state  # noqa: E402
 from tests.simulation.designs import single_server  # noqa: E402
 from tests.simulation.patience_sim import simulate  # noqa: E402
 
@@ -71,6 +74,30 @@ def main() -> None:
                       f"{sim['gave_up']:.4f} | {lost_err:+.1%} | {sim['mean'] * 1000:.2f} | "
                       f"{mean / sim['mean'] - 1:+.1%} | {sim['rho']:.3f} | "
                       f"{util / sim['rho'] - 1:+.1%} |")  # fmt: skip
+
+    print()
+    dealt_in_turn(args.requests)
+
+
+def dealt_in_turn(requests: int) -> None:
+    print(
+        "| servers | gaps | utilisation | gave up (sim) | error | served mean (sim, ms) "
+        "| error | busy (sim) | error |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for c in (1, 4, 16):
+        for k in (2, 4, 8, 16):
+            for rho in (0.5, 0.7, 0.9, 1.0, 1.1, 1.3):
+                lam = rho * c * MU
+                share, mean, _v, _p95, util, _cd2 = node_steady_state(
+                    lam, MU, c, 1.0 / k, None, TIMEOUT_MS
+                )
+                sim = simulate(lam, MU, c, TIMEOUT_MS / 1000.0, requests, seed=11, ca2=1.0 / k)
+                share_err = (share - sim["gave_up"]) / sim["gave_up"] if sim["gave_up"] else 0.0
+                print(f"| {c} | Erlang-{k} | {rho:g} | {sim['gave_up']:.4f} | "
+                      f"{share_err:+.1%} | {sim['mean'] * 1000:.2f} | "
+                      f"{mean / sim['mean'] - 1:+.1%} | {sim['rho']:.3f} | "
+                      f"{util / sim['rho'] - 1:+.1%} |", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

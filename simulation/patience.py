@@ -24,7 +24,7 @@ _SERIES_BELOW = 1e-3  # |k D| under which the integrals use their Taylor series
 MAX_STATES = 2000  # longest queue solved place by place (M/M/c/K+D)
 
 
-def _scaled_integrals(k: float, d: float) -> tuple[float, float, float, float]:
+def scaled_integrals(k: float, d: float) -> tuple[float, float, float, float]:
     """(I0, I1, I2, scale_log): I_n = int_0^D x^n e^(k x) dx, divided by e^(scale_log)
     (``scale_log`` = k D when k > 0, so nothing overflows; else 0)."""
     kd = k * d
@@ -46,7 +46,7 @@ def _scaled_integrals(k: float, d: float) -> tuple[float, float, float, float]:
     return i0, i1, i2, 0.0
 
 
-def _erlang_ratio(a: float, c: int) -> float:
+def erlang_ratio(a: float, c: int) -> float:
     """sum_{j<c} a^j / j!, divided by its last term a^(c-1) / (c-1)!."""
     total, term = 1.0, 1.0
     for j in range(c - 1, 0, -1):
@@ -66,11 +66,11 @@ def mmc_patience(lam: float, mu: float, c: int, timeout_s: float) -> QueueStats:
         return QueueStats(0.0, 0.0, 0.0, 1.0 / mu, 1.0 / (mu * mu), 0.0, 0.0)
     cmu = c * mu
     k = lam - cmu
-    i0, i1, i2, scale_log = _scaled_integrals(k, timeout_s)
+    i0, i1, i2, scale_log = scaled_integrals(k, timeout_s)
     tail = (math.exp(k * timeout_s) if scale_log == 0.0 else 1.0) / cmu
     j = i0 + tail  # J / e^(scale_log)
     # P(V > 0) = lam J / (R + lam J), in logs so a huge J (far above capacity) is fine.
-    x = math.log(_erlang_ratio(lam / mu, c)) - scale_log - math.log(lam * j)
+    x = math.log(erlang_ratio(lam / mu, c)) - scale_log - math.log(lam * j)
     waits = math.exp(-x) / (1.0 + math.exp(-x)) if x > 0.0 else 1.0 / (1.0 + math.exp(x))
     gives_up = waits * tail / j
     served = 1.0 - gives_up

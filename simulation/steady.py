@@ -11,6 +11,7 @@ from .latency import gamma_p95_ms
 from .patience import mmc_patience, mmck_patience
 from .queueing import mmc_unchecked, mmck_unchecked, response_percentile, wait_mixture_percentile
 from .renewal import gimc_unchecked
+from .renewal_patience import gimc_patience
 
 
 def node_steady_state(
@@ -95,17 +96,13 @@ def _abandoning(lam_i: float, mu: float, c: int, ca2: float, timeout_s: float, s
                 ) -> tuple[float, float, float, Callable[[], float], float, float]:  # fmt: skip
     """Requests that have waited ``timeout_s`` give up and take no service: M/M/c+D.
 
-    Arrivals smoother than Poisson (dealt in turn) wait less: below capacity they are
-    solved at the rate whose M/M/c wait law has GI/M/c's exact wait rate (exact for one
-    server, where GI/M/1's wait is M/M/1's at rate sigma mu), which meets the arrival
-    rate itself at capacity. Burstier arrivals are taken as Poisson (docs/model.md).
+    Arrivals smoother than Poisson (dealt in turn) are solved as GI/M/c+D
+    (renewal_patience.py); burstier ones are taken as Poisson (docs/model.md).
     """
-    lam_eq = lam_i
-    if smooth and lam_i < c * mu:
-        st = gimc_unchecked(lam_i, mu, c, ca2)
-        if st.wait_prob > 0.0:
-            lam_eq = c * mu - st.wait_prob / st.mean_wait
-    st = mmc_patience(lam_eq, mu, c, timeout_s)
+    if smooth:
+        st = gimc_patience(lam_i, mu, c, ca2, timeout_s)
+    else:
+        st = mmc_patience(lam_i, mu, c, timeout_s)
     gives_up = st.block_prob
     w, v = st.mean_response, st.response_var
     util = lam_i * (1.0 - gives_up) / (c * mu)
