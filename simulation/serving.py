@@ -30,6 +30,15 @@ NORMAL_WALK = 4.0
 STEADY_MEMO_SIZE = 50_000  # steady states kept (by load and parameters) before starting over
 
 
+def approach_numbers(mu: float, w: float, v: float, share: float, share_var: float) -> tuple:
+    """A climbing queue's numbers: the steady wait scaled by the walk's share of its
+    stationary mean, its variance by the walk's variance over the stationary one's."""
+    service_var = 1.0 / (mu * mu)
+    w = 1.0 / mu + (w - 1.0 / mu) * share
+    v = service_var + (v - service_var) * share_var
+    return w, v, gamma_p95_ms(w, v)
+
+
 class Serving:
     """Serving nodes' ticks. Hooks a kind leaves at the base class's do-nothing default
     are not called: the per-node flags below say which to call."""
@@ -44,7 +53,6 @@ class Serving:
         self.extras = [overrides(kind, "extra") for kind in kind_of]
         self.sends_own_way = [overrides(kind, "send_on") for kind in kind_of]
         self.steady_memo: dict[tuple, tuple] = {}
-        self.share = self.share_var = 1.0  # a climbing queue's, this tick (_climbing)
         # Session store -> the tiers waiting for it to run before they forward (this tick).
         self.side_waiting: list[list[tuple]] = [[] for _ in range(state.model.size)]
 
@@ -114,10 +122,10 @@ class Serving:
                 lam_total / cap != state.settled_rho[i]
                 and p["timeout_ms"] is None
                 and p["queue_limit"] is None
-                and self._climbing(i, lam_total, cap, n, ca2)
+                and (shares := self._climbing(i, lam_total, cap, n, ca2)) is not None
             ):
                 # Not yet in the steady state: the queue still climbs (approach.py).
-                w, v, p95 = self._approach(i, mu, w, v)
+                w, v, p95 = approach_numbers(mu, w, v, *shares)
             elif self.noise is not None and w > 0.0:
                 # Poisson noise: this tick's mean response wanders around the steady one,
                 # the run's spread kept (noise.py).
@@ -221,8 +229,10 @@ class Serving:
             steady = self.steady_memo[key] = node_steady_state(*key)
         return steady
 
-    def _climbing(self, i: int, lam_total: float, cap: float, n: int, ca2: float) -> bool:
-        """Advance an unlimited queue's walk below capacity; False once it has settled
+    def _climbing(self, i: int, lam_total: float, cap: float, n: int, ca2: float,
+                  ) -> tuple[float, float] | None:  # fmt: skip
+        """Advance an unlimited queue's walk below capacity: its (share of the stationary
+        mean, share of the stationary variance) this tick, or None once it has settled
         (then it walks again only when the load changes)."""
         state = self.state
         gap = cap - lam_total
@@ -230,25 +240,17 @@ class Serving:
             # Settles within a tick (far below capacity): no walk to keep.
             state.settled_rho[i] = lam_total / cap
             state.walk_level[i] = (lam_total * ca2 + cap) / (2.0 * gap)  # stationary mean
-            return False
+            return None
         m_i, s2_i = walk(lam_total, cap, n, ca2)
         got = climb(m_i, s2_i, state.walk_level[i], state.dt)
         if got is None:
             state.walk_level[i] = s2_i / (-2.0 * m_i)
             state.settled_rho[i] = lam_total / cap
-            return False
-        state.walk_level[i], self.share, self.share_var = got
+            return None
+        state.walk_level[i], share, share_var = got
         state.settled_rho[i] = -1.0
         state.unsettled = True
-        return True
-
-    def _approach(self, i: int, mu: float, w: float, v: float) -> tuple:
-        """The steady wait scaled by the walk's share of its stationary mean, its variance
-        by the walk's variance over the stationary one's (an exponential's: mean^2)."""
-        service_var = 1.0 / (mu * mu)
-        w = 1.0 / mu + (w - 1.0 / mu) * self.share
-        v = service_var + (v - service_var) * self.share_var
-        return w, v, gamma_p95_ms(w, v)
+        return share, share_var
 
     def _settles(self, b_before: float, lam_total: float, cap: float, n: int, mu: float,
                  c: int, limit: int, ca2: float) -> bool:  # fmt: skip
