@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 from simulation import Engine  # noqa: E402
 from tests.simulation.designs import single_server  # noqa: E402
 from tests.simulation.retry_sim import simulate  # noqa: E402
+from tests.simulation.test_retry_fidelity import engine_multiplier  # noqa: E402
 
 # (utilisation of new requests, servers, service ms, queue limit, deadline s, retries,
 # back-off s with full jitter)
@@ -46,16 +47,6 @@ STORMS = [
     ("back-off 1 s, full jitter, no breaker",
      {"timeout_ms": 1000.0, "retries": 3, "backoff_ms": 1000.0, "jitter": 1.0}, None),
 ]  # fmt: skip
-
-
-def steady_engine(lam, c, service_ms, limit, deadline, r, backoff) -> float:
-    doc = single_server(rps=lam, service_ms=service_ms, concurrency=c, queue_limit=limit)
-    doc["components"][0]["params"].update(
-        timeout_ms=deadline * 1000.0, retries=r, backoff_ms=backoff * 1000.0, jitter=1.0
-    )
-    engine = Engine(doc, {"duration_s": 100})
-    offered = [engine.step().globals["offered_rps"] for _ in range(100)]
-    return sum(offered[60:]) / 40 / lam
 
 
 def storm_runs(policy: dict, limit) -> tuple[list, list, list, list]:
@@ -105,7 +96,7 @@ def main() -> None:
                        retries=r, queue_limit=limit, backoff=backoff, jitter=1.0,
                        seed=11)  # fmt: skip
         sim = sum(ref["attempts"][40:]) / sum(ref["new"][40:])
-        got = steady_engine(lam, c, service_ms, limit, deadline, r, backoff)
+        got = engine_multiplier(lam, c, service_ms, limit, deadline, r, backoff)
         print(f"| {rho:g} | {c} | {limit if limit is not None else '-'} | {deadline:g} | {r} "
               f"| {backoff:g} | {sim:.3f} | {got:.3f} | {got / sim - 1:+.1%} |")  # fmt: skip
     print()

@@ -36,10 +36,12 @@ STEADY = [
 BACKOFF_S = 1.0  # with full jitter: retries meet a queue independent of the first try
 
 
-def engine_multiplier(lam: float, c: int, service_ms: float, limit, deadline: float, r: int):
+def engine_multiplier(lam: float, c: int, service_ms: float, limit, deadline: float, r: int,
+                      backoff: float = BACKOFF_S) -> float:  # fmt: skip
+    """Attempts sent per new request over the last 40 of 100 s, full jitter."""
     doc = single_server(rps=lam, service_ms=service_ms, concurrency=c, queue_limit=limit)
     doc["components"][0]["params"].update(
-        timeout_ms=deadline * 1000.0, retries=r, backoff_ms=BACKOFF_S * 1000.0, jitter=1.0
+        timeout_ms=deadline * 1000.0, retries=r, backoff_ms=backoff * 1000.0, jitter=1.0
     )
     engine = Engine(doc, {"duration_s": 100})
     offered = [engine.step().globals["offered_rps"] for _ in range(100)]
