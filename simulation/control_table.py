@@ -118,6 +118,13 @@ def _check_set_param(control: dict, comp: dict, path: str, problems: list) -> di
             Problem(field_path(path, "param"), f"{kind} has no parameter {name!r} to change")
         )
         return {}
+    if params[name].section == "retries":
+        # A run plans its clients' retries when it starts (retries.py).
+        problems.append(
+            Problem(field_path(path, "param"), f"{name} cannot change during a run; change "
+                    "it in the design and run again")
+        )  # fmt: skip
+        return {}
     before = len(problems)
     value = params[name].check(control.get("value"), field_path(path, "value"), problems)
     if len(problems) == before:

@@ -14,6 +14,8 @@ GLOBAL_METRICS = CHECKED_GLOBAL
 NODE_METRICS = CHECKED_NODE
 OPS = (">", ">=", "<", "<=")
 MAX_DURATION_S = 30 * 86400.0
+# Ticks of planned retries a run keeps, over all clients (a float each): bounds memory.
+MAX_RETRY_TICKS = 1_000_000
 SCENARIO_KEYS = {
     "duration_s", "tick_s", "seed", "warmup_s", "noise", "traffic", "spikes", "waves", "faults",
     "checks", "name", "description",
@@ -81,9 +83,28 @@ def validate_scenario(scenario: Any, document: dict) -> dict:
         _check(item, f"checks[{i}]", ids, problems)
         for i, item in enumerate(_items(scenario, "checks", problems))
     ]
+    _check_retry_plans(document, out["tick_s"], problems)
     if problems:
         raise DesignError(problems)
     return out
+
+
+def _check_retry_plans(document: dict, tick_s: float | None, problems: list[Problem]) -> None:
+    """Retries are planned one slot per tick ahead: refuse plans too long for the tick."""
+    if not tick_s:
+        return
+    ticks = 0.0
+    for comp in document["components"]:
+        planned = getattr(KINDS[comp["kind"]], "retry_wait_s", None)  # kinds that retry
+        if planned is not None:
+            params = comp["params"]
+            ticks += planned(params) / tick_s + (params.get("retries") or 0)
+    if ticks > MAX_RETRY_TICKS:
+        problems.append(Problem("tick_s", (
+            f"the clients' retries would be planned {ticks:,.0f} ticks ahead, more than "
+            f"{MAX_RETRY_TICKS:,} (their deadlines and doubled back-offs over {tick_s:g}-s "
+            "ticks): use longer ticks, or fewer retries or a shorter back-off"
+        )))  # fmt: skip
 
 
 def check_control(control: Any, document: dict, path: str, problems: list[Problem]) -> dict:

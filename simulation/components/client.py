@@ -122,6 +122,14 @@ class Client(Kind):
     )
     links_to = ("dns", "cdn", "load_balancer", "web_server")
 
+    @staticmethod
+    def retry_wait_s(params: dict[str, Any]) -> float:
+        """The seconds ahead its retries are planned, summed over its retries: for each,
+        the deadline and its doubled back-off (the run keeps one slot per tick of it)."""
+        deadline = (params.get("timeout_ms") or 0.0) / 1000.0
+        backoff = (params.get("backoff_ms") or 0.0) / 1000.0
+        return sum(deadline + backoff * 2.0**j for j in range(params.get("retries") or 0))
+
     @classmethod
     def emits(cls, params: dict[str, Any]) -> tuple[str, ...]:
         return tuple(c for c in CLASSES if params["mix"].get(c, 0.0) > 0.0)

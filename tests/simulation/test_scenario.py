@@ -112,3 +112,21 @@ def test_a_good_control_comes_back_normalised():
     assert control_or_raise({"action": "set_rate", "target": "users", "rps": 20}, DOC) == {
         "action": "set_rate", "target": "users", "rps": 20.0,
     }  # fmt: skip
+
+
+def test_retry_plans_too_long_for_the_tick_are_refused_and_retry_settings_stay_fixed():
+    """Retries are planned one slot per tick ahead (bounded memory), and planned when the
+    run starts: a control may not change them silently."""
+    from simulation.examples import get_example
+
+    document = validate_document(get_example("retry-storm").document)
+    assert validate_scenario({"tick_s": 1}, document)["tick_s"] == 1
+    document["components"][0]["params"].update(retries=10, backoff_ms=600_000)
+    with pytest.raises(DesignError) as caught:
+        validate_scenario({"tick_s": 0.1}, document)
+    assert "tick_s" in str(caught.value)
+    assert "fewer retries" in str(caught.value)
+    control = {"action": "set_param", "target": "users", "param": "retries", "value": 1}
+    with pytest.raises(DesignError) as caught:
+        validate_scenario({"faults": [{"at": 1, **control}]}, document)
+    assert "retries cannot change during a run" in str(caught.value)
