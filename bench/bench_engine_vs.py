@@ -7,11 +7,19 @@ in docs/benchmarks.md).
 The baseline's ``simulation`` package is taken with ``git archive`` into a temporary
 directory and imported as ``baseline_simulation`` (its modules import each other
 relatively, so the two engines share nothing but the standard library). Each round runs,
-for every case, a block of ticks on each side, in alternating order; a case is computed
-ticks (Poisson noise on, so no tick is reused) or quiet ticks (steady traffic, every tick
-reused) of a generated design of 10, 100 and 1,000 components; round ``r`` runs seed
-``r + 1`` on both sides, so no round replays another's noise. Reported: the median over
-rounds of each side's median CPU time per tick, and the median of the per-round ratios.
+for every case, a block of ticks on each side, in alternating order. The cases, on a
+generated design of 10, 100 and 1,000 components:
+
+- computed: every client's traffic on a slow wave (a new rate every tick, so every tick
+  is computed in full and none repeats a memoised one), noise off;
+- noisy: steady traffic with Poisson noise on (every tick computed);
+- quiet: steady traffic, every tick reused.
+
+Round ``r`` runs seed ``r + 1`` on both sides, so no round replays another's noise or
+wave. Reported: the median over rounds of each side's median CPU time per tick, and the
+median of the per-round ratios. Computed and quiet ticks must be within ``TOLERANCE`` of
+the baseline; noisy ticks are reported beside them (a baseline with another noise model
+does other work: see docs/model.md "Noise", Cost).
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ SIZES = (10, 100, 1000)
 TICKS = {10: 400, 100: 150, 1000: 30}  # per block: each block takes about 10-30 ms
 HEADING = "## Engine side by side"
 DOCS = ROOT / "docs" / "benchmarks.md"
-TOLERANCE = 0.05  # the engine may be at most this much slower than the baseline
+TOLERANCE = 0.10  # the engine may be at most this much slower than the baseline (issue 13)
 
 
 def import_baseline(revision: str, into: Path):
@@ -53,9 +61,24 @@ def import_baseline(revision: str, into: Path):
     return importlib.import_module("baseline_simulation")
 
 
-def block_us(engine_class, limits, design: dict, noise: bool, ticks: int, seed: int) -> float:
+CASES = ("computed", "noisy", "quiet")
+GUARDED = ("computed", "quiet")  # held to TOLERANCE
+
+
+def case_scenario(case: str, design: dict, seed: int) -> dict:
+    """The scenario of one case (see the module's docstring)."""
+    scenario = {"duration_s": 1e6, "noise": case == "noisy", "seed": seed, "warmup_s": 0}
+    if case == "computed":
+        clients = [c["id"] for c in design["components"] if c["kind"] == "client"]
+        # Periods differ by round, so no round finds another's rates in the memos.
+        period = 1000.0 + 37.0 * seed
+        scenario["waves"] = [{"source": c, "amplitude": 0.3, "period_s": period} for c in clients]
+    return scenario
+
+
+def block_us(engine_class, limits, design: dict, case: str, ticks: int, seed: int) -> float:
     """Median CPU time (us) of one tick over a block of ``ticks``, after two warm-up ticks."""
-    scenario = {"duration_s": 1e6, "noise": noise, "seed": seed, "warmup_s": 0}
+    scenario = case_scenario(case, design, seed)
     engine = engine_class(design, scenario, limits=limits)
     engine.step()
     engine.step()
@@ -73,20 +96,20 @@ def measure(baseline, rounds: int, sizes: tuple[int, ...] = SIZES) -> list[dict]
     rows = []
     for size in sizes:
         design = generated_design(size)
-        for noise in (True, False):
+        for case in CASES:
             ours, base, ratios = [], [], []
             for r in range(rounds):
                 order = ("ours", "baseline") if r % 2 == 0 else ("baseline", "ours")
                 # Each round its own seed (the same on both sides): a round that replayed an
                 # earlier round's noise would find its percentiles in the process's memos.
                 got = {
-                    side: block_us(engines[side], limits[side], design, noise, TICKS[size], r + 1)
+                    side: block_us(engines[side], limits[side], design, case, TICKS[size], r + 1)
                     for side in order
                 }
                 ours.append(got["ours"])
                 base.append(got["baseline"])
                 ratios.append(got["ours"] / got["baseline"])
-            rows.append({"size": size, "ticks": "computed" if noise else "quiet",
+            rows.append({"size": size, "ticks": case,
                          "ours_us": statistics.median(ours), "baseline_us": statistics.median(base),
                          "ratio": statistics.median(ratios)})  # fmt: skip
     return rows
@@ -99,7 +122,9 @@ def markdown(rows: list[dict], revision: str, rounds: int) -> str:
         f"--rounds {rounds} --write`: this engine and commit `{revision}`'s in one process, "
         "blocks of ticks alternating side by side, each round with its own seed (the same "
         "on both sides); CPU time per tick, medians over rounds, and the median of the "
-        "per-round ratios (below 1: faster).",
+        "per-round ratios (below 1: faster). Computed: traffic on a wave, a new rate "
+        "every tick, noise off; noisy: steady traffic, Poisson noise on; quiet: steady "
+        f"traffic, every tick reused. Computed and quiet ticks are held to {TOLERANCE:.0%}.",
         "",
         "| components | ticks | this engine (us) | baseline (us) | ratio |",
         "| ---: | --- | ---: | ---: | ---: |",
@@ -135,7 +160,7 @@ def main() -> None:
         for row in rows:
             print(f"{row['size']:>6} {row['ticks']:<9} ours {row['ours_us']:9.1f} us  "
                   f"baseline {row['baseline_us']:9.1f} us  ratio {row['ratio']:.3f}")  # fmt: skip
-    slower = [row for row in rows if row["ratio"] > 1.0 + TOLERANCE]
+    slower = [row for row in rows if row["ticks"] in GUARDED and row["ratio"] > 1.0 + TOLERANCE]
     if slower:
         sys.exit(f"slower than {args.baseline} by more than {TOLERANCE:.0%}: {slower}")
 
