@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from simulation import Engine
+from tests.simulation.designs import settled
 from tests.simulation.jsq_sim import simulate
 from tests.simulation.test_least_connections_fidelity import design
 
@@ -27,7 +28,7 @@ UNEQUAL = ((5.0, 10.0), (5.0, 5.0, 10.0, 20.0))  # service_ms per instance: 2:1 
 
 
 def engine_ms(algorithm: str, rps: float, service_ms: list[float]) -> tuple[float, float]:
-    g = Engine(design(algorithm, rps, service_ms)).step().globals
+    g = settled(Engine(design(algorithm, rps, service_ms))).globals
     return g["mean_ms"], g["p99_ms"]
 
 

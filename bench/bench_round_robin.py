@@ -25,6 +25,7 @@ from simulation.latency import gamma_p95_ms
 from simulation.queueing import mmc_unchecked, wait_mixture_percentile
 from simulation.steady import node_steady_state
 from tests.simulation.dealing_sim import simulate
+from tests.simulation.designs import settled
 from tests.simulation.reference import ek_mc_wait, round_robin
 from tests.simulation.test_round_robin_fidelity import dealt
 
@@ -45,7 +46,7 @@ def round_robin_table() -> None:
                 wait_prob, drain = ek_mc_wait(k, rps, MU, c)
                 mean = wait_prob / drain + 1.0 / MU
                 p95 = wait_mixture_percentile(0.95, MU, drain, wait_prob)
-                frame = Engine(dealt("round_robin", rps, [("web", k, c, 10.0)])).step()
+                frame = settled(Engine(dealt("round_robin", rps, [("web", k, c, 10.0)])))
                 node = frame.nodes["web"]
                 e2e = round_robin(rps, web_servers=k, web_concurrency=c, db_fraction=0.0)
                 old = mmc_unchecked(rps / k, MU, c, 1.0 / k)
@@ -69,7 +70,7 @@ def weighted_table() -> None:
             names = [f"w{j}" for j in range(len(weights))]
             targets = [(n, 1, 1, ms) for n, ms in zip(names, service_ms, strict=True)]
             doc = dealt("weighted", rps, targets, dict(zip(names, weights, strict=True)))
-            node = Engine(doc).step().nodes["w0"]
+            node = settled(Engine(doc)).nodes["w0"]
             sim = simulate(rps, weights, [ms / 1000.0 for ms in service_ms], 1, 1_000_000, 11)[0]
             want, err = sim.values, sim.stderr
             noise = f"{100 * err['mean'] / want['mean']:.1f}% / "
