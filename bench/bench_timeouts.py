@@ -8,10 +8,10 @@ simulation (``tests/simulation/patience_sim.py``, 400,000 requests by default); 
 same with a queue limit (M/M/c/K+D) of a few places, about c mu T (both bind) and four
 times that (the timeout binds), the errors being the blocked and those giving up; then
 requests dealt in turn (Erlang-k gaps, ca2 = 1/k: GI/M/c+D), the node's steady state
-(``simulation.steady.node_steady_state``) against the simulation with those gaps; at
-utilisation 1, where one run's share scatters by several percent (the queue wanders for
-long), the simulation's numbers are the mean of ``CAPACITY_SEEDS`` runs of 1,000,000
-requests.
+(``simulation.steady.node_steady_state``) against the simulation with those gaps. At
+utilisation 1 without a limit, where one run's share scatters by several percent (the
+queue wanders for long), the simulation's numbers are the mean of ``CAPACITY_SEEDS``
+runs of 1,000,000 requests.
 """
 
 from __future__ import annotations
@@ -54,7 +54,10 @@ def main() -> None:
     for c in (1, 4, 16):
         for rho in (0.5, 0.7, 0.9, 1.0, 1.1, 1.3):
             share, mean, util = engine_numbers(c, rho)
-            sim = simulate(rho * c * MU, MU, c, TIMEOUT_MS / 1000.0, args.requests, seed=11)
+            if rho == 1.0:
+                sim = pooled(rho * c * MU, c, 1.0, 1_000_000, CAPACITY_SEEDS)
+            else:
+                sim = simulate(rho * c * MU, MU, c, TIMEOUT_MS / 1000.0, args.requests, seed=11)
             share_err = (share - sim["gave_up"]) / sim["gave_up"] if sim["gave_up"] else 0.0
             print(f"| {c} | {rho:g} | {sim['gave_up']:.4f} | {share_err:+.1%} | "
                   f"{sim['mean'] * 1000:.2f} | {mean / sim['mean'] - 1:+.1%} | "
