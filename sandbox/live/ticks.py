@@ -35,6 +35,9 @@ def advance(engine: Engine, codec: FrameCodec, *, keep_frame: bool = False) -> T
     """Step `engine` once and encode its frame; `keep_frame` keeps the full frame too."""
     started = time.process_time()
     frame = engine.step().to_json()
+    explained = engine.explain()
+    if explained:
+        frame["explain"] = explained
     wire = json.dumps(codec.encode(frame), separators=(",", ":"))
     return Tick(
         tick=frame["tick"],

@@ -52,7 +52,7 @@ class FrameCodec:
             if index is None:
                 return frame
             flows[index] = short(flow)
-        return {
+        wire = {
             "tick": frame["tick"],
             "t": frame["t"],
             "n": [_node(nodes.get(node_id)) for node_id in self.node_ids],
@@ -60,6 +60,18 @@ class FrameCodec:
             "global": _global(frame.get("global", {})),
             "events": frame.get("events", []),
         }
+        if frame.get("explain"):
+            wire["explain"] = {node_id: _explanation(entry)
+                               for node_id, entry in frame["explain"].items()}  # fmt: skip
+        return wire
+
+
+def _explanation(entry: dict[str, Any]) -> dict[str, Any]:
+    """An unhealthy component's explanation (simulation/explain.py), numbers shortened."""
+    out = {**entry, "params": {key: short(value) for key, value in entry["params"].items()}}
+    if "fixes" in entry:
+        out["fixes"] = [_explanation(fix) for fix in entry["fixes"]]
+    return out
 
 
 def _global(g: dict[str, Any]) -> dict[str, Any]:
@@ -151,4 +163,5 @@ def decode(codec: FrameCodec, wire: dict[str, Any]) -> dict[str, Any]:
         "global": _full_global(wire["global"]),
         "nodes": nodes,
         "links": links,
+        "explain": wire.get("explain", {}),
     }

@@ -362,3 +362,33 @@ def test_a_retry_storm_shows_late_answers_apart_from_goodput(
     )
     assert float(rows["error rate"].rstrip("%")) > 80  # late answers are errors
     shot(page, "retry-storm-ended")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
+def test_an_overloaded_tier_is_explained_with_its_capacity_and_fixes(
+    page: Page, daphne_server: str, alice: Any, width: int, height: int
+) -> None:
+    """1,000 req/s on two web servers of 1 x 8 x 1000 / 20 ms = 400 req/s each: "What is
+    wrong" names each by the label it was given, writes the arithmetic out, and proposes
+    fixes; the text stays inside its box at desktop and phone size."""
+    overloaded = Design.create_with_document(
+        owner=alice, name="Too busy", document=two_web_servers(rps=1000), message="first"
+    )
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page.context, daphne_server, alice)
+    page.goto(f"{daphne_server}{overloaded.get_absolute_url()}")
+    page.select_option("#run-speed", "20")
+    page.get_by_test_id("run-button").click()
+    page.wait_for_url("**/runs/*/")
+    why = page.get_by_test_id("run-why")
+    expect(why).to_be_visible(timeout=30_000)
+    expect(why).to_contain_text("Web 1 is offered 500 req/s but can serve 400 req/s")
+    expect(why).to_contain_text("400 req/s an instance (8 at once × 1000 / 20 ms) × 1 ready")
+    expect(why).to_contain_text("2 instances instead of 1 would bring utilisation to 62%")
+    expect(why).not_to_contain_text("web-1")
+    box = why.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot(page, f"why-{width}")

@@ -75,3 +75,25 @@ def test_goodput_and_late_are_left_out_only_when_they_say_nothing_new() -> None:
     assert decode(codec, wire)["global"] == frames[0]["global"]
     late = {**frames[0], "global": {**frames[0]["global"], "goodput_rps": 1.0, "late_rps": 2.0}}
     assert codec.encode(late)["global"] == late["global"]
+
+
+def test_explanations_travel_with_the_frame_texts_whole_and_numbers_short() -> None:
+    """`advance` adds the engine's explanations of unhealthy components; the wire keeps
+    their codes and texts and shortens their numbers; a healthy frame carries none."""
+    from sandbox.live.ticks import advance
+
+    document = two_web_servers()
+    engine = Engine(document, validate_scenario({"duration_s": 60}, document), seed=1)
+    codec = FrameCodec(document)
+    healthy = advance(engine, codec, keep_frame=True)
+    assert "explain" not in json.loads(healthy.wire)
+    engine.apply({"action": "fail", "target": "web-1"})
+    tick = advance(engine, codec, keep_frame=True)
+    explained = tick.frame["explain"]
+    assert explained["web-1"]["code"] == "down"
+    back = decode(codec, json.loads(tick.wire))["explain"]
+    for node_id, entry in explained.items():
+        assert back[node_id]["code"] == entry["code"]
+        assert back[node_id]["text"] == entry["text"]
+        for key, value in entry["params"].items():
+            assert back[node_id]["params"][key] == short(value)

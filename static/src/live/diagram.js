@@ -217,9 +217,34 @@ export class LiveDiagram {
       table.append(dt, dd);
     }
     this.tooltip.append(title, table);
-    const pos = ele.renderedPosition();
-    this.tooltip.style.transform = `translate(${Math.round(pos.x + 30)}px, ${Math.round(pos.y + 10)}px)`;
+    const why = this.frame?.explain?.[id];
+    if (why) {
+      const text = document.createElement("p");
+      text.className = "live-tooltip__why";
+      text.textContent = why.text;
+      this.tooltip.append(text);
+      if (why.fixes?.length) {
+        const fixes = document.createElement("ul");
+        for (const fix of why.fixes) {
+          const item = document.createElement("li");
+          item.textContent = fix.text;
+          fixes.append(item);
+        }
+        this.tooltip.append(fixes);
+      }
+    }
     this.tooltip.hidden = false;
+    // Kept inside the diagram: beside the node, or to its left near the right edge, and
+    // raised as far as it must be near the bottom.
+    const pos = ele.renderedPosition();
+    const room = this.tooltip.parentElement;
+    const width = this.tooltip.offsetWidth;
+    const height = this.tooltip.offsetHeight;
+    const roomWidth = room?.clientWidth || Infinity;
+    const roomHeight = room?.clientHeight || Infinity;
+    const x = pos.x + 30 + width <= roomWidth ? pos.x + 30 : Math.max(0, pos.x - 30 - width);
+    const y = Math.max(0, Math.min(pos.y + 10, roomHeight - height));
+    this.tooltip.style.transform = `translate(${Math.round(x)}px, ${Math.round(y)}px)`;
   }
 
   animate() {

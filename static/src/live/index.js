@@ -12,6 +12,7 @@ import { availablePercentiles, eventText, formatMs, formatPercent, formatRate } 
 import { MetricNames } from "./metrics.js";
 import { Recording } from "./recording.js";
 import { RunSocket } from "./socket.js";
+import { WhyPanel } from "./why.js";
 import { FrameDecoder } from "./wire.js";
 
 const MAX_LOG_ENTRIES = 500;
@@ -102,6 +103,7 @@ class LiveRun {
         onNodeClick: (id, pos) => this.openNodeMenu(id, pos),
       });
       this.charts = new RunCharts(this.el("charts"), { metrics: this.metrics, percentiles: this.percentiles });
+      this.why = new WhyPanel(this.el("why"));
       this.fillSpeeds(msg.limits, msg.run.speed);
       this.fillRateSources(this.design);
     }
@@ -129,10 +131,7 @@ class LiveRun {
   afterFrames() {
     const latest = this.recording.frames.at(-1);
     if (!latest) return;
-    if (this.replayTick === null) {
-      this.diagram.render(latest);
-      this.showClock(latest);
-    }
+    if (this.replayTick === null) this.showFrame(latest);
     this.updatePercentileChoices(latest.global);
     const timeline = this.el("timeline");
     timeline.min = String(Math.max(0, this.recording.firstTick));
@@ -158,6 +157,13 @@ class LiveRun {
     const controls = this.el("controls");
     if (controls) controls.dataset.status = this.status;
     this.root.dataset.status = this.status;
+  }
+
+  /** The diagram, what is wrong and the clock at one frame (live or replayed). */
+  showFrame(frame) {
+    this.diagram.render(frame);
+    this.why.render(frame);
+    this.showClock(frame);
   }
 
   showClock(frame) {
@@ -355,8 +361,7 @@ class LiveRun {
       this.charts?.setMarker(null);
       const latest = this.recording.frames.at(-1);
       if (latest) {
-        this.diagram.render(latest);
-        this.showClock(latest);
+        this.showFrame(latest);
         this.el("timeline").value = String(latest.tick);
       }
       return;
@@ -376,8 +381,7 @@ class LiveRun {
     // Big designs record a frame every few ticks, and the newest ticks are saved in chunks.
     else label.textContent = `no frame of tick ${this.replayTick} is recorded${frame ? `; showing tick ${frame.tick}` : ""}`;
     if (!frame) return;
-    this.diagram.render(frame);
-    this.showClock(frame);
+    this.showFrame(frame);
     this.charts?.setMarker(frame.t ?? frame.tick);
   }
 

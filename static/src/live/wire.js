@@ -29,7 +29,15 @@ export class FrameDecoder {
       nodes[this.nodeIds[i]] = node;
     });
     const links = this.links.map(([from, to], i) => [from, to, frame.l[i] ?? 0]);
-    return { tick: frame.tick, t: frame.t, nodes, links, global: fullGlobal(frame.global ?? {}), events: frame.events ?? [] };
+    return {
+      tick: frame.tick,
+      t: frame.t,
+      nodes,
+      links,
+      global: fullGlobal(frame.global ?? {}),
+      events: frame.events ?? [],
+      explain: frame.explain ?? {},
+    };
   }
 }
 
