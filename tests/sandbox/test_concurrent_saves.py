@@ -44,7 +44,8 @@ def test_parallel_saves_either_win_or_conflict(alice: Any, design: Design) -> No
     transactions that take the write lock first), and the revision numbers stay whole."""
     assert connection.vendor != "sqlite" or not connection.is_in_memory_db()
     url = reverse("api_document", args=[design.pk])
-    document = design.latest_revision().document
+    # Each saver its own document: an unchanged one would store nothing.
+    documents = [{**design.latest_revision().document, "name": f"Saver {i}"} for i in range(SAVERS)]
     clients = []
     for _ in range(SAVERS):
         client = Client(raise_request_exception=False)
@@ -54,7 +55,7 @@ def test_parallel_saves_either_win_or_conflict(alice: Any, design: Design) -> No
     results: list[list] = [[] for _ in range(SAVERS)]
 
     def run(i: int) -> None:
-        results[i] = _save_until_stored(clients[i], url, document, start)
+        results[i] = _save_until_stored(clients[i], url, documents[i], start)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(SAVERS)]
     for thread in threads:
