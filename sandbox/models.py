@@ -222,11 +222,17 @@ class Design(models.Model):
                     head.save(update_fields=["autosave", "message"])
                 return SaveOutcome(head, "unchanged")
             if autosave and head and self._continues_burst(head, author):
-                head.document = document
-                head.saves += 1
-                head.saved_at = timezone.now()
-                head.save(update_fields=["document", "saves", "saved_at"])
-                self.updated_at = head.saved_at
+                saved_at = timezone.now()
+                # Only the state this save was checked against is rewritten, even where
+                # the row lock above is no lock at all.
+                rewritten = Revision.objects.filter(pk=head.pk, saves=head.saves).update(
+                    document=document, saves=head.saves + 1, saved_at=saved_at
+                )
+                if not rewritten:
+                    head.refresh_from_db(fields=["saves"])
+                    raise StaleRevisionError(self.head, head.saves)
+                head.document, head.saves, head.saved_at = document, head.saves + 1, saved_at
+                self.updated_at = saved_at
                 self.save(update_fields=["updated_at"])
                 return SaveOutcome(head, "updated")
             revision = self.add_revision(
@@ -249,11 +255,16 @@ class Design(models.Model):
             and head.author_id == getattr(author, "pk", None)
             and timezone.now() - head.saved_at < AUTOSAVE_BURST
             and head.number != self.published_revision
-            and not head.runs.exists()
+            and not _used_by_a_run(head)
         )
 
     def active_share_link(self) -> ShareLink | None:
         return self.share_links.filter(revoked_at__isnull=True).first()
+
+
+def _used_by_a_run(revision: Revision) -> bool:
+    runs = getattr(revision, "runs", None)  # the live app's runs, when it is installed
+    return runs is not None and runs.exists()
 
 
 class Revision(models.Model):
