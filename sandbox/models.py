@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -12,13 +14,33 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
+# Autosaves of one author that follow each other with less than this between them are
+# one editing burst: the burst keeps one revision, rewritten with its newest document,
+# instead of a revision every few seconds of editing (the editor autosaves after 2.5 s idle).
+AUTOSAVE_BURST = timedelta(minutes=2)
+
 
 class StaleRevisionError(Exception):
-    """A save was based on a revision that is no longer the newest one."""
+    """A save was based on a revision that is no longer the newest one, or on an older
+    state of it (an autosave burst rewrote it since: `current_saves` tells how often)."""
 
-    def __init__(self, current_revision: int) -> None:
+    def __init__(self, current_revision: int, current_saves: int | None = None) -> None:
         super().__init__(f"the design is at revision {current_revision}")
         self.current_revision = current_revision
+        self.current_saves = current_saves
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What a save did: `created` a revision, `updated` the burst's revision, or nothing
+    (`unchanged`: the document equals the newest revision's)."""
+
+    revision: Revision
+    action: str  # "created", "updated" or "unchanged"
+
+    @property
+    def changed(self) -> bool:
+        return self.action != "unchanged"
 
 
 class DesignLimitError(Exception):
@@ -131,6 +153,7 @@ class Design(models.Model):
         message: str = "",
         base_revision: int | None = None,
         lock: bool = True,
+        autosave: bool = False,
     ) -> Revision:
         """Store `document` as the next revision.
 
@@ -151,6 +174,7 @@ class Design(models.Model):
                     document=document,
                     author=author,
                     message=message[:200],
+                    autosave=autosave,
                 )
                 self.head = revision.number
                 self.updated_at = timezone.now()
@@ -163,8 +187,84 @@ class Design(models.Model):
             raise StaleRevisionError(newest) from None
         return revision
 
+    def save_document(
+        self,
+        document: dict[str, Any],
+        *,
+        author: Any,
+        base_revision: int,
+        base_saves: int | None = None,
+        message: str = "",
+        autosave: bool = False,
+    ) -> SaveOutcome:
+        """Save the editor's document on top of `base_revision` (the document must be
+        validated already).
+
+        Refused (StaleRevisionError) unless `base_revision` is the newest revision and,
+        when given, `base_saves` its current number of saves. A document equal to the
+        newest revision's makes no revision; an explicit save of it ends an autosave burst
+        (and names the burst's revision with `message`). An autosave that continues a burst
+        rewrites the burst's revision; any other save makes a new revision.
+        """
+        with transaction.atomic():
+            current = Design.objects.select_for_update().only("head").get(pk=self.pk)
+            self.head = current.head
+            head = self.revisions.filter(number=self.head).first()
+            head_saves = head.saves if head else None
+            if base_revision != self.head or (
+                base_saves is not None and head and base_saves != head.saves
+            ):
+                raise StaleRevisionError(self.head, head_saves)
+            if head and head.document == document:
+                if not autosave and head.autosave:
+                    head.autosave = False
+                    head.message = head.message or message[:200]
+                    head.save(update_fields=["autosave", "message"])
+                return SaveOutcome(head, "unchanged")
+            if autosave and head and self._continues_burst(head, author):
+                saved_at = timezone.now()
+                # Only the state this save was checked against is rewritten, even where
+                # the row lock above is no lock at all.
+                rewritten = Revision.objects.filter(pk=head.pk, saves=head.saves).update(
+                    document=document, saves=head.saves + 1, saved_at=saved_at
+                )
+                if not rewritten:
+                    head.refresh_from_db(fields=["saves"])
+                    raise StaleRevisionError(self.head, head.saves)
+                head.document, head.saves, head.saved_at = document, head.saves + 1, saved_at
+                self.updated_at = saved_at
+                self.save(update_fields=["updated_at"])
+                return SaveOutcome(head, "updated")
+            revision = self.add_revision(
+                document,
+                author=author,
+                message=message,
+                base_revision=base_revision,
+                lock=False,
+                autosave=autosave,
+            )
+        return SaveOutcome(revision, "created")
+
+    def _continues_burst(self, head: Revision, author: Any) -> bool:
+        """May an autosave by `author` rewrite `head` in place? Only the same author's
+        autosave within the burst window, and never a revision something else holds on
+        to: the published one (others read it) or one a run ran (its recording replays it).
+        """
+        return (
+            head.autosave
+            and head.author_id == getattr(author, "pk", None)
+            and timezone.now() - head.saved_at < AUTOSAVE_BURST
+            and head.number != self.published_revision
+            and not _used_by_a_run(head)
+        )
+
     def active_share_link(self) -> ShareLink | None:
         return self.share_links.filter(revoked_at__isnull=True).first()
+
+
+def _used_by_a_run(revision: Revision) -> bool:
+    runs = getattr(revision, "runs", None)  # the live app's runs, when it is installed
+    return runs is not None and runs.exists()
 
 
 class Revision(models.Model):
@@ -176,6 +276,12 @@ class Revision(models.Model):
     )
     message = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # An autosave burst rewrites its revision: `autosave` marks a revision a burst may
+    # still rewrite, `saves` counts the saves its document holds (a base for optimistic
+    # concurrency beside the number), `saved_at` is the last of them.
+    autosave = models.BooleanField(default=False)
+    saves = models.PositiveIntegerField(default=1)
+    saved_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-number"]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import simulation
@@ -22,7 +23,8 @@ from sandbox.http import HtmxHttpRequest, json_error, json_not_found
 from sandbox.models import StaleRevisionError
 from sandbox.ratelimit import READS, WRITES, rate_limit
 
-_SAVE_KEYS = {"base_revision", "document", "message"}
+_SAVE_KEYS = {"base_revision", "base_saves", "document", "message", "autosave"}
+_SAVE_KEYS_TEXT = "base_revision, base_saves, document, message, autosave"
 
 
 @require_GET
@@ -68,7 +70,9 @@ def document(request: HtmxHttpRequest, pk: int) -> JsonResponse:
         return json_not_found()
     if request.method == "GET":
         shown = readable_revision(request.user, design)
-        return JsonResponse({"revision": shown.number, "document": shown.document})
+        return JsonResponse(
+            {"revision": shown.number, "saves": shown.saves, "document": shown.document}
+        )
     if not is_owner(request.user, design):
         return json_error(
             403, [{"path": "", "message": "this design is read-only for you; fork it to edit"}]
@@ -78,36 +82,50 @@ def document(request: HtmxHttpRequest, pk: int) -> JsonResponse:
     except InputError as error:
         return json_error(400, error.to_json(), error="bad request")
     try:
-        base, document, message = _parse_save(payload)
+        save = _parse_save(payload)
     except InputError as error:
         return json_error(422, error.to_json())
     try:
-        revision = design.add_revision(
-            document, author=request.user, message=message, base_revision=base
-        )
+        outcome = design.save_document(author=request.user, **save)
     except StaleRevisionError as error:
-        return JsonResponse(
-            {"error": "conflict", "current_revision": error.current_revision}, status=409
-        )
-    return JsonResponse({"revision": revision.number})
+        conflict: dict[str, Any] = {"error": "conflict", "current_revision": error.current_revision}
+        if error.current_saves is not None:
+            conflict["current_saves"] = error.current_saves
+        return JsonResponse(conflict, status=409)
+    revision = outcome.revision
+    answer: dict[str, Any] = {
+        "revision": revision.number,
+        "saves": revision.saves,
+        "changed": outcome.changed,
+    }
+    if not outcome.changed:
+        answer["detail"] = _("Nothing changed since revision %(number)d.") % {
+            "number": revision.number
+        }
+    return JsonResponse(answer)
 
 
-def _parse_save(payload: Any) -> tuple[int, dict[str, Any], str]:
-    """Check a save request; collect every problem of the envelope and the document."""
+def _parse_save(payload: Any) -> dict[str, Any]:
+    """Check a save request; collect every problem of the envelope and the document.
+    Answers the keyword arguments of `Design.save_document`."""
     if not isinstance(payload, dict):
-        raise InputError(
-            [InputProblem("", "expected a JSON object with base_revision, document, message")]
-        )
+        raise InputError([InputProblem("", f"expected a JSON object with {_SAVE_KEYS_TEXT}")])
     problems: list[Any] = [
-        InputProblem(str(key), "unknown field; use base_revision, document, message")
+        InputProblem(str(key), f"unknown field; use {_SAVE_KEYS_TEXT}")
         for key in payload
         if key not in _SAVE_KEYS
     ]
     base = payload.get("base_revision")
     if "base_revision" not in payload:
         problems.append(InputProblem("base_revision", "required: the revision you edited"))
-    elif isinstance(base, bool) or not isinstance(base, int) or base < 0:
+    elif not _is_count(base):
         problems.append(InputProblem("base_revision", "must be a whole number of at least 0"))
+    base_saves = payload.get("base_saves")
+    if base_saves is not None and not _is_count(base_saves):
+        problems.append(InputProblem("base_saves", "must be a whole number of at least 0"))
+    autosave = payload.get("autosave", False)
+    if not isinstance(autosave, bool):
+        problems.append(InputProblem("autosave", _("must be true or false")))
     message = payload.get("message", "")
     if not isinstance(message, str):
         problems.append(InputProblem("message", "must be a string"))
@@ -124,7 +142,17 @@ def _parse_save(payload: Any) -> tuple[int, dict[str, Any], str]:
             problems.extend(error.problems)
     if problems:
         raise InputError(problems)
-    return base, payload["document"], message
+    return {
+        "base_revision": base,
+        "base_saves": base_saves,
+        "document": payload["document"],
+        "message": message,
+        "autosave": autosave,
+    }
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 @require_GET

@@ -129,7 +129,7 @@ def test_sign_up_use_a_template_share_and_fork(
         headers={"Content-Type": "application/json", "X-CSRFToken": token},
     )
     assert saved.status == 200, saved.text()
-    assert saved.json() == {"revision": 2}
+    assert saved.json() == {"revision": 2, "saves": 1, "changed": True}
 
     # Find it in the list with the live search.
     page.get_by_role("link", name="My designs").click()

@@ -30,7 +30,11 @@ def _snapshot(design: Design) -> tuple[int, int, Any, str]:
 def test_it_answers_the_newest_revision(alice_client: Client, design: Design) -> None:
     response = alice_client.get(_url(design))
     assert response.status_code == 200
-    assert response.json() == {"revision": 1, "document": design.latest_revision().document}
+    assert response.json() == {
+        "revision": 1,
+        "saves": 1,
+        "document": design.latest_revision().document,
+    }
 
 
 def test_it_saves_a_new_revision(
@@ -41,7 +45,7 @@ def test_it_saves_a_new_revision(
         alice_client, design, {"base_revision": 1, "document": document, "message": "scale out"}
     )
     assert response.status_code == 200
-    assert response.json() == {"revision": 2}
+    assert response.json() == {"revision": 2, "saves": 1, "changed": True}
     design.refresh_from_db()
     assert design.head == 2
     latest = design.latest_revision()
@@ -53,6 +57,7 @@ def test_it_saves_a_new_revision(
 def test_it_refuses_a_stale_base_revision(
     alice_client: Client, design: Design, document: dict[str, Any]
 ) -> None:
+    document["components"][2]["params"]["instances"] = 4
     assert (
         _post(alice_client, design, {"base_revision": 1, "document": document}).status_code == 200
     )
@@ -61,7 +66,7 @@ def test_it_refuses_a_stale_base_revision(
     changed["name"] = "Edited in another tab"
     response = _post(alice_client, design, {"base_revision": 1, "document": changed})
     assert response.status_code == 409
-    assert response.json() == {"error": "conflict", "current_revision": 2}
+    assert response.json() == {"error": "conflict", "current_revision": 2, "current_saves": 1}
     assert _snapshot(design) == before
 
 

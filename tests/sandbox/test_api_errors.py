@@ -53,7 +53,7 @@ def test_a_save_that_fails_unexpectedly_answers_json(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(Design, "add_revision", broken)
+    monkeypatch.setattr(Design, "save_document", broken)
     client = Client(raise_request_exception=False)
     client.force_login(alice)
     body = {"base_revision": 1, "document": design.latest_revision().document}

@@ -66,7 +66,7 @@ def test_a_warned_document_saves(alice_client: Client, design: Any) -> None:
     url = reverse("api_document", args=[design.pk])
     response = alice_client.post(url, body, "application/json")
     assert response.status_code == 200
-    assert response.json() == {"revision": 2}
+    assert response.json() == {"revision": 2, "saves": 1, "changed": True}
 
 
 def test_it_lists_every_problem_with_its_path(

@@ -44,7 +44,7 @@ def test_it_summarises_the_last_change_by_default(
     assert (response.context["a"], response.context["b"]) == (2, 3)
     assert [(c.id, c.fields) for c in diff.changed] == [("web", ["params.instances"])]
     assert diff.moved == ["lb"]
-    assert "component <code>web</code> changed: params.instances" in response.text
+    assert "~ <strong>web</strong> · instances: 2 → 6" in response.text
 
 
 def test_it_compares_any_two_revisions(
@@ -55,7 +55,7 @@ def test_it_compares_any_two_revisions(
     diff = response.context["diff"]
     assert diff.added == ["cache"]
     assert diff.links_added == ["web → cache"]
-    assert "component <code>cache</code> added" in response.text
+    assert "component <strong>cache</strong> added" in response.text
 
 
 def test_it_answers_htmx_with_the_diff_only(
@@ -68,7 +68,7 @@ def test_it_answers_htmx_with_the_diff_only(
         headers={"HX-Request": "true", "HX-Target": "diff"},
     )
     assert response.text.lstrip().startswith('<div id="diff"')
-    assert "component <code>cache</code> removed" in response.text
+    assert "component <strong>cache</strong> removed" in response.text
 
 
 def test_it_names_a_missing_revision(alice_client: Client, design: Design) -> None:
@@ -114,3 +114,38 @@ def test_it_refuses_to_restore_a_revision_that_no_longer_validates(
     assert "no longer passes validation" in response.text
     design.refresh_from_db()
     assert design.head == 2
+
+
+def test_the_diff_shows_old_and_new_values_with_the_names_the_owner_gave(
+    alice_client: Client, alice: Any, design: Design, document: dict[str, Any]
+) -> None:
+    document["components"][2]["label"] = "Web tier"
+    document["components"][2]["params"]["instances"] = 3
+    _edit(design, alice, document, "name the web tier")
+    document["components"][2]["params"]["instances"] = 6
+    document["links"][1]["params"] = {"latency_ms": 80}
+    _edit(design, alice, document, "scale out")
+    response = alice_client.get(
+        reverse("design_history", args=[design.pk]),
+        headers={"HX-Request": "true", "HX-Target": "diff"},
+    )
+    assert "~ <strong>Web tier</strong> · instances: 3 → 6" in response.text
+    assert "~ link lb → Web tier · latency_ms: 0.0 (default) → 80" in response.text
+    assert "<strong>web</strong>" not in response.text
+
+
+def test_it_marks_a_revision_an_autosave_burst_rewrote(
+    alice_client: Client, alice: Any, design: Design, document: dict[str, Any]
+) -> None:
+    for instances in (3, 4, 5):
+        document["components"][2]["params"]["instances"] = instances
+        design.save_document(
+            copy.deepcopy(document),
+            author=alice,
+            base_revision=2 if instances > 3 else 1,
+            autosave=True,
+        )
+    response = alice_client.get(reverse("design_history", args=[design.pk]))
+    assert [r.number for r in response.context["revisions"]] == [2, 1]
+    assert "autosaved 3 times" in response.text
+    assert response.text.count('data-testid="autosaved"') == 1

@@ -99,7 +99,9 @@ def test_it_refuses_exactly_the_request_after_the_limit(
     """Three saves a minute: the first three are stored, the fourth answers 429."""
     limits(writes=3)
     for base in (1, 2, 3):
+        document["name"] = f"Edit {base}"  # an unchanged document would store nothing
         assert _save(alice_client, design, base, document).status_code == 200
+    document["name"] = "Edit 4"
     response = _save(alice_client, design, 4, document)
     assert response.status_code == 429
     design.refresh_from_db()

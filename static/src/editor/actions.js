@@ -36,9 +36,8 @@ export const ACTIONS = [
     whileTyping: true,
     enabledWhen: (s) => !s.readOnly,
     perform(ctx) {
-      // Saving without a change makes no revision, unless the user wrote a message for it.
-      const message = ctx.takeMessage();
-      ctx.saver?.save({ message, force: Boolean(message) });
+      // Sent even without a change: the server makes no revision then and says so.
+      ctx.saver?.save({ message: ctx.takeMessage() });
     },
   },
   { name: "undo", label: L.undo, keys: ["Mod+Z"], enabledWhen: (s) => s.canUndo, perform: (ctx) => ctx.editor.undo() },

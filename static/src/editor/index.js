@@ -33,6 +33,7 @@ function readConfig(root) {
     propertiesUrl: data.propertiesUrl,
     readOnly: data.readOnly === "true" || data.readOnly === "1" || data.readOnly === "True",
     revision: Number(data.revision ?? 0),
+    saves: data.saves ? Number(data.saves) : null, // absent or empty: the server checks the number only
     doc: docScript ? JSON.parse(docScript.textContent) : emptyDocument(),
   };
 }
@@ -195,6 +196,7 @@ function makeSaver({ $, config, editor, banner, problems }) {
     editor,
     url: config.saveUrl,
     revision: config.revision,
+    saves: config.saves,
     design: config.designId ?? config.documentUrl,
     status: $("[data-editor-status]"),
     banner,

@@ -1,20 +1,25 @@
 // Saving: Ctrl+S or the Save button, autosave after a short idle, always on top of
-// the revision the editor started from. A conflict is never resolved silently:
-// the user loads theirs or saves theirs-then-mine. Until the server has a change,
+// the revision the editor started from: its number and its count of saves, since the
+// server rewrites an autosave burst's revision in place and answers the same number.
+// An explicit save always reaches the server, which makes no revision for an unchanged
+// document but keeps an autosaved one from being rewritten. A conflict is never resolved
+// silently: the user loads theirs or saves theirs-then-mine. Until the server has a change,
 // a copy lives in localStorage, one per tab (crash_copies.js), and every copy is
 // offered back on the next visit.
 
 import { request } from "../dom.js";
 import { copiesToOffer, copyKey, removeCopy, tabId } from "./crash_copies.js";
+import { SAVE_TEXT } from "./text.js";
 
 const AUTOSAVE_MS = 2500;
 const LOCAL_COPY_MS = 200;
 
 export class Saver {
-  constructor({ editor, url, revision, design, status, banner, onSaved }) {
+  constructor({ editor, url, revision, saves = null, design, status, banner, onSaved }) {
     this.editor = editor;
     this.url = url;
     this.revision = revision;
+    this.saves = saves;
     this.design = design;
     this.storageKey = copyKey(design, tabId(sessionStorage));
     this.status = status;
@@ -51,40 +56,47 @@ export class Saver {
     clearTimeout(this.copyTimer);
     this.copyTimer = setTimeout(() => this.writeLocalCopy(), LOCAL_COPY_MS);
     clearTimeout(this.autosaveTimer);
-    if (!this.conflict) this.autosaveTimer = setTimeout(() => this.save(), AUTOSAVE_MS);
+    if (!this.conflict) this.autosaveTimer = setTimeout(() => this.save({ autosave: true }), AUTOSAVE_MS);
   }
 
-  /** Save the current document; `message` goes with the revision. */
-  async save({ message = "", force = false } = {}) {
+  /** Save the current document; `message` goes with the revision. An `autosave` may
+   * rewrite the revision of the burst it continues; an explicit save never does. */
+  async save({ message = "", force = false, autosave = false } = {}) {
     clearTimeout(this.autosaveTimer);
     if (this.saving) {
-      this.again = { message: message || this.again?.message || "" };
+      this.again = {
+        message: message || this.again?.message || "",
+        autosave: autosave && (this.again?.autosave ?? true),
+      };
       return this.saving;
     }
-    if (!force && !this.dirty && !message) return true;
+    if (autosave && !this.dirty) return true;
     if (this.conflict && !force) {
       this.setStatus("Not saved: resolve the conflict first", "error");
       return false;
     }
-    this.saving = this.send(message);
+    this.saving = this.send(message, autosave);
     try {
       return await this.saving;
     } finally {
       this.saving = null;
       const again = this.again;
       this.again = null;
-      if (again && this.dirty && !this.conflict) this.save(again);
+      if (again && (this.dirty || !again.autosave) && !this.conflict) this.save(again);
     }
   }
 
-  async send(message) {
+  async send(message, autosave = false) {
     const doc = this.editor.doc;
     this.setStatus("Saving…", "saving");
     const body = { base_revision: this.revision, document: doc };
+    if (this.saves !== null) body.base_saves = this.saves;
     if (message) body.message = message;
+    if (autosave) body.autosave = true;
     const { ok, status, data } = await request(this.url, { method: "POST", json: body, quiet: true });
     if (ok) {
       this.revision = data.revision;
+      this.saves = data.saves ?? null;
       this.savedDoc = doc;
       this.lastError = null;
       if (this.dirty) {
@@ -92,14 +104,15 @@ export class Saver {
         this.writeLocalCopy();
       } else {
         this.clearLocalCopy();
-        this.setStatus(`Saved · revision ${this.revision}`, "saved");
+        const unchanged = data.changed === false && !autosave;
+        this.setStatus(unchanged ? SAVE_TEXT.unchanged(this.revision) : `Saved · revision ${this.revision}`, "saved");
       }
       this.onSaved?.(this.revision, data);
       return true;
     }
     this.writeLocalCopy();
     if (status === 409) {
-      this.showConflict(data?.current_revision);
+      this.showConflict(data?.current_revision, data?.current_saves);
       return false;
     }
     if (status === 422) {
@@ -119,7 +132,7 @@ export class Saver {
     return false;
   }
 
-  showConflict(currentRevision) {
+  showConflict(currentRevision, currentSaves = null) {
     this.conflict = true;
     clearTimeout(this.autosaveTimer);
     this.setStatus("Not saved: conflict", "error");
@@ -132,7 +145,7 @@ export class Saver {
           label: "Save mine on top",
           name: "save-mine",
           primary: true,
-          run: () => this.saveMineOnTop(currentRevision),
+          run: () => this.saveMineOnTop(currentRevision, currentSaves),
         },
       ],
     });
@@ -145,13 +158,15 @@ export class Saver {
     this.conflict = false;
     this.banner.hide();
     this.revision = data.revision;
+    this.saves = data.saves ?? null;
     this.editor.replace(data.document);
     this.savedDoc = this.editor.doc;
     this.changed();
   }
 
-  async saveMineOnTop(currentRevision) {
+  async saveMineOnTop(currentRevision, currentSaves = null) {
     this.revision = currentRevision;
+    this.saves = currentSaves ?? null;
     this.conflict = false;
     this.banner.hide();
     await this.save({ force: true, message: "Saved on top of a newer revision" });
@@ -165,7 +180,12 @@ export class Saver {
     try {
       localStorage.setItem(
         this.storageKey,
-        JSON.stringify({ base_revision: this.revision, document: this.editor.doc, saved_at: Date.now() }),
+        JSON.stringify({
+          base_revision: this.revision,
+          base_saves: this.saves,
+          document: this.editor.doc,
+          saved_at: Date.now(),
+        }),
       );
     } catch {
       this.setStatus("Unsaved changes (this browser could not keep a copy: storage full?)", "dirty");
@@ -186,6 +206,7 @@ export class Saver {
       this.banner.hide();
       removeCopy(localStorage, copy.key); // from now on it is this tab's work
       this.revision = copy.base_revision;
+      this.saves = copy.base_saves ?? null;
       this.editor.replace(copy.document);
     };
     const discard = {

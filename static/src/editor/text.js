@@ -3,7 +3,7 @@
 // tooltip, `aria` its accessible name when the content is a symbol.
 
 export const ACTION_LABELS = {
-  save: { text: "Save", title: "Save a new revision (Ctrl+S)" },
+  save: { text: "Save", title: "Save a new revision, if anything changed (Ctrl+S)" },
   undo: { text: "↶ Undo", title: "Undo (Ctrl+Z)" },
   redo: { text: "↷ Redo", title: "Redo (Ctrl+Shift+Z)" },
   delete: { text: "Delete", title: "Delete the selection (Delete)" },
@@ -22,6 +22,11 @@ export const ACTION_LABELS = {
   "export-json": { text: "Document (JSON)" },
   "import-json": { text: "Import JSON…" },
   fork: { text: "Fork to edit" },
+};
+
+// The save status beside the toolbar.
+export const SAVE_TEXT = {
+  unchanged: (revision) => `Nothing changed since revision ${revision}`,
 };
 
 export const MESSAGES = {
