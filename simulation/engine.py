@@ -94,6 +94,7 @@ class Engine:
         # With noise: the last tick's percentiles, to solve the next tick's from.
         self._warm_latency: dict | None = {} if self.sources.noise else None
         self._cost = (-1, 0.0)  # (changes, cost per hour) until an event changes it
+        self._explained: tuple = (None, {})  # (the frame's nodes, their explanations)
 
     # --- public API --------------------------------------------------------------------
 
@@ -136,7 +137,11 @@ class Engine:
         (``explain.explanations``): by component id."""
         if self.frame is None:
             return {}
-        return explanations(self.state, self.frame, self._labels)
+        nodes, explained = self._explained
+        if nodes is not self.frame.nodes:  # a repeated quiet tick keeps its nodes
+            explained = explanations(self.state, self.frame, self._labels)
+            self._explained = (self.frame.nodes, explained)
+        return explained
 
     def report(self) -> dict:
         """The CLI JSON object (DESIGN.md "CLI output"): averages after warm-up, series, checks."""

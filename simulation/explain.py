@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # What a fix aims for: utilisation below the level that grades a component "warning"
 # (health.py), where waiting is still short.
 TARGET_UTIL = WARN_UTIL
-EXPLAIN_LIMIT = 50  # explanations in one frame at most, the worst first
+EXPLAIN_LIMIT = 20  # explanations in one frame at most, the worst first (about 400 bytes each)
 MAX_INSTANCES = 1000  # the instances parameter's maximum (components/params.py)
 _SEVERITY = {"down": 0, "critical": 1, "warning": 2, "starting": 3}
 

@@ -67,8 +67,10 @@ class FrameCodec:
 
 
 def _explanation(entry: dict[str, Any]) -> dict[str, Any]:
-    """An unhealthy component's explanation (simulation/explain.py), numbers shortened."""
-    out = {**entry, "params": {key: short(value) for key, value in entry["params"].items()}}
+    """An unhealthy component's explanation (simulation/explain.py) as the page shows it:
+    its code and text, and its fixes' (the params stay with the engine's API: they
+    would double the bytes of a frame that repeats them every tick)."""
+    out = {"code": entry["code"], "text": entry["text"]}
     if "fixes" in entry:
         out["fixes"] = [_explanation(fix) for fix in entry["fixes"]]
     return out
