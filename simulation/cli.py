@@ -344,7 +344,7 @@ def render_table(report: dict[str, Any], document: dict[str, Any]) -> str:
     lines = [
         f"{report['design']}  (seed {report['seed']}, {report['ticks']} ticks of "
         f"{_number(report['tick_s'])} s)",
-        f"averages after a warm-up of {_number(report.get('warmup_s'))} s",
+        _averages_line(report),
         *(["run aborted by a check"] if report.get("aborted") else []),
         "",
         *_component_table(report["components"], kinds),
@@ -355,6 +355,13 @@ def render_table(report: dict[str, Any], document: dict[str, Any]) -> str:
         *_check_lines(report.get("checks", [])),
     ]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _averages_line(report: dict[str, Any]) -> str:
+    warmup = _number(report.get("warmup_s"))
+    if report.get("warmup_cut_short"):
+        return f"averages over every tick: the run ended before its {warmup}-s warm-up did"
+    return f"averages after a warm-up of {warmup} s"
 
 
 _COLUMNS = (

@@ -19,24 +19,18 @@ SERIES = ("t", "offered_rps", "throughput_rps", "error_rate", "p50_ms", "p95_ms"
 
 
 class Report:
-    """Collects frames into the CLI JSON object: averages after warm-up, series, events."""
+    """Collects frames into the CLI JSON object: averages after warm-up, series, events.
+
+    A run that ends before its warm-up does is summarised over the ticks it ran
+    (``warmup_cut_short``); the warm-up ticks' totals are kept only until the first tick
+    after warm-up arrives.
+    """
 
     def __init__(self, engine: object) -> None:
         self.engine = engine
         self.ticks = 0
-        self.kept = 0
-        self._last_nodes: dict | None = None
-        self._last_parts: list = []
-        self._repeats = 0
-        self.latency = RunLatency()  # end-to-end latency law of the ticks after warm-up
-        self.sums = dict.fromkeys(RUN_SUMS, 0.0)
-        # Per component, in the frames' order of nodes (the model's): sums over kept ticks of
-        # offered, served, dropped, utilisation, queue and served x mean latency (s); the
-        # latency law; and the status in the last kept tick (taken when the report is made).
-        self.ids: list[str] = []
-        self.node_sums: list[list[float]] = []
-        self.node_latency: list[RunLatency] = []
-        self.statuses: list[str] = []
+        self.kept = Totals(engine.dt)  # the ticks after warm-up
+        self.warmup: Totals | None = Totals(engine.dt)  # warm-up ticks, while no tick is kept
         # One value per tick, as the frames give it; rounded to 6 decimals in to_json.
         self.series: dict[str, list[float]] = {key: [] for key in SERIES}
         self._series_columns = [(key, self.series[key]) for key in SERIES[1:]]
@@ -49,8 +43,55 @@ class Report:
         for key, column in self._series_columns:
             column.append(g[key])
         if frame.t - frame.dt < self.engine.warmup_s - 1e-9:
+            if self.warmup is not None:
+                self.warmup.add(frame, g)
             return
-        self.kept += 1
+        self.warmup = None
+        self.kept.add(frame, g)
+
+    def to_json(self) -> dict:
+        cut_short = self.kept.ticks == 0 and self.ticks > 0
+        totals = self.warmup if cut_short and self.warmup is not None else self.kept
+        engine = self.engine
+        return {
+            "design": engine.document["name"],
+            "seed": engine.seed,
+            "tick_s": engine.dt,
+            "ticks": self.ticks,
+            "duration_s": engine.now,
+            "warmup_s": engine.warmup_s,
+            "warmup_cut_short": cut_short,
+            "aborted": engine.aborted,
+            "summary": totals.summary_json(),
+            "components": totals.components_json(),
+            "series": {key: [round(x, 6) for x in column] for key, column in self.series.items()},
+            "events": list(engine.events),
+            "checks": [check.to_json() for check in engine.checks],
+        }
+
+
+class Totals:
+    """Run-wide sums over a stretch of ticks: the frame globals, the end-to-end latency law
+    and, per component, its numbers, latency law and last status."""
+
+    def __init__(self, dt: float) -> None:
+        self.dt = dt
+        self.ticks = 0
+        self._last_nodes: dict | None = None
+        self._last_parts: list = []
+        self._repeats = 0
+        self.latency = RunLatency()  # end-to-end latency law of the ticks
+        self.sums = dict.fromkeys(RUN_SUMS, 0.0)
+        # Per component, in the frames' order of nodes (the model's): sums over the ticks of
+        # offered, served, dropped, utilisation, queue and served x mean latency (s); the
+        # latency law; and the status in the last tick (taken when the report is made).
+        self.ids: list[str] = []
+        self.node_sums: list[list[float]] = []
+        self.node_latency: list[RunLatency] = []
+        self.statuses: list[str] = []
+
+    def add(self, frame: object, g: dict) -> None:
+        self.ticks += 1
         sums = self.sums
         sums["offered_rps"] += g["offered_rps"]
         sums["throughput_rps"] += g["throughput_rps"]
@@ -72,7 +113,7 @@ class Report:
         if nodes is None:
             return
         count = self._repeats
-        seconds = self.engine.dt * count
+        seconds = self.dt * count
         self.latency.add(self._last_parts, seconds)
         if not self.ids:
             self._start(nodes)
@@ -86,12 +127,17 @@ class Report:
         self.node_sums = [[0.0] * 6 for _ in nodes]
         self.node_latency = [RunLatency(NODE_EXACT_PARTS) for _ in nodes]
 
-    def to_json(self) -> dict:
-        if self._last_nodes is not None:  # the last kept tick's nodes, summed just below
+    def _settle(self) -> None:
+        """Add the held repeated ticks; the statuses are the last tick's."""
+        if self._last_nodes is not None:
             self.statuses = [node.status for node in self._last_nodes.values()]
         self._flush()
-        engine = self.engine
-        kept = max(self.kept, 1)
+
+    def summary_json(self) -> dict:
+        """Averages over the ticks; without a tick every number is 0, availability too:
+        nothing was measured."""
+        self._settle()
+        ticks = max(self.ticks, 1)
         s = self.sums
         tput = s["throughput_rps"]
         dropped = s["dropped_rps"]
@@ -103,45 +149,34 @@ class Report:
             for name, x in zip(("p50", "p95", "p99"), self.latency.percentiles(RUN_PS), strict=True)
         }
         return {
-            "design": engine.document["name"],
-            "seed": engine.seed,
-            "tick_s": engine.dt,
-            "ticks": self.ticks,
-            "duration_s": engine.now,
-            "warmup_s": engine.warmup_s,
-            "aborted": engine.aborted,
-            "summary": {
-                "offered_rps": s["offered_rps"] / kept,
-                "served_rps": tput / kept,
-                "dropped_rps": dropped / kept,
-                "availability": 1.0 - error_rate,
-                "error_rate": error_rate,
-                "cost_per_hour": s["cost_per_hour"] / kept,
-                "latency_ms": {
-                    "mean": s["mean_ms"] / tput if tput > 0 else 0.0,
-                    **run_percentiles,
-                },
-                "goodput_rps": s["goodput_rps"] / kept,
-                "late_rps": s["late_rps"] / kept,
+            "offered_rps": s["offered_rps"] / ticks,
+            "served_rps": tput / ticks,
+            "dropped_rps": dropped / ticks,
+            "availability": 1.0 - error_rate if self.ticks else 0.0,
+            "error_rate": error_rate,
+            "cost_per_hour": s["cost_per_hour"] / ticks,
+            "latency_ms": {
+                "mean": s["mean_ms"] / tput if tput > 0 else 0.0,
+                **run_percentiles,
             },
-            "components": self._components_json(kept),
-            "series": {key: [round(x, 6) for x in column] for key, column in self.series.items()},
-            "events": list(engine.events),
-            "checks": [check.to_json() for check in engine.checks],
+            "goodput_rps": s["goodput_rps"] / ticks,
+            "late_rps": s["late_rps"] / ticks,
         }
 
-    def _components_json(self, kept: int) -> dict:
+    def components_json(self) -> dict:
+        self._settle()
+        ticks = max(self.ticks, 1)
         components = {}
         rows = zip(self.ids, self.node_sums, self.node_latency, self.statuses, strict=True)
         for cid, (offered, served, dropped, util, queue, lat_w), law, status in rows:
             mean = lat_w / served if served > 0 else 0.0
             p50, p95, p99 = law.percentiles(RUN_PS)
             components[cid] = {
-                "offered_rps": offered / kept,
-                "served_rps": served / kept,
-                "dropped_rps": dropped / kept,
-                "utilization": util / kept,
-                "queue": queue / kept,
+                "offered_rps": offered / ticks,
+                "served_rps": served / ticks,
+                "dropped_rps": dropped / ticks,
+                "utilization": util / ticks,
+                "queue": queue / ticks,
                 "status": status,
                 "latency_ms": {
                     "mean": mean * 1000.0,

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from sandbox.live.models import ACTIVE_STATUSES, RUNNER_STOPPED, Run, RunStatus
+from sandbox.live.summary import end_fields
 
 log = logging.getLogger(__name__)
 
@@ -161,13 +162,11 @@ def tolerant(layer: BaseChannelLayer) -> TolerantLayer:
 
 def _ended_message(run: Run) -> dict[str, Any]:
     """The `run.ended` group message for a run as the database holds it."""
-    report = run.report or {}
     return {
         "type": "run.ended",
         "status": str(run.status),
         "reason": run.failure_reason,
-        "summary": report.get("summary"),
-        "checks": report.get("checks", []),
+        **end_fields(run.report),
         # Ticks are numbered from 1, so the last recorded one is the count.
         "tick": run.ticks or -1,
         "series": None,

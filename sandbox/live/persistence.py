@@ -21,6 +21,7 @@ from sandbox.live.lease import sweep_stale_runs
 from sandbox.live.models import ACTIVE_STATUSES, Run, RunChunk, RunStatus
 from sandbox.live.protocol import HELLO_EVENTS, HELLO_SERIES_TICKS
 from sandbox.live.session import RunSession
+from sandbox.live.summary import end_fields
 from sandbox.live.ticks import Tick
 from sandbox.live.wire import compact_columns
 
@@ -78,7 +79,6 @@ def load_recording(run_id: Any, since: int) -> dict[str, Any]:
     `HELLO_SERIES_TICKS` ticks of its charts and its newest frame."""
     sweep_stale_runs(run_id)
     run = Run.objects.select_related("revision").get(pk=run_id)
-    report = run.report or {}
     series = compact_columns(run.recorded_series(since, at_most=HELLO_SERIES_TICKS), since)
     newest = run.newest_wire_frame() if series["tick"] else None
     events = run.events or []
@@ -89,8 +89,7 @@ def load_recording(run_id: Any, since: int) -> dict[str, Any]:
         "event_count": len(events),
         "status": run.status,
         "reason": run.failure_reason,
-        "summary": report.get("summary"),
-        "checks": report.get("checks", []),
+        **end_fields(run.report),
         "active": run.is_live,
     }
 

@@ -30,6 +30,7 @@ from sandbox.live.models import RUNNER_STOPPED, RunStatus
 from sandbox.live.persistence import Recorder, load_run, save_end
 from sandbox.live.protocol import ENGINE_ACTIONS, HELLO_EVENTS, HELLO_SERIES_TICKS
 from sandbox.live.session import RunSession, SessionLimits
+from sandbox.live.summary import end_fields
 from sandbox.live.ticks import Tick
 from sandbox.live.wire import FrameCodec, compact_columns
 from simulation import ControlError, Engine
@@ -402,8 +403,7 @@ class Runner:
                 "type": "run.ended",
                 "status": str(status),
                 "reason": reason,
-                "summary": (report or {}).get("summary"),
-                "checks": (report or {}).get("checks", []),
+                **end_fields(report),
                 "tick": session.last_tick if session else -1,
             },
         )

@@ -120,6 +120,8 @@ class ViewerSync:
                 "reason": recording["reason"],
                 "summary": recording["summary"],
                 "checks": recording["checks"],
+                "warmup_cut_short": recording["warmup_cut_short"],
+                "summary_note": recording["summary_note"],
                 "tick": self.last_tick,
             }
             return out + self.end(ended)
@@ -195,6 +197,9 @@ class ViewerSync:
                 "reason": message["reason"],
                 "summary": message["summary"],
                 "checks": message["checks"],
+                # A runner of the version before these two keys may still be ending runs.
+                "warmup_cut_short": message.get("warmup_cut_short", False),
+                "summary_note": message.get("summary_note"),
                 "tick": message["tick"],
             }
         )

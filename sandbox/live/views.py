@@ -298,6 +298,8 @@ def _export_parts(run: Run) -> Iterator[str]:
             "ticks": run.ticks,
         },
         "summary": run.summary(),
+        # True: the run ended before its warm-up did, so the summary covers every tick.
+        "warmup_cut_short": bool((run.report or {}).get("warmup_cut_short")),
         "checks": (run.report or {}).get("checks", []),
         "events": run.events,
     }

@@ -248,6 +248,30 @@ async def test_an_ended_run_replays_from_the_recording(make_run: Any, alice: Any
 
 
 @pytest.mark.asyncio
+async def test_a_viewer_of_a_run_shorter_than_its_warm_up_is_told_what_its_numbers_cover(
+    make_run: Any, alice: Any
+) -> None:
+    """A 5-s run with a 30-s warm-up, watched after its end: `ended` (from the recording)
+    carries the flag and the sentence."""
+    scenario = {"duration_s": 5, "warmup_s": 30}
+    run = await database_sync_to_async(make_run)(scenario=scenario, speed=0.0)
+    runner = Runner(run.pk)
+    await runner.open()
+    await runner.handle(
+        {"type": "runner.control", "control": {"action": "start"}, "reply_to": "nobody",
+         "by": "alice"}
+    )  # fmt: skip
+    await runner.loop()
+    await runner.finish(runner.session.status, runner.session.reason)
+    comm = await connect(run, alice)
+    ended = await next_of(comm, "ended")
+    assert (ended["status"], ended["warmup_cut_short"]) == ("finished", True)
+    assert ended["summary_note"].startswith("The run ended at 5 s, before its 30-s warm-up")
+    assert ended["summary"]["served_rps"] > 0
+    assert (await comm.receive_output(timeout=5))["type"] == "websocket.close"
+
+
+@pytest.mark.asyncio
 async def test_an_ended_runs_hello_comes_from_its_stored_series_not_its_frames(
     make_run: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -342,3 +342,29 @@ async def test_chunks_are_compressed_and_hold_every_ticks_numbers(make_run: Any)
     frames = await database_sync_to_async(run.recorded_frames_between)(1, 100)
     assert [f["tick"] for f in frames] == series["tick"]
     assert sum(c.nbytes for c in chunks) / 100 < 500
+
+
+@pytest.mark.asyncio
+async def test_a_run_stopped_during_its_warm_up_tells_its_viewers_what_its_numbers_cover(
+    make_run: Any,
+) -> None:
+    """Stopped at 12 s of a 30-s warm-up: the summary has the run's numbers, not zeros,
+    and `ended` says so in a sentence with those seconds."""
+    run = await database_sync_to_async(make_run)(scenario={"duration_s": 600, "warmup_s": 30})
+    runner, layer = await opened(run)
+    await control(runner, action="start")
+    for _ in range(12):
+        await runner.tick()
+    await control(runner, action="stop")
+    await runner.finish(runner.session.status, runner.session.reason)
+    ended = await receive(layer, "viewer", "run.ended")
+    assert ended["status"] == "stopped"
+    assert ended["warmup_cut_short"] is True
+    assert ended["summary_note"] == (
+        "The run ended at 12 s, before its 30-s warm-up was over: "
+        "these numbers cover the whole run, warm-up included."
+    )
+    assert ended["summary"]["offered_rps"] > 0
+    run = await database_sync_to_async(Run.objects.get)(pk=run.pk)
+    assert run.report["warmup_cut_short"] is True
+    assert run.report["summary"] == ended["summary"]

@@ -59,14 +59,17 @@ def event(seq: int) -> dict[str, Any]:
     return {"type": "run.event", "seq": seq, "event": {"n": seq}}
 
 
-def ended(tick: int, reason: str = "") -> dict[str, Any]:
+def ended(tick: int, reason: str = "", **fields: Any) -> dict[str, Any]:
     return {
         "type": "run.ended",
         "status": "finished",
         "reason": reason,
         "summary": {"served": 1},
         "checks": [],
+        "warmup_cut_short": False,
+        "summary_note": None,
         "tick": tick,
+        **fields,
     }
 
 
@@ -80,6 +83,8 @@ def recording(*ticks: int, active: bool, event_count: int = 0) -> dict[str, Any]
         "reason": "",
         "summary": None if active else {"served": 1},
         "checks": [],
+        "warmup_cut_short": not active,
+        "summary_note": None if active else "cut short",
         "active": active,
     }
 
@@ -225,11 +230,29 @@ def test_the_end_sends_the_last_frame_then_ended_then_closes_once() -> None:
             "reason": "",
             "summary": {"served": 1},
             "checks": [],
+            "warmup_cut_short": False,
+            "summary_note": None,
             "tick": 2,
         },
         Close(1000),
     ]
     assert sync.end(ended(2)) == []
+
+
+def test_the_end_passes_on_what_the_summary_covers() -> None:
+    """The flag and the sentence of a run cut short during its warm-up reach the viewer;
+    a runner's message without them (an older version, mid-deploy) reads as not cut short."""
+    sync, _ = viewer()
+    sync.synced(sync_message())
+    note = "The run ended at 12 s, before its 30-s warm-up was over."
+    out = sync.end(ended(12, warmup_cut_short=True, summary_note=note))
+    assert (out[0]["warmup_cut_short"], out[0]["summary_note"]) == (True, note)
+    older = ended(12)
+    del older["warmup_cut_short"], older["summary_note"]
+    sync, _ = viewer()
+    sync.synced(sync_message())
+    out = sync.end(older)
+    assert (out[0]["warmup_cut_short"], out[0]["summary_note"]) == (False, None)
 
 
 def test_an_unanswered_control_is_reported_before_the_end() -> None:
@@ -280,6 +303,8 @@ def test_a_run_over_is_greeted_from_its_recording_and_ended() -> None:
             "reason": "",
             "summary": {"served": 1},
             "checks": [],
+            "warmup_cut_short": True,
+            "summary_note": "cut short",
             "tick": 2,
         },
         Close(1000),

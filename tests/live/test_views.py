@@ -285,6 +285,26 @@ def test_it_exports_summary_series_and_events_as_json(alice_client: Client, make
     assert body["events"][0]["text"] == "web-1 failed"
 
 
+def test_the_json_export_says_when_the_warm_up_was_cut_short(
+    alice_client: Client, make_run: Any
+) -> None:
+    run = recorded_run(make_run)
+    url = reverse("live:run_export_json", args=[run.pk])
+    assert json.loads(streamed(alice_client.get(url)))["warmup_cut_short"] is False
+    run.report = {**run.report, "warmup_cut_short": True}
+    run.save(update_fields=["report"])
+    assert json.loads(streamed(alice_client.get(url)))["warmup_cut_short"] is True
+
+
+def test_the_run_page_has_a_place_for_the_summarys_note(
+    alice_client: Client, make_run: Any
+) -> None:
+    """The sentence comes with `ended`; the page holds a hidden paragraph for it."""
+    run = make_run()
+    body = alice_client.get(reverse("live:run_detail", args=[run.pk])).content.decode()
+    assert '<p class="live-summary__note" data-role="summary-note"' in body
+
+
 def test_recorded_frames_are_served_after_a_tick(alice_client: Client, make_run: Any) -> None:
     run = recorded_run(make_run)
     url = reverse("live:run_frames", args=[run.pk])

@@ -285,6 +285,24 @@ def test_an_aborting_check_ends_the_run_early(tmp_path, capsys):
     assert report["checks"][0]["failed_at"] == 15.0
 
 
+def test_the_table_says_when_the_run_ended_before_its_warm_up(tmp_path, capsys):
+    """Aborted at 15 s of a 60-s warm-up: the averages are over every tick, and it says so."""
+    scenario = write(
+        tmp_path / "abort.json",
+        {
+            "duration_s": 600,
+            "faults": [{"at": 10, "action": "fail", "target": "server"}],
+            "checks": [{"metric": "availability", "op": "<", "value": 0.5, "for_s": 5,
+                        "abort": True}],
+        },
+    )  # fmt: skip
+    assert main(["run", "single-server", "--scenario", str(scenario)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "averages over every tick: the run ended before its 60-s warm-up did"
+    assert main(["run", "single-server"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "averages after a warm-up of 48 s"
+
+
 def test_progress_is_drawn_on_a_terminal_and_cleared_after():
     """Long runs draw a progress bar on a terminal's stderr; other streams get nothing."""
 

@@ -201,6 +201,10 @@ class LiveRun {
     const box = this.el("summary");
     box.hidden = false;
     this.el("summary-status").textContent = msg.reason ? `${msg.status}: ${msg.reason}` : `Run ${msg.status}.`;
+    // Said by the server, translated: what the numbers cover when not the ticks after warm-up.
+    const note = this.el("summary-note");
+    note.textContent = msg.summary_note ?? "";
+    note.hidden = !msg.summary_note;
     const s = msg.summary;
     const numbers = this.el("summary-numbers");
     numbers.replaceChildren();
