@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from sandbox.live.wire import FrameCodec
 from simulation import Engine
-from simulation.explain import explanations
+from simulation.explain import explanations, names
 from tests.simulation.designs import generated_design
 
 HEADING = "## Explanations"
@@ -42,7 +42,7 @@ def measure(size: int) -> dict:
     engine = Engine(doc, {"duration_s": 1e6, "warmup_s": 0}, limits=BENCH_LIMITS)
     for _ in range(3):
         engine.step()
-    labels = {c["id"]: c.get("label") or c["id"] for c in engine.document["components"]}
+    labels = names(engine.document)
     times = []
     for _ in range(50):
         start = time.thread_time_ns()

@@ -351,6 +351,7 @@ def render_table(report: dict[str, Any], document: dict[str, Any]) -> str:
         "",
         *_summary_lines(report["summary"]),
         "",
+        *_bottleneck_lines(report.get("bottlenecks", [])),
         *_event_lines(report.get("events", [])),
         *_check_lines(report.get("checks", [])),
     ]
@@ -420,6 +421,13 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
         f" ms, p95 {_number(latency.get('p95'))} ms, p99 {_number(latency.get('p99'))} ms",
         f"cost         ${_number(summary.get('cost_per_hour'))}/hour",
     ]
+
+
+def _bottleneck_lines(bottlenecks: list[dict[str, Any]]) -> list[str]:
+    if not bottlenecks:
+        return ["bottlenecks: none saturated", ""]
+    return ["bottlenecks, in the order they saturated:",
+            *[f"  {k}. {item['text']}" for k, item in enumerate(bottlenecks, 1)], ""]  # fmt: skip
 
 
 def _event_lines(events: list[dict[str, Any]]) -> list[str]:

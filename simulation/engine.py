@@ -15,7 +15,7 @@ from .components import SIZE_TIERS
 from .components.base import EPS, SYNC, overrides
 from .controls import Controls
 from .document import validate_document
-from .explain import explanations
+from .explain import explanations, names
 from .frame import Frame, NodeFrame
 from .latency import exit_latencies
 from .limits import Limits
@@ -86,7 +86,7 @@ class Engine:
         self._timed_dead = [i for i, kind in enumerate(m.kind_of) if overrides(kind, "seen_dead")]
         self._sized = [i for i, p in enumerate(m.params) if "size" in p]
         self._link_ids = [(m.ids[a], m.ids[b]) for a, b in m.links]
-        self._labels = {c["id"]: c.get("label") or c["id"] for c in self.document["components"]}
+        self._labels = names(self.document)
         self._last_signature: tuple | None = None
         self._last_nodes: list[NodeFrame] = []
         self._last_frame: Frame | None = None

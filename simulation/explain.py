@@ -99,6 +99,11 @@ FIX = {
 }
 
 
+def names(document: dict) -> dict[str, str]:
+    """Each component's name as users read it: its label, or its id when it has none."""
+    return {c["id"]: c.get("label") or c["id"] for c in document["components"]}
+
+
 def explanations(state: State, frame: Frame, labels: dict[str, str]) -> dict[str, dict]:
     """``{component id: explanation}`` for the unhealthy components of ``frame`` (the
     worst ``EXPLAIN_LIMIT``); ``labels`` maps ids to the names users gave them."""
@@ -216,13 +221,15 @@ def capacity_fixes(state: State, i: int, offered: float, ready: int, c: float, m
     return [fix for _, fix in fixes]
 
 
-def describe(code: str, params: dict, translate=gettext_noop) -> str:
+def describe(code: str, params: dict, translate=gettext_noop, template: str | None = None,
+             ) -> str:  # fmt: skip
     """The text of an explanation or fix from its code and params; ``translate`` gives
-    a template in the reader's language (the web side passes gettext)."""
+    a template in the reader's language (the web side passes gettext); ``template``, when
+    given, is used instead of the code's."""
     shown = {key: _shown(key, value) for key, value in params.items()}
     if "capacity" in params and "servers" in params:
         shown["arithmetic"] = translate(CAPACITY).format(**shown)
-    return translate(WHY.get(code) or FIX[code]).format(**shown)
+    return translate(template or WHY.get(code) or FIX[code]).format(**shown)
 
 
 def _entry(code: str, params: dict, fixes: list[dict] | None = None) -> dict:

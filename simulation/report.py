@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .bottlenecks import Bottlenecks
+from .explain import names
 from .latency import RunLatency
 
 RUN_PS = (0.5, 0.95, 0.99)
@@ -35,10 +37,12 @@ class Report:
         self.series: dict[str, list[float]] = {key: [] for key in SERIES}
         self._series_columns = [(key, self.series[key]) for key in SERIES[1:]]
         self._t = self.series["t"]
+        self.bottlenecks = Bottlenecks(engine.state, names(engine.document))  # warm-up too
 
     def add(self, frame: object) -> None:
         g = frame.globals
         self.ticks += 1
+        self.bottlenecks.add(frame)
         self._t.append(frame.t)
         for key, column in self._series_columns:
             column.append(g[key])
@@ -63,6 +67,7 @@ class Report:
             "warmup_cut_short": cut_short,
             "aborted": engine.aborted,
             "summary": totals.summary_json(),
+            "bottlenecks": self.bottlenecks.to_json(),
             "components": totals.components_json(),
             "series": {key: [round(x, 6) for x in column] for key, column in self.series.items()},
             "events": list(engine.events),

@@ -8,17 +8,33 @@ from typing import Any
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext
 
+from simulation.bottlenecks import describe_bottleneck
+
 
 def end_fields(report: dict[str, Any] | None) -> dict[str, Any]:
-    """The `summary`, `checks`, `warmup_cut_short` and `summary_note` of a run's `ended`
-    message, from the engine's report (None when the engine gave none)."""
+    """The `summary`, `bottlenecks`, `checks`, `warmup_cut_short` and `summary_note` of a
+    run's `ended` message, from the engine's report (None when the engine gave none)."""
     report = report or {}
     return {
         "summary": report.get("summary"),
+        "bottlenecks": bottlenecks(report),
         "checks": report.get("checks", []),
         "warmup_cut_short": bool(report.get("warmup_cut_short")),
         "summary_note": summary_note(report),
     }
+
+
+def bottlenecks(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The components that limited the run, in the order they saturated: each one's id,
+    the time, and the sentence a person reads (in the active language)."""
+    return [
+        {
+            "component": item["component"],
+            "at_s": item["at_s"],
+            "text": describe_bottleneck(item["params"], gettext),
+        }
+        for item in report.get("bottlenecks") or []
+    ]
 
 
 def summary_note(report: dict[str, Any]) -> str | None:

@@ -119,6 +119,7 @@ class ViewerSync:
                 "status": recording["status"],
                 "reason": recording["reason"],
                 "summary": recording["summary"],
+                "bottlenecks": recording["bottlenecks"],
                 "checks": recording["checks"],
                 "warmup_cut_short": recording["warmup_cut_short"],
                 "summary_note": recording["summary_note"],
@@ -196,8 +197,9 @@ class ViewerSync:
                 "status": message["status"],
                 "reason": message["reason"],
                 "summary": message["summary"],
+                "bottlenecks": message.get("bottlenecks", []),
                 "checks": message["checks"],
-                # A runner of the version before these two keys may still be ending runs.
+                # A runner of the version before these keys may still be ending runs.
                 "warmup_cut_short": message.get("warmup_cut_short", False),
                 "summary_note": message.get("summary_note"),
                 "tick": message["tick"],

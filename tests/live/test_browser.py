@@ -386,6 +386,11 @@ def test_an_overloaded_tier_is_explained_with_its_capacity_and_fixes(
     expect(why).to_contain_text("400 req/s an instance (8 at once × 1000 / 20 ms) × 1 ready")
     expect(why).to_contain_text("2 instances instead of 1 would bring utilisation to 62%")
     expect(why).not_to_contain_text("web-1")
+    # Stopped, the summary lists what limited the run, in order, by name.
+    page.locator("[data-action=stop]").click()
+    bottlenecks = page.get_by_test_id("run-bottlenecks")
+    expect(bottlenecks).to_be_visible(timeout=30_000)
+    expect(bottlenecks).to_contain_text("Web 1 saturated at 1 s: offered 500 req/s")
     box = why.bounding_box()
     assert box is not None
     assert box["x"] >= 0

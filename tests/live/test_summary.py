@@ -55,7 +55,23 @@ def test_a_run_without_a_report_has_no_summary_and_no_sentence() -> None:
     reason says why)."""
     assert end_fields(None) == {
         "summary": None,
+        "bottlenecks": [],
         "checks": [],
         "warmup_cut_short": False,
         "summary_note": None,
     }
+
+
+def test_the_end_lists_the_bottlenecks_by_name_in_the_order_they_saturated() -> None:
+    """Two web servers of 400 req/s each get 1,000 req/s between them: both saturate
+    on the first tick, named as the owner labelled them, with their numbers."""
+    engine = Engine(two_web_servers(rps=1000), {"duration_s": 600, "warmup_s": 0})
+    for _ in range(3):
+        engine.step()
+    fields = end_fields(engine.report())
+    assert [b["component"] for b in fields["bottlenecks"]] == ["web-1", "web-2"]
+    assert fields["bottlenecks"][0]["text"] == (
+        "Web 1 saturated at 1 s: offered 500 req/s against a capacity of 400 req/s, "
+        "while 1,000 req/s entered the system."
+    )
+    assert end_fields(report_after(3))["bottlenecks"] == []

@@ -59,12 +59,16 @@ def event(seq: int) -> dict[str, Any]:
     return {"type": "run.event", "seq": seq, "event": {"n": seq}}
 
 
+BOTTLENECK = {"component": "web", "at_s": 3.0, "text": "Web saturated at 3 s"}
+
+
 def ended(tick: int, reason: str = "", **fields: Any) -> dict[str, Any]:
     return {
         "type": "run.ended",
         "status": "finished",
         "reason": reason,
         "summary": {"served": 1},
+        "bottlenecks": [BOTTLENECK],
         "checks": [],
         "warmup_cut_short": False,
         "summary_note": None,
@@ -82,6 +86,7 @@ def recording(*ticks: int, active: bool, event_count: int = 0) -> dict[str, Any]
         "status": "running" if active else "finished",
         "reason": "",
         "summary": None if active else {"served": 1},
+        "bottlenecks": [] if active else [BOTTLENECK],
         "checks": [],
         "warmup_cut_short": not active,
         "summary_note": None if active else "cut short",
@@ -229,6 +234,7 @@ def test_the_end_sends_the_last_frame_then_ended_then_closes_once() -> None:
             "status": "finished",
             "reason": "",
             "summary": {"served": 1},
+            "bottlenecks": [BOTTLENECK],
             "checks": [],
             "warmup_cut_short": False,
             "summary_note": None,
@@ -302,6 +308,7 @@ def test_a_run_over_is_greeted_from_its_recording_and_ended() -> None:
             "status": "finished",
             "reason": "",
             "summary": {"served": 1},
+            "bottlenecks": [BOTTLENECK],
             "checks": [],
             "warmup_cut_short": True,
             "summary_note": "cut short",

@@ -233,6 +233,16 @@ class LiveRun {
         numbers.append(dt, dd);
       }
     }
+    const bottlenecks = msg.bottlenecks ?? [];
+    this.el("bottlenecks").hidden = bottlenecks.length === 0;
+    this.el("bottleneck-list").replaceChildren(
+      ...bottlenecks.map((item) => {
+        const li = document.createElement("li");
+        li.dataset.component = item.component;
+        li.textContent = item.text;
+        return li;
+      }),
+    );
     const checks = this.el("checks");
     checks.replaceChildren();
     for (const check of msg.checks ?? []) {
