@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 TARGET_UTIL = WARN_UTIL
 EXPLAIN_LIMIT = 20  # explanations in one frame at most, the worst first (about 400 bytes each)
 MAX_INSTANCES = 1000  # the instances parameter's maximum (components/params.py)
+# A wait past this with no timeout set is flagged: people would have given up long before.
+PATIENCE_MS = 10_000.0
 _SEVERITY = {"down": 0, "critical": 1, "warning": 2, "starting": 3}
 
 
@@ -91,6 +93,11 @@ FIX = {
     "bigger_size": gettext_noop(
         "Size {proposed} instead of {current} would bring utilisation to {util} "
         "(+${cost} an hour; each instance is replaced in turn)."
+    ),
+    "set_timeout": gettext_noop(
+        "Requests wait {wait_s} s here, long after a person gives up, yet none fails: a "
+        "timeout (timeout_ms, say 2,000 ms) would turn them into errors that show, and free "
+        "the servers for requests that can still be answered in time."
     ),
     "beyond_one_tier": gettext_noop(
         "Even {proposed} instances of size {size} cannot carry {offered} req/s: take load "
@@ -168,7 +175,7 @@ def _capacity_entry(state: State, i: int, node: NodeFrame, base: dict, c: float,
     elif node.queued > EPS:
         spare = capacity - offered
         numbers.update(queued=node.queued, spare=spare, drain_s=node.queued / spare)
-        return _entry("draining", numbers)
+        return _entry("draining", numbers, _patience(node, p) or None)
     elif drop_share >= 0.001 and p.get("queue_limit") is not None and node.util >= 0.5:
         code = "dropping_queue_limit"
         numbers.update(share=drop_share, dropped=node.dropped, queue_limit=p["queue_limit"])
@@ -181,7 +188,16 @@ def _capacity_entry(state: State, i: int, node: NodeFrame, base: dict, c: float,
         code = "near_capacity"
     else:
         return None
-    return _entry(code, numbers, capacity_fixes(state, i, offered, node.ready, c, mu))
+    fixes = capacity_fixes(state, i, offered, node.ready, c, mu) + _patience(node, p)
+    return _entry(code, numbers, fixes)
+
+
+def _patience(node: NodeFrame, p: dict) -> list[dict]:
+    """The advice to set a timeout, when requests wait longer than people would and
+    none gives up (no ``timeout_ms``)."""
+    if node.lat >= PATIENCE_MS and "timeout_ms" in p and p["timeout_ms"] is None:
+        return [_entry("set_timeout", {"wait_s": node.lat / 1000.0})]
+    return []
 
 
 def capacity_fixes(state: State, i: int, offered: float, ready: int, c: float, mu: float,

@@ -179,3 +179,16 @@ def test_explanations_are_bounded_per_frame():
     why = explained(doc, ticks=2)
     assert len(why) == EXPLAIN_LIMIT
     assert math.isfinite(max(entry["params"]["offered"] for entry in why.values()))
+
+
+def test_a_wait_people_would_not_bear_without_a_timeout_is_flagged():
+    """Past 10 s of waiting with no timeout set, the last fix says to set one; a tier
+    with a timeout, or a short wait, is not told so."""
+    long_wait = explained(tier(1900, 3), ticks=30)["web"]  # 700 req/s of backlog a second
+    assert long_wait["fixes"][-1]["code"] == "set_timeout"
+    assert long_wait["fixes"][-1]["params"]["wait_s"] > 10
+    assert "long after a person gives up" in long_wait["fixes"][-1]["text"]
+    short_wait = explained(tier(1900, 3), ticks=2)["web"]
+    assert "set_timeout" not in [fix["code"] for fix in short_wait["fixes"]]
+    with_timeout = explained(tier(1900, 3, timeout_ms=2000.0), ticks=30)["web"]
+    assert "set_timeout" not in [fix["code"] for fix in with_timeout.get("fixes", [])]
