@@ -8,7 +8,7 @@ import { followLayoutShifts } from "../editor/canvas.js";
 import { toElements } from "../editor/graph.js";
 import { flowLayout, needsLayout } from "../editor/layout.js";
 import { linkId } from "../editor/model.js";
-import { healthColor, linkWidth, maxFlow, nodeBadge, reasonBadge, tooltipRows } from "./look.js";
+import { groupText, healthColor, linkWidth, maxFlow, nodeBadge, reasonBadge, tooltipRows } from "./look.js";
 
 // Moving dashes cost a style update per edge per animation frame: skip them on big designs.
 const ANIMATE_MAX_EDGES = 300;
@@ -146,8 +146,9 @@ export class LiveDiagram {
         if (ele.empty()) continue;
         ele.data("fill", healthColor(node.health));
         ele.data("health", node.health);
-        const badge = this.kindBook.isGroup(this.kinds.get(id)) ? "" : nodeBadge(node);
-        ele.data("text", badge ? `${this.labels.get(id)}\n${badge}` : this.labels.get(id));
+        const label = this.labels.get(id);
+        if (this.kindBook.isGroup(this.kinds.get(id))) ele.data("text", groupText(label, node));
+        else ele.data("text", `${label}\n${nodeBadge(node)}`);
         ele.toggleClass("live-down", node.health === "down");
       }
       for (const [from, to, flow] of links) {

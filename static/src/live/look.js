@@ -37,17 +37,37 @@ export function formatMs(ms) {
   return `${ms.toFixed(1)} ms`;
 }
 
-/** The small badge under a node: served throughput and utilisation. */
+/**
+ * The small badge under a node: its current role (a database's, which a promotion
+ * changes), served throughput and utilisation, and its instances as ready/total when
+ * it has several or some are not serving (a tier scaled from 3 to 6 shows 3/6 until
+ * the new ones are ready).
+ */
 export function nodeBadge(node) {
   if (!node) return "";
-  const parts = [`${formatRate(node.served ?? 0)} rps`];
+  const parts = [];
+  if (typeof node.x?.role === "string") parts.push(node.x.role);
+  parts.push(`${formatRate(node.served ?? 0)} rps`);
   if (typeof node.util === "number") parts.push(formatPercent(node.util));
+  if (typeof node.inst === "number" && typeof node.ready === "number" && (node.inst > 1 || node.ready < node.inst)) {
+    parts.push(`${node.ready}/${node.inst}`);
+  }
   return parts.join(" · ");
 }
 
-/** The reason shown on an unhealthy node, or "" when it is fine. */
+/** A group's (data centre's) text: its name, and "down" while it is. */
+export function groupText(label, node) {
+  return node?.health === "down" ? `${label} · down` : label;
+}
+
+/**
+ * The reason shown on an unhealthy node, or "" when it is fine. A member of a failed
+ * data centre shows none: the data centre's box says it once, instead of a badge on
+ * every member piling up.
+ */
 export function reasonBadge(node) {
   if (!node || node.health === "ok" || !node.reason) return "";
+  if (node.reason === "datacenter down") return "";
   return String(node.reason);
 }
 

@@ -9,6 +9,7 @@ import {
   healthColor,
   HEALTH_COLORS,
   linkWidth,
+  groupText,
   nodeBadge,
   reasonBadge,
   tooltipRows,
@@ -39,6 +40,21 @@ test("rates are short", () => {
 test("the badge shows served throughput and utilisation", () => {
   assert.equal(nodeBadge({ served: 410, util: 0.51 }), "410 rps · 51%");
   assert.equal(nodeBadge({ served: 0 }), "0 rps");
+});
+
+test("the badge tells a database's current role and a tier's ready instances", () => {
+  assert.equal(nodeBadge({ served: 200, util: 0.4, x: { role: "primary" } }), "primary · 200 rps · 40%");
+  assert.equal(nodeBadge({ served: 0, util: 0, x: { role: "replica" }, inst: 1, ready: 1 }), "replica · 0 rps · 0%");
+  assert.equal(nodeBadge({ served: 900, util: 0.5, inst: 6, ready: 3 }), "900 rps · 50% · 3/6");
+  assert.equal(nodeBadge({ served: 900, util: 0.5, inst: 1, ready: 0 }), "900 rps · 50% · 0/1");
+  assert.equal(nodeBadge({ served: 900, util: 0.5, inst: 1, ready: 1 }), "900 rps · 50%");
+});
+
+test("a data centre's box says when it is down; its members carry no badge for it", () => {
+  assert.equal(groupText("East", { health: "down" }), "East · down");
+  assert.equal(groupText("East", { health: "ok" }), "East");
+  assert.equal(groupText("East", undefined), "East");
+  assert.equal(reasonBadge({ health: "down", reason: "datacenter down" }), "");
 });
 
 test("only unhealthy nodes carry a reason badge", () => {
