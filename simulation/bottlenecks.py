@@ -35,9 +35,9 @@ class Bottlenecks:
         self.last_nodes: dict | None = None
 
     def add(self, frame: Frame) -> None:
+        """Record the components this frame finds saturated for the first time (callers
+        skip a frame whose nodes are ``last_nodes``: a repeated quiet tick)."""
         nodes = frame.nodes
-        if nodes is self.last_nodes:  # a repeated quiet tick: nothing new
-            return
         self.last_nodes = nodes
         state = self.state
         found = self.found

@@ -42,7 +42,8 @@ class Report:
     def add(self, frame: object) -> None:
         g = frame.globals
         self.ticks += 1
-        self.bottlenecks.add(frame)
+        if frame.nodes is not self.bottlenecks.last_nodes:  # a repeated quiet tick: nothing new
+            self.bottlenecks.add(frame)
         self._t.append(frame.t)
         for key, column in self._series_columns:
             column.append(g[key])
