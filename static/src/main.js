@@ -3,6 +3,7 @@
 import "./app.css";
 import "./dom.js";
 import "./copy.js";
+import "./popover.js";
 import "./htmx_errors.js";
 import "./editor/index.js";
 import "./live/index.js";
