@@ -57,3 +57,8 @@ export const PROBLEM_TEXT = {
   warningTitle: "A warning: the design is valid and runs, but this is likely a mistake.",
   couldNotCheck: (why) => `Could not check the design (${why}).`,
 };
+
+// A data centre's box: its name and how many components it holds.
+export const GROUP_TEXT = {
+  caption: (name, members) => `${name} · ${members}`,
+};
