@@ -207,3 +207,10 @@ test("an allowed group groups without a word", () => {
   assert.equal(grouped, true);
   assert.deepEqual(calls, []);
 });
+
+test("a group holding a data centre says how to put a component in it instead", () => {
+  const { calls, ctx } = fakeContext();
+  ctx.editor = { groupRefusal: () => ({ reason: "holds_datacenter", names: ["East"] }), groupSelected: () => {} };
+  runAction(ACTIONS_BY_NAME.get("group"), ctx, STATE);
+  assert.match(calls[0][1], /^Cannot group: East is a data centre, .*"Move to"/);
+});

@@ -37,8 +37,8 @@ export const MESSAGES = {
     const list = names.join(", ");
     if (reason === "holds_datacenter") {
       return names.length === 1
-        ? `Cannot group: ${list} is a data centre, and data centres cannot go inside each other.`
-        : `Cannot group: ${list} are data centres, and data centres cannot go inside each other.`;
+        ? `Cannot group: ${list} is a data centre, and data centres cannot go inside each other. To put a component in it, choose it under "Move to" in the component's properties.`
+        : `Cannot group: ${list} are data centres, and data centres cannot go inside each other. To put a component in one, choose it under "Move to" in the component's properties.`;
     }
     return names.length === 1
       ? `Cannot group: the selection is already in the data centre ${list}, and data centres cannot go inside each other. Ungroup it first.`
