@@ -132,6 +132,39 @@ def _current_params(raw: str) -> dict[str, Any]:
     return params
 
 
+MAX_DATACENTERS = 500
+
+
+def _datacenter_choices(data: Any, kind: type[Kind] | None) -> list[dict[str, Any]] | None:
+    """The data centres a component may move to, with its own marked; None for a link
+    or a data centre, which sit in none. The editor sends ``datacenters`` (a JSON list of
+    ``{"id", "label"}``) and ``parent``, the id of the one the component is in."""
+    if kind is None or kind.role == "group":
+        return None
+    raw = data.get("datacenters", "")
+    try:
+        listed = jsontext.loads(raw) if raw else []
+    except jsontext.JSONTextError as exc:
+        raise PanelInputError(f"datacenters is not valid JSON ({exc})") from None
+    well_formed = isinstance(listed, list) and all(
+        isinstance(d, dict) and isinstance(d.get("id"), str) and isinstance(d.get("label"), str)
+        for d in listed
+    )
+    if not well_formed:
+        raise PanelInputError("datacenters must be a list of {id, label}")
+    if unstorable := unstorable_text(listed, "datacenters"):
+        raise PanelInputError(f"{unstorable[0].path}: {unstorable[0].message}")
+    parent = data.get("parent", "")
+    return [
+        {
+            "id": d["id"][:MAX_FIELD],
+            "label": d["label"][:MAX_FIELD] or d["id"][:MAX_FIELD],
+            "selected": d["id"] == parent,
+        }
+        for d in listed[:MAX_DATACENTERS]
+    ]
+
+
 def _fields_from_params(
     specs: tuple[Param, ...], params: dict[str, Any], targets: list[str]
 ) -> list[Field]:
@@ -242,9 +275,12 @@ def _panel_context(data: Any, read_only: bool) -> dict[str, Any]:
     sections: dict[str, list[Field]] = {}
     for f in fields:
         sections.setdefault(f.param.section, []).append(f)
+    datacenters = _datacenter_choices(data, kind)
     return {
         "kind": kind,
         "kind_name": data.get("kind", ""),
+        "datacenters": datacenters,
+        "datacenter": next((d for d in datacenters or () if d["selected"]), None),
         "is_link": kind is None,
         "link_from": data.get("from", "")[:MAX_FIELD],
         "link_to": data.get("to", "")[:MAX_FIELD],

@@ -194,3 +194,75 @@ def test_a_check_refuses_an_unknown_kind(anon_client: Client) -> None:
     response = anon_client.post(URL, {"kind": "toaster", "id": "t"})
     assert response.status_code == 400
     assert "unknown component kind 'toaster'" in response.content.decode()
+
+
+DATACENTRES = json.dumps([{"id": "dc-1", "label": "East"}, {"id": "dc-2", "label": "West"}])
+
+
+def test_it_says_which_data_centre_a_component_is_in_and_offers_the_others(
+    anon_client: Client,
+) -> None:
+    response = anon_client.get(
+        URL,
+        {
+            "kind": "web_server",
+            "id": "web-1",
+            "params": "{}",
+            "parent": "dc-2",
+            "datacenters": DATACENTRES,
+        },
+    )
+    html = response.content.decode()
+    assert "Data centre: <strong>West</strong>" in html
+    assert 'data-editor-parent="web-1"' in html
+    assert '<option value="dc-1" >East</option>' in html
+    assert '<option value="dc-2" selected>West</option>' in html
+    assert '<option value="" >No data centre</option>' in html
+
+
+def test_it_says_none_for_a_component_in_no_data_centre(anon_client: Client) -> None:
+    response = anon_client.get(
+        URL, {"kind": "web_server", "id": "web-1", "params": "{}", "datacenters": DATACENTRES}
+    )
+    html = response.content.decode()
+    assert "Data centre: none" in html
+    assert '<option value="" selected>No data centre</option>' in html
+
+
+def test_it_offers_no_move_on_a_read_only_page_or_without_data_centres(anon_client: Client) -> None:
+    shown = {"kind": "web_server", "id": "web-1", "params": "{}", "parent": "dc-1"}
+    read_only = anon_client.get(URL, {**shown, "datacenters": DATACENTRES, "read_only": "1"})
+    assert "Data centre: <strong>East</strong>" in read_only.content.decode()
+    assert "data-editor-parent" not in read_only.content.decode()
+    none_yet = anon_client.get(URL, {**shown, "parent": "", "datacenters": "[]"})
+    assert "Data centre: none" in none_yet.content.decode()
+    assert "data-editor-parent" not in none_yet.content.decode()
+
+
+def test_a_data_centre_and_a_link_have_no_data_centre_of_their_own(anon_client: Client) -> None:
+    dc = anon_client.get(
+        URL, {"kind": "datacenter", "id": "dc-1", "params": "{}", "datacenters": DATACENTRES}
+    )
+    link = anon_client.get(URL, {"link": "1", "id": "a->b", "from": "a", "to": "b"})
+    for response in (dc, link):
+        assert response.status_code == 200
+        assert "Data centre:" not in response.content.decode()
+
+
+def test_it_escapes_the_data_centre_names_users_gave(anon_client: Client) -> None:
+    named = json.dumps([{"id": "dc-1", "label": "<b>East</b>"}])
+    response = anon_client.get(
+        URL, {"kind": "cache", "id": "c", "params": "{}", "parent": "dc-1", "datacenters": named}
+    )
+    html = response.content.decode()
+    assert "&lt;b&gt;East&lt;/b&gt;" in html
+    assert "<b>East</b>" not in html
+
+
+@pytest.mark.parametrize("bad", ["{", '{"id": "dc-1"}', '[{"id": "dc-1"}]', '[["dc-1", "East"]]'])
+def test_it_refuses_a_malformed_list_of_data_centres(anon_client: Client, bad: str) -> None:
+    response = anon_client.get(
+        URL, {"kind": "web_server", "id": "web-1", "params": "{}", "datacenters": bad}
+    )
+    assert response.status_code == 400
+    assert "datacenters" in response.content.decode()

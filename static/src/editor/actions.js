@@ -93,7 +93,11 @@ export const ACTIONS = [
     label: L.group,
     keys: ["Mod+G"],
     enabledWhen: componentsSelected,
-    perform: (ctx) => ctx.editor.groupSelected(),
+    perform(ctx) {
+      const refusal = ctx.editor.groupRefusal();
+      if (refusal) ctx.toast(MESSAGES.groupRefused(refusal));
+      else ctx.editor.groupSelected();
+    },
   },
   { name: "ungroup", label: L.ungroup, enabledWhen: componentsSelected, perform: (ctx) => ctx.editor.ungroupSelected() },
   { name: "zoom-in", label: L["zoom-in"], keys: ["+", "="], readOnly: true, perform: (ctx) => ctx.editor.zoomBy(1.25) },

@@ -185,3 +185,32 @@ test("buttons announce their first binding in aria-keyshortcuts terms", () => {
   assert.equal(aria("zoom-in"), "", "'+' separates keys in aria-keyshortcuts");
   assert.equal(aria("fit"), "");
 });
+
+test("a refused group says why in the user's names and groups nothing", () => {
+  const { calls, ctx } = fakeContext();
+  let grouped = false;
+  ctx.editor = {
+    groupRefusal: () => ({ reason: "already_inside", names: ["East", "West"] }),
+    groupSelected: () => (grouped = true),
+  };
+  runAction(ACTIONS_BY_NAME.get("group"), ctx, STATE);
+  assert.equal(grouped, false);
+  assert.equal(calls.length, 1);
+  assert.match(calls[0][1], /^Cannot group: the selection spans the data centres East, West/);
+});
+
+test("an allowed group groups without a word", () => {
+  const { calls, ctx } = fakeContext();
+  let grouped = false;
+  ctx.editor = { groupRefusal: () => null, groupSelected: () => (grouped = true) };
+  runAction(ACTIONS_BY_NAME.get("group"), ctx, STATE);
+  assert.equal(grouped, true);
+  assert.deepEqual(calls, []);
+});
+
+test("a group holding a data centre says how to put a component in it instead", () => {
+  const { calls, ctx } = fakeContext();
+  ctx.editor = { groupRefusal: () => ({ reason: "holds_datacenter", names: ["East"] }), groupSelected: () => {} };
+  runAction(ACTIONS_BY_NAME.get("group"), ctx, STATE);
+  assert.match(calls[0][1], /^Cannot group: East is a data centre, .*"Move to"/);
+});

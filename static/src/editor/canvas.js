@@ -4,6 +4,7 @@
 import cytoscape from "cytoscape";
 import edgehandles from "cytoscape-edgehandles";
 
+import { LinkDragFeedback, boxAt } from "./link_feedback.js";
 import { buildStyle, currentScheme } from "./style.js";
 
 cytoscape.use(edgehandles);
@@ -84,23 +85,22 @@ export function isOverCanvas(cy, clientX, clientY) {
 
 /**
  * The link handle: a dot beside the hovered or selected component; drag it onto
- * another component to link them. Refused links say why while the pointer is on them.
+ * another component to link them. A drag that makes no link says why when it is
+ * released on a component that refused it (link_feedback.js).
  */
 export function installLinkHandle({ cy, editor, handle, onRefused }) {
+  const SNAP = 24;
   let node = null;
-  let refusedTarget = null;
+  const feedback = new LinkDragFeedback();
   const eh = cy.edgehandles({
     snap: true,
-    snapThreshold: 24,
+    snapThreshold: SNAP,
     hoverDelay: 0,
     canConnect(source, target) {
       // Edgehandles also asks about its own ghost node; only components can be linked.
       if (source.same(target) || target.isParent() || !target.data("kind")) return false;
       const problem = editor.linkProblem(source.id(), target.id());
-      if (problem && refusedTarget !== target.id()) {
-        refusedTarget = target.id();
-        onRefused(problem, target.id());
-      }
+      if (problem) feedback.refused(target.id(), problem);
       return problem === null;
     },
     edgeParams: () => ({ classes: "eh-new" }),
@@ -143,7 +143,7 @@ export function installLinkHandle({ cy, editor, handle, onRefused }) {
     if (!node || e.button > 0) return;
     e.preventDefault();
     handle.setPointerCapture(e.pointerId);
-    refusedTarget = null;
+    feedback.start();
     eh.start(node);
     eh.update(clientToModel(cy, e.clientX, e.clientY));
   });
@@ -160,8 +160,17 @@ export function installLinkHandle({ cy, editor, handle, onRefused }) {
   // Edgehandles draws the edge itself; the editor turns it into a link of the document.
   cy.on("ehcomplete", (_event, source, target, added) => {
     added.remove();
-    const problem = editor.connect(source.id(), target.id());
-    if (problem) onRefused(problem, target.id());
+    feedback.completed(target.id(), editor.connect(source.id(), target.id()));
+  });
+  cy.on("ehstop", (event) => {
+    const releasedOn = (ids) =>
+      boxAt(
+        ids.map((id) => ({ id, box: cy.getElementById(id).boundingBox({ includeLabels: false }) })),
+        event.position ?? eh.mp(),
+        SNAP,
+      );
+    const said = feedback.finish(releasedOn);
+    if (said) onRefused(said.problem, said.targetId);
   });
   return eh;
 }

@@ -192,9 +192,15 @@ export class Editor {
     this.commit(next, { select: [id], source });
   }
 
+  /** Why the selection cannot become a new data centre (model.groupRefusal), or null. */
+  groupRefusal() {
+    return model.groupRefusal(this.kinds, this.doc, this.selectedComponentIds());
+  }
+
+  /** Put the selection in a new data centre; returns its id, or null when refused. */
   groupSelected() {
     const ids = this.selectedComponentIds();
-    if (!ids.length) return null;
+    if (!ids.length || this.groupRefusal()) return null;
     const { doc, id } = model.groupIntoDatacenter(
       this.kinds,
       this.doc,
@@ -203,6 +209,11 @@ export class Editor {
     );
     this.commit(doc, { select: [id] });
     return id;
+  }
+
+  /** Move one component into the data centre `parent` (null: out of any). */
+  moveToDatacenter(id, parent) {
+    this.commit(model.moveToDatacenter(this.kinds, this.doc, id, parent || null), { select: [id] });
   }
 
   ungroupSelected() {

@@ -4,6 +4,7 @@
 // `kinds` (kinds.js) gives each kind's shape and colour.
 
 import { linkId } from "./model.js";
+import { GROUP_TEXT } from "./text.js";
 
 function linkLabel(link) {
   // No label for links without latency: "0 ms" on every arrow is only noise.
@@ -11,8 +12,21 @@ function linkLabel(link) {
   return typeof ms === "number" && ms > 0 ? `${ms} ms` : "";
 }
 
-/** The Cytoscape definition of one component. */
-export function nodeElement(kinds, component) {
+/** How many members each data centre of `doc` has (id -> count; groups only). */
+export function memberCounts(kinds, doc) {
+  const counts = new Map();
+  for (const c of doc.components) if (kinds.isGroup(c.kind)) counts.set(c.id, 0);
+  for (const c of doc.components) {
+    if (c.parent && counts.has(c.parent)) counts.set(c.parent, counts.get(c.parent) + 1);
+  }
+  return counts;
+}
+
+/**
+ * The Cytoscape definition of one component; a data centre's `caption` (what its box
+ * shows) adds its `members` count to its name, which stays in `label` for renaming.
+ */
+export function nodeElement(kinds, component, members = 0) {
   const look = kinds.lookOf(component.kind);
   const data = {
     id: component.id,
@@ -21,7 +35,10 @@ export function nodeElement(kinds, component) {
     shape: look.shape,
     color: look.color,
   };
-  if (kinds.isGroup(component.kind)) data.isGroup = true;
+  if (kinds.isGroup(component.kind)) {
+    data.isGroup = true;
+    data.caption = GROUP_TEXT.caption(data.label, members);
+  }
   if (component.parent) data.parent = component.parent;
   // A replica database looks different from its primary.
   if (component.params?.role) data.role = component.params.role;
@@ -43,11 +60,12 @@ export function edgeElement(link) {
 /** All elements of a document: nodes first (groups before members), then edges. */
 export function toElements(kinds, doc) {
   const known = new Set(doc.components.map((c) => c.id));
+  const counts = memberCounts(kinds, doc);
   const groupsFirst = [...doc.components].sort(
     (a, b) => Number(Boolean(a.parent)) - Number(Boolean(b.parent)),
   );
   const nodes = groupsFirst.map((c) => {
-    const el = nodeElement(kinds, c);
+    const el = nodeElement(kinds, c, counts.get(c.id));
     if (el.data.parent && !known.has(el.data.parent)) delete el.data.parent;
     return el;
   });
@@ -117,14 +135,18 @@ export function diffDocuments(kinds, before, after) {
     }
   }
   const readded = new Set(removeIds);
+  const countsBefore = memberCounts(kinds, before);
+  const countsAfter = memberCounts(kinds, after);
   for (const [id, c] of newC) {
     const old = oldC.get(id);
+    const members = countsAfter.get(id);
     if (!old || readded.has(id)) {
-      addElements.push(nodeElement(kinds, c));
+      addElements.push(nodeElement(kinds, c, members));
       continue;
     }
-    if (c === old) continue;
-    if (!sameNode(old, c)) updateData.push({ id, data: nodeElement(kinds, c).data });
+    const recounted = countsBefore.get(id) !== members;
+    if (c === old && !recounted) continue;
+    if (!sameNode(old, c) || recounted) updateData.push({ id, data: nodeElement(kinds, c, members).data });
     if ((old.x ?? 0) !== (c.x ?? 0) || (old.y ?? 0) !== (c.y ?? 0)) {
       movePositions[id] = { x: c.x ?? 0, y: c.y ?? 0 };
     }

@@ -151,3 +151,25 @@ test("applying a diff to the elements of the old document gives the new one", ()
   const sortById = (els) => [...els].sort((a, b) => a.data.id.localeCompare(b.data.id));
   assert.deepEqual(sortById(elements), sortById(toElements(kinds, after)));
 });
+
+test("a data centre's box shows its name and how many components it holds", () => {
+  const [dc] = toElements(kinds, sample).filter((e) => e.data.id === "dc-east");
+  assert.equal(dc.data.caption, "dc-east · 1");
+  assert.equal(dc.data.label, "dc-east", "the name alone stays the label, for renaming");
+  const users = toElements(kinds, sample).find((e) => e.data.id === "users");
+  assert.equal(users.data.caption, undefined);
+});
+
+test("a member joining or leaving updates its data centre's count", () => {
+  const joined = setParent(kinds, sample, ["lb"], "dc-east");
+  const diff = diffDocuments(kinds, sample, joined);
+  assert.deepEqual(
+    diff.updateData.filter((u) => u.id === "dc-east").map((u) => u.data.caption),
+    ["dc-east · 2"],
+  );
+  const left = diffDocuments(kinds, sample, removeElements(sample, ["web"]));
+  assert.deepEqual(left.updateData.map((u) => u.data.caption), ["dc-east · 0"]);
+  const renamed = diffDocuments(kinds, sample, rename(sample, "dc-east", "East"));
+  assert.deepEqual(renamed.updateData.map((u) => u.data.caption), ["East · 1"]);
+  assert.deepEqual(diffDocuments(kinds, sample, setParams(sample, "lb", { instances: 2 })).updateData, []);
+});

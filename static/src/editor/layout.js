@@ -1,9 +1,13 @@
 // Left-to-right layout by request flow: a component's column is the length of
-// the longest request path reaching it, rows are spread evenly per column.
-// Members of a data centre are laid out like everyone else (the group follows them).
+// the longest request path reaching it. Each data centre's members get a band of rows
+// of their own (so do the components in none), stacked top to bottom in the order the
+// document first names them: a data centre's box follows its members, so boxes in
+// separate bands never overlap, whatever columns they span.
 
 export const COLUMN_GAP = 170;
 export const ROW_GAP = 100;
+// Added to ROW_GAP between bands: room for two boxes' padding and a data centre's name.
+export const BAND_GAP = 80;
 
 /** Positions `{id: {x, y}}` for every non-group component of `doc` (groups by `kinds`). */
 export function flowLayout(kinds, doc, origin = { x: 0, y: 0 }) {
@@ -35,19 +39,32 @@ export function flowLayout(kinds, doc, origin = { x: 0, y: 0 }) {
       column.set(id, placed.length ? Math.max(...placed.map((s) => column.get(s))) + 1 : 0);
     }
   }
-  const columns = new Map();
-  for (const id of nodes) {
-    const c = column.get(id);
-    if (!columns.has(c)) columns.set(c, []);
-    columns.get(c).push(id);
+  const groups = new Set(doc.components.filter((c) => kinds.isGroup(c.kind)).map((c) => c.id));
+  const bands = new Map(); // data centre id (null: none) -> column -> ids
+  for (const c of doc.components) {
+    if (!known.has(c.id)) continue;
+    const band = groups.has(c.parent) ? c.parent : null;
+    if (!bands.has(band)) bands.set(band, new Map());
+    const columns = bands.get(band);
+    const col = column.get(c.id);
+    if (!columns.has(col)) columns.set(col, []);
+    columns.get(col).push(c.id);
   }
+  const heightOf = (columns) => (Math.max(...[...columns.values()].map((ids) => ids.length)) - 1) * ROW_GAP;
+  const heights = [...bands.values()].map(heightOf);
+  const total = heights.reduce((a, b) => a + b, 0) + (bands.size - 1) * (ROW_GAP + BAND_GAP);
   const positions = {};
-  for (const [c, ids] of columns) {
-    const top = origin.y - ((ids.length - 1) * ROW_GAP) / 2;
-    ids.forEach((id, row) => {
-      positions[id] = { x: origin.x + c * COLUMN_GAP, y: top + row * ROW_GAP };
-    });
-  }
+  let bandTop = origin.y - total / 2;
+  [...bands.values()].forEach((columns, i) => {
+    const middle = bandTop + heights[i] / 2;
+    for (const [c, ids] of columns) {
+      const top = middle - ((ids.length - 1) * ROW_GAP) / 2;
+      ids.forEach((id, row) => {
+        positions[id] = { x: origin.x + c * COLUMN_GAP, y: top + row * ROW_GAP };
+      });
+    }
+    bandTop += heights[i] + ROW_GAP + BAND_GAP;
+  });
   return positions;
 }
 

@@ -194,6 +194,64 @@ export function groupIntoDatacenter(kinds, doc, ids, params = {}) {
   };
 }
 
+/** The data centres a component may move to, `[{id, label}]`, in document order. */
+export function datacenterChoices(kinds, doc) {
+  return doc.components
+    .filter((c) => kinds.isGroup(c.kind))
+    .map((c) => ({ id: c.id, label: c.label || c.id }));
+}
+
+// How far below a data centre's lowest member a component lands when it moves in or out,
+// so it sits in the new box rather than over the old one (a box pads its members by 24 px).
+const MOVE_GAP = 100;
+
+/**
+ * Move component `id` into the data centre `parent` (null: into none), placing it below
+ * the members of the box it joins, or below those of the box it leaves. Returns `doc`
+ * unchanged for a data centre, an unknown id, or a parent that is not a data centre.
+ */
+export function moveToDatacenter(kinds, doc, id, parent) {
+  const component = findComponent(doc, id);
+  if (!component || kinds.isGroup(component.kind)) return doc;
+  const target = parent ? findComponent(doc, parent) : null;
+  if (parent && (!target || !kinds.isGroup(target.kind))) return doc;
+  const from = component.parent ?? null;
+  if (from === (parent ?? null)) return doc;
+  const membersOf = (group) => doc.components.filter((c) => c.parent === group && c.id !== id);
+  const below = (members) => {
+    if (!members.length) return null;
+    const xs = members.map((c) => c.x ?? 0);
+    return {
+      x: (Math.min(...xs) + Math.max(...xs)) / 2,
+      y: Math.max(...members.map((c) => c.y ?? 0)) + MOVE_GAP,
+    };
+  };
+  let spot = null;
+  if (parent) spot = below(membersOf(parent)) ?? { x: target.x ?? 0, y: target.y ?? 0 };
+  else spot = below(membersOf(from));
+  const moved = spot ? moveComponents(doc, { [id]: spot }) : doc;
+  return setParent(kinds, moved, [id], parent ?? null);
+}
+
+/**
+ * Why the components `ids` cannot be grouped into a new data centre, or null. Data
+ * centres never nest, so a selection holding one, or components already in one, is
+ * refused: `{reason: "holds_datacenter", names}` (the selected data centres' names),
+ * `{reason: "already_inside", names}` (the data centres the members are in).
+ */
+export function groupRefusal(kinds, doc, ids) {
+  const chosen = doc.components.filter((c) => ids.includes(c.id));
+  const nameOf = (id) => {
+    const c = findComponent(doc, id);
+    return c ? c.label || c.id : id;
+  };
+  const groups = chosen.filter((c) => kinds.isGroup(c.kind)).map((c) => c.id);
+  if (groups.length) return { reason: "holds_datacenter", names: groups.map(nameOf) };
+  const parents = [...new Set(chosen.map((c) => c.parent).filter(Boolean))];
+  if (parents.length) return { reason: "already_inside", names: parents.map(nameOf) };
+  return null;
+}
+
 /** Find the id a path like `components[3].params.instances` or `links[0]` points at. */
 export function culpritOfPath(doc, path) {
   // A save's answer prefixes the paths with "document.".

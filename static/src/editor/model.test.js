@@ -6,8 +6,11 @@ import {
   addLink,
   copyFragment,
   culpritOfPath,
+  datacenterChoices,
   emptyDocument,
   groupIntoDatacenter,
+  groupRefusal,
+  moveToDatacenter,
   nextId,
   pasteFragment,
   removeElements,
@@ -135,4 +138,64 @@ test("a validation path points at its component or link", () => {
   assert.equal(culpritOfPath(doc, "document.components[0].kind"), "users-1");
   assert.equal(culpritOfPath(doc, "name"), null);
   assert.equal(culpritOfPath(doc, "components[99]"), null);
+});
+
+/** Two data centres, East (web-1, web-2) and West (web-3), and lb-1 in none. */
+function twoDatacentres() {
+  let doc = emptyDocument("t");
+  doc = addComponent(kinds, doc, "datacenter", { x: 0, y: 0 }).doc;
+  doc = addComponent(kinds, doc, "datacenter", { x: 600, y: 0 }).doc;
+  doc = rename(rename(doc, "dc-1", "East"), "dc-2", "West");
+  doc = addComponent(kinds, doc, "web_server", { x: 0, y: 0 }, {}, "dc-1").doc;
+  doc = addComponent(kinds, doc, "web_server", { x: 0, y: 100 }, {}, "dc-1").doc;
+  doc = addComponent(kinds, doc, "web_server", { x: 600, y: 0 }, {}, "dc-2").doc;
+  return addComponent(kinds, doc, "load_balancer", { x: -300, y: 0 }).doc;
+}
+
+test("the data centres to choose from are named as users named them", () => {
+  assert.deepEqual(datacenterChoices(kinds, twoDatacentres()), [
+    { id: "dc-1", label: "East" },
+    { id: "dc-2", label: "West" },
+  ]);
+  assert.deepEqual(datacenterChoices(kinds, threeTier()), []);
+});
+
+test("a component moved to another data centre lands below that box's members", () => {
+  const doc = moveToDatacenter(kinds, twoDatacentres(), "web-1", "dc-2");
+  const web1 = doc.components.find((c) => c.id === "web-1");
+  assert.equal(web1.parent, "dc-2");
+  assert.deepEqual([web1.x, web1.y], [600, 100]);
+});
+
+test("a component moved out of its data centre leaves the box it was in", () => {
+  const doc = moveToDatacenter(kinds, twoDatacentres(), "web-1", null);
+  const web1 = doc.components.find((c) => c.id === "web-1");
+  assert.equal(web1.parent, undefined);
+  assert.deepEqual([web1.x, web1.y], [0, 200], "below web-2, the member left behind");
+});
+
+test("a component moved into an empty data centre goes where that data centre is", () => {
+  let doc = addComponent(kinds, twoDatacentres(), "datacenter", { x: 900, y: 300 }).doc;
+  doc = moveToDatacenter(kinds, doc, "lb-1", "dc-3");
+  const lb = doc.components.find((c) => c.id === "lb-1");
+  assert.deepEqual([lb.parent, lb.x, lb.y], ["dc-3", 900, 300]);
+});
+
+test("moving refuses to nest data centres or to enter what is not one", () => {
+  const doc = twoDatacentres();
+  assert.equal(moveToDatacenter(kinds, doc, "dc-1", "dc-2"), doc);
+  assert.equal(moveToDatacenter(kinds, doc, "web-1", "lb-1"), doc);
+  assert.equal(moveToDatacenter(kinds, doc, "web-1", "nowhere"), doc);
+  assert.equal(moveToDatacenter(kinds, doc, "web-1", "dc-1"), doc, "already there");
+});
+
+test("grouping is refused when the selection holds a data centre or is already in one", () => {
+  const doc = twoDatacentres();
+  assert.deepEqual(groupRefusal(kinds, doc, ["dc-1", "lb-1"]), { reason: "holds_datacenter", names: ["East"] });
+  assert.deepEqual(groupRefusal(kinds, doc, ["web-1", "web-3", "lb-1"]), {
+    reason: "already_inside",
+    names: ["East", "West"],
+  });
+  assert.deepEqual(groupRefusal(kinds, doc, ["web-1", "web-2"]), { reason: "already_inside", names: ["East"] });
+  assert.equal(groupRefusal(kinds, doc, ["lb-1"]), null);
 });

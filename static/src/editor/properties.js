@@ -4,7 +4,7 @@
 // current selection and applies the values the server accepted.
 
 import { h, setText } from "../dom.js";
-import { findComponent, findLink } from "./model.js";
+import { datacenterChoices, findComponent, findLink } from "./model.js";
 
 export class PropertiesPanel {
   constructor({ editor, element, url, readOnly, actions }) {
@@ -19,6 +19,10 @@ export class PropertiesPanel {
     element.addEventListener("change", (e) => {
       const input = e.target.closest("[data-editor-label]");
       if (input && !this.readOnly) editor.rename(input.dataset.editorLabel, input.value);
+    });
+    element.addEventListener("change", (e) => {
+      const select = e.target.closest("[data-editor-parent]");
+      if (select && !this.readOnly) editor.moveToDatacenter(select.dataset.editorParent, select.value);
     });
     element.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && e.target.matches("[data-editor-label]")) e.target.blur();
@@ -36,7 +40,7 @@ export class PropertiesPanel {
       const thing = selected[0].isNode()
         ? findComponent(this.editor.doc, id)
         : findLink(this.editor.doc, id);
-      const key = `${id}:${JSON.stringify(thing)}`;
+      const key = this.keyOf(id, thing);
       if (!force && key === this.shownKey) return;
       this.shownKey = key;
       if (thing) this.load(selected[0].isNode() ? this.componentQuery(thing) : this.linkQuery(thing));
@@ -47,6 +51,13 @@ export class PropertiesPanel {
     this.shownKey = key;
     this.sequence += 1;
     this.element.replaceChildren(selected.length ? this.summary(selected) : this.hint());
+  }
+
+  /** What the shown form depends on: the thing itself and, for a component, the data centres it may move to. */
+  keyOf(id, thing) {
+    const isLink = id.includes("->");
+    const places = isLink ? [] : datacenterChoices(this.editor.kinds, this.editor.doc);
+    return `${id}:${JSON.stringify(thing)}:${JSON.stringify(places)}`;
   }
 
   componentQuery(component) {
@@ -63,6 +74,8 @@ export class PropertiesPanel {
       label: component.label || component.id,
       params: JSON.stringify(component.params ?? {}),
       targets: [...targets].join(","),
+      parent: component.parent ?? "",
+      datacenters: JSON.stringify(datacenterChoices(this.editor.kinds, this.editor.doc)),
     };
   }
 
@@ -120,7 +133,7 @@ export class PropertiesPanel {
       const thing = id.includes("->")
         ? findLink(this.editor.doc, id)
         : findComponent(this.editor.doc, id);
-      this.shownKey = `${id}:${JSON.stringify(thing)}`;
+      this.shownKey = this.keyOf(id, thing);
     }
   }
 

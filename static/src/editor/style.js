@@ -63,6 +63,8 @@ export function buildStyle(scheme = "light", { large = false } = {}) {
     // Only elements with a label get one (edgehandles' ghost elements have none). Big
     // designs show labels once zoomed in enough to read them (.detailed, see canvas.js).
     { selector: large ? "node.detailed[label]" : "node[label]", style: { label: "data(label)" } },
+    // A data centre shows its name with its member count (graph.js).
+    { selector: large ? "node.detailed[caption]" : "node[caption]", style: { label: "data(caption)" } },
     // Shape and colour travel with each node (graph.js): one rule instead of one per kind
     // keeps the first styling of a big design cheaper.
     { selector: "node[shape]", style: { shape: "data(shape)", "background-color": "data(color)" } },

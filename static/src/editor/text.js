@@ -32,6 +32,18 @@ export const SAVE_TEXT = {
 export const MESSAGES = {
   linkRefused: (why) => `Link refused: ${why}.`,
   importRefused: (why) => `Import refused: ${why}.`,
+  // `refusal` comes from model.groupRefusal: the names are the ones users gave.
+  groupRefused: ({ reason, names }) => {
+    const list = names.join(", ");
+    if (reason === "holds_datacenter") {
+      return names.length === 1
+        ? `Cannot group: ${list} is a data centre, and data centres cannot go inside each other. To put a component in it, choose it under "Move to" in the component's properties.`
+        : `Cannot group: ${list} are data centres, and data centres cannot go inside each other. To put a component in one, choose it under "Move to" in the component's properties.`;
+    }
+    return names.length === 1
+      ? `Cannot group: the selection is already in the data centre ${list}, and data centres cannot go inside each other. Ungroup it first.`
+      : `Cannot group: the selection spans the data centres ${list}, and data centres cannot go inside each other. Ungroup it first.`;
+  },
   imported: (fileName) => `Imported ${fileName}. Undo (Ctrl+Z) brings the previous diagram back.`,
   catalogFailed: (status) =>
     `The editor could not load the component catalog (server answered ${status}), so it cannot edit. Reload the page to try again.`,
@@ -44,4 +56,9 @@ export const PROBLEM_TEXT = {
   warning: "⚠ Warning:",
   warningTitle: "A warning: the design is valid and runs, but this is likely a mistake.",
   couldNotCheck: (why) => `Could not check the design (${why}).`,
+};
+
+// A data centre's box: its name and how many components it holds.
+export const GROUP_TEXT = {
+  caption: (name, members) => `${name} · ${members}`,
 };
