@@ -85,6 +85,8 @@ export function buildStyle(scheme = "light", { large = false } = {}) {
         "text-halign": "center",
         "text-margin-y": -4,
         "font-weight": "bold",
+        // A box is wider than a node: its name and count get room to be read whole.
+        "text-max-width": 400,
         padding: 24,
         width: 120,
         height: 80,
