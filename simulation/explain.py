@@ -83,6 +83,15 @@ WHY = {
     "no_healthy_target": gettext_noop(
         "{name} has nowhere healthy to send some requests: {targets} down."
     ),
+    "queue_backlog": gettext_noop(
+        "{name} holds {messages} messages, the oldest {age_s} s old: {offered} jobs/s "
+        "arrive and its workers take {served} a second, so the backlog grows by {growth} "
+        "a second. More worker instances, or faster jobs, would catch up."
+    ),
+    "queue_draining": gettext_noop(
+        "{name} holds {messages} messages, the oldest {age_s} s old; its workers take "
+        "{served} a second against {offered} arriving, so it empties in about {drain_s} s."
+    ),
     "reason": gettext_noop("{name}: {reason}."),
 }
 FIX = {
@@ -147,6 +156,8 @@ def explain_node(state: State, i: int, node: NodeFrame, labels: dict[str, str]) 
         dead = [labels.get(m.ids[t], m.ids[t]) for t, _ in m.targets[i] if state.alive[t] == 0]
         if dead:
             return _entry("no_healthy_target", {**base, "targets": ", ".join(dead)})
+    if "messages" in node.x and node.x["messages"] > 0.0 and node.reason != "backlog full":
+        return _queue_entry(node, base)
     c, mu = state.servers[i] if i < len(state.servers) else (0.0, 0.0)
     serving = c > 0.0 and mu > 0.0 and node.ready > 0
     if serving:
@@ -158,6 +169,18 @@ def explain_node(state: State, i: int, node: NodeFrame, labels: dict[str, str]) 
     if node.status == "degraded" and reason in ("", "instances down"):
         return _entry("instances_down", base)
     return _entry("reason", {**base, "reason": reason or node.health})
+
+
+def _queue_entry(node: NodeFrame, base: dict) -> dict:
+    """A queue falling behind: its backlog, how old, and whether its workers catch up."""
+    numbers = {**base, "messages": node.x["messages"], "age_s": node.x["age_s"],
+               "offered": node.offered, "served": node.served}  # fmt: skip
+    growth = node.offered - node.served
+    if growth > EPS:
+        return _entry("queue_backlog", {**numbers, "growth": growth})
+    spare = node.served - node.offered
+    drain_s = node.x["messages"] / spare if spare > EPS else math.inf
+    return _entry("queue_draining", {**numbers, "drain_s": drain_s})
 
 
 def _capacity_entry(state: State, i: int, node: NodeFrame, base: dict, c: float, mu: float,

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from ..state import State
 
 
+# The age of the oldest message that grades a queue warning and critical: jobs are queued
+# to be done soon, and a queue whose oldest job waits a minute has fallen behind.
+AGE_WARNING_S = 10.0
+AGE_CRITICAL_S = 60.0
+
+
 class MessageQueue(Kind):
     kind = "message_queue"
     label = "Message queue"
@@ -103,8 +109,17 @@ class MessageQueue(Kind):
         frame = serving_frame(state, i, n, lam_total + dead_total, pulled / dt, stored,
                               sum(dropped), dead_total, util, w, v, p95, reason, x,
                               stored_before, graded_queued=0.0, inst=state.inst[i])  # fmt: skip
-        if frame.health == "ok" and stored > 0.0 and capacity == 0.0:
-            frame.health, frame.reason = "warning", "no consumers: backlog growing"
+        if frame.health == "ok" and stored > 0.0:
+            # A queue's health follows its backlog: held messages wait by design, but a
+            # backlog that grows, or whose oldest message waits long, is falling behind.
+            if state.age[i] >= AGE_CRITICAL_S:
+                frame.health, frame.reason = "critical", "backlog over a minute old"
+            elif capacity == 0.0:
+                frame.health, frame.reason = "warning", "no consumers: backlog growing"
+            elif stored > stored_before + EPS:
+                frame.health, frame.reason = "warning", "backlog growing"
+            elif state.age[i] >= AGE_WARNING_S:
+                frame.health, frame.reason = "warning", "backlog draining"
         return frame
 
 
