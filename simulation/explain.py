@@ -72,6 +72,10 @@ WHY = {
     ),
     "dropping": gettext_noop("{name} fails {share} of its requests ({dropped} req/s)."),
     "datacenter_down": gettext_noop("{name} is down because its data centre {dc} is down."),
+    "datacenter_failed": gettext_noop(
+        "{name} is down, and the {count} components in it with it: whatever reached "
+        "them there now fails unless it is routed elsewhere."
+    ),
     "down": gettext_noop("{name} is down: none of its {inst} instances is running."),
     "starting": gettext_noop("{name} is starting: {ready} of {inst} instances ready."),
     "resizing": gettext_noop(
@@ -145,6 +149,8 @@ def explain_node(state: State, i: int, node: NodeFrame, labels: dict[str, str]) 
     reason = node.reason or ""
     if node.health == "starting":
         return _entry("starting", base)
+    if node.status == "down" and i in m.members:
+        return _entry("datacenter_failed", {**base, "count": len(m.members[i])})
     if node.status == "down":
         dc = m.dc_of[i]
         if reason == "datacenter down" and dc >= 0:

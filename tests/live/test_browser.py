@@ -397,3 +397,53 @@ def test_an_overloaded_tier_is_explained_with_its_capacity_and_fixes(
     assert box["x"] + box["width"] <= width
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     shot(page, f"why-{width}")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
+def test_a_data_centre_fails_by_clicking_its_box(
+    page: Page, daphne_server: str, alice: Any, width: int, height: int
+) -> None:
+    """The owner clicks a data centre's box (not a member), picks Fail: the box says
+    it is down, its members are explained by it, and the menu stayed on screen."""
+    example = get_example("multi-dc")
+    design = Design.create_with_document(
+        owner=alice, name="Two data centres", document=example.document, message="first"
+    )
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page.context, daphne_server, alice)
+    page.goto(f"{daphne_server}{design.get_absolute_url()}")
+    page.select_option("#run-speed", "1")
+    page.get_by_test_id("run-button").click()
+    page.wait_for_url("**/runs/*/")
+    wait_frames(page, 2)
+    diagram = page.get_by_test_id("live-diagram")
+    diagram.scroll_into_view_if_needed()
+    box = diagram.bounding_box()
+    corner = page.evaluate(
+        "() => { const b = document.querySelector('[data-live-run]').liveRun.diagram.cy"
+        ".getElementById('dc-east').renderedBoundingBox({includeLabels: false});"
+        " return {x: b.x1 + 10, y: b.y1 + 10}; }"
+    )
+    page.mouse.click(box["x"] + corner["x"], box["y"] + corner["y"])
+    menu = page.locator("[data-role=node-menu]")
+    expect(menu).to_be_visible()
+    expect(menu.locator("[data-role=scale-row]")).to_be_hidden()
+    menu_box = menu.bounding_box()
+    assert menu_box is not None
+    assert menu_box["x"] >= 0
+    assert menu_box["x"] + menu_box["width"] <= width
+    menu.locator("[data-action=fail]").click()
+    page.wait_for_function(
+        "document.querySelector('[data-live-run]').liveRun.recording.frames.at(-1)"
+        "?.nodes?.['dc-east']?.health === 'down'",
+        timeout=30_000,
+    )
+    expect(page.get_by_test_id("run-why")).to_contain_text(
+        "Web east is down because its data centre Data centre east is down.", timeout=30_000
+    )
+    expect(page.get_by_test_id("run-why")).to_contain_text(
+        "Data centre east is down, and the 3 components in it with it"
+    )
+    assert node(page, "dc-east", "text") == "Data centre east · down"
+    assert page.locator(".live-reason[data-node=dc-east]:visible").count() == 0
+    shot(page, f"dc-failed-{width}")

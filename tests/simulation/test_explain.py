@@ -145,6 +145,9 @@ def test_a_failed_data_centre_is_named_on_its_members():
     why = explained(doc, ticks=4, scenario=scenario)
     assert why["web"]["code"] == "datacenter_down"
     assert why["web"]["text"] == "Web tier is down because its data centre East is down."
+    assert why["dc"]["code"] == "datacenter_failed"
+    assert why["dc"]["params"]["count"] == 7
+    assert why["dc"]["text"].startswith("East is down, and the 7 components in it with it")
 
 
 def test_describe_renders_through_the_translation_it_is_given():

@@ -111,7 +111,8 @@ export class LiveDiagram {
     container.addEventListener("mouseleave", hideTooltip);
     this.cy.on("tap", "node", (e) => {
       hideTooltip();
-      if (onNodeClick && !e.target.data("isGroup")) onNodeClick(e.target.id(), e.target.renderedPosition());
+      // A data centre's box too: failing and recovering one is a fault of the chapter.
+      if (onNodeClick) onNodeClick(e.target.id(), e.target.renderedPosition(), Boolean(e.target.data("isGroup")));
     });
     followLayoutShifts(this.cy, container);
     this.cy.on("pan zoom resize", () => this.placeBadges());
@@ -166,7 +167,8 @@ export class LiveDiagram {
 
   updateBadges(nodes) {
     for (const [id, node] of Object.entries(nodes)) {
-      const text = reasonBadge(node);
+      // A data centre's box says its state in its own text (groupText).
+      const text = this.kindBook.isGroup(this.kinds.get(id)) ? "" : reasonBadge(node);
       let badge = this.badges.get(id);
       if (!text) {
         if (badge) badge.hidden = true;

@@ -100,7 +100,7 @@ class LiveRun {
       this.diagram = new LiveDiagram(this.el("diagram"), this.el("overlay"), this.design, {
         kinds: this.kinds,
         metrics: this.metrics,
-        onNodeClick: (id, pos) => this.openNodeMenu(id, pos),
+        onNodeClick: (id, pos, isGroup) => this.openNodeMenu(id, pos, isGroup),
       });
       this.charts = new RunCharts(this.el("charts"), { metrics: this.metrics, percentiles: this.percentiles });
       this.why = new WhyPanel(this.el("why"));
@@ -349,7 +349,7 @@ class LiveRun {
     this.el("rate-value").textContent = `${formatRate(rps)} req/s`;
   }
 
-  openNodeMenu(id, pos) {
+  openNodeMenu(id, pos, isGroup = false) {
     if (!this.isOwner || this.ended) return;
     this.menuTarget = id;
     const menu = this.el("node-menu");
@@ -357,9 +357,14 @@ class LiveRun {
     const node = this.recording.frames.at(-1)?.nodes?.[id];
     const input = this.el("scale-instances");
     input.value = String(node?.inst ?? 1);
-    this.el("scale-row").hidden = typeof node?.inst !== "number";
-    menu.style.transform = `translate(${Math.round(pos.x + 20)}px, ${Math.round(pos.y - 20)}px)`;
+    // A data centre fails and recovers as a whole; it has no instances to scale.
+    this.el("scale-row").hidden = isGroup || typeof node?.inst !== "number";
     menu.hidden = false;
+    // Kept inside the diagram (a node near the right or bottom edge, a phone's width).
+    const room = menu.parentElement;
+    const x = Math.max(0, Math.min(pos.x + 20, (room?.clientWidth || Infinity) - menu.offsetWidth));
+    const y = Math.max(0, Math.min(pos.y - 20, (room?.clientHeight || Infinity) - menu.offsetHeight));
+    menu.style.transform = `translate(${Math.round(x)}px, ${Math.round(y)}px)`;
   }
 
   closeNodeMenu() {
