@@ -35,10 +35,16 @@ def catalog() -> dict:
     }
 
 
-def kind_looks() -> dict[str, dict[str, str]]:
-    """Each kind's look, label and role: what a page needs to draw a design at once."""
+def kind_looks() -> dict[str, dict[str, str | bool]]:
+    """Each kind's look, label and role: what a page needs to draw a design at once; and
+    whether it flushes (a cache: the live page offers "Flush")."""
     return {
-        name: {**kind.look.to_json(name), "label": kind.label, "role": kind.role}
+        name: {
+            **kind.look.to_json(name),
+            "label": kind.label,
+            "role": kind.role,
+            "flushes": kind.cold_misses is not None,
+        }
         for name, kind in KINDS.items()
     }
 

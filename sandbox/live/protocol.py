@@ -30,10 +30,13 @@ HELLO_SERIES_TICKS = 1_000
 # fields (scheduled faults): the socket lets only these through.
 SOCKET_FIELDS: dict[str, tuple[str, ...]] = {
     "set_rate": ("rps",),
-    "fail": (),
+    "fail": ("count",),
     "recover": (),
     "scale": ("instances",),
+    "flush": (),
 }
+# Fields a message may leave out (the engine's default applies: every instance fails).
+OPTIONAL_FIELDS = {("fail", "count")}
 MAX_INSTANCES = int(CONTROLS["scale"].field("instances").hi)
 MAX_RPS = int(CONTROLS["set_rate"].field("rps").hi)
 
@@ -53,6 +56,8 @@ def _engine_control(msg: dict[str, Any], limits: SpeedLimits) -> dict[str, Any]:
     for name in SOCKET_FIELDS[action]:
         number = CONTROLS[action].field(name)
         value = msg.get(name)
+        if value is None and (action, name) in OPTIONAL_FIELDS:
+            continue
         if not number.fits(value):
             raise ControlError(f"{action}.{name}", number.rule)
         out[name] = number.normal(value)

@@ -447,3 +447,44 @@ def test_a_data_centre_fails_by_clicking_its_box(
     assert node(page, "dc-east", "text") == "Data centre east · down"
     assert page.locator(".live-reason[data-node=dc-east]:visible").count() == 0
     shot(page, f"dc-failed-{width}")
+
+
+def open_menu(page: Page, component: str) -> None:
+    diagram = page.get_by_test_id("live-diagram")
+    diagram.scroll_into_view_if_needed()
+    box = diagram.bounding_box()
+    pos = page.evaluate(
+        "(id) => { const p = document.querySelector('[data-live-run]').liveRun.diagram.cy"
+        ".getElementById(id).renderedPosition(); return {x: p.x, y: p.y}; }",
+        component,
+    )
+    page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+    expect(page.locator("[data-role=node-menu]")).to_be_visible()
+
+
+def test_one_instance_fails_and_a_cache_flushes_from_the_menu(
+    page: Page, daphne_server: str, alice: Any
+) -> None:
+    """The cache lesson's web tier of 8: "Fail one instance" leaves 7 ready; the cache's
+    menu offers "Flush the cache" (the web tier's does not), and flushing is logged."""
+    design = Design.create_with_document(
+        owner=alice, name="Cache", document=get_example("cache").document, message="first"
+    )
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(page.context, daphne_server, alice)
+    page.goto(f"{daphne_server}{design.get_absolute_url()}")
+    page.get_by_test_id("run-button").click()
+    page.wait_for_url("**/runs/*/")
+    wait_frames(page, 2)
+    menu = page.locator("[data-role=node-menu]")
+    open_menu(page, "web")
+    expect(menu.locator("[data-action=flush]")).to_be_hidden()
+    menu.locator("[data-action=fail-one]").click()
+    page.wait_for_function(
+        "document.querySelector('[data-live-run]').liveRun.recording.frames.at(-1)"
+        "?.nodes?.web?.ready === 7",
+        timeout=30_000,
+    )
+    open_menu(page, "cache")
+    menu.locator("[data-action=flush]").click()
+    expect(page.get_by_test_id("event-log")).to_contain_text("flush", timeout=30_000)

@@ -25,6 +25,12 @@ def parse(message: object) -> dict:
 def test_it_accepts_each_listed_action() -> None:
     assert parse({"action": "pause"}) == {"action": "pause"}
     assert parse({"action": "fail", "target": "web-1"}) == {"action": "fail", "target": "web-1"}
+    assert parse({"action": "fail", "target": "web-1", "count": 1}) == {
+        "action": "fail",
+        "target": "web-1",
+        "count": 1,
+    }
+    assert parse({"action": "flush", "target": "cache"}) == {"action": "flush", "target": "cache"}
     assert parse({"action": "scale", "target": "web-1", "instances": 4}) == {
         "action": "scale",
         "target": "web-1",
@@ -47,6 +53,7 @@ def test_it_accepts_each_listed_action() -> None:
         "fail",
         "recover",
         "scale",
+        "flush",
     }
 
 
@@ -62,6 +69,8 @@ def test_it_drops_fields_it_does_not_know() -> None:
         ('{"type": "pause"}', "action: missing"),
         ('{"action": "__class__"}', "action: unknown action '__class__'"),
         ('{"action": "fail"}', "fail.target: must be a component id"),
+        ('{"action": "fail", "target": "w", "count": 0}', "fail.count: must be"),
+        ('{"action": "fail", "target": "w", "count": "one"}', "fail.count: must be"),
         (
             '{"action": "scale", "target": "w", "instances": 0}',
             "scale.instances: must be an integer",

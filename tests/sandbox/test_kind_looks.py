@@ -78,8 +78,10 @@ def test_the_editor_page_carries_a_new_kinds_look_and_label(
         "id_prefix": "k",
         "label": "Kiosk",
         "role": "server",
+        "flushes": False,
     }
     assert set(looks) == set(KINDS)
+    assert looks["cache"]["flushes"] is True
 
 
 def test_the_catalog_the_editor_loads_carries_a_new_kinds_look_and_label(

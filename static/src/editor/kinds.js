@@ -34,6 +34,11 @@ export class Kinds {
     return this.looks.get(kind)?.role === "group";
   }
 
+  /** True for a kind whose contents can be flushed (a cache): the live page offers it. */
+  flushes(kind) {
+    return this.looks.get(kind)?.flushes === true;
+  }
+
   /** True for a kind that only sends requests (users). */
   isSource(kind) {
     return this.looks.get(kind)?.role === "source";

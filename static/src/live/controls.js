@@ -15,6 +15,8 @@ export const BUTTONS = {
   stop: { message: send("stop") },
   fail: { message: onTarget("fail"), closesMenu: true },
   recover: { message: onTarget("recover"), closesMenu: true },
+  "fail-one": { message: (page) => ({ action: "fail", target: page.menuTarget, count: 1 }), closesMenu: true },
+  flush: { message: onTarget("flush"), closesMenu: true },
   scale: {
     message: (page) => ({ action: "scale", target: page.menuTarget, instances: Number.parseInt(page.value("scale-instances"), 10) }),
     closesMenu: true,

@@ -3,18 +3,25 @@ import { test } from "node:test";
 
 import { BUTTONS, INPUTS, speedOptions } from "./controls.js";
 
-// What the socket accepts today (sandbox/live/protocol.py ACTIONS).
-const SOCKET_ACTIONS = ["start", "pause", "resume", "stop", "speed", "set_rate", "fail", "recover", "scale"];
+// The socket's actions the page sends (sandbox/live/protocol.py accepts these and more).
+const SOCKET_ACTIONS = ["start", "pause", "resume", "stop", "speed", "set_rate", "fail", "recover", "scale", "flush"];
 
 function page(values = {}) {
   return { menuTarget: "web-1", value: (role) => values[role] };
 }
 
-test("every control the page sends is an action the socket accepts, and each is sent by one record", () => {
+test("every control the page sends is an action the socket accepts, and each action is sent", () => {
   const sent = [...Object.values(BUTTONS), ...Object.values(INPUTS)]
     .filter((c) => c.message)
     .map((c) => c.message(page({ "scale-instances": "3", speed: "10", rate: "200", "rate-source": "users" })).action);
-  assert.deepEqual([...sent].sort(), [...SOCKET_ACTIONS].sort());
+  assert.deepEqual([...new Set(sent)].sort(), [...SOCKET_ACTIONS].sort());
+});
+
+test("one instance fails with a count of one; a cache is flushed", () => {
+  assert.deepEqual(BUTTONS["fail-one"].message(page()), { action: "fail", target: "web-1", count: 1 });
+  assert.deepEqual(BUTTONS.flush.message(page()), { action: "flush", target: "web-1" });
+  assert.equal(BUTTONS["fail-one"].closesMenu, true);
+  assert.equal(BUTTONS.flush.closesMenu, true);
 });
 
 test("component controls go to the component whose menu is open and close the menu", () => {

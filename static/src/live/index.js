@@ -359,6 +359,8 @@ class LiveRun {
     input.value = String(node?.inst ?? 1);
     // A data centre fails and recovers as a whole; it has no instances to scale.
     this.el("scale-row").hidden = isGroup || typeof node?.inst !== "number";
+    this.el("fail-one-row").hidden = isGroup || !(node?.inst > 1);
+    this.el("flush-row").hidden = !this.kinds.flushes(this.design.components.find((c) => c.id === id)?.kind);
     menu.hidden = false;
     // Kept inside the diagram (a node near the right or bottom edge, a phone's width).
     const room = menu.parentElement;
