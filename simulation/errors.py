@@ -19,6 +19,13 @@ class Problem:
         return {"path": self.path, "message": self.message}
 
 
+def named(comp: dict) -> str:
+    """A component as a problem names it: ``'Checkout web' (id web-1)``, by the label users
+    gave it with the id the path and the document use; just its id when it has no label."""
+    label = comp.get("label")
+    return f"'{label}' (id {comp['id']})" if isinstance(label, str) and label else comp["id"]
+
+
 class DesignError(ValueError):
     """A design document or scenario is invalid; ``problems`` lists every error found."""
 
