@@ -8,6 +8,7 @@ import {
   culpritOfPath,
   emptyDocument,
   groupIntoDatacenter,
+  labelsOf,
   nextId,
   pasteFragment,
   removeElements,
@@ -135,4 +136,17 @@ test("a validation path points at its component or link", () => {
   assert.equal(culpritOfPath(doc, "document.components[0].kind"), "users-1");
   assert.equal(culpritOfPath(doc, "name"), null);
   assert.equal(culpritOfPath(doc, "components[99]"), null);
+});
+
+test("labelsOf gives the labels of the ids asked for, leaving unlabelled ones out", () => {
+  const doc = {
+    components: [
+      { id: "web-1", kind: "web_server", label: "Checkout web", params: {} },
+      { id: "dc-1", kind: "datacenter", label: "Frankfurt", params: {} },
+      { id: "db-1", kind: "database", params: {} },
+    ],
+    links: [],
+  };
+  assert.deepEqual(labelsOf(doc, ["web-1", "db-1", "dc-1"]), { "web-1": "Checkout web", "dc-1": "Frankfurt" });
+  assert.deepEqual(labelsOf(doc, ["db-1"]), {});
 });

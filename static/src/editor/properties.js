@@ -4,7 +4,7 @@
 // current selection and applies the values the server accepted.
 
 import { h, setText } from "../dom.js";
-import { findComponent, findLink } from "./model.js";
+import { findComponent, findLink, labelsOf } from "./model.js";
 
 export class PropertiesPanel {
   constructor({ editor, element, url, readOnly, actions }) {
@@ -63,6 +63,7 @@ export class PropertiesPanel {
       label: component.label || component.id,
       params: JSON.stringify(component.params ?? {}),
       targets: [...targets].join(","),
+      names: JSON.stringify(labelsOf(this.editor.doc, targets)),
     };
   }
 
@@ -72,6 +73,7 @@ export class PropertiesPanel {
       id: `${link.from}->${link.to}`,
       from: link.from,
       to: link.to,
+      names: JSON.stringify(labelsOf(this.editor.doc, [link.from, link.to])),
       params: JSON.stringify(link.params ?? {}),
     };
   }
