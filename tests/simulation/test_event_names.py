@@ -105,3 +105,29 @@ def test_an_unlabelled_component_is_named_by_its_id():
     )
     engine.run()
     assert [e["text"] for e in engine.events if e["kind"] == "failed"] == ["web failed"]
+
+
+def test_a_check_on_a_labelled_component_is_named_by_its_label():
+    """Its default name, which the check_failed event and the run's summary show."""
+    doc, _ = labelled_stack()
+    scenario = {
+        "duration_s": 20,
+        "checks": [{"component": "web-1", "metric": "util", "op": ">=", "value": 0}],
+    }
+    engine = Engine(doc, scenario)
+    engine.run()
+    [check] = engine.report()["checks"]
+    assert check["name"] == "Checkout web util >= 0"
+    assert check["component"] == "web-1"
+    texts = [e["text"] for e in engine.events if e["kind"] == "check_failed"]
+    assert texts == ["check failed: Checkout web util >= 0"]
+
+
+def test_a_check_on_an_unlabelled_component_keeps_its_id_name():
+    scenario = {
+        "duration_s": 5,
+        "checks": [{"component": "web", "metric": "util", "op": ">=", "value": 0}],
+    }
+    engine = Engine(web_stack(), scenario)
+    engine.run()
+    assert engine.report()["checks"][0]["name"] == "web.util >= 0"
