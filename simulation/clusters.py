@@ -42,13 +42,13 @@ class Clusters:
                         # Nothing to promote (no replica, or none alive): say so, not a
                         # promotion that cannot happen.
                         until = "it recovers" if len(cluster) == 1 else "it or a replica recovers"
-                        state.event(p, "failover", f"{m.ids[p]} (primary) is down with no "
+                        state.event(p, "failover", f"{state.names[p]} (primary) is down with no "
                                     f"live replica to promote: its reads and writes fail "
                                     f"until {until}")  # fmt: skip
                     else:
                         at_risk = self.unreplicated[ci].get(best, 0.0)
                         wait = self.promote_at[ci] - state.now
-                        state.event(p, "failover", f"{m.ids[p]} (primary) is down: writes "
+                        state.event(p, "failover", f"{state.names[p]} (primary) is down: writes "
                                     f"fail until a replica is promoted in {wait:g} s, which "
                                     f"loses the {_writes(at_risk)} inside its replication "
                                     "lag")  # fmt: skip
@@ -61,7 +61,7 @@ class Clusters:
                         state.params[best]["role"] = "primary"
                         self.promote_at[ci] = None
                         state.repl_backlog[best] = 0.0
-                        state.event(best, "promoted", f"{m.ids[best]} promoted to primary; "
+                        state.event(best, "promoted", f"{state.names[best]} promoted to primary; "
                                     f"{_writes(lost)} inside its replication lag lost")  # fmt: skip
             else:
                 self.promote_at[ci] = None
@@ -88,8 +88,8 @@ class Clusters:
             for j in cluster:
                 if j in affected and j != self.primary[ci] and m.params[j]["role"] == "primary":
                     state.params[j]["role"] = "replica"
-                    state.event(j, "rejoined", f"{m.ids[j]} rejoined as a replica of "
-                                f"{m.ids[self.primary[ci]]}")  # fmt: skip
+                    state.event(j, "rejoined", f"{state.names[j]} rejoined as a replica of "
+                                f"{state.names[self.primary[ci]]}")  # fmt: skip
 
     def _best_replica(self, ci: int) -> int:
         state = self.state

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .components import KINDS, SIZE_ORDER, kinds_with_role
-from .errors import Problem
+from .errors import Problem, named
 from .fields import field_path, integer, integer_rule, is_integer, is_number, number, number_rule
 
 
@@ -69,7 +69,7 @@ def _check_fail_or_recover(control: dict, comp: dict, path: str, problems: list)
     out: dict[str, Any] = {}
     if KINDS[comp["kind"]].role == "source":
         problems.append(
-            Problem(field_path(path, "target"), f"{comp['id']} is a {comp['kind']}; use set_rate")
+            Problem(field_path(path, "target"), f"{named(comp)} is a {comp['kind']}; use set_rate")
         )
     if control.get("count") is not None:
         out["count"] = COUNT.check(control, path, problems)
@@ -82,7 +82,7 @@ def _check_scale(control: dict, comp: dict, path: str, problems: list) -> dict:
         problems.append(
             Problem(
                 field_path(path, "target"),
-                f"{comp['id']} ({comp['kind']}) has no instances to scale",
+                f"{named(comp)} ({comp['kind']}) has no instances to scale",
             )
         )
     if "instances" not in control and "size" not in control:
@@ -103,7 +103,7 @@ def _check_set_rate(control: dict, comp: dict, path: str, problems: list) -> dic
         problems.append(
             Problem(
                 field_path(path, "target"),
-                f"{comp['id']} is a {comp['kind']}, not a {source_kinds()}",
+                f"{named(comp)} is a {comp['kind']}, not a {source_kinds()}",
             )
         )
     return {"rps": RPS.check(control, path, problems)}
@@ -139,7 +139,7 @@ def _check_flush(control: dict, comp: dict, path: str, problems: list) -> dict:
         problems.append(
             Problem(
                 field_path(path, "target"),
-                f"{comp['id']} is a {comp['kind']}; only a {caching} flushes",
+                f"{named(comp)} is a {comp['kind']}; only a {caching} flushes",
             )
         )
     return {}

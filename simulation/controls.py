@@ -32,15 +32,20 @@ class Controls:
         for li, (a, b) in enumerate(m.links):
             if (m.ids[a], m.ids[b]) == (from_id, to_id):
                 self.state.link_extra[li] = round_trip_s(ms) - m.link_base_s[li]
-        self.state.event(None, "link_latency", f"{from_id} -> {to_id} latency {ms:g} ms")
+        names, index = self.state.names, m.index
+        self.state.event(
+            None,
+            "link_latency",
+            f"{names[index[from_id]]} -> {names[index[to_id]]} latency {ms:g} ms",
+        )
 
     def set_rate(self, i: int, rps: float) -> None:
         self.sources.set_rate(i, rps)
-        self.state.event(i, "rate", f"{self.model.ids[i]} rate set to {rps:g} req/s")
+        self.state.event(i, "rate", f"{self.state.names[i]} rate set to {rps:g} req/s")
 
     def set_param(self, i: int, param: str, value) -> None:
         self.state.params[i][param] = value
-        self.state.event(i, "param", f"{self.model.ids[i]} {param} set to {value}")
+        self.state.event(i, "param", f"{self.state.names[i]} {param} set to {value}")
 
     def flush(self, i: int) -> None:
         self.state.reset_fields(i, "flush")
@@ -51,35 +56,35 @@ class Controls:
         a CDN's static requests to the origin."""
         m = self.model
         what, where, k = m.kind_of[i].cold_misses
-        ids = ", ".join(m.ids[j] for j, _ in m.routes[i][k])
-        if ids:
-            where += f" ({ids})"
+        targets = ", ".join(self.state.names[j] for j, _ in m.routes[i][k])
+        if targets:
+            where += f" ({targets})"
         warmup = m.kind_of[i].warmup_s(self.state.params[i])
         return (
-            f"{m.ids[i]} flushed: cold, so {what} miss and go on to {where} "
+            f"{self.state.names[i]} flushed: cold, so {what} miss and go on to {where} "
             f"until it warms up over {warmup:g} s"
         )
 
     def fail(self, i: int, count: int | None) -> None:
         m = self.model
-        cid = m.ids[i]
+        name = self.state.names[i]
         if m.role[i] == GROUP:
             self.state.failed[i], self.state.failed_at[i] = True, self.state.now
             self.state.last_failure = self.state.now
             inside = m.members.get(i, [])
-            self.state.event(i, "failed", f"{cid} failed: {len(inside)} components down")
+            self.state.event(i, "failed", f"{name} failed: {len(inside)} components down")
             return
         if count is None:
             if not self.state.failed[i]:
                 self.state.failed[i], self.state.failed_at[i] = True, self.state.now
             self.state.last_failure = self.state.now
-            self.state.event(i, "failed", f"{cid} failed")
+            self.state.event(i, "failed", f"{name} failed")
             return
         alive = self.state.inst[i] - len(self.state.dead_times[i])
         k = min(count, alive)
         self.state.dead_times[i].extend([self.state.now] * k)
         self.state.last_failure = self.state.now
-        self.state.event(i, "failed", f"{cid}: {k} of {self.state.inst[i]} instances failed")
+        self.state.event(i, "failed", f"{name}: {k} of {self.state.inst[i]} instances failed")
 
     def recover(self, i: int) -> None:
         m = self.model
@@ -94,7 +99,7 @@ class Controls:
         state.event(
             i,
             "recovered",
-            f"{m.ids[i]} recovered" + (" (cold: warming up)" if state.warm[i] < 1.0 else ""),
+            f"{state.names[i]} recovered" + (" (cold: warming up)" if state.warm[i] < 1.0 else ""),
         )
         self.clusters.rejoin(affected)
 
@@ -103,24 +108,24 @@ class Controls:
         out of service for ``resize_s`` while it moves; the tier serves at its old size
         until all have moved. A new target while a resize runs replaces the old one and
         the clock restarts (the move starts over towards the new box)."""
-        cid = self.model.ids[i]
+        name = self.state.names[i]
         p = self.state.params[i]
         if size == p["size"] and i not in self.state.resizing:
-            self.state.event(i, "scaled", f"{cid}: already {size}")
+            self.state.event(i, "scaled", f"{name}: already {size}")
             return
         n = self.state.inst[i]
         took = p["resize_s"] * n
         if took <= 0.0:
             self.state.resizing.pop(i, None)
             p["size"] = size
-            self.state.event(i, "resized", f"{cid}: resized to {size}")
+            self.state.event(i, "resized", f"{name}: resized to {size}")
             return
         self.state.resizing[i] = (self.state.now + took, size)
         if n == 1:
-            text = f"{cid}: resizing to {size}, down for {took:g} s"
+            text = f"{name}: resizing to {size}, down for {took:g} s"
         else:
             text = (
-                f"{cid}: resizing to {size} one instance at a time, "
+                f"{name}: resizing to {size} one instance at a time, "
                 f"{n - 1} of {n} serving for {took:g} s"
             )
         self.state.event(i, "resizing", text)
@@ -131,7 +136,7 @@ class Controls:
             if ends <= self.state.now + EPS:
                 del self.state.resizing[i]
                 self.state.params[i]["size"] = size
-                self.state.event(i, "resized", f"{self.model.ids[i]}: resized to {size}"
+                self.state.event(i, "resized", f"{self.state.names[i]}: resized to {size}"
                             + self._cold_after_move(i))  # fmt: skip
 
     def _cold_after_move(self, i: int) -> str:
@@ -145,7 +150,7 @@ class Controls:
         return " (cold: warming up)" if n == 1 else f" (warming up: {n - 1} of {n} boxes warm)"
 
     def scale_to(self, i: int, target: int, why: str) -> None:
-        cid = self.model.ids[i]
+        name = self.state.names[i]
         current = self.state.inst[i] + len(self.state.starting[i])
         delay = self.state.params[i].get("provision_s", 0.0)
         if target > current:
@@ -153,7 +158,7 @@ class Controls:
             self.state.event(
                 i,
                 why,
-                f"{cid} scaling {current} -> {target} instances"
+                f"{name} scaling {current} -> {target} instances"
                 + (f" (ready in {delay:g} s)" if delay else ""),
             )
             if delay == 0:
@@ -165,7 +170,7 @@ class Controls:
                 del self.state.starting[i][-cut:]
             before = self.state.inst[i]
             self.state.inst[i] -= drop - cut
-            self.state.event(i, why, f"{cid} scaling {current} -> {target} instances")
+            self.state.event(i, why, f"{name} scaling {current} -> {target} instances")
             self.model.kind_of[i].resized(self.state, i, before)
         self.state.params[i]["instances"] = target
 
@@ -179,7 +184,7 @@ class Controls:
                 if state.inst[i] != before:
                     ready = state.inst[i] - before
                     plural = "instance" if ready == 1 else "instances"
-                    state.event(i, "ready", f"{self.model.ids[i]}: {ready} {plural} ready")
+                    state.event(i, "ready", f"{state.names[i]}: {ready} {plural} ready")
 
     def start_ready(self, i: int) -> None:
         ready = [t for t in self.state.starting[i] if t <= self.state.now + EPS]

@@ -8,7 +8,7 @@ from typing import Any
 
 from .components import KINDS, LINK_PARAMS, kinds_with_role
 from .components.base import DesignLinks
-from .errors import DesignError, Problem
+from .errors import DesignError, Problem, named
 from .graph import build_graph, find_request_loop
 from .kind_catalog import link_problem
 from .limits import Limits
@@ -75,7 +75,8 @@ def validate_document(doc: Any, limits: Limits | None = None) -> dict:
     if not problems:
         loop = find_request_loop(build_graph(comps, out["links"]))
         if loop:
-            problems.append(Problem("links", f"request loop: {' -> '.join(loop)}"))
+            cycle = " -> ".join(named(by_id[cid]) for cid in loop)
+            problems.append(Problem("links", f"request loop: {cycle}"))
     if problems:
         raise DesignError(problems)
     return out
@@ -213,11 +214,14 @@ def _check_links(links: list, by_id: dict[str, dict], problems: list[Problem]) -
             continue
         src, dst = ends
         if src == dst:
-            problems.append(Problem(path, f"a component cannot link to itself ({src})"))
+            problems.append(
+                Problem(path, f"a component cannot link to itself ({named(by_id[src])})")
+            )
             continue
+        pair = f"{named(by_id[src])} -> {named(by_id[dst])}"
         if (src, dst) in seen:
             problems.append(
-                Problem(path, f"duplicate link {src} -> {dst} (also links[{seen[(src, dst)]}])")
+                Problem(path, f"duplicate link {pair} (also links[{seen[(src, dst)]}])")
             )
             continue
         seen[(src, dst)] = i
@@ -225,7 +229,7 @@ def _check_links(links: list, by_id: dict[str, dict], problems: list[Problem]) -
         if why is None:
             why = KINDS[by_id[src]["kind"]].link_rule(by_id[src], by_id[dst])
         if why:
-            problems.append(Problem(path, f"{src} -> {dst}: {why}"))
+            problems.append(Problem(path, f"{pair}: {why}"))
             continue
         out.append({"from": src, "to": dst, "params": checked})
     return out
@@ -246,4 +250,8 @@ def _check_parents(
         elif not isinstance(parent, str) or parent not in by_id:
             problems.append(Problem(path, f"no component with id {parent!r}"))
         elif KINDS[by_id[parent]["kind"]].role != "group":
-            problems.append(Problem(path, f"{parent} is a {by_id[parent]['kind']}, not a {groups}"))
+            problems.append(
+                Problem(
+                    path, f"{named(by_id[parent])} is a {by_id[parent]['kind']}, not a {groups}"
+                )
+            )

@@ -62,7 +62,8 @@ class Engine:
         self.frame: Frame | None = None  # the latest frame
 
         m = self.model
-        self.state = state = State(m, self.dt)
+        self._labels = names(self.document)
+        self.state = state = State(m, self.dt, [self._labels[cid] for cid in m.ids])
         self.sources = Sources(state, self.scenario, self.seed)
         self.clusters = Clusters(state)
         state.clusters = state.flow.clusters = self.clusters
@@ -86,7 +87,6 @@ class Engine:
         self._timed_dead = [i for i, kind in enumerate(m.kind_of) if overrides(kind, "seen_dead")]
         self._sized = [i for i, p in enumerate(m.params) if "size" in p]
         self._link_ids = [(m.ids[a], m.ids[b]) for a, b in m.links]
-        self._labels = names(self.document)
         self._last_signature: tuple | None = None
         self._last_nodes: list[NodeFrame] = []
         self._last_frame: Frame | None = None

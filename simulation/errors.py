@@ -19,6 +19,19 @@ class Problem:
         return {"path": self.path, "message": self.message}
 
 
+def label_of(comp: dict) -> str:
+    """The name users gave a component: its label, or its id when it has none."""
+    label = comp.get("label")
+    return label if isinstance(label, str) and label else comp["id"]
+
+
+def named(comp: dict) -> str:
+    """A component as a problem names it: ``'Checkout web' (id web-1)``, by the label users
+    gave it with the id the path and the document use; just its id when it has no label."""
+    label = label_of(comp)
+    return comp["id"] if label == comp["id"] else f"'{label}' (id {comp['id']})"
+
+
 class DesignError(ValueError):
     """A design document or scenario is invalid; ``problems`` lists every error found."""
 

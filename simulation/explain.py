@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .components import SIZE_ORDER, SIZE_TIERS
 from .components.base import EPS
+from .errors import label_of
 from .health import CRITICAL_UTIL, WARN_UTIL
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ FIX = {
 
 def names(document: dict) -> dict[str, str]:
     """Each component's name as users read it: its label, or its id when it has none."""
-    return {c["id"]: c.get("label") or c["id"] for c in document["components"]}
+    return {c["id"]: label_of(c) for c in document["components"]}
 
 
 def explanations(state: State, frame: Frame, labels: dict[str, str]) -> dict[str, dict]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .components import ALL_CLASSES, KINDS
 from .document import validate_document
-from .errors import Problem
+from .errors import Problem, label_of, named
 from .kind_catalog import allowed_targets
 from .limits import Limits
 from .model import Model, compile_design
@@ -35,7 +35,7 @@ def design_warnings(document: dict, limits: Limits | None = None) -> list[Proble
     """
     doc = validate_document(document, limits)
     model = compile_design(doc)
-    labels = {c["id"]: c.get("label") or c["id"] for c in doc["components"]}
+    comps = doc["components"]  # in the model's order
     present = {cls for kind in model.kinds for cls in KINDS[kind].completes}
     # (end node, hint) -> the origin first seen and the classes ending there, in order.
     found: dict[tuple[int, str], tuple[int, list[str]]] = {}
@@ -56,11 +56,11 @@ def design_warnings(document: dict, limits: Limits | None = None) -> list[Proble
                 continue
             if cls in ends_kind.answers_alone and cls not in present:
                 continue  # a lone tier stands for the whole application
-            _, classes = found.setdefault((end, _hint(model, end, cls)), (origin, []))
+            _, classes = found.setdefault((end, _hint(model, comps, end, cls)), (origin, []))
             if cls not in classes:
                 classes.append(cls)
     return [
-        _warning(model, labels, source, end, classes, hint)
+        _warning(comps, source, end, classes, hint)
         for (end, hint), (source, classes) in found.items()
     ]
 
@@ -88,24 +88,18 @@ def _members(model: Model, node: int) -> list[int]:
     return model.clusters[cluster] if cluster >= 0 else [node]
 
 
-def _hint(model: Model, end: int, cls: str) -> str:
+def _hint(model: Model, comps: list[dict], end: int, cls: str) -> str:
     kinds = _nearest_takers(model.kinds[end], cls)
-    return LINK_TO.format(where=model.ids[end], kinds=_either(kinds)) if kinds else NO_PATH
+    return LINK_TO.format(where=label_of(comps[end]), kinds=_either(kinds)) if kinds else NO_PATH
 
 
-def _warning(
-    model: Model, labels: dict[str, str], source: int, end: int, classes: list[str], hint: str
-) -> Problem:
+def _warning(comps: list[dict], source: int, end: int, classes: list[str], hint: str) -> Problem:
     nouns = [CLASS_NOUN[c].lower() for c in classes]
     what = nouns[0] if len(nouns) == 1 else f"{', '.join(nouns[:-1])} and {nouns[-1]}"
-    source_name, end_name = _name(labels, model.ids[source]), _name(labels, model.ids[end])
-    text = ENDS_AT.format(what=what[0].upper() + what[1:], source=source_name, where=end_name)
+    text = ENDS_AT.format(
+        what=what[0].upper() + what[1:], source=named(comps[source]), where=named(comps[end])
+    )
     return Problem(f"components[{end}]", f"{text}; {hint}.")
-
-
-def _name(labels: dict[str, str], cid: str) -> str:
-    label = labels[cid]
-    return cid if label == cid else f"{label} ({cid})"
 
 
 def _nearest_takers(from_kind: str, cls: str) -> list[str]:

@@ -124,7 +124,7 @@ class Retries:
                     pending = True
             if c.breaker is not None and sent > 0.0 and fail >= c.breaker:
                 c.open_until = state.now + c.open_s
-                state.event(i, "breaker", f"circuit breaker of {state.model.ids[i]} opens for "
+                state.event(i, "breaker", f"circuit breaker of {state.names[i]} opens for "
                             f"{c.open_s:g} s: {fail:.0%} of its requests failed")  # fmt: skip
             if state.now < c.open_until - 1e-9:
                 pending = True

@@ -6,7 +6,7 @@ from typing import Any
 
 from .components import KINDS
 from .control_table import CONTROLS, source_kinds
-from .errors import ControlError, DesignError, Problem
+from .errors import ControlError, DesignError, Problem, label_of
 from .fields import boolean, number
 from .metric_names import CHECKED_GLOBAL, CHECKED_NODE
 
@@ -226,7 +226,11 @@ def _check(item: Any, path: str, ids: dict, problems: list[Problem]) -> dict:
         problems.append(Problem(f"{path}.op", f"must be one of: {' '.join(OPS)}"))
     value = number(item, "value", None, -1e12, 1e12, path, problems)
     for_s = number(item, "for_s", 0.0, 0.0, MAX_DURATION_S, path, problems)
-    where = f"{component}." if component else ""
+    # Named as people read it: a labelled component by its label, else its id (web.util).
+    where = ""
+    if isinstance(component, str) and component in ids:
+        label = label_of(ids[component])
+        where = f"{component}." if label == component else f"{label} "
     name = item.get("name") or f"{where}{metric} {op} {value:g}" + (
         f" for {for_s:g}s" if for_s else ""
     )

@@ -48,7 +48,7 @@ class Sources:
             i = state.model.index[item["source"]]
             start = self.rate_at(i, t0)
             self.ramps[i] = (t0, item["ramp_s"], start, item["rps"])
-            state.event(i, "traffic", f"{item['source']} traffic -> {item['rps']:g} req/s"
+            state.event(i, "traffic", f"{state.names[i]} traffic -> {item['rps']:g} req/s"
                         + (f" over {item['ramp_s']:g} s" if item["ramp_s"] else ""))  # fmt: skip
 
     def rates(self, t0: float, dt: float) -> dict[int, float]:

@@ -34,9 +34,11 @@ def declared_fields() -> list[Field]:
 class State:
     """The live state of one run, shared by the engine's parts and the kinds' hooks."""
 
-    def __init__(self, model: Model, dt: float) -> None:
+    def __init__(self, model: Model, dt: float, names: list[str]) -> None:
         n = model.size
         self.model = model
+        # Per node: the name users gave it (``explain.names``), for the texts people read.
+        self.names = names
         self.dt = dt
         self.now = 0.0
         self.params = model.params  # live parameters (set_param, scale change them)

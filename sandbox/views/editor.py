@@ -56,6 +56,7 @@ NAMES = {
     "breaker_open_s": _("Circuit breaker stays open"),
 }
 MAX_FIELD = 200
+MAX_NAMES = 200  # link targets (and their names) a panel shows at most
 
 
 @dataclass
@@ -165,8 +166,24 @@ def _datacenter_choices(data: Any, kind: type[Kind] | None) -> list[dict[str, An
     ]
 
 
+def _names(raw: str) -> dict[str, str]:
+    """The names users gave the components the panel mentions (``{id: label}``), sent by
+    the editor for display only: anything unreadable just leaves those shown by id."""
+    try:
+        names = jsontext.loads(raw) if raw else {}
+    except jsontext.JSONTextError:
+        return {}
+    if not isinstance(names, dict):
+        return {}
+    return {
+        k: v[:MAX_FIELD]
+        for k, v in list(names.items())[:MAX_NAMES]
+        if isinstance(v, str) and v and not unstorable_text(v)
+    }
+
+
 def _fields_from_params(
-    specs: tuple[Param, ...], params: dict[str, Any], targets: list[str]
+    specs: tuple[Param, ...], params: dict[str, Any], targets: list[str], names: dict[str, str]
 ) -> list[Field]:
     fields = []
     for p in specs:
@@ -177,7 +194,10 @@ def _fields_from_params(
         elif p.type == "map":
             current = value if isinstance(value, dict) else {}
             keys = list(p.keys) or list(dict.fromkeys([*current, *targets]))
-            f.items = [{"key": k, "value": _show(current.get(k, ""))} for k in keys]
+            f.items = [
+                {"key": k, "name": names.get(k, k), "value": _show(current.get(k, ""))}
+                for k in keys
+            ]
         else:
             f.value = _show(value)
         fields.append(f)
@@ -270,8 +290,11 @@ def _panel_context(data: Any, read_only: bool) -> dict[str, Any]:
     target_id = data.get("id", "")[:MAX_FIELD]
     if not target_id:
         raise PanelInputError("id is required")
-    targets = [t for t in data.get("targets", "").split(",") if t][:200]
-    fields = _fields_from_params(specs, _current_params(data.get("params", "")), targets)
+    targets = [t for t in data.get("targets", "").split(",") if t][:MAX_NAMES]
+    names = _names(data.get("names", ""))
+    params = _current_params(data.get("params", ""))
+    fields = _fields_from_params(specs, params, targets, names)
+    link_from, link_to = data.get("from", "")[:MAX_FIELD], data.get("to", "")[:MAX_FIELD]
     sections: dict[str, list[Field]] = {}
     for f in fields:
         sections.setdefault(f.param.section, []).append(f)
@@ -282,8 +305,8 @@ def _panel_context(data: Any, read_only: bool) -> dict[str, Any]:
         "datacenters": datacenters,
         "datacenter": next((d for d in datacenters or () if d["selected"]), None),
         "is_link": kind is None,
-        "link_from": data.get("from", "")[:MAX_FIELD],
-        "link_to": data.get("to", "")[:MAX_FIELD],
+        "link_from": names.get(link_from, link_from),
+        "link_to": names.get(link_to, link_to),
         "target_id": target_id,
         "label": data.get("label", "")[:MAX_FIELD] or target_id,
         "sections": [

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Problem
+from ..errors import Problem, named
 from ..request_classes import (  # noqa: F401 (the kinds take the classes from here)
     ALL_CLASSES,
     BACKGROUND,
@@ -388,10 +388,16 @@ def keep(state: State, i: int, value: Any) -> Any:
     return value
 
 
-def check_weights_link(comp: dict, allowed: set[str], path: str, problems: list[Problem]) -> None:
+def check_weights_link(
+    comp: dict, allowed: set[str], links: DesignLinks, path: str, problems: list[Problem]
+) -> None:
     """Each key of ``comp``'s ``weights`` parameter must be one of ``allowed``."""
     problems.extend(
-        Problem(f"{path}.params.weights.{key}", f"{comp['id']} does not link to {key}")
+        Problem(
+            f"{path}.params.weights.{key}",
+            f"{named(comp)} does not link to "
+            + (named(links.by_id[key]) if key in links.by_id else repr(key)),
+        )
         for key in comp["params"]["weights"]
         if key not in allowed
     )

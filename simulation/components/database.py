@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import Problem
+from ..errors import Problem, named
 from .base import BACKGROUND_K, JOB, NCLASS, WRITE, DesignLinks, Field, Kind
 from .look import Look
 from .params import Param, serving_params
@@ -81,9 +81,9 @@ class Database(Kind):
         if dst["kind"] != cls.kind:
             return None
         if src["params"]["role"] != "primary":
-            return f"only a primary database replicates; {src['id']} is a replica"
+            return f"only a primary database replicates; {named(src)} is a replica"
         if dst["params"]["role"] != "replica":
-            return f"a database links only to its replicas; {dst['id']} is not a replica"
+            return f"a database links only to its replicas; {named(dst)} is not a replica"
         return None
 
     @classmethod
@@ -99,7 +99,7 @@ class Database(Kind):
             problems.append(
                 Problem(
                     f"{path}.params.role",
-                    f"replica {comp['id']} needs "
+                    f"replica {named(comp)} needs "
                     f"exactly one primary linking to it (has {len(primaries)})",
                 )
             )

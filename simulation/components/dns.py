@@ -57,7 +57,7 @@ class Dns(Kind):
         parents = [links.by_id[e].get("parent") for e in entries]
         # A parent that is no id is reported on its own; it names no data centre here.
         named = {*entries, *(parent for parent in parents if isinstance(parent, str))}
-        check_weights_link(comp, named, path, problems)
+        check_weights_link(comp, named, links, path, problems)
 
     def weights(self, state: State, i: int, p: dict, targets: list[tuple[int, int]]) -> list[float]:
         """Geo weights by entry id, else its data centre's id; 0 for an entry that has not

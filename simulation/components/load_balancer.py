@@ -103,7 +103,7 @@ class LoadBalancer(Kind):
         cls, comp: dict, links: DesignLinks, path: str, problems: list[Problem]
     ) -> None:
         """A weight names a target it links to."""
-        check_weights_link(comp, set(links.targets.get(comp["id"], ())), path, problems)
+        check_weights_link(comp, set(links.targets.get(comp["id"], ())), links, path, problems)
 
     def service_time_ms(self, p: dict) -> float:
         """ip_hash pays a session-affinity lookup on every request: ``sticky_cost`` x."""

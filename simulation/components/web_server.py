@@ -101,7 +101,7 @@ class WebServer(Kind):
         state.event(
             i,
             "sessions_lost",
-            f"{m.ids[i]}: {a} -> {b} instances re-hashed ~{lost:.0f} sessions to other "
+            f"{state.names[i]}: {a} -> {b} instances re-hashed ~{lost:.0f} sessions to other "
             f"servers ({hashing} hashing); those users must log in again",
         )
 
@@ -124,7 +124,7 @@ def refused_share(state: State, i: int, p: dict, n: int) -> tuple[float, str | N
         state.event(
             i,
             "sessions_lost",
-            f"{state.model.ids[i]}: ~{lost:.0f} sessions lost "
+            f"{state.names[i]}: ~{lost:.0f} sessions lost "
             "with the dead instance; those users must log in again",
         )
     share = min(fresh / max(n, 1), 1.0)

@@ -136,7 +136,7 @@ def test_a_run_comes_alive_and_a_failed_server_shifts_the_load(
     page.locator("[data-role=node-menu] [data-action=fail]").click()
 
     for viewer in (page, other):
-        expect(viewer.get_by_test_id("event-log")).to_contain_text("web-1", timeout=30_000)
+        expect(viewer.get_by_test_id("event-log")).to_contain_text("Web 1", timeout=30_000)
         viewer.wait_for_function(
             "document.querySelector('[data-live-run]').liveRun.diagram.cy"
             f".getElementById('web-1').data('fill') === '{DOWN}'",
@@ -210,9 +210,9 @@ def test_while_paused_a_node_still_opens_its_menu_and_its_failure_shows_at_once(
     page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
     menu = page.locator("[data-role=node-menu]")
     expect(menu).to_be_visible()
-    expect(menu.locator("[data-role=menu-title]")).to_have_text("web-1")
+    expect(menu.locator("[data-role=menu-title]")).to_have_text("Web 1")
     menu.locator("[data-action=fail]").click()
-    expect(page.get_by_test_id("event-log")).to_contain_text("web-1", timeout=10_000)
+    expect(page.get_by_test_id("event-log")).to_contain_text("Web 1", timeout=10_000)
     expect(page.get_by_test_id("run-status")).to_contain_text("paused")
     assert (
         page.evaluate("document.querySelector('[data-live-run]').liveRun.recording.lastTick")

@@ -54,7 +54,7 @@ def test_it_lists_warnings_of_a_valid_document_apart_from_problems(anon_client: 
             {
                 "path": "components[1]",
                 "message": "Writes from users never reach a component that takes them: "
-                "they end at Web (web-1); link web-1 to a database.",
+                "they end at 'Web' (id web-1); link Web to a database.",
             }
         ],
     }

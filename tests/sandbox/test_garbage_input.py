@@ -581,6 +581,7 @@ PANEL_FIELDS = {
     "id": "web",
     "params": '{"instances": 2}',
     "targets": "a,b",
+    "names": '{"a": "Web A"}',
     "link": "0",
     "from": "lb",
     "to": "web",

@@ -53,6 +53,43 @@ def test_it_offers_weights_for_the_linked_targets(anon_client: Client) -> None:
     assert 'name="p.weights.b" value=""' in html
 
 
+def test_it_names_the_weighed_targets_by_their_labels(anon_client: Client) -> None:
+    """DNS weights are keyed by ids in the document; the person reads the labels."""
+    names = json.dumps({"dc-1": "Frankfurt", "web-1": "Checkout web"})
+    response = anon_client.get(
+        URL,
+        {"kind": "dns", "id": "dns", "params": "{}", "targets": "web-1,dc-1,web-2", "names": names},
+    )
+    html = response.content.decode()
+    assert ">Checkout web</label>" in html
+    assert ">Frankfurt</label>" in html
+    assert ">web-2</label>" in html  # no label: its id
+    assert ">web-1</label>" not in html
+    assert ">dc-1</label>" not in html
+    assert 'name="p.weights.web-1"' in html
+    assert 'name="p.weights.dc-1"' in html
+
+
+def test_unreadable_names_leave_the_ids_shown(anon_client: Client) -> None:
+    for names in ("{", "[1]", '{"a": 3}', '{"a": ""}'):
+        response = anon_client.get(
+            URL, {"kind": "dns", "id": "dns", "params": "{}", "targets": "a", "names": names}
+        )
+        assert response.status_code == 200
+        assert ">a</label>" in response.content.decode()
+
+
+def test_a_links_title_names_its_ends_by_their_labels(anon_client: Client) -> None:
+    names = json.dumps({"lb-1": "Front door", "web-1": "Checkout web"})
+    response = anon_client.get(
+        URL,
+        {"link": "1", "id": "lb-1->web-1", "from": "lb-1", "to": "web-1", "params": "{}",
+         "names": names},
+    )  # fmt: skip
+    html = response.content.decode()
+    assert "<strong>Front door</strong> → <strong>Checkout web</strong>" in html
+
+
 def test_it_renders_a_links_latency(anon_client: Client) -> None:
     response = anon_client.get(
         URL, {"link": "1", "id": "lb->web", "from": "lb", "to": "web", "params": "{}"}

@@ -185,7 +185,7 @@ def test_json_output_has_the_keys_design_md_promises(capsys):
     assert all(len(values) == 480 for values in report["series"].values())
     assert report["series"]["t"][:3] == [1.0, 2.0, 3.0]
     assert {"t": 120.0, "component": "web", "kind": "failed",
-            "text": "web: 1 of 4 instances failed"} in report["events"]  # fmt: skip
+            "text": "Web servers: 1 of 4 instances failed"} in report["events"]  # fmt: skip
     assert report["checks"] == []
 
 
@@ -220,7 +220,7 @@ def test_a_file_runs_with_the_scenario_beside_it_unless_told_otherwise(cache_fil
     """<name>.scenario.json next to <name>.json is picked up; --scenario replaces it."""
     _, beside = run_json(capsys, str(cache_files))
     assert beside["ticks"] == 480
-    assert [e["text"] for e in beside["events"]][:1] == ["cache hit_ratio set to 0.5"]
+    assert [e["text"] for e in beside["events"]][:1] == ["Cache hit_ratio set to 0.5"]
     other = write(cache_files.with_name("calm.json"), {"duration_s": 20, "seed": 4})
     _, calm = run_json(capsys, str(cache_files), "--scenario", str(other))
     assert (calm["ticks"], calm["seed"], calm["events"]) == (20, 4, [])
@@ -251,7 +251,9 @@ def test_table_output_reads_well_in_a_terminal(capsys):
                               "dropped/s", "util", "queue", "mean", "ms", "p99", "ms"]  # fmt: skip
     assert any(line.split()[:3] == ["db-replica-2", "database", "up"] for line in lines)
     assert any(line.startswith("availability ") for line in lines)
-    promoted = "  t=330s  db-replica-1 promoted to primary; ~2 writes inside its replication lag"
+    promoted = (
+        "  t=330s  Replica 1 (reads) promoted to primary; ~2 writes inside its replication lag"
+    )
     promoted += " lost"
     assert promoted in lines
     assert lines[-1] == "checks: none"

@@ -55,8 +55,8 @@ def test_jobs_without_a_message_queue_are_named_with_the_users_labels() -> None:
     doc["components"][0]["label"] = "Shoppers"
     doc["components"][1]["label"] = "Shop"
     assert messages(doc) == [
-        "components[1]: Jobs from Shoppers (users) never reach a component that takes them: "
-        "they end at Shop (web-1); link web-1 to a message queue."
+        "components[1]: Jobs from 'Shoppers' (id users) never reach a component that takes "
+        "them: they end at 'Shop' (id web-1); link Shop to a message queue."
     ]
 
 

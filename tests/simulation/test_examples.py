@@ -183,10 +183,10 @@ def test_scale_up_reaches_the_largest_tier_then_one_failure_is_a_total_outage():
         }
         assert r.at(start + 31).globals["availability"] == 1.0
     assert [(e["t"], e["text"]) for e in r.events("resizing") + r.events("resized")] == [
-        (90.0, "server: resizing to large, down for 30 s"),
-        (240.0, "server: resizing to 2xlarge, down for 30 s"),
-        (120.0, "server: resized to large"),
-        (270.0, "server: resized to 2xlarge"),
+        (90.0, "Web + DB server: resizing to large, down for 30 s"),
+        (240.0, "Web + DB server: resizing to 2xlarge, down for 30 s"),
+        (120.0, "Web + DB server: resized to large"),
+        (270.0, "Web + DB server: resized to 2xlarge"),
     ]
     assert r.at(120).globals["cost_per_hour"] == pytest.approx(sizes["small"]["cost_per_hour"])
     assert r.at(150).globals["availability"] == 1.0  # large carries 1,200 req/s
@@ -265,9 +265,9 @@ def test_adding_a_server_to_a_stateful_tier_re_hashes_most_sessions_away():
     assert r.node("web", 150).x["sessions_lost"] == 0.0
     assert r.node("web", 150).ready == 4  # the fifth is still starting
     assert [(e["t"], e["text"]) for e in r.events("sessions_lost")] == [
-        (150.0, "web: 4 -> 5 instances re-hashed ~16000 sessions to other servers "
+        (150.0, "Stateful web servers: 4 -> 5 instances re-hashed ~16000 sessions to other servers "
                 "(modulo hashing); those users must log in again"),
-        (270.0, "web: 5 -> 6 instances re-hashed ~3333 sessions to other servers "
+        (270.0, "Stateful web servers: 5 -> 6 instances re-hashed ~3333 sessions to other servers "
                 "(consistent hashing); those users must log in again"),
     ]  # fmt: skip
     assert r.node("web", 151).x["sessions_lost"] == pytest.approx(20000 * (1 - 4 / 20))

@@ -28,6 +28,12 @@ export function findComponent(doc, id) {
   return doc.components.find((c) => c.id === id) ?? null;
 }
 
+/** `{id: label}` for those of `ids` that have a label: what the panel shows instead of ids. */
+export function labelsOf(doc, ids) {
+  const wanted = new Set(ids);
+  return Object.fromEntries(doc.components.filter((c) => wanted.has(c.id) && c.label).map((c) => [c.id, c.label]));
+}
+
 export function findLink(doc, id) {
   return doc.links.find((l) => linkId(l.from, l.to) === id) ?? null;
 }

@@ -10,6 +10,7 @@ import {
   emptyDocument,
   groupIntoDatacenter,
   groupRefusal,
+  labelsOf,
   moveToDatacenter,
   nextId,
   pasteFragment,
@@ -198,4 +199,17 @@ test("grouping is refused when the selection holds a data centre or is already i
   });
   assert.deepEqual(groupRefusal(kinds, doc, ["web-1", "web-2"]), { reason: "already_inside", names: ["East"] });
   assert.equal(groupRefusal(kinds, doc, ["lb-1"]), null);
+});
+
+test("labelsOf gives the labels of the ids asked for, leaving unlabelled ones out", () => {
+  const doc = {
+    components: [
+      { id: "web-1", kind: "web_server", label: "Checkout web", params: {} },
+      { id: "dc-1", kind: "datacenter", label: "Frankfurt", params: {} },
+      { id: "db-1", kind: "database", params: {} },
+    ],
+    links: [],
+  };
+  assert.deepEqual(labelsOf(doc, ["web-1", "db-1", "dc-1"]), { "web-1": "Checkout web", "dc-1": "Frankfurt" });
+  assert.deepEqual(labelsOf(doc, ["db-1"]), {});
 });

@@ -4,7 +4,7 @@
 // current selection and applies the values the server accepted.
 
 import { h, setText } from "../dom.js";
-import { datacenterChoices, findComponent, findLink } from "./model.js";
+import { datacenterChoices, findComponent, findLink, labelsOf } from "./model.js";
 
 export class PropertiesPanel {
   constructor({ editor, element, url, readOnly, actions }) {
@@ -76,6 +76,7 @@ export class PropertiesPanel {
       targets: [...targets].join(","),
       parent: component.parent ?? "",
       datacenters: JSON.stringify(datacenterChoices(this.editor.kinds, this.editor.doc)),
+      names: JSON.stringify(labelsOf(this.editor.doc, targets)),
     };
   }
 
@@ -85,6 +86,7 @@ export class PropertiesPanel {
       id: `${link.from}->${link.to}`,
       from: link.from,
       to: link.to,
+      names: JSON.stringify(labelsOf(this.editor.doc, [link.from, link.to])),
       params: JSON.stringify(link.params ?? {}),
     };
   }

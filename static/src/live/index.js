@@ -175,7 +175,7 @@ class LiveRun {
     const list = this.el("events");
     const item = document.createElement("li");
     item.dataset.kind = event.kind ?? "";
-    item.textContent = eventText(event);
+    item.textContent = eventText(event, this.diagram?.labels);
     list.prepend(item);
     while (list.children.length > MAX_LOG_ENTRIES) list.lastElementChild.remove();
   }
@@ -353,7 +353,7 @@ class LiveRun {
     if (!this.isOwner || this.ended) return;
     this.menuTarget = id;
     const menu = this.el("node-menu");
-    this.el("menu-title").textContent = id;
+    this.el("menu-title").textContent = this.diagram?.labels.get(id) ?? id;
     const node = this.recording.frames.at(-1)?.nodes?.[id];
     const input = this.el("scale-instances");
     input.value = String(node?.inst ?? 1);

@@ -126,10 +126,11 @@ export function maxFlow(links) {
   return max;
 }
 
-/** "t=12 s web failed" for the event log. */
-export function eventText(event) {
+/** "t=12 s Checkout web failed" for the event log; `names` maps ids to the names users gave. */
+export function eventText(event, names = new Map()) {
   const t = typeof event.t === "number" ? `t=${Math.round(event.t * 10) / 10} s` : "";
-  const text = event.text || [event.component, event.kind].filter(Boolean).join(" ");
+  const name = event.component ? (names.get(event.component) ?? event.component) : "";
+  const text = event.text || [name, event.kind].filter(Boolean).join(" ");
   return [t, text].filter(Boolean).join("  ");
 }
 

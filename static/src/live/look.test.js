@@ -93,6 +93,12 @@ test("events read as time and text", () => {
   assert.equal(eventText({ component: "db", kind: "promoted" }), "db promoted");
 });
 
+test("an event without text names its component by the name users gave, not its id", () => {
+  const names = new Map([["db-1", "Orders DB"]]);
+  assert.equal(eventText({ t: 3, component: "db-1", kind: "promoted" }, names), "t=3 s  Orders DB promoted");
+  assert.equal(eventText({ component: "db-2", kind: "failed" }, names), "db-2 failed");
+});
+
 test("backoff doubles up to ten seconds, with jitter", () => {
   assert.equal(backoffDelay(0, () => 1), 500);
   assert.equal(backoffDelay(1, () => 1), 1000);
