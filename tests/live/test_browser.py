@@ -30,6 +30,18 @@ def sign_in(context: BrowserContext, base: str, user: Any) -> None:
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base}])
 
 
+def start_run(page: Page, base: str, user: Any, design: Design, size: tuple[int, int],
+              speed: str | None = None) -> None:  # fmt: skip
+    """Sign `user` in at a `size` window, open `design` and run it (at `speed`)."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    sign_in(page.context, base, user)
+    page.goto(f"{base}{design.get_absolute_url()}")
+    if speed is not None:
+        page.select_option("#run-speed", speed)
+    page.get_by_test_id("run-button").click()
+    page.wait_for_url("**/runs/*/")
+
+
 def shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"live-{name}.png"), full_page=True)
@@ -374,12 +386,7 @@ def test_an_overloaded_tier_is_explained_with_its_capacity_and_fixes(
     overloaded = Design.create_with_document(
         owner=alice, name="Too busy", document=two_web_servers(rps=1000), message="first"
     )
-    page.set_viewport_size({"width": width, "height": height})
-    sign_in(page.context, daphne_server, alice)
-    page.goto(f"{daphne_server}{overloaded.get_absolute_url()}")
-    page.select_option("#run-speed", "20")
-    page.get_by_test_id("run-button").click()
-    page.wait_for_url("**/runs/*/")
+    start_run(page, daphne_server, alice, overloaded, (width, height), speed="20")
     why = page.get_by_test_id("run-why")
     expect(why).to_be_visible(timeout=30_000)
     expect(why).to_contain_text("Web 1 is offered 500 req/s but can serve 400 req/s")
@@ -409,12 +416,7 @@ def test_a_data_centre_fails_by_clicking_its_box(
     design = Design.create_with_document(
         owner=alice, name="Two data centres", document=example.document, message="first"
     )
-    page.set_viewport_size({"width": width, "height": height})
-    sign_in(page.context, daphne_server, alice)
-    page.goto(f"{daphne_server}{design.get_absolute_url()}")
-    page.select_option("#run-speed", "1")
-    page.get_by_test_id("run-button").click()
-    page.wait_for_url("**/runs/*/")
+    start_run(page, daphne_server, alice, design, (width, height), speed="1")
     wait_frames(page, 2)
     diagram = page.get_by_test_id("live-diagram")
     diagram.scroll_into_view_if_needed()
@@ -470,11 +472,7 @@ def test_one_instance_fails_and_a_cache_flushes_from_the_menu(
     design = Design.create_with_document(
         owner=alice, name="Cache", document=get_example("cache").document, message="first"
     )
-    page.set_viewport_size({"width": 1440, "height": 900})
-    sign_in(page.context, daphne_server, alice)
-    page.goto(f"{daphne_server}{design.get_absolute_url()}")
-    page.get_by_test_id("run-button").click()
-    page.wait_for_url("**/runs/*/")
+    start_run(page, daphne_server, alice, design, (1440, 900))
     wait_frames(page, 2)
     menu = page.locator("[data-role=node-menu]")
     open_menu(page, "web")

@@ -2,28 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { copiesToOffer, copyKey, listCopies, removeCopy, tabId } from "./crash_copies.js";
+import { MemoryStorage } from "../testdata/memory_storage.js";
 
-/** The Web Storage interface over a Map, as localStorage and sessionStorage offer it. */
-class MemoryStorage {
-  constructor() {
-    this.items = new Map();
-  }
-  get length() {
-    return this.items.size;
-  }
-  key(i) {
-    return [...this.items.keys()][i] ?? null;
-  }
-  getItem(key) {
-    return this.items.has(key) ? this.items.get(key) : null;
-  }
-  setItem(key, value) {
-    this.items.set(key, String(value));
-  }
-  removeItem(key) {
-    this.items.delete(key);
-  }
-}
 
 const doc = (...ids) => ({ format: 1, name: "d", components: ids.map((id) => ({ id })), links: [] });
 
