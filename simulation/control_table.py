@@ -54,6 +54,7 @@ COUNT = NumberField("count", 1, 1000, whole=True)
 INSTANCES = NumberField("instances", 1, 1000, whole=True)
 RPS = NumberField("rps", 0.0, 10_000_000.0)
 MS = NumberField("ms", 0.0, 60000.0)
+SPIKE_S = NumberField("duration_s", 0.001, 86400.0)  # a scenario's spikes take the same
 
 
 def source_kinds() -> str:
@@ -107,6 +108,12 @@ def _check_set_rate(control: dict, comp: dict, path: str, problems: list) -> dic
             )
         )
     return {"rps": RPS.check(control, path, problems)}
+
+
+def _check_spike(control: dict, comp: dict, path: str, problems: list) -> dict:
+    out = _check_set_rate(control, comp, path, problems)
+    out["duration_s"] = SPIKE_S.check(control, path, problems)
+    return out
 
 
 def _check_set_param(control: dict, comp: dict, path: str, problems: list) -> dict:
@@ -180,6 +187,10 @@ def _apply_set_rate(controls: Any, control: dict) -> None:
     controls.set_rate(_index(controls, control), control["rps"])
 
 
+def _apply_spike(controls: Any, control: dict) -> None:
+    controls.spike(_index(controls, control), control["rps"], control["duration_s"])
+
+
 def _apply_set_param(controls: Any, control: dict) -> None:
     controls.set_param(_index(controls, control), control["param"], control["value"])
 
@@ -220,6 +231,7 @@ CONTROLS: dict[str, EngineControl] = {
     "recover": EngineControl(_check_fail_or_recover, _apply_recover, (COUNT,)),
     "scale": EngineControl(_check_scale, _apply_scale, (INSTANCES,)),
     "set_rate": EngineControl(_check_set_rate, _apply_set_rate, (RPS,)),
+    "spike": EngineControl(_check_spike, _apply_spike, (RPS, SPIKE_S)),
     "set_param": EngineControl(_check_set_param, _apply_set_param),
     "flush": EngineControl(_check_flush, _apply_flush),
     "link_latency": EngineControl(_check_link_latency, _apply_link_latency, (MS,), on="link"),

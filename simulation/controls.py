@@ -43,6 +43,12 @@ class Controls:
         self.sources.set_rate(i, rps)
         self.state.event(i, "rate", f"{self.state.names[i]} rate set to {rps:g} req/s")
 
+    def spike(self, i: int, rps: float, duration_s: float) -> None:
+        """Client ``i`` sends ``rps`` more for ``duration_s`` from now, then its rate again."""
+        self.sources.add_spike(i, self.state.now, rps, duration_s)
+        self.state.event(i, "spike", f"{self.state.names[i]}: a spike of {rps:g} req/s more "
+                         f"for {duration_s:g} s")  # fmt: skip
+
     def set_param(self, i: int, param: str, value) -> None:
         self.state.params[i][param] = value
         self.state.event(i, "param", f"{self.state.names[i]} {param} set to {value}")

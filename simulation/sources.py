@@ -40,6 +40,14 @@ class Sources:
         self.rate[i] = rps
         self.ramps[i] = None
 
+    def add_spike(self, i: int, at: float, rps: float, duration_s: float) -> None:
+        """A spike of client ``i`` from ``at``, as a scenario's (its list is copied: the
+        scenario's own stays as it was given)."""
+        spikes, waves = self.shaping.get(i, ([], []))
+        spikes = [*spikes, {"at": at, "source": self.state.model.ids[i], "rps": rps,
+                            "duration_s": duration_s}]  # fmt: skip
+        self.shaping[i] = (spikes, waves)
+
     def start_traffic(self, t0: float) -> None:
         """Start the scheduled traffic changes due at ``t0``."""
         state = self.state

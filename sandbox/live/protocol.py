@@ -34,6 +34,7 @@ SOCKET_FIELDS: dict[str, tuple[str, ...]] = {
     "recover": (),
     "scale": ("instances",),
     "flush": (),
+    "spike": ("rps", "duration_s"),
 }
 # Fields a message may leave out (the engine's default applies: every instance fails).
 OPTIONAL_FIELDS = {("fail", "count")}

@@ -31,6 +31,12 @@ def test_it_accepts_each_listed_action() -> None:
         "count": 1,
     }
     assert parse({"action": "flush", "target": "cache"}) == {"action": "flush", "target": "cache"}
+    assert parse({"action": "spike", "target": "users", "rps": 500, "duration_s": 30}) == {
+        "action": "spike",
+        "target": "users",
+        "rps": 500.0,
+        "duration_s": 30.0,
+    }
     assert parse({"action": "scale", "target": "web-1", "instances": 4}) == {
         "action": "scale",
         "target": "web-1",
@@ -54,6 +60,7 @@ def test_it_accepts_each_listed_action() -> None:
         "recover",
         "scale",
         "flush",
+        "spike",
     }
 
 
@@ -70,6 +77,8 @@ def test_it_drops_fields_it_does_not_know() -> None:
         ('{"action": "__class__"}', "action: unknown action '__class__'"),
         ('{"action": "fail"}', "fail.target: must be a component id"),
         ('{"action": "fail", "target": "w", "count": 0}', "fail.count: must be"),
+        ('{"action": "spike", "target": "u", "rps": 5}', "spike.duration_s: must be"),
+        ('{"action": "spike", "target": "u", "rps": 5, "duration_s": 0}', "spike.duration_s: must"),
         ('{"action": "fail", "target": "w", "count": "one"}', "fail.count: must be"),
         (
             '{"action": "scale", "target": "w", "instances": 0}',

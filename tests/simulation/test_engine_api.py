@@ -120,6 +120,29 @@ def test_set_rate_changes_the_traffic():
     assert engine.step().globals["offered_rps"] == 40.0
 
 
+def test_a_spike_adds_traffic_for_its_length_then_the_rate_returns():
+    """A live spike of 300 req/s for 3 s on 100 req/s: 400 for exactly three ticks, then
+    100 again (quiet ticks after it notice the end); said in an event; scheduled as a
+    scenario's fault it does the same at its time."""
+    engine = Engine(single_server(rps=100, concurrency=8, service_ms=20.0))
+    for _ in range(5):
+        engine.step()
+    [event] = engine.apply({"action": "spike", "target": "users", "rps": 300, "duration_s": 3})
+    assert (event["kind"], event["text"]) == ("spike", "users: a spike of 300 req/s more for 3 s")
+    offered = [engine.step().globals["offered_rps"] for _ in range(6)]
+    assert offered == [400.0, 400.0, 400.0, 100.0, 100.0, 100.0]
+    scheduled = Engine(single_server(rps=100), {"duration_s": 20, "faults": [
+        {"at": 4, "action": "spike", "target": "users", "rps": 50, "duration_s": 2}]})  # fmt: skip
+    offered = [scheduled.step().globals["offered_rps"] for _ in range(8)]
+    assert offered == [100.0] * 4 + [150.0, 150.0] + [100.0] * 2
+
+
+def test_a_spike_is_refused_on_a_component_that_sends_no_traffic():
+    engine = Engine(single_server())
+    with pytest.raises(ControlError, match="not a client"):
+        engine.apply({"action": "spike", "target": "web", "rps": 10, "duration_s": 5})
+
+
 def test_cost_per_hour_follows_every_change_of_instances_and_size():
     """Cost is kept between events: scaling, a set_param of the size and instances that
     start billing while they provision each show in the very next frame."""

@@ -21,6 +21,15 @@ export const BUTTONS = {
     message: (page) => ({ action: "scale", target: page.menuTarget, instances: Number.parseInt(page.value("scale-instances"), 10) }),
     closesMenu: true,
   },
+  // A traffic spike from the client the rate slider is on, for a number of seconds.
+  spike: {
+    message: (page) => ({
+      action: "spike",
+      target: page.value("rate-source"),
+      rps: Number(page.value("spike-rps")),
+      duration_s: Number(page.value("spike-s")),
+    }),
+  },
   "close-menu": { closesMenu: true },
 };
 

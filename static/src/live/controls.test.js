@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { BUTTONS, INPUTS, speedOptions } from "./controls.js";
 
 // The socket's actions the page sends (sandbox/live/protocol.py accepts these and more).
-const SOCKET_ACTIONS = ["start", "pause", "resume", "stop", "speed", "set_rate", "fail", "recover", "scale", "flush"];
+const SOCKET_ACTIONS = ["start", "pause", "resume", "stop", "speed", "set_rate", "fail", "recover", "scale", "flush", "spike"];
 
 function page(values = {}) {
   return { menuTarget: "web-1", value: (role) => values[role] };
@@ -13,8 +13,18 @@ function page(values = {}) {
 test("every control the page sends is an action the socket accepts, and each action is sent", () => {
   const sent = [...Object.values(BUTTONS), ...Object.values(INPUTS)]
     .filter((c) => c.message)
-    .map((c) => c.message(page({ "scale-instances": "3", speed: "10", rate: "200", "rate-source": "users" })).action);
+    .map((c) => c.message(page({ "scale-instances": "3", speed: "10", rate: "200", "rate-source": "users", "spike-rps": "5", "spike-s": "9" })).action);
   assert.deepEqual([...new Set(sent)].sort(), [...SOCKET_ACTIONS].sort());
+});
+
+test("a spike goes to the rate slider's client with its size and length", () => {
+  assert.deepEqual(BUTTONS.spike.message(page({ "rate-source": "users", "spike-rps": "800", "spike-s": "20" })), {
+    action: "spike",
+    target: "users",
+    rps: 800,
+    duration_s: 20,
+  });
+  assert.equal(BUTTONS.spike.closesMenu, undefined);
 });
 
 test("one instance fails with a count of one; a cache is flushed", () => {

@@ -335,6 +335,7 @@ class LiveRun {
     this.sources = design.components.filter((c) => this.kinds.isSource(c.kind));
     for (const c of this.sources) select.append(new Option(c.label || c.id, c.id));
     this.el("rate-box").hidden = this.sources.length === 0;
+    this.el("spike-box").hidden = this.sources.length === 0;
     this.syncRateSlider();
   }
 
