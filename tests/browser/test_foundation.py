@@ -274,7 +274,14 @@ def test_a_refused_inline_action_says_why_and_changes_nothing(
     page.route("**/designs/*/rename/", refuse_the_save)
     row = page.get_by_test_id("design-row").filter(has_text="Ledger")
     for expected in ("try again in 12 s", "the database is restarting", "could not be reached"):
+        # The form must be htmx's before Enter (a person is never that quick; a loaded CI
+        # machine's page may be): htmx:load fires once it has processed the new row.
+        page.evaluate(
+            "() => { window.rowLoaded = new Promise((done) =>"
+            " document.body.addEventListener('htmx:load', done, {once: true})); }"
+        )
         row.get_by_role("link", name="Rename").click()
+        page.evaluate("window.rowLoaded.then(() => true)")
         field = page.get_by_label("New name for Ledger")
         field.fill("Ledger v2")
         field.press("Enter")

@@ -468,7 +468,8 @@ def test_one_instance_fails_and_a_cache_flushes_from_the_menu(
     page: Page, daphne_server: str, alice: Any
 ) -> None:
     """The cache lesson's web tier of 8: "Fail one instance" leaves 7 ready; the cache's
-    menu offers "Flush the cache" (the web tier's does not), and flushing is logged."""
+    menu offers "Flush the cache" (the web tier's does not), and flushing is logged; a
+    traffic spike from the controls bar is logged and raises the offered load."""
     design = Design.create_with_document(
         owner=alice, name="Cache", document=get_example("cache").document, message="first"
     )
@@ -486,3 +487,21 @@ def test_one_instance_fails_and_a_cache_flushes_from_the_menu(
     open_menu(page, "cache")
     menu.locator("[data-action=flush]").click()
     expect(page.get_by_test_id("event-log")).to_contain_text("flush", timeout=30_000)
+
+    # A spike of 1,000 req/s more for 5 s from the users: logged, and the offered load
+    # rises by that much while it lasts.
+    before = page.evaluate(
+        "document.querySelector('[data-live-run]').liveRun.recording.frames.at(-1)"
+        ".global.offered_rps"
+    )
+    page.locator("[data-role=spike-rps]").fill("1000")
+    page.locator("[data-role=spike-s]").fill("5")
+    page.locator("[data-action=spike]").click()
+    expect(page.get_by_test_id("event-log")).to_contain_text(
+        "a spike of 1000 req/s more for 5 s", timeout=30_000
+    )
+    page.wait_for_function(
+        f"document.querySelector('[data-live-run]').liveRun.recording.frames.at(-1)"
+        f".global.offered_rps >= {before} + 999",
+        timeout=30_000,
+    )
