@@ -125,6 +125,12 @@ def _check_set_param(control: dict, comp: dict, path: str, problems: list) -> di
             Problem(field_path(path, "param"), f"{kind} has no parameter {name!r} to change")
         )
         return {}
+    if name == "instances":
+        problems.append(
+            Problem(field_path(path, "param"), "instances change with scale (new ones start "
+                    "after provision_s), not set_param")
+        )  # fmt: skip
+        return {}
     if params[name].section == "retries":
         # A run plans its clients' retries when it starts (retries.py).
         problems.append(

@@ -65,10 +65,28 @@ def _engine_control(msg: dict[str, Any], limits: SpeedLimits) -> dict[str, Any]:
     return out
 
 
+MAX_PARAM_NAME = 64
+
+
+def _set_param(msg: dict[str, Any], limits: SpeedLimits) -> dict[str, Any]:
+    """A parameter change: its name and a JSON scalar here; whether the component has
+    that parameter and the value fits it is the engine's check (control_table)."""
+    name = msg.get("param")
+    if not isinstance(name, str) or not 0 < len(name) <= MAX_PARAM_NAME or not name.isprintable():
+        raise ControlError("set_param.param", "must be a parameter's name (a short string)")
+    value = msg.get("value")
+    scalar = value is None or isinstance(value, (bool, int, float))
+    short_text = isinstance(value, str) and len(value) <= MAX_PARAM_NAME and value.isprintable()
+    if not scalar and not short_text:
+        raise ControlError("set_param.value", "must be a number, true/false, null or a short text")
+    return {"action": "set_param", "target": _target(msg), "param": name, "value": value}
+
+
 # The only actions a client may send; each entry checks and normalises its fields.
 ACTIONS: dict[str, Callable[[dict[str, Any], SpeedLimits], dict[str, Any]]] = {
     **{action: steering.read for action, steering in STEERING.items()},
     **dict.fromkeys(SOCKET_FIELDS, _engine_control),
+    "set_param": _set_param,
 }
 
 # Actions the engine itself applies (the others steer the runner).

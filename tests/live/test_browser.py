@@ -505,3 +505,13 @@ def test_one_instance_fails_and_a_cache_flushes_from_the_menu(
         f".global.offered_rps >= {before} + 999",
         timeout=30_000,
     )
+
+    # A setting changes from the menu: the web tier's service time, logged by name.
+    open_menu(page, "web")
+    menu.locator("[data-role=param-name]").select_option("service_ms")
+    menu.locator("[data-role=param-value]").fill("5")
+    menu.locator("[data-action=set-param]").click()
+    expect(page.get_by_test_id("event-log")).to_contain_text("service_ms set to 5", timeout=30_000)
+    open_menu(page, "web")
+    menu.locator("[data-role=param-name]").select_option("service_ms")
+    expect(menu.locator("[data-role=param-value]")).to_have_value("5")  # as last set

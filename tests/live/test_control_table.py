@@ -32,6 +32,7 @@ GOOD = {
         "set_param",
     ),
     "flush": ({"action": "flush", "target": "cache"}, "flush"),
+    "spike": ({"action": "spike", "target": "users", "rps": 300, "duration_s": 5}, "spike"),
     "link_latency": (
         {"action": "link_latency", "from": "lb", "to": "web", "ms": 80},
         "link_latency",
@@ -40,7 +41,8 @@ GOOD = {
 
 # The event kind each good control records.
 EVENT = {"fail": "failed", "recover": "recovered", "scale": "scaled", "set_rate": "rate",
-         "set_param": "param", "flush": "flushed", "link_latency": "link_latency"}  # fmt: skip
+         "set_param": "param", "flush": "flushed", "link_latency": "link_latency",
+         "spike": "spike"}  # fmt: skip
 
 
 def new_session() -> RunSession:
@@ -106,7 +108,8 @@ def test_every_control_is_reachable_live_and_as_a_scheduled_fault(action: str) -
 def test_the_socket_takes_session_controls_and_a_subset_of_the_engines() -> None:
     """Each socket action has one home: the steering table or the control table; the
     fields the socket reads are the control table's own."""
-    assert set(ACTIONS) == set(STEERING) | set(SOCKET_FIELDS)
+    # set_param has its own reader: its value's type is the parameter's (the engine checks it).
+    assert set(ACTIONS) == set(STEERING) | set(SOCKET_FIELDS) | {"set_param"}
     assert not set(STEERING) & set(CONTROLS)
     for action, names in SOCKET_FIELDS.items():
         assert action in CONTROLS
@@ -114,7 +117,7 @@ def test_the_socket_takes_session_controls_and_a_subset_of_the_engines() -> None
             assert CONTROLS[action].field(name).name == name
 
 
-@pytest.mark.parametrize("action", list(SOCKET_FIELDS))
+@pytest.mark.parametrize("action", [*SOCKET_FIELDS, "set_param"])
 def test_a_socket_control_reaches_the_engine_through_the_session(action: str) -> None:
     control, _ = GOOD[action]
     text = json.dumps({**control, "instances": 4})

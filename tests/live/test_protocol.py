@@ -31,6 +31,13 @@ def test_it_accepts_each_listed_action() -> None:
         "count": 1,
     }
     assert parse({"action": "flush", "target": "cache"}) == {"action": "flush", "target": "cache"}
+    param = {"action": "set_param", "target": "cache", "param": "hit_ratio", "value": 0.5}
+    assert parse(param) == {
+        "action": "set_param",
+        "target": "cache",
+        "param": "hit_ratio",
+        "value": 0.5,
+    }
     assert parse({"action": "spike", "target": "users", "rps": 500, "duration_s": 30}) == {
         "action": "spike",
         "target": "users",
@@ -61,6 +68,7 @@ def test_it_accepts_each_listed_action() -> None:
         "scale",
         "flush",
         "spike",
+        "set_param",
     }
 
 
@@ -78,6 +86,9 @@ def test_it_drops_fields_it_does_not_know() -> None:
         ('{"action": "fail"}', "fail.target: must be a component id"),
         ('{"action": "fail", "target": "w", "count": 0}', "fail.count: must be"),
         ('{"action": "spike", "target": "u", "rps": 5}', "spike.duration_s: must be"),
+        ('{"action": "set_param", "target": "w", "value": 1}', "set_param.param: must be"),
+        ('{"action": "set_param", "target": "w", "param": "x", "value": [1]}', "set_param.value"),
+        ('{"action": "set_param", "param": "x", "value": 1}', "set_param.target: must be"),
         ('{"action": "spike", "target": "u", "rps": 5, "duration_s": 0}', "spike.duration_s: must"),
         ('{"action": "fail", "target": "w", "count": "one"}', "fail.count: must be"),
         (

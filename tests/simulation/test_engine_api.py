@@ -137,6 +137,13 @@ def test_a_spike_adds_traffic_for_its_length_then_the_rate_returns():
     assert offered == [100.0] * 4 + [150.0, 150.0] + [100.0] * 2
 
 
+def test_instances_change_by_scale_and_set_param_says_so():
+    """set_param of instances used to be taken and ignored (the run kept its count)."""
+    engine = Engine(single_server())
+    with pytest.raises(ControlError, match="instances change with scale"):
+        engine.apply({"action": "set_param", "target": "web", "param": "instances", "value": 3})
+
+
 def test_a_spike_is_refused_on_a_component_that_sends_no_traffic():
     engine = Engine(single_server())
     with pytest.raises(ControlError, match="not a client"):

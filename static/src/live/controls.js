@@ -17,6 +17,15 @@ export const BUTTONS = {
   recover: { message: onTarget("recover"), closesMenu: true },
   "fail-one": { message: (page) => ({ action: "fail", target: page.menuTarget, count: 1 }), closesMenu: true },
   flush: { message: onTarget("flush"), closesMenu: true },
+  "set-param": {
+    message: (page) => ({
+      action: "set_param",
+      target: page.menuTarget,
+      param: page.value("param-name"),
+      value: Number(page.value("param-value")),
+    }),
+    closesMenu: true,
+  },
   scale: {
     message: (page) => ({ action: "scale", target: page.menuTarget, instances: Number.parseInt(page.value("scale-instances"), 10) }),
     closesMenu: true,
@@ -32,6 +41,16 @@ export const BUTTONS = {
   },
   "close-menu": { closesMenu: true },
 };
+
+/**
+ * The settings the node menu offers to change during a run: a component's numeric
+ * parameters ([name, value] pairs) but its instances, which "Scale" changes.
+ */
+export function changeableParams(component) {
+  return Object.entries(component?.params ?? {}).filter(
+    ([name, value]) => typeof value === "number" && Number.isFinite(value) && name !== "instances",
+  );
+}
 
 /** Inputs, by their `data-role`, with the event that sends. */
 export const INPUTS = {

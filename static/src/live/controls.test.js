@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { BUTTONS, INPUTS, speedOptions } from "./controls.js";
+import { BUTTONS, INPUTS, changeableParams, speedOptions } from "./controls.js";
 
 // The socket's actions the page sends (sandbox/live/protocol.py accepts these and more).
-const SOCKET_ACTIONS = ["start", "pause", "resume", "stop", "speed", "set_rate", "fail", "recover", "scale", "flush", "spike"];
+const SOCKET_ACTIONS = ["start", "pause", "resume", "stop", "speed", "set_rate", "fail", "recover", "scale", "flush", "spike", "set_param"];
 
 function page(values = {}) {
   return { menuTarget: "web-1", value: (role) => values[role] };
@@ -13,7 +13,12 @@ function page(values = {}) {
 test("every control the page sends is an action the socket accepts, and each action is sent", () => {
   const sent = [...Object.values(BUTTONS), ...Object.values(INPUTS)]
     .filter((c) => c.message)
-    .map((c) => c.message(page({ "scale-instances": "3", speed: "10", rate: "200", "rate-source": "users", "spike-rps": "5", "spike-s": "9" })).action);
+    .map(
+      (c) =>
+        c.message(
+          page({ "scale-instances": "3", speed: "10", rate: "200", "rate-source": "users", "spike-rps": "5", "spike-s": "9", "param-name": "service_ms", "param-value": "10" }),
+        ).action,
+    );
   assert.deepEqual([...new Set(sent)].sort(), [...SOCKET_ACTIONS].sort());
 });
 
@@ -25,6 +30,24 @@ test("a spike goes to the rate slider's client with its size and length", () => 
     duration_s: 20,
   });
   assert.equal(BUTTONS.spike.closesMenu, undefined);
+});
+
+test("a setting changes on the component whose menu is open, as a number", () => {
+  assert.deepEqual(BUTTONS["set-param"].message(page({ "param-name": "hit_ratio", "param-value": "0.95" })), {
+    action: "set_param",
+    target: "web-1",
+    param: "hit_ratio",
+    value: 0.95,
+  });
+});
+
+test("the settings offered are the numeric ones but instances, which Scale changes", () => {
+  const component = { id: "web", params: { instances: 3, size: "small", service_ms: 20, concurrency: 8, queue_limit: null } };
+  assert.deepEqual(changeableParams(component), [
+    ["service_ms", 20],
+    ["concurrency", 8],
+  ]);
+  assert.deepEqual(changeableParams({ id: "x" }), []);
 });
 
 test("one instance fails with a count of one; a cache is flushed", () => {

@@ -3,11 +3,11 @@
 // page has a [data-live-run] element.
 
 import "./live.css";
-import { request, showMessage } from "../dom.js";
+import { h, request, showMessage } from "../dom.js";
 import { Kinds } from "../editor/kinds.js";
 import { LiveDiagram } from "./diagram.js";
 import { RunCharts } from "./charts.js";
-import { BUTTONS, INPUTS, speedOptions } from "./controls.js";
+import { BUTTONS, INPUTS, changeableParams, speedOptions } from "./controls.js";
 import { availablePercentiles, eventText, formatMs, formatPercent, formatRate } from "./look.js";
 import { MetricNames } from "./metrics.js";
 import { Recording } from "./recording.js";
@@ -29,6 +29,7 @@ class LiveRun {
     this.metrics = MetricNames.fromPage();
     this.recording = new Recording(this.metrics.chartKeys());
     this.replayTick = null;
+    this.paramValues = new Map(); // "id param" -> the value last set in this page
     this.fetchingPages = new Set();
     this.diagram = null;
     this.charts = null;
@@ -289,6 +290,7 @@ class LiveRun {
     if (!control) return;
     const message = control.message?.(this);
     if (message) this.send(message);
+    if (message?.action === "set_param") this.paramValues.set(`${message.target} ${message.param}`, message.value);
     if (control.closesMenu) this.closeNodeMenu();
   }
 
@@ -361,13 +363,29 @@ class LiveRun {
     // A data centre fails and recovers as a whole; it has no instances to scale.
     this.el("scale-row").hidden = isGroup || typeof node?.inst !== "number";
     this.el("fail-one-row").hidden = isGroup || !(node?.inst > 1);
-    this.el("flush-row").hidden = !this.kinds.flushes(this.design.components.find((c) => c.id === id)?.kind);
+    const component = this.design.components.find((c) => c.id === id);
+    this.el("flush-row").hidden = !this.kinds.flushes(component?.kind);
+    this.fillParams(component);
     menu.hidden = false;
     // Kept inside the diagram (a node near the right or bottom edge, a phone's width).
     const room = menu.parentElement;
     const x = Math.max(0, Math.min(pos.x + 20, (room?.clientWidth || Infinity) - menu.offsetWidth));
     const y = Math.max(0, Math.min(pos.y - 20, (room?.clientHeight || Infinity) - menu.offsetHeight));
     menu.style.transform = `translate(${Math.round(x)}px, ${Math.round(y)}px)`;
+  }
+
+  /** The menu's setting choices: the component's numeric parameters, as last set. */
+  fillParams(component) {
+    const params = changeableParams(component);
+    const select = this.el("param-name");
+    select.replaceChildren(...params.map(([name]) => h("option", { value: name }, [name.replaceAll("_", " ")])));
+    this.el("param-row").hidden = params.length === 0;
+    const showValue = () => {
+      const current = this.paramValues.get(`${component.id} ${select.value}`);
+      this.el("param-value").value = String(current ?? component.params[select.value] ?? "");
+    };
+    select.onchange = showValue;
+    if (params.length) showValue();
   }
 
   closeNodeMenu() {
