@@ -393,6 +393,15 @@ def test_an_overloaded_tier_is_explained_with_its_capacity_and_fixes(
     expect(why).to_contain_text("400 req/s an instance (8 at once × 1000 / 20 ms) × 1 ready")
     expect(why).to_contain_text("2 instances instead of 1 would bring utilisation to 62%")
     expect(why).not_to_contain_text("web-1")
+    # Every node's name and numbers stay inside the diagram (the DB at the right edge
+    # once had its "primary · 720 rps · 45%" cut off).
+    outside = page.evaluate(
+        "() => { const cy = document.querySelector('[data-live-run]').liveRun.diagram.cy;"
+        " const w = cy.width(), h = cy.height();"
+        " return cy.nodes().filter((n) => { const b = n.renderedBoundingBox();"
+        " return b.x1 < 0 || b.y1 < 0 || b.x2 > w || b.y2 > h; }).map((n) => n.id()); }"
+    )
+    assert outside == []
     # Stopped, the summary lists what limited the run, in order, by name.
     page.locator("[data-action=stop]").click()
     bottlenecks = page.get_by_test_id("run-bottlenecks")

@@ -12,6 +12,8 @@ import { groupText, healthColor, linkWidth, maxFlow, nodeBadge, reasonBadge, too
 
 // Moving dashes cost a style update per edge per animation frame: skip them on big designs.
 const ANIMATE_MAX_EDGES = 300;
+const FIT_PADDING = 40; // px around the design when it is fitted into view
+const REFIT_FRAMES = 30;
 
 function stylesheet() {
   return [
@@ -90,7 +92,7 @@ export class LiveDiagram {
       container,
       elements,
       style: stylesheet(),
-      layout: { name: "preset", fit: true, padding: 40 },
+      layout: { name: "preset", fit: true, padding: FIT_PADDING },
       autoungrabify: true,
       autounselectify: true,
       boxSelectionEnabled: false,
@@ -115,6 +117,7 @@ export class LiveDiagram {
       if (onNodeClick) onNodeClick(e.target.id(), e.target.renderedPosition(), Boolean(e.target.data("isGroup")));
     });
     followLayoutShifts(this.cy, container);
+    this.cy.on("scrollzoom pinchzoom dragpan", () => (this.userMoved = true));
     this.cy.on("pan zoom resize", () => this.placeBadges());
     if (this.cy.edges().length <= ANIMATE_MAX_EDGES) this.animate();
   }
@@ -162,7 +165,23 @@ export class LiveDiagram {
       }
     });
     this.updateBadges(nodes);
+    this.keepInView();
     if (!this.tooltip.hidden && this.tooltipFor) this.showTooltip(this.cy.getElementById(this.tooltipFor));
+  }
+
+  /**
+   * The frames add each node's numbers under its name, and they grow ("0 rps" becomes
+   * "720 rps · 45%"): while the person has not moved the view, fit it again when a label
+   * leaves the diagram. Only in the first REFIT_FRAMES frames (the check measures every
+   * label).
+   */
+  keepInView() {
+    if (this.userMoved || this.framesShown >= REFIT_FRAMES) return;
+    this.framesShown = (this.framesShown ?? 0) + 1;
+    const box = this.cy.elements().renderedBoundingBox();
+    if (box.x1 < 0 || box.y1 < 0 || box.x2 > this.cy.width() || box.y2 > this.cy.height()) {
+      this.cy.fit(undefined, FIT_PADDING);
+    }
   }
 
   updateBadges(nodes) {
