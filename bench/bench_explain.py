@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from sandbox.live.wire import FrameCodec
 from simulation import Engine
-from simulation.explain import explanations, names
+from simulation.explain import explanations
 from tests.simulation.designs import generated_design
 
 HEADING = "## Explanations"
@@ -42,11 +42,10 @@ def measure(size: int) -> dict:
     engine = Engine(doc, {"duration_s": 1e6, "warmup_s": 0}, limits=BENCH_LIMITS)
     for _ in range(3):
         engine.step()
-    labels = names(engine.document)
     times = []
     for _ in range(50):
         start = time.thread_time_ns()
-        explained = explanations(engine.state, engine.frame, labels)
+        explained = explanations(engine.state, engine.frame)
         times.append(time.thread_time_ns() - start)
     frame = engine.frame.to_json()
     codec = FrameCodec(engine.document)

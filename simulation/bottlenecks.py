@@ -28,9 +28,8 @@ BOTTLENECK = gettext_noop(
 class Bottlenecks:
     """Watches a run's frames for components reaching saturation, first time only."""
 
-    def __init__(self, state: State, labels: dict[str, str]) -> None:
+    def __init__(self, state: State) -> None:
         self.state = state
-        self.labels = labels
         self.found: dict[int, dict] = {}  # component index -> its record, in the order found
         self.last_nodes: dict | None = None
 
@@ -60,9 +59,9 @@ class Bottlenecks:
         """The bottlenecks in the order they saturated, each with a ``code``, its numbers
         (with the name users gave) as ``params`` and the English ``text``."""
         out = []
-        for record in self.found.values():
+        for i, record in self.found.items():
             params = {
-                "name": self.labels.get(record["component"], record["component"]),
+                "name": self.state.names[i],
                 "at_s": record["at_s"],
                 "offered": record["offered_rps"],
                 "capacity": record["capacity_rps"],

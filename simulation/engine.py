@@ -62,8 +62,8 @@ class Engine:
         self.frame: Frame | None = None  # the latest frame
 
         m = self.model
-        self._labels = names(self.document)
-        self.state = state = State(m, self.dt, [self._labels[cid] for cid in m.ids])
+        labels = names(self.document)
+        self.state = state = State(m, self.dt, [labels[cid] for cid in m.ids])
         self.sources = Sources(state, self.scenario, self.seed)
         self.clusters = Clusters(state)
         state.clusters = state.flow.clusters = self.clusters
@@ -139,7 +139,7 @@ class Engine:
             return {}
         nodes, explained = self._explained
         if nodes is not self.frame.nodes:  # a repeated quiet tick keeps its nodes
-            explained = explanations(self.state, self.frame, self._labels)
+            explained = explanations(self.state, self.frame)
             self._explained = (self.frame.nodes, explained)
         return explained
 

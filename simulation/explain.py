@@ -125,9 +125,9 @@ def names(document: dict) -> dict[str, str]:
     return {c["id"]: label_of(c) for c in document["components"]}
 
 
-def explanations(state: State, frame: Frame, labels: dict[str, str]) -> dict[str, dict]:
+def explanations(state: State, frame: Frame) -> dict[str, dict]:
     """``{component id: explanation}`` for the unhealthy components of ``frame`` (the
-    worst ``EXPLAIN_LIMIT``); ``labels`` maps ids to the names users gave them."""
+    worst ``EXPLAIN_LIMIT``), in the names users gave them (``State.names``)."""
     m = state.model
     index = m.index
     unhealthy = [
@@ -136,16 +136,16 @@ def explanations(state: State, frame: Frame, labels: dict[str, str]) -> dict[str
     unhealthy.sort(key=lambda item: (_SEVERITY[item[1].health], -item[1].util))
     out = {}
     for i, node in unhealthy[:EXPLAIN_LIMIT]:
-        entry = explain_node(state, i, node, labels)
+        entry = explain_node(state, i, node)
         if entry is not None:
             out[m.ids[i]] = entry
     return out
 
 
-def explain_node(state: State, i: int, node: NodeFrame, labels: dict[str, str]) -> dict | None:
+def explain_node(state: State, i: int, node: NodeFrame) -> dict | None:
     """One component's explanation (see ``explanations``), or None when nothing is wrong."""
     m = state.model
-    name = labels.get(m.ids[i], m.ids[i])
+    name = state.names[i]
     base = {"name": name, "inst": node.inst, "ready": node.ready}
     reason = node.reason or ""
     if node.health == "starting":
@@ -155,12 +155,12 @@ def explain_node(state: State, i: int, node: NodeFrame, labels: dict[str, str]) 
     if node.status == "down":
         dc = m.dc_of[i]
         if reason == "datacenter down" and dc >= 0:
-            return _entry("datacenter_down", {**base, "dc": labels.get(m.ids[dc], m.ids[dc])})
+            return _entry("datacenter_down", {**base, "dc": state.names[dc]})
         if reason == "resizing":
             return _entry("resizing", base)
         return _entry("down", base)
     if reason == "no healthy target":
-        dead = [labels.get(m.ids[t], m.ids[t]) for t, _ in m.targets[i] if state.alive[t] == 0]
+        dead = [state.names[t] for t, _ in m.targets[i] if state.alive[t] == 0]
         if dead:
             return _entry("no_healthy_target", {**base, "targets": ", ".join(dead)})
     if "messages" in node.x and node.x["messages"] > 0.0 and node.reason != "backlog full":

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .bottlenecks import Bottlenecks
-from .explain import names
 from .latency import RunLatency
 
 RUN_PS = (0.5, 0.95, 0.99)
@@ -37,7 +36,7 @@ class Report:
         self.series: dict[str, list[float]] = {key: [] for key in SERIES}
         self._series_columns = [(key, self.series[key]) for key in SERIES[1:]]
         self._t = self.series["t"]
-        self.bottlenecks = Bottlenecks(engine.state, names(engine.document))  # warm-up too
+        self.bottlenecks = Bottlenecks(engine.state)  # warm-up ticks too
 
     def add(self, frame: object) -> None:
         g = frame.globals
