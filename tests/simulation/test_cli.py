@@ -269,17 +269,17 @@ def test_a_failed_check_exits_1_and_the_table_says_which(capsys):
     assert checks[3].startswith("  PASS  site down: availability below 50% for 60 s")
 
 
+# The server fails at 10 s; availability below 50% for 5 s aborts the run at 15 s.
+ABORT_AT_15_S = {
+    "duration_s": 600,
+    "faults": [{"at": 10, "action": "fail", "target": "server"}],
+    "checks": [{"metric": "availability", "op": "<", "value": 0.5, "for_s": 5, "abort": True}],
+}
+
+
 def test_an_aborting_check_ends_the_run_early(tmp_path, capsys):
     """A check with abort stops the run where it failed; the report says so."""
-    scenario = write(
-        tmp_path / "abort.json",
-        {
-            "duration_s": 600,
-            "faults": [{"at": 10, "action": "fail", "target": "server"}],
-            "checks": [{"metric": "availability", "op": "<", "value": 0.5, "for_s": 5,
-                        "abort": True}],
-        },
-    )  # fmt: skip
+    scenario = write(tmp_path / "abort.json", ABORT_AT_15_S)
     code, report = run_json(capsys, "single-server", "--scenario", str(scenario))
     assert code == 1
     assert report["aborted"] is True
@@ -289,15 +289,7 @@ def test_an_aborting_check_ends_the_run_early(tmp_path, capsys):
 
 def test_the_table_says_when_the_run_ended_before_its_warm_up(tmp_path, capsys):
     """Aborted at 15 s of a 60-s warm-up: the averages are over every tick, and it says so."""
-    scenario = write(
-        tmp_path / "abort.json",
-        {
-            "duration_s": 600,
-            "faults": [{"at": 10, "action": "fail", "target": "server"}],
-            "checks": [{"metric": "availability", "op": "<", "value": 0.5, "for_s": 5,
-                        "abort": True}],
-        },
-    )  # fmt: skip
+    scenario = write(tmp_path / "abort.json", ABORT_AT_15_S)
     assert main(["run", "single-server", "--scenario", str(scenario)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[1] == "averages over every tick: the run ended before its 60-s warm-up did"
